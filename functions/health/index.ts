@@ -1,0 +1,70 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import { createRouter } from "../../shared/app";
+import { problems } from "../../shared/errors";
+import { ProblemSchema } from "../../shared/openapi";
+
+const CHECK_TIMEOUT_MS = 2000;
+
+const CheckSchema = z.object({
+  status: z.enum(["ok", "down"]),
+  latencyMs: z.number(),
+});
+
+const HealthSchema = z
+  .object({
+    status: z.literal("ok"),
+    checks: z.object({ postgres: CheckSchema, redis: CheckSchema }),
+  })
+  .openapi("Health");
+
+type Check = z.infer<typeof CheckSchema>;
+
+/** Times one dependency probe; any failure or a timeout reports it down. */
+async function probe(run: () => Promise<unknown>): Promise<Check> {
+  const started = performance.now();
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS),
+  );
+  try {
+    await Promise.race([run(), timeout]);
+    return { status: "ok", latencyMs: Math.round(performance.now() - started) };
+  } catch {
+    return { status: "down", latencyMs: Math.round(performance.now() - started) };
+  }
+}
+
+const getHealth = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["Health"],
+  summary: "Reports whether Postgres and Redis answer",
+  responses: {
+    200: {
+      description: "Both dependencies answer",
+      content: { "application/json": { schema: HealthSchema } },
+    },
+    503: {
+      description: "A dependency is down",
+      content: { "application/problem+json": { schema: ProblemSchema } },
+    },
+  },
+});
+
+export const health = createRouter().openapi(getHealth, async (c) => {
+  const db = c.get("db");
+  const redis = c.get("redis");
+  const [postgres, redisCheck] = await Promise.all([
+    probe(() => db.execute(sql`select 1`)),
+    probe(() => redis.ping()),
+  ]);
+  const checks = { postgres, redis: redisCheck };
+  c.header("Cache-Control", "no-store");
+  if (postgres.status === "down" || redisCheck.status === "down") {
+    const down = Object.entries(checks)
+      .filter(([, check]) => check.status === "down")
+      .map(([name]) => name);
+    throw problems.unavailable({ detail: `Not answering: ${down.join(", ")}.`, extensions: { checks } });
+  }
+  return c.json({ status: "ok" as const, checks }, 200);
+});

@@ -1,0 +1,107 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { ZodError } from "zod";
+import type { AppEnv } from "./env";
+import { ApiError, problems, validationError } from "./errors";
+import { configAndClients } from "./middleware/config-and-clients";
+import { corsFromAllowlist } from "./middleware/cors";
+import { requestLog } from "./middleware/request-log";
+
+/** Turns zod issues into the `errors: [{path, message}]` of a 400 problem. */
+export function fromZodError(error: ZodError, where?: string): ApiError {
+  return validationError(
+    error.issues.map((issue) => ({
+      path: [where, ...issue.path.map(String)].filter(Boolean).join(".") || "(root)",
+      message: issue.message,
+    })),
+  );
+}
+
+/** A sub-app for one endpoint group: OpenAPI routes whose validation failures are 400 problems. */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success)
+        throw fromZodError(result.error, result.target === "json" ? undefined : result.target);
+    },
+  });
+}
+
+/** Renders any error as RFC 9457 problem+json; unknown errors become a bare 500 and go to the log. */
+export function renderError(err: unknown, c: Context<AppEnv>): Response {
+  const problem = toApiError(err);
+  if (problem.status >= 500 && problem.type.endsWith("/internal")) {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "unhandled error",
+        requestId: c.get("requestId"),
+        method: c.req.method,
+        path: c.req.path,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+      }),
+    );
+  }
+  return problemResponse(c, problem);
+}
+
+function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 400) return validationError([{ path: "(body)", message: err.message }], err.message);
+    if (err.status === 413) return problems.payloadTooLarge();
+    if (err.status === 401) return problems.unauthorized();
+    return new ApiError(`http-${err.status}`, { status: err.status, title: err.message || "Request failed" });
+  }
+  return problems.internal({
+    detail: "Something went wrong on our side. Quote the request id if you report it.",
+  });
+}
+
+/** Writes a problem+json response for the current request. */
+export function problemResponse(c: Context<AppEnv>, problem: ApiError): Response {
+  const body = {
+    type: problem.type,
+    title: problem.title,
+    status: problem.status,
+    ...(problem.detail !== undefined && { detail: problem.detail }),
+    instance: c.req.path,
+    requestId: c.get("requestId"),
+    ...problem.extensions,
+  };
+  // Hono merges headers set earlier (request id, CORS, rate limit) into this response.
+  return new Response(JSON.stringify(body), {
+    status: problem.status,
+    headers: { ...problem.headers, "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
+  });
+}
+
+/**
+ * The root app: request id, log line, CORS, secure headers, config check, body
+ * limit and per-request clients, in that order, with one error path for all groups.
+ */
+export function createApp() {
+  const app = createRouter();
+  app.use(requestId({ limitLength: 128 }));
+  app.use(requestLog());
+  app.use(corsFromAllowlist());
+  app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
+  app.use(configAndClients());
+  app.use(async function bodyLimitMiddleware(c, next) {
+    const limit = bodyLimit({
+      maxSize: c.get("config").MAX_BODY_BYTES,
+      onError: () => {
+        throw problems.payloadTooLarge(`The body may be at most ${c.get("config").MAX_BODY_BYTES} bytes.`);
+      },
+    });
+    return limit(c, next);
+  });
+  app.onError(renderError);
+  app.notFound((c) => problemResponse(c, problems.notFound(`No route for ${c.req.method} ${c.req.path}`)));
+  return app;
+}

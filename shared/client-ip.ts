@@ -1,0 +1,12 @@
+import type { Context } from "hono";
+import type { AppEnv } from "./env";
+
+/** The caller's IP as Cloudflare reports it; loopback when the local stack runs without Cloudflare in front. */
+export function clientIp(c: Context<AppEnv>): string {
+  return c.req.header("CF-Connecting-IP") ?? (c.get("config")?.local ? "127.0.0.1" : "unknown");
+}
+
+/** Who a request is counted for: the signed-in user, else the client IP. */
+export function principalOf(c: Context<AppEnv>): string {
+  return c.get("principal") ?? `ip:${clientIp(c)}`;
+}

@@ -1,0 +1,59 @@
+import { neon, neonConfig } from "@neondatabase/serverless";
+import { Redis } from "@upstash/redis/cloudflare";
+import { drizzle } from "drizzle-orm/neon-http";
+import Stripe from "stripe";
+import type { Config } from "./config";
+import type { Database } from "./env";
+
+/** Header carrying the request id to the dev/ stand-ins, which count round trips per key. Local mode only. */
+export const TRACE_HEADER = "x-backline-trace";
+
+/** How long one Upstash call may take before it counts as Redis being unreachable. */
+export const REDIS_TIMEOUT_MS = 1000;
+
+/** Drizzle over Neon's HTTP driver: one round trip per query or per `db.batch`. */
+export function createDb(config: Config, traceId?: string): Database {
+  if (config.NEON_HTTP_ENDPOINT) {
+    // Global in the driver; only ever set when the worker runs against the local stand-in.
+    neonConfig.fetchEndpoint = config.NEON_HTTP_ENDPOINT;
+  }
+  const trace = config.local && traceId ? { headers: { [TRACE_HEADER]: traceId } } : undefined;
+  const sql = neon(config.DATABASE_URL, { fetchOptions: trace });
+  return drizzle({ client: sql });
+}
+
+/**
+ * Upstash Redis over REST. Commands issued in the same tick share one HTTP request
+ * (auto-pipelining); each request is bounded by a short timeout and never retried,
+ * so an unreachable Redis is noticed quickly and each caller decides to fail open or closed.
+ */
+export function createRedis(config: Config, traceId?: string): Redis {
+  // The stand-in reads the trace key from the path: the SDK has no per-client headers.
+  const url =
+    config.local && traceId
+      ? `${config.UPSTASH_REDIS_REST_URL}/~trace/${encodeURIComponent(traceId)}`
+      : config.UPSTASH_REDIS_REST_URL;
+  return new Redis({
+    url,
+    token: config.UPSTASH_REDIS_REST_TOKEN,
+    enableAutoPipelining: true,
+    enableTelemetry: false,
+    retry: false,
+    signal: () => AbortSignal.timeout(REDIS_TIMEOUT_MS),
+  });
+}
+
+/** Stripe with the fetch HTTP client (the Node client hangs in workerd), pointed at the emulator locally. */
+export function createStripe(config: Config): Stripe {
+  const local = config.STRIPE_API_BASE ? new URL(config.STRIPE_API_BASE) : undefined;
+  return new Stripe(config.STRIPE_SECRET_KEY, {
+    httpClient: Stripe.createFetchHttpClient(),
+    maxNetworkRetries: 1,
+    timeout: 10_000,
+    ...(local && {
+      host: local.hostname,
+      port: local.port || (local.protocol === "https:" ? "443" : "80"),
+      protocol: local.protocol.replace(":", "") as "http" | "https",
+    }),
+  });
+}

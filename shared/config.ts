@@ -1,0 +1,108 @@
+import { z } from "zod";
+import type { Bindings } from "./env";
+import { type FieldError, problems } from "./errors";
+
+/** Placeholders from .dev.vars.example that must never reach a running worker. */
+const PLACEHOLDERS = new Set(["replace-me", "replace-with-at-least-32-random-bytes-xxxxxxxx"]);
+
+const secret = (name: string) =>
+  z
+    .string({ error: `${name} is missing` })
+    .min(1, `${name} is missing`)
+    .refine(
+      (v) => !PLACEHOLDERS.has(v) && !v.includes("replace_me"),
+      `${name} still holds the example value`,
+    );
+
+const httpUrl = (name: string) =>
+  z
+    .url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` })
+    .transform((u) => u.replace(/\/$/, ""));
+
+const origins = z
+  .string({ error: "ALLOWED_ORIGINS is missing" })
+  .transform((v) =>
+    v
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z.string().refine((o) => URL.canParse(o) && new URL(o).origin === o, {
+        error: (issue) =>
+          `ALLOWED_ORIGINS entry "${String(issue.input)}" is not an origin like https://app.example.com`,
+      }),
+    ),
+  );
+
+const configSchema = z.object({
+  APP_ENV: z.string().default("production"),
+  ALLOWED_ORIGINS: origins,
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
+  DATABASE_URL: z
+    .string({ error: "DATABASE_URL is missing" })
+    .regex(
+      /^postgres(ql)?:\/\/[^\s/]+\/[^\s/?]+/,
+      "DATABASE_URL must look like postgres://user:password@host/db",
+    ),
+  UPSTASH_REDIS_REST_URL: httpUrl("UPSTASH_REDIS_REST_URL"),
+  UPSTASH_REDIS_REST_TOKEN: secret("UPSTASH_REDIS_REST_TOKEN"),
+  JWT_SECRET: secret("JWT_SECRET").refine(
+    (v) => new TextEncoder().encode(v).length >= 32 && new Set(v).size >= 8,
+    "JWT_SECRET must be at least 32 bytes of random data",
+  ),
+  STRIPE_SECRET_KEY: secret("STRIPE_SECRET_KEY").refine(
+    (v) => /^(sk|rk)_(test|live)_\w+/.test(v),
+    "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…)",
+  ),
+  STRIPE_WEBHOOK_SECRET: secret("STRIPE_WEBHOOK_SECRET").refine(
+    (v) => v.startsWith("whsec_") && v.length > 10,
+    "STRIPE_WEBHOOK_SECRET must be a Stripe webhook signing secret (whsec_…)",
+  ),
+  NEON_HTTP_ENDPOINT: httpUrl("NEON_HTTP_ENDPOINT").optional(),
+  STRIPE_API_BASE: httpUrl("STRIPE_API_BASE").optional(),
+});
+
+/** Validated configuration, derived once per isolate from the bindings. */
+export type Config = z.output<typeof configSchema> & {
+  /** True when the worker talks to the dev/ stand-ins (adds trace keys for their counters). */
+  local: boolean;
+};
+
+type Checked = { ok: true; config: Config } | { ok: false; errors: FieldError[] };
+const checked = new WeakMap<Bindings, Checked>();
+
+/** Validates the bindings once per isolate (per env object) and returns the config, or throws a 500 problem naming every binding at fault. */
+export function loadConfig(env: Bindings): Config {
+  let result = checked.get(env);
+  if (!result) {
+    result = check(env);
+    checked.set(env, result);
+  }
+  if (!result.ok) {
+    throw problems.configInvalid({
+      detail: `The worker is misconfigured: ${result.errors.map((e) => e.message).join("; ")}.`,
+      extensions: { errors: result.errors },
+    });
+  }
+  return result.config;
+}
+
+function check(env: Bindings): Checked {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((issue) => ({
+      path: issue.path.join("."),
+      message: issue.message,
+    }));
+    return { ok: false, errors };
+  }
+  const local = parsed.data.NEON_HTTP_ENDPOINT !== undefined;
+  return { ok: true, config: { ...parsed.data, local } };
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { DEAD_URL, fileEnv, roundTrips, send, traceId } from "./support/harness";
+
+const bindings = fileEnv("health");
+
+describe("GET /api/health", () => {
+  it("reports Postgres and Redis ok", async () => {
+    const res = await send(bindings, "/api/health");
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; checks: Record<string, { status: string }> };
+    expect(body.status).toBe("ok");
+    expect(body.checks.postgres?.status).toBe("ok");
+    expect(body.checks.redis?.status).toBe("ok");
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
+  });
+
+  it("costs exactly one Neon and one Upstash round trip", async () => {
+    const trace = traceId();
+    const res = await send(bindings, "/api/health", { headers: { "X-Request-Id": trace } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("X-Request-Id")).toBe(trace);
+    expect(await roundTrips(trace)).toMatchObject({ neon: 1, upstash: 1 });
+  });
+
+  it("answers 503 problem naming Postgres when the database is down", async () => {
+    const res = await send({ ...bindings, NEON_HTTP_ENDPOINT: `${DEAD_URL}/sql` }, "/api/health");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Content-Type")).toBe("application/problem+json");
+    const body = (await res.json()) as {
+      type: string;
+      detail: string;
+      checks: Record<string, { status: string }>;
+    };
+    expect(body.type).toBe("https://backline.dev/problems/unavailable");
+    expect(body.checks.postgres?.status).toBe("down");
+    expect(body.checks.redis?.status).toBe("ok");
+    expect(body.detail).toContain("postgres");
+  });
+
+  it("answers 503 problem naming Redis when Redis is down", async () => {
+    const res = await send({ ...bindings, UPSTASH_REDIS_REST_URL: DEAD_URL }, "/api/health");
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { checks: Record<string, { status: string }>; detail: string };
+    expect(body.checks.redis?.status).toBe("down");
+    expect(body.checks.postgres?.status).toBe("ok");
+    expect(body.detail).toContain("redis");
+  });
+});

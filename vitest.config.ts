@@ -1,0 +1,52 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import type { StackInfo } from "./test/global-setup";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "node",
+          include: ["dev/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => {
+            const stack = inject<StackInfo>("stack");
+            return {
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  APP_ENV: "test",
+                  ALLOWED_ORIGINS: "http://localhost:8788,https://app.example.com",
+                  DATABASE_URL: stack.databaseUrl,
+                  NEON_HTTP_ENDPOINT: stack.neonEndpoint,
+                  UPSTASH_REDIS_REST_URL: stack.upstashUrl,
+                  UPSTASH_REDIS_REST_TOKEN: stack.upstashToken,
+                  STRIPE_API_BASE: stack.stripeApiBase,
+                  STRIPE_SECRET_KEY: "sk_test_backline_local",
+                  STRIPE_WEBHOOK_SECRET: stack.stripeWebhookSecret,
+                  JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+                  STACK_URL: stack.url,
+                  MAILBOX_URL: stack.mailboxUrl,
+                },
+              },
+            };
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["functions/**/*.test.ts", "shared/**/*.test.ts", "test/**/*.test.ts"],
+          globalSetup: ["test/global-setup.ts"],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
