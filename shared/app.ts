@@ -4,6 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import type { AppEnv } from "./env";
 import { ApiError, problems, validationError } from "./errors";
@@ -74,10 +75,11 @@ export function problemResponse(c: Context<AppEnv>, problem: ApiError): Response
     requestId: c.get("requestId"),
     ...problem.extensions,
   };
-  // Hono merges headers set earlier (request id, CORS, rate limit) into this response.
-  return new Response(JSON.stringify(body), {
-    status: problem.status,
-    headers: { ...problem.headers, "Content-Type": "application/problem+json", "Cache-Control": "no-store" },
+  // Through the context, so headers set earlier (request id, CORS, rate limit) are kept.
+  return c.body(JSON.stringify(body), problem.status as ContentfulStatusCode, {
+    ...problem.headers,
+    "Content-Type": "application/problem+json",
+    "Cache-Control": "no-store",
   });
 }
 
@@ -88,6 +90,14 @@ export function problemResponse(c: Context<AppEnv>, problem: ApiError): Response
 export function createApp() {
   const app = createRouter();
   app.use(requestId({ limitLength: 128 }));
+  app.use(async function normalizeThrown(_c, next) {
+    // Hono hands only Error instances to onError; anything else thrown would escape as a bare 500.
+    try {
+      await next();
+    } catch (thrown) {
+      throw thrown instanceof Error ? thrown : new Error(`non-Error thrown: ${String(thrown)}`);
+    }
+  });
   app.use(requestLog());
   app.use(corsFromAllowlist());
   app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));

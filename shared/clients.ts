@@ -5,8 +5,12 @@ import Stripe from "stripe";
 import type { Config } from "./config";
 import type { Database } from "./env";
 
-/** Header carrying the request id to the dev/ stand-ins, which count round trips per key. Local mode only. */
-export const TRACE_HEADER = "x-backline-trace";
+/**
+ * In local mode the worker tags its Neon and Upstash calls with the request id, so the dev/
+ * stand-ins can count the round trips one request costs. Neon sends the connection string
+ * as a header: the key rides in it as a query parameter. Never done in production.
+ */
+const TRACE_PARAM = "backline_trace";
 
 /** How long one Upstash call may take before it counts as Redis being unreachable. */
 export const REDIS_TIMEOUT_MS = 1000;
@@ -17,9 +21,13 @@ export function createDb(config: Config, traceId?: string): Database {
     // Global in the driver; only ever set when the worker runs against the local stand-in.
     neonConfig.fetchEndpoint = config.NEON_HTTP_ENDPOINT;
   }
-  const trace = config.local && traceId ? { headers: { [TRACE_HEADER]: traceId } } : undefined;
-  const sql = neon(config.DATABASE_URL, { fetchOptions: trace });
-  return drizzle({ client: sql });
+  let url = config.DATABASE_URL;
+  if (config.local && traceId) {
+    const traced = new URL(url);
+    traced.searchParams.set(TRACE_PARAM, traceId);
+    url = traced.toString();
+  }
+  return drizzle({ client: neon(url) });
 }
 
 /**

@@ -23,14 +23,17 @@ type Check = z.infer<typeof CheckSchema>;
 /** Times one dependency probe; any failure or a timeout reports it down. */
 async function probe(run: () => Promise<unknown>): Promise<Check> {
   const started = performance.now();
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS),
-  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS);
+  });
   try {
     await Promise.race([run(), timeout]);
     return { status: "ok", latencyMs: Math.round(performance.now() - started) };
   } catch {
     return { status: "down", latencyMs: Math.round(performance.now() - started) };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { principalOf } from "../client-ip";
+import { sha256 } from "../crypto";
 import type { AppEnv } from "../env";
 import { PROBLEM_BASE, problems, validationError } from "../errors";
 
@@ -20,10 +21,8 @@ type Entry =
   | { state: "in-flight"; fingerprint: string }
   | { state: "done"; fingerprint: string; status: number; headers: Record<string, string>; body: string };
 
-async function fingerprintOf(method: string, path: string, body: string): Promise<string> {
-  const data = new TextEncoder().encode(`${method}\n${path}\n${body}`);
-  const digest = await crypto.subtle.digest("SHA-256", data);
-  return btoa(String.fromCharCode(...new Uint8Array(digest)));
+function fingerprintOf(method: string, path: string, body: string): Promise<string> {
+  return sha256(`${method}\n${path}\n${body}`);
 }
 
 /**

@@ -1,0 +1,79 @@
+import { scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
+
+/**
+ * Password hashing parameters: scrypt N=2^14, r=8, p=5, OWASP's equivalent of N=2^17 that
+ * fits an isolate (16 MiB). workerd caps N·r·p at 2^20; this is 655,360.
+ */
+export const SCRYPT_PARAMS = { logN: 14, r: 8, p: 5, keyLength: 32, saltLength: 16 } as const;
+
+const encoder = new TextEncoder();
+
+function scrypt(password: string, salt: Uint8Array, logN: number, r: number, p: number, keyLength: number) {
+  return new Promise<Buffer>((resolve, reject) => {
+    scryptCallback(
+      password.normalize("NFKC"),
+      salt,
+      keyLength,
+      { N: 2 ** logN, r, p, maxmem: 64 * 1024 * 1024 },
+      (err, key) => (err ? reject(err) : resolve(key)),
+    );
+  });
+}
+
+/** Hashes a password into a self-describing string: `$scrypt$ln=14,r=8,p=5$<salt>$<hash>`. */
+export async function hashPassword(password: string): Promise<string> {
+  const { logN, r, p, keyLength, saltLength } = SCRYPT_PARAMS;
+  const salt = crypto.getRandomValues(new Uint8Array(saltLength));
+  const key = await scrypt(password, salt, logN, r, p, keyLength);
+  return `$scrypt$ln=${logN},r=${r},p=${p}$${toBase64Url(salt)}$${toBase64Url(key)}`;
+}
+
+export interface PasswordCheck {
+  valid: boolean;
+  /** True when the stored hash used other parameters than today's: rehash on sign-in. */
+  needsRehash: boolean;
+}
+
+const HASH_FORMAT = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([\w-]+)\$([\w-]+)$/;
+
+/** Checks a password against a stored hash in constant time. */
+export async function verifyPassword(password: string, stored: string): Promise<PasswordCheck> {
+  const match = HASH_FORMAT.exec(stored);
+  if (!match) return { valid: false, needsRehash: true };
+  const [, logN, r, p, salt, hash] = match as unknown as [string, string, string, string, string, string];
+  const expected = fromBase64Url(hash);
+  const actual = await scrypt(
+    password,
+    fromBase64Url(salt),
+    Number(logN),
+    Number(r),
+    Number(p),
+    expected.length,
+  );
+  const valid = actual.length === expected.length && timingSafeEqual(actual, expected);
+  const { logN: wantLogN, r: wantR, p: wantP, keyLength } = SCRYPT_PARAMS;
+  const needsRehash =
+    Number(logN) !== wantLogN || Number(r) !== wantR || Number(p) !== wantP || expected.length !== keyLength;
+  return { valid, needsRehash };
+}
+
+/** A random token of `bytes` bytes (default 256 bits), base64url. */
+export function randomToken(bytes = 32): string {
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(bytes)));
+}
+
+/** SHA-256 of a string, base64url: how tokens are stored. */
+export async function sha256(value: string): Promise<string> {
+  return toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value))));
+}
+
+export function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function fromBase64Url(text: string): Uint8Array {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+}
