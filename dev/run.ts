@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
   const apiPort = await freeOr0(API_PORT);
   if (apiPort === 0) throw new Error(`port ${API_PORT} is taken; set PORT to another one`);
   const apiUrl = `http://127.0.0.1:${apiPort}`;
+  if (!process.env.DATABASE_URL) mkdirSync(join(root, ".data"), { recursive: true });
   const stack = await startStack({
     port: await freeOr0(STACK_PORT),
     pgliteDir: process.env.DATABASE_URL ? undefined : join(root, ".data/pglite"),
@@ -112,7 +113,12 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop(0));
   wrangler.once("exit", (code) => void stop(code ?? 1));
 
-  await waitForHealth(`${apiUrl}/api/health`, wrangler, 60_000);
+  try {
+    await waitForHealth(`${apiUrl}/api/health`, wrangler, 60_000);
+  } catch (error) {
+    console.error(`[dev] ${error instanceof Error ? error.message : String(error)}`);
+    await stop(1);
+  }
   console.error(
     [
       "",
