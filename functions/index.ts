@@ -1,11 +1,37 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { createApp } from "../shared/app";
 import type { Bindings } from "../shared/env";
+import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
+import { auth } from "./auth";
 import { health } from "./health";
+import { me } from "./me";
+
+/** Rate-limit policies, one per group. Authentication fails closed when Redis is down; reads fail open. */
+const policies = {
+  auth: {
+    name: "auth",
+    limit: 30,
+    window: "1 m",
+    failMode: "closed",
+    // Sign-in counts failures per account+IP and per IP instead (functions/auth/throttle.ts).
+    skip: (c) => c.req.path === "/api/auth/signin",
+  },
+  api: { name: "api", limit: 300, window: "1 m", failMode: "open" },
+} satisfies Record<string, RateLimitPolicy>;
 
 const app = createApp();
 
-const routes = app.route("/api/health", health);
+app.use("/api/auth/*", rateLimit(policies.auth));
+app.use("/api/me/*", rateLimit(policies.api));
+
+const routes = app.route("/api/health", health).route("/api/auth", auth).route("/api/me", me);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+  type: "http",
+  scheme: "bearer",
+  bearerFormat: "JWT",
+  description: "Access token from sign-up, sign-in or refresh (15 minutes).",
+});
 
 app.doc31("/openapi.json", (c) => ({
   openapi: "3.1.0",

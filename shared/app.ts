@@ -8,17 +8,23 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import type { AppEnv } from "./env";
 import { ApiError, problems, validationError } from "./errors";
+import { authenticate } from "./middleware/auth";
 import { configAndClients } from "./middleware/config-and-clients";
 import { corsFromAllowlist } from "./middleware/cors";
 import { requestLog } from "./middleware/request-log";
 
 /** Turns zod issues into the `errors: [{path, message}]` of a 400 problem. */
 export function fromZodError(error: ZodError, where?: string): ApiError {
+  const at = (path: PropertyKey[]) => [where, ...path.map(String)].filter(Boolean).join(".") || "(root)";
   return validationError(
-    error.issues.map((issue) => ({
-      path: [where, ...issue.path.map(String)].filter(Boolean).join(".") || "(root)",
-      message: issue.message,
-    })),
+    error.issues.flatMap((issue) =>
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => ({
+            path: at([...issue.path, key]),
+            message: "is not a field you can send here",
+          }))
+        : [{ path: at(issue.path), message: issue.message }],
+    ),
   );
 }
 
@@ -111,6 +117,7 @@ export function createApp() {
     });
     return limit(c, next);
   });
+  app.use(authenticate());
   app.onError(renderError);
   app.notFound((c) => problemResponse(c, problems.notFound(`No route for ${c.req.method} ${c.req.path}`)));
   return app;

@@ -2,6 +2,7 @@ import { neon, neonConfig } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis/cloudflare";
 import { drizzle } from "drizzle-orm/neon-http";
 import Stripe from "stripe";
+import * as schema from "../db/schema";
 import type { Config } from "./config";
 import type { Database } from "./env";
 
@@ -27,7 +28,7 @@ export function createDb(config: Config, traceId?: string): Database {
     traced.searchParams.set(TRACE_PARAM, traceId);
     url = traced.toString();
   }
-  return drizzle({ client: neon(url) });
+  return drizzle({ client: neon(url), schema, casing: "snake_case" });
 }
 
 /**

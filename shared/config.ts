@@ -57,6 +57,7 @@ const configSchema = z.object({
     (v) => new TextEncoder().encode(v).length >= 32 && new Set(v).size >= 8,
     "JWT_SECRET must be at least 32 bytes of random data",
   ),
+  JWT_SECRET_PREVIOUS: z.string().min(32, "JWT_SECRET_PREVIOUS must be at least 32 bytes").optional(),
   STRIPE_SECRET_KEY: secret("STRIPE_SECRET_KEY").refine(
     (v) => /^(sk|rk)_(test|live)_\w+/.test(v),
     "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…)",
@@ -65,6 +66,13 @@ const configSchema = z.object({
     (v) => v.startsWith("whsec_") && v.length > 10,
     "STRIPE_WEBHOOK_SECRET must be a Stripe webhook signing secret (whsec_…)",
   ),
+  REFRESH_COOKIE_SAMESITE: z.enum(["Lax", "None", "Strict"]).default("Lax"),
+  /** Sign-in failures allowed per account+IP (and 3x that per IP) within AUTH_FAILURE_WINDOW. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
+  AUTH_FAILURE_WINDOW: z
+    .string()
+    .regex(/^\d+ (s|m|h)$/, "AUTH_FAILURE_WINDOW must look like '15 m'")
+    .default("15 m"),
   NEON_HTTP_ENDPOINT: httpUrl("NEON_HTTP_ENDPOINT").optional(),
   STRIPE_API_BASE: httpUrl("STRIPE_API_BASE").optional(),
 });

@@ -1,6 +1,9 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { NeonHttpDatabase } from "drizzle-orm/neon-http";
+import type * as schema from "../db/schema";
+import type { AccessClaims } from "./auth/access-token";
 import type { Config } from "./config";
+import type { RevocationCheck } from "./middleware/auth";
 
 /** Worker bindings: the generated `Env` plus the local-only stand-in overrides. */
 export type Bindings = Env & {
@@ -10,8 +13,7 @@ export type Bindings = Env & {
   STRIPE_API_BASE?: string;
 };
 
-// biome-ignore lint/complexity/noBannedTypes: no schema yet; domain tables join it as issues land.
-export type Schema = {};
+export type Schema = typeof schema;
 export type Database = NeonHttpDatabase<Schema>;
 
 /** Context variables set by the shared middleware. */
@@ -20,7 +22,11 @@ export type Variables = {
   config: Config;
   db: Database;
   redis: Redis;
-  /** Set by authentication middleware; logged with the request. */
+  /** The verified access token's claims, when the request carries one. */
+  auth?: AccessClaims;
+  /** The pending Redis check that the token's session is not revoked; awaited by requireAuth. */
+  revocation?: RevocationCheck;
+  /** The signed-in user's id; logged with the request. */
   userId?: string;
   /** Who rate limits and idempotency keys are counted for: `user:<id>` or `ip:<addr>`. */
   principal?: string;

@@ -1,3 +1,6 @@
-// One file per domain (users, patterns, billing, …); each table is re-exported here so
-// drizzle-kit and the typed query builder see the whole schema.
-export {};
+// One file per domain; everything is re-exported here so drizzle-kit and the typed
+// query builder see the whole schema.
+export * from "./audit";
+export * from "./email";
+export * from "./sessions";
+export * from "./users";

@@ -21,6 +21,8 @@ export interface RateLimitPolicy {
   failMode: "open" | "closed";
   /** What the limit counts per; the signed-in user, else the client IP, by default. */
   key?: (c: Context<AppEnv>) => string;
+  /** Requests this policy leaves to a route-specific limit (e.g. sign-in's failure throttle). */
+  skip?: (c: Context<AppEnv>) => boolean;
 }
 
 const UNIT_SECONDS: Record<Unit, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
@@ -42,61 +44,80 @@ function cacheFor(name: string): Map<string, number> {
   return cache;
 }
 
+/** A sliding-window limiter for a policy, on this request's Redis client and the isolate's ephemeral cache. */
+export function limiterFor(c: Context<AppEnv>, policy: RateLimitPolicy): Ratelimit {
+  return new Ratelimit({
+    redis: c.get("redis"),
+    limiter: Ratelimit.slidingWindow(policy.limit, policy.window),
+    prefix: `rl:${policy.name}`,
+    ephemeralCache: cacheFor(policy.name),
+    // The Redis client aborts after its own short timeout; the limiter must not hide that as a pass.
+    timeout: 0,
+    analytics: false,
+  });
+}
+
+type LimitState = { limit: number; remaining: number; reset: number };
+
+/** The draft-standard and X-RateLimit-* headers for a policy's current state. */
+export function rateLimitHeaders(policy: RateLimitPolicy, state: LimitState): Record<string, string> {
+  const resetSeconds = Math.max(0, Math.ceil((state.reset - Date.now()) / 1000));
+  return {
+    "RateLimit-Policy": `"${policy.name}";q=${policy.limit};w=${Math.ceil(windowSeconds(policy.window))}`,
+    RateLimit: `"${policy.name}";r=${state.remaining};t=${resetSeconds}`,
+    "X-RateLimit-Limit": String(state.limit),
+    "X-RateLimit-Remaining": String(state.remaining),
+    "X-RateLimit-Reset": String(Math.ceil(state.reset / 1000)),
+  };
+}
+
+/** The 429 problem for a used-up policy, with its headers and Retry-After. */
+export function rateLimitedError(policy: RateLimitPolicy, state: LimitState) {
+  const retryAfter = Math.max(1, Math.ceil((state.reset - Date.now()) / 1000));
+  return problems.rateLimited({
+    detail: `The "${policy.name}" limit of ${policy.limit} requests per ${policy.window} is used up. Retry in ${retryAfter} s.`,
+    headers: { ...rateLimitHeaders(policy, state), "Retry-After": String(retryAfter) },
+  });
+}
+
+/** What a policy does when Redis cannot be reached in time. */
+export function limiterUnavailable(c: Context<AppEnv>, policy: RateLimitPolicy, cause: unknown): "open" {
+  console.warn(
+    JSON.stringify({
+      level: "warn",
+      msg: "rate limiter unavailable",
+      policy: policy.name,
+      requestId: c.get("requestId"),
+      error: String(cause),
+    }),
+  );
+  if (policy.failMode === "closed") {
+    throw problems.unavailable({
+      detail: "Rate limiting is unavailable; try again shortly.",
+      headers: { "Retry-After": "5" },
+      cause,
+    });
+  }
+  return "open";
+}
+
 /**
  * Sliding-window rate limit on Upstash with the draft-ietf-httpapi-ratelimit-headers
  * fields and the common X-RateLimit-* ones; 429 problem with Retry-After when exceeded.
  */
 export function rateLimit(policy: RateLimitPolicy): MiddlewareHandler<AppEnv> {
-  const seconds = windowSeconds(policy.window);
-  const policyHeader = `"${policy.name}";q=${policy.limit};w=${Math.ceil(seconds)}`;
   return async function rateLimitMiddleware(c, next) {
-    const limiter = new Ratelimit({
-      redis: c.get("redis"),
-      limiter: Ratelimit.slidingWindow(policy.limit, policy.window),
-      prefix: `rl:${policy.name}`,
-      ephemeralCache: cacheFor(policy.name),
-      // The Redis client aborts after its own short timeout; the limiter must not hide that as a pass.
-      timeout: 0,
-      analytics: false,
-    });
+    if (policy.skip?.(c)) return next();
     const key = policy.key?.(c) ?? principalOf(c);
     let result: Awaited<ReturnType<Ratelimit["limit"]>>;
     try {
-      result = await limiter.limit(key);
+      result = await limiterFor(c, policy).limit(key);
     } catch (cause) {
-      console.warn(
-        JSON.stringify({
-          level: "warn",
-          msg: "rate limiter unavailable",
-          policy: policy.name,
-          requestId: c.get("requestId"),
-          error: String(cause),
-        }),
-      );
-      if (policy.failMode === "closed") {
-        throw problems.unavailable({
-          detail: "Rate limiting is unavailable; try again shortly.",
-          headers: { "Retry-After": "5" },
-          cause,
-        });
-      }
+      limiterUnavailable(c, policy, cause);
       return next();
     }
-    const resetSeconds = Math.max(0, Math.ceil((result.reset - Date.now()) / 1000));
-    const headers: Record<string, string> = {
-      "RateLimit-Policy": policyHeader,
-      RateLimit: `"${policy.name}";r=${result.remaining};t=${resetSeconds}`,
-      "X-RateLimit-Limit": String(result.limit),
-      "X-RateLimit-Remaining": String(result.remaining),
-      "X-RateLimit-Reset": String(Math.ceil(result.reset / 1000)),
-    };
-    for (const [name, value] of Object.entries(headers)) c.header(name, value);
-    if (!result.success) {
-      throw problems.rateLimited({
-        detail: `The "${policy.name}" limit of ${policy.limit} requests per ${policy.window} is used up. Retry in ${Math.max(1, resetSeconds)} s.`,
-        headers: { ...headers, "Retry-After": String(Math.max(1, resetSeconds)) },
-      });
-    }
+    for (const [name, value] of Object.entries(rateLimitHeaders(policy, result))) c.header(name, value);
+    if (!result.success) throw rateLimitedError(policy, result);
     await next();
   };
 }

@@ -1,0 +1,168 @@
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import type { Database } from "../../shared/env";
+import { sessions } from "../schema/sessions";
+import type { Role, Tier } from "../schema/users";
+
+/** Absolute lifetime of a sign-in. */
+export const SESSION_MAX_AGE_DAYS = 30;
+/** A session unused this long is over. */
+export const SESSION_IDLE_DAYS = 7;
+/** How long the previous refresh token still works after a rotation (two tabs refreshing at once). */
+export const REFRESH_GRACE_SECONDS = 10;
+
+/** The insert of a new session (one refresh-token family). */
+export function insertSession(
+  db: Database,
+  values: {
+    id: string;
+    userId: string;
+    refreshHash: string;
+    userAgent?: string;
+    ip?: string;
+    method?: string;
+  },
+) {
+  const expiresAt = new Date(Date.now() + SESSION_MAX_AGE_DAYS * 86_400_000);
+  return db.insert(sessions).values({ ...values, expiresAt });
+}
+
+export type RefreshOutcome =
+  | { outcome: "rotate" | "grace"; userId: string; role: Role; tier: Tier; emailVerified: boolean }
+  | { outcome: "reuse"; userId: string }
+  | { outcome: "invalid" };
+
+/**
+ * Rotates a refresh token in one statement: the current token is swapped for `newHash`;
+ * the previous one within the grace window is accepted without rotating again; any other
+ * token of the family is a replay and revokes the session (audit-logged). Expired, idle,
+ * revoked and disabled sessions are invalid. Concurrent refreshes serialize on the row lock.
+ */
+export async function rotateRefreshToken(
+  db: Database,
+  args: { sessionId: string; presentedHash: string; newHash: string; ip?: string; userAgent?: string },
+): Promise<RefreshOutcome> {
+  const result = await db.execute<{
+    outcome: "rotate" | "grace" | "reuse" | "invalid";
+    user_id: string;
+    role: Role;
+    tier: Tier;
+    email_verified: boolean;
+  }>(sql`
+    with current as (
+      select s.id, s.user_id, s.refresh_hash, s.previous_refresh_hash, s.rotated_at, s.expires_at,
+             s.last_used_at, s.revoked_at, u.role, u.tier, u.email_verified_at, u.disabled_at
+      from sessions s join users u on u.id = s.user_id
+      where s.id = ${args.sessionId}
+      for update of s
+    ),
+    decision as (
+      select c.*, case
+        when c.revoked_at is not null or c.disabled_at is not null or c.expires_at <= now()
+          or c.last_used_at <= now() - make_interval(days => ${SESSION_IDLE_DAYS}) then 'invalid'
+        when c.refresh_hash = ${args.presentedHash} then 'rotate'
+        when c.previous_refresh_hash = ${args.presentedHash}
+          and c.rotated_at > now() - make_interval(secs => ${REFRESH_GRACE_SECONDS}) then 'grace'
+        else 'reuse'
+      end as outcome
+      from current c
+    ),
+    rotated as (
+      update sessions set refresh_hash = ${args.newHash}, previous_refresh_hash = d.refresh_hash,
+        rotated_at = now(), last_used_at = now()
+      from decision d where sessions.id = d.id and d.outcome = 'rotate'
+      returning sessions.id
+    ),
+    graced as (
+      update sessions set last_used_at = now()
+      from decision d where sessions.id = d.id and d.outcome = 'grace'
+      returning sessions.id
+    ),
+    revoked as (
+      update sessions set revoked_at = now()
+      from decision d where sessions.id = d.id and d.outcome = 'reuse'
+      returning sessions.id
+    ),
+    audited as (
+      insert into audit_logs (actor_id, action, target_type, target_id, ip, user_agent, metadata)
+      select d.user_id, 'session.refresh_reuse_detected', 'session', d.id::text, ${args.ip ?? null},
+             ${args.userAgent ?? null}, '{}'::jsonb
+      from decision d where d.outcome = 'reuse'
+    )
+    select d.outcome, d.user_id, d.role, d.tier, d.email_verified_at is not null as email_verified,
+           (select count(*) from rotated) + (select count(*) from graced) + (select count(*) from revoked) as touched
+    from decision d
+  `);
+  const row = result.rows[0];
+  if (!row || row.outcome === "invalid") return { outcome: "invalid" };
+  if (row.outcome === "reuse") return { outcome: "reuse", userId: row.user_id };
+  return {
+    outcome: row.outcome,
+    userId: row.user_id,
+    role: row.role,
+    tier: row.tier,
+    emailVerified: row.email_verified,
+  };
+}
+
+export interface RevokeSessions {
+  /** Whose sessions; required unless `sessionId` and `refreshHash` pin one session. */
+  userId?: string;
+  sessionId?: string;
+  exceptSessionId?: string;
+  /** Only if this is the session's current or previous refresh token hash (cookie sign-out). */
+  refreshHash?: string;
+  /** Audit action written per revoked session, in the same statement. */
+  action: string;
+  actorId?: string | null;
+  ip?: string;
+  userAgent?: string;
+}
+
+/** Revokes live sessions and audit-logs each one in one statement; returns the revoked ids. */
+export async function revokeSessions(db: Database, r: RevokeSessions): Promise<string[]> {
+  if (!r.userId && !(r.sessionId && r.refreshHash))
+    throw new Error("revokeSessions needs a user or a proven session");
+  const result = await db.execute<{ id: string }>(sql`
+    with revoked as (
+      update sessions set revoked_at = now()
+      where revoked_at is null
+        and (${r.userId ?? null}::uuid is null or user_id = ${r.userId ?? null}::uuid)
+        and (${r.sessionId ?? null}::uuid is null or id = ${r.sessionId ?? null}::uuid)
+        and (${r.exceptSessionId ?? null}::uuid is null or id <> ${r.exceptSessionId ?? null}::uuid)
+        and (${r.refreshHash ?? null}::text is null or refresh_hash = ${r.refreshHash ?? null}
+             or previous_refresh_hash = ${r.refreshHash ?? null})
+      returning id, user_id
+    ),
+    audited as (
+      insert into audit_logs (actor_id, action, target_type, target_id, ip, user_agent, metadata)
+      select coalesce(${r.actorId ?? null}::uuid, revoked.user_id), ${r.action}, 'session', revoked.id::text,
+             ${r.ip ?? null}, ${r.userAgent ?? null}, '{}'::jsonb
+      from revoked
+    )
+    select id from revoked
+  `);
+  return result.rows.map((row) => row.id);
+}
+
+/** A user's live sessions, newest first. */
+export function listLiveSessions(db: Database, userId: string) {
+  return db
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      lastUsedAt: sessions.lastUsedAt,
+      userAgent: sessions.userAgent,
+      ip: sessions.ip,
+    })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, sql`now()`),
+        gt(sessions.lastUsedAt, sql`now() - make_interval(days => ${SESSION_IDLE_DAYS})`),
+      ),
+    )
+    .orderBy(desc(sessions.lastUsedAt))
+    .limit(100);
+}

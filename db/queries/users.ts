@@ -1,0 +1,61 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "../../shared/env";
+import { type User, users } from "../schema/users";
+
+/** Columns a user may see about themselves. */
+export const profileColumns = {
+  id: users.id,
+  email: users.email,
+  displayName: users.displayName,
+  avatarUrl: users.avatarUrl,
+  role: users.role,
+  tier: users.tier,
+  emailVerifiedAt: users.emailVerifiedAt,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+};
+
+export type Profile = Pick<User, keyof typeof profileColumns>;
+
+/** What sign-in needs to know about an account, found by its (normalized) email. */
+export async function findUserForSignin(db: Database, email: string) {
+  const [user] = await db
+    .select({ ...profileColumns, passwordHash: users.passwordHash, disabledAt: users.disabledAt })
+    .from(users)
+    .where(eq(users.email, email))
+    .limit(1);
+  return user;
+}
+
+/** The insert of a new account (a unique violation on email means it is taken). */
+export function insertUser(
+  db: Database,
+  values: { id: string; email: string; passwordHash: string; displayName: string },
+) {
+  return db.insert(users).values(values).returning(profileColumns);
+}
+
+/** Replaces the password hash, e.g. when its parameters are raised. */
+export function updatePasswordHash(db: Database, userId: string, passwordHash: string) {
+  return db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
+}
+
+/** A user's own profile. */
+export async function findProfile(db: Database, userId: string): Promise<Profile | undefined> {
+  const [profile] = await db.select(profileColumns).from(users).where(eq(users.id, userId)).limit(1);
+  return profile;
+}
+
+/** Updates the fields a user may change about themselves. */
+export async function updateProfile(
+  db: Database,
+  userId: string,
+  patch: { displayName?: string; avatarUrl?: string | null },
+): Promise<Profile | undefined> {
+  const [profile] = await db
+    .update(users)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(users.id, userId))
+    .returning(profileColumns);
+  return profile;
+}

@@ -1,0 +1,36 @@
+import { sql } from "drizzle-orm";
+import { check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+export const ROLES = ["user", "teacher", "admin"] as const;
+export const TIERS = ["free", "premium"] as const;
+export type Role = (typeof ROLES)[number];
+export type Tier = (typeof TIERS)[number];
+
+const timestamps = {
+  createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+};
+
+/** Accounts. Email is stored trimmed and lowercased. */
+export const users = pgTable(
+  "users",
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    email: text().notNull().unique(),
+    passwordHash: text().notNull(),
+    displayName: text().notNull(),
+    avatarUrl: text(),
+    role: text({ enum: ROLES }).notNull().default("user"),
+    tier: text({ enum: TIERS }).notNull().default("free"),
+    emailVerifiedAt: timestamp({ withTimezone: true }),
+    disabledAt: timestamp({ withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    check("users_role_check", sql`${t.role} in ('user', 'teacher', 'admin')`),
+    check("users_tier_check", sql`${t.tier} in ('free', 'premium')`),
+    index("users_created_at_idx").on(t.createdAt, t.id),
+  ],
+);
+
+export type User = typeof users.$inferSelect;

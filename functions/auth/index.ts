@@ -1,0 +1,307 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { insertAudit } from "../../db/queries/audit";
+import {
+  insertSession,
+  listLiveSessions,
+  revokeSessions,
+  rotateRefreshToken,
+} from "../../db/queries/sessions";
+import { findUserForSignin, insertUser, updatePasswordHash } from "../../db/queries/users";
+import { createRouter } from "../../shared/app";
+import { markSessionsRevoked } from "../../shared/auth/revocation";
+import { toUserDto } from "../../shared/auth/user-dto";
+import { hashPassword, sha256, verifyPassword } from "../../shared/crypto";
+import { isUniqueViolation } from "../../shared/db-errors";
+import { problems } from "../../shared/errors";
+import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
+import { problemContent } from "../../shared/openapi";
+import { authErrors } from "./problems";
+import {
+  clearRefreshCookie,
+  parseRefreshToken,
+  presentedRefreshToken,
+  setRefreshCookie,
+} from "./refresh-cookie";
+import { AuthResponse, RefreshBody, SessionSchema, SigninBody, SignupBody, TokenResponse } from "./schemas";
+import { newRefreshToken, requestMeta, tokenResponse } from "./session-tokens";
+import { assertSigninAllowed, recordSigninFailure } from "./throttle";
+
+/** Checked when the email is unknown, so both failures cost the same time. Matches no password. */
+const DUMMY_HASH = "$scrypt$ln=14,r=8,p=5$9RKumKDHPHlCeU_lhMQKlg$m2wif7FtPD2qTNLfdXTIXVceHoIspIG13SnouA2FaC4";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({
+  body: { content: { "application/json": { schema } }, required },
+});
+
+const signup = createRoute({
+  method: "post",
+  path: "/signup",
+  tags: ["Auth"],
+  summary: "Creates an account and signs it in",
+  request: jsonBody(SignupBody),
+  responses: {
+    201: json(AuthResponse, "Signed up; the refresh token is in the cookie"),
+    400: problemContent("Invalid email, password or display name"),
+    409: problemContent("The email is taken"),
+  },
+});
+
+const signin = createRoute({
+  method: "post",
+  path: "/signin",
+  tags: ["Auth"],
+  summary: "Signs in with email and password",
+  request: jsonBody(SigninBody),
+  responses: {
+    200: json(AuthResponse, "Signed in; the refresh token is in the cookie"),
+    401: problemContent("Email or password is incorrect"),
+    403: problemContent("The account is disabled"),
+    429: problemContent("Too many failed attempts"),
+  },
+});
+
+const refresh = createRoute({
+  method: "post",
+  path: "/refresh",
+  tags: ["Auth"],
+  summary: "Rotates the refresh token and returns a new access token",
+  description:
+    "Takes the refresh token from its HttpOnly cookie, or from the body for non-browser clients. Each token is single use; a rotated token presented again after a short grace window revokes the session.",
+  request: jsonBody(RefreshBody, false),
+  responses: {
+    200: json(TokenResponse, "A new access token"),
+    401: problemContent("The refresh token is invalid, expired or was reused"),
+    403: problemContent("Cookie sent from an origin that is not allowed"),
+  },
+});
+
+const signout = createRoute({
+  method: "post",
+  path: "/signout",
+  tags: ["Auth"],
+  summary: "Ends this session",
+  request: jsonBody(RefreshBody, false),
+  responses: { 204: { description: "Signed out" } },
+});
+
+const signoutAll = createRoute({
+  method: "post",
+  path: "/signout-all",
+  tags: ["Auth"],
+  summary: "Ends every session of the signed-in user",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth()] as const,
+  responses: { 204: { description: "Every session ended" }, 401: problemContent("Not signed in") },
+});
+
+const listSessions = createRoute({
+  method: "get",
+  path: "/sessions",
+  tags: ["Auth"],
+  summary: "Lists the signed-in user's live sessions",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth()] as const,
+  responses: {
+    200: json(z.object({ sessions: z.array(SessionSchema) }), "Live sessions, most recently used first"),
+    401: problemContent("Not signed in"),
+  },
+});
+
+const deleteSession = createRoute({
+  method: "delete",
+  path: "/sessions/{id}",
+  tags: ["Auth"],
+  summary: "Ends one of the signed-in user's sessions",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth()] as const,
+  request: { params: z.object({ id: z.uuid() }) },
+  responses: { 204: { description: "Session ended" }, 404: problemContent("No such live session") },
+});
+
+export const auth = createRouter()
+  .openapi(signup, async (c) => {
+    const body = c.req.valid("json");
+    const db = c.get("db");
+    const meta = requestMeta(c);
+    const userId = crypto.randomUUID();
+    const sessionId = crypto.randomUUID();
+    const [passwordHash, refreshToken] = await Promise.all([
+      hashPassword(body.password),
+      newRefreshToken(sessionId),
+    ]);
+    let created: Awaited<ReturnType<typeof insertUser>>;
+    try {
+      [created] = await db.batch([
+        insertUser(db, { id: userId, email: body.email, passwordHash, displayName: body.displayName }),
+        insertSession(db, { id: sessionId, userId, refreshHash: refreshToken.hash, ...meta }),
+        insertAudit(db, {
+          actorId: userId,
+          action: "user.signup",
+          targetType: "user",
+          targetId: userId,
+          ...meta,
+        }),
+      ]);
+    } catch (error) {
+      if (isUniqueViolation(error, "users_email_unique")) throw authErrors.emailTaken();
+      throw error;
+    }
+    const user = created[0];
+    if (!user) throw new Error("signup inserted no user");
+    setRefreshCookie(c, refreshToken.token);
+    const tokens = await tokenResponse(
+      c,
+      { ...user, emailVerified: false },
+      sessionId,
+      body.returnRefreshToken ? refreshToken.token : undefined,
+    );
+    c.header("Location", "/api/me");
+    return c.json({ ...tokens, user: toUserDto(user) }, 201);
+  })
+  .openapi(signin, async (c) => {
+    const { email, password, returnRefreshToken } = c.req.valid("json");
+    const db = c.get("db");
+    const meta = requestMeta(c);
+    await assertSigninAllowed(c, email);
+    const user = await findUserForSignin(db, email);
+    const check = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !check.valid) {
+      await Promise.all([
+        recordSigninFailure(c, email),
+        insertAudit(db, {
+          actorId: user?.id ?? null,
+          action: "auth.signin_failed",
+          targetType: "user",
+          targetId: user?.id,
+          metadata: { reason: user ? "wrong_password" : "unknown_email" },
+          ...meta,
+        }),
+      ]);
+      throw authErrors.invalidCredentials();
+    }
+    if (user.disabledAt) {
+      await insertAudit(db, { actorId: user.id, action: "auth.signin_refused_disabled", ...meta });
+      throw authErrors.accountDisabled();
+    }
+    const sessionId = crypto.randomUUID();
+    const refreshToken = await newRefreshToken(sessionId);
+    const rehash = check.needsRehash ? await hashPassword(password) : undefined;
+    await db.batch([
+      insertSession(db, { id: sessionId, userId: user.id, refreshHash: refreshToken.hash, ...meta }),
+      insertAudit(db, {
+        actorId: user.id,
+        action: "auth.signin",
+        targetType: "session",
+        targetId: sessionId,
+        ...meta,
+      }),
+      ...(rehash ? [updatePasswordHash(db, user.id, rehash)] : []),
+    ]);
+    setRefreshCookie(c, refreshToken.token);
+    const emailVerified = user.emailVerifiedAt !== null;
+    const tokens = await tokenResponse(
+      c,
+      { ...user, emailVerified },
+      sessionId,
+      returnRefreshToken ? refreshToken.token : undefined,
+    );
+    return c.json({ ...tokens, user: toUserDto(user) }, 200);
+  })
+  .openapi(refresh, async (c) => {
+    const body = c.req.valid("json") ?? {};
+    const presented = presentedRefreshToken(c, body.refreshToken);
+    const parsed = presented ? parseRefreshToken(presented) : undefined;
+    if (!parsed) throw authErrors.invalidRefreshToken();
+    const next = await newRefreshToken(parsed.sessionId);
+    const result = await rotateRefreshToken(c.get("db"), {
+      sessionId: parsed.sessionId,
+      presentedHash: await sha256(parsed.secret),
+      newHash: next.hash,
+      ...requestMeta(c),
+    });
+    if (result.outcome === "invalid" || result.outcome === "reuse") {
+      if (result.outcome === "reuse") await markSessionsRevoked(c.get("redis"), [parsed.sessionId]);
+      clearRefreshCookie(c);
+      throw authErrors.invalidRefreshToken();
+    }
+    const user = {
+      id: result.userId,
+      role: result.role,
+      tier: result.tier,
+      emailVerified: result.emailVerified,
+    };
+    if (result.outcome === "grace") {
+      // Another tab just rotated this token; its new cookie stands. Only an access token here.
+      return c.json(await tokenResponse(c, user, parsed.sessionId), 200);
+    }
+    setRefreshCookie(c, next.token);
+    const bodyClient = body.refreshToken !== undefined || body.returnRefreshToken === true;
+    return c.json(await tokenResponse(c, user, parsed.sessionId, bodyClient ? next.token : undefined), 200);
+  })
+  .openapi(signout, async (c) => {
+    const auth = c.get("auth");
+    const meta = requestMeta(c);
+    let revoked: string[] = [];
+    if (auth) {
+      await assertLiveSession(c);
+      revoked = await revokeSessions(c.get("db"), {
+        userId: auth.sub,
+        sessionId: auth.sid,
+        action: "auth.signout",
+        ...meta,
+      });
+    } else {
+      const body = c.req.valid("json") ?? {};
+      const presented = presentedRefreshToken(c, body.refreshToken);
+      const parsed = presented ? parseRefreshToken(presented) : undefined;
+      if (parsed) {
+        revoked = await revokeSessions(c.get("db"), {
+          sessionId: parsed.sessionId,
+          refreshHash: await sha256(parsed.secret),
+          action: "auth.signout",
+          ...meta,
+        });
+      }
+    }
+    clearRefreshCookie(c);
+    await markSessionsRevoked(c.get("redis"), revoked);
+    return c.body(null, 204);
+  })
+  .openapi(signoutAll, async (c) => {
+    const userId = c.get("userId") as string;
+    const revoked = await revokeSessions(c.get("db"), {
+      userId,
+      action: "auth.signout_all",
+      ...requestMeta(c),
+    });
+    await markSessionsRevoked(c.get("redis"), revoked);
+    clearRefreshCookie(c);
+    return c.body(null, 204);
+  })
+  .openapi(listSessions, async (c) => {
+    const current = c.get("auth")?.sid;
+    const rows = await listLiveSessions(c.get("db"), c.get("userId") as string);
+    const sessions = rows.map((s) => ({
+      ...s,
+      createdAt: s.createdAt.toISOString(),
+      lastUsedAt: s.lastUsedAt.toISOString(),
+      current: s.id === current,
+    }));
+    return c.json({ sessions }, 200);
+  })
+  .openapi(deleteSession, async (c) => {
+    const { id } = c.req.valid("param");
+    const revoked = await revokeSessions(c.get("db"), {
+      userId: c.get("userId") as string,
+      sessionId: id,
+      action: "session.revoked",
+      ...requestMeta(c),
+    });
+    if (revoked.length === 0) throw problems.notFound("No live session with this id.");
+    await markSessionsRevoked(c.get("redis"), revoked);
+    return c.body(null, 204);
+  });

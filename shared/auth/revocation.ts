@@ -1,0 +1,27 @@
+import type { Redis } from "@upstash/redis/cloudflare";
+import { ACCESS_TOKEN_TTL_SECONDS } from "./access-token";
+
+/** Redis key marking a session whose access tokens must be refused before they expire. */
+export function revokedKey(sessionId: string): string {
+  return `revoked:sid:${sessionId}`;
+}
+
+// EVAL is a "write" to the SDK's auto-pipeline, so this check travels in the same
+// HTTP request as the rate limiter's EVALSHA instead of a separate read pipeline.
+const IS_REVOKED = "return redis.call('EXISTS', KEYS[1])";
+
+/** Whether a session was revoked (sign-out, password change, admin action). */
+export async function isSessionRevoked(redis: Redis, sessionId: string): Promise<boolean> {
+  return (await redis.eval<[], number>(IS_REVOKED, [revokedKey(sessionId)], [])) === 1;
+}
+
+/**
+ * Marks sessions revoked for as long as their access tokens could live; one pipelined
+ * round trip however many sessions.
+ */
+export async function markSessionsRevoked(redis: Redis, sessionIds: string[]): Promise<void> {
+  if (sessionIds.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (const id of sessionIds) pipeline.set(revokedKey(id), 1, { ex: ACCESS_TOKEN_TTL_SECONDS + 60 });
+  await pipeline.exec();
+}

@@ -1,0 +1,40 @@
+import { z } from "@hono/zod-openapi";
+import type { Profile } from "../../db/queries/users";
+import { ROLES, TIERS, type Tier } from "../../db/schema/users";
+
+/** Entitlements per tier; the billing and catalogue issues read them. */
+export const ENTITLEMENTS: Record<Tier, string[]> = {
+  free: ["patterns:50", "lessons:free"],
+  premium: ["patterns:unlimited", "lessons:premium"],
+};
+
+export const UserSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.email(),
+    displayName: z.string(),
+    avatarUrl: z.url().nullable(),
+    role: z.enum(ROLES),
+    tier: z.enum(TIERS),
+    emailVerified: z.boolean(),
+    entitlements: z.array(z.string()),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("User");
+
+export type UserDto = z.infer<typeof UserSchema>;
+
+/** The user as the API shows it to themselves. */
+export function toUserDto(profile: Profile): UserDto {
+  return {
+    id: profile.id,
+    email: profile.email,
+    displayName: profile.displayName,
+    avatarUrl: profile.avatarUrl,
+    role: profile.role,
+    tier: profile.tier,
+    emailVerified: profile.emailVerifiedAt !== null,
+    entitlements: ENTITLEMENTS[profile.tier],
+    createdAt: profile.createdAt.toISOString(),
+  };
+}

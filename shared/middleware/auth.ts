@@ -1,0 +1,85 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { Role } from "../../db/schema/users";
+import { type AccessClaims, verifyAccessToken } from "../auth/access-token";
+import { isSessionRevoked } from "../auth/revocation";
+import type { AppEnv } from "../env";
+import { problems } from "../errors";
+
+export type RevocationCheck = Promise<{ ok: true; revoked: boolean } | { ok: false; error: unknown }>;
+
+/** Auth problems: one shape whatever was wrong with the token, so nothing is learned from it. */
+export const authProblems = {
+  invalidToken: () =>
+    problems.unauthorized({
+      detail: "The access token is missing, invalid or expired. Refresh it or sign in again.",
+      headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' },
+    }),
+};
+
+/**
+ * Reads a Bearer access token if there is one: verifies it with no DB query, sets `auth`,
+ * `userId` and `principal`, and starts the session revocation check in Redis without
+ * waiting, so it shares one Upstash round trip with the rate limiter that runs next.
+ * A token that does not verify is refused at once.
+ */
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async function authenticateMiddleware(c, next) {
+    const header = c.req.header("Authorization");
+    if (header === undefined) return next();
+    const match = /^Bearer ([A-Za-z0-9_\-.=]+)$/.exec(header);
+    const config = c.get("config");
+    const claims =
+      match?.[1] &&
+      (await verifyAccessToken(match[1], {
+        current: config.JWT_SECRET,
+        previous: config.JWT_SECRET_PREVIOUS,
+      }));
+    if (!claims) throw authProblems.invalidToken();
+    c.set("auth", claims);
+    c.set("userId", claims.sub);
+    c.set("principal", `user:${claims.sub}`);
+    c.set(
+      "revocation",
+      isSessionRevoked(c.get("redis"), claims.sid).then(
+        (revoked) => ({ ok: true as const, revoked }),
+        (error: unknown) => ({ ok: false as const, error }),
+      ),
+    );
+    await next();
+  };
+}
+
+/** Refuses the request unless it carries a valid access token of a session that is not revoked. */
+export function requireAuth(): MiddlewareHandler<AppEnv> {
+  return async function requireAuthMiddleware(c, next) {
+    await assertLiveSession(c);
+    await next();
+  };
+}
+
+/** Refuses the request unless the signed-in user has one of these roles (403 otherwise). */
+export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async function requireRoleMiddleware(c, next) {
+    const auth = await assertLiveSession(c);
+    if (!roles.includes(auth.role)) {
+      throw problems.forbidden(`This needs the ${roles.join(" or ")} role.`);
+    }
+    await next();
+  };
+}
+
+/** The request's claims if it carries a valid token of a live session; 401 (or 503 if Redis is down) otherwise. */
+export async function assertLiveSession(c: Context<AppEnv>): Promise<AccessClaims> {
+  const auth = c.get("auth");
+  const revocation = c.get("revocation");
+  if (!auth || !revocation) throw authProblems.invalidToken();
+  const result = await revocation;
+  if (!result.ok) {
+    throw problems.unavailable({
+      detail: "Sessions cannot be checked right now; try again shortly.",
+      cause: result.error,
+    });
+  }
+  if (result.revoked) throw authProblems.invalidToken();
+  return auth;
+}
