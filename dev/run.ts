@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     UPSTASH_REDIS_REST_TOKEN: stack.upstashToken,
     STRIPE_API_BASE: stack.stripeApiBase,
     STRIPE_WEBHOOK_SECRET: stack.stripeWebhookSecret,
+    MAIL_TRANSPORT: "mailbox",
+    MAIL_URL: stack.mailboxUrl,
   };
   const wrangler = spawn(
     "wrangler",

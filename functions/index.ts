@@ -1,5 +1,8 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { createApp } from "../shared/app";
+import { createDb } from "../shared/clients";
+import { loadConfig } from "../shared/config";
+import { deliverOutbox } from "../shared/email/outbox";
 import type { Bindings } from "../shared/env";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
 import { auth } from "./auth";
@@ -60,7 +63,9 @@ export { app };
 
 export default {
   fetch: app.fetch,
-  async scheduled(_controller: ScheduledController, _env: Bindings, _ctx: ExecutionContext) {
-    // Housekeeping jobs (outbox retries) join here as their issues land.
+  /** Cron: retries emails left in the outbox. */
+  async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
+    const config = loadConfig(env);
+    ctx.waitUntil(deliverOutbox(createDb(config), config));
   },
 } satisfies ExportedHandler<Bindings>;

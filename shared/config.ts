@@ -36,46 +36,69 @@ const origins = z
     ),
   );
 
-const configSchema = z.object({
-  APP_ENV: z.string().default("production"),
-  ALLOWED_ORIGINS: origins,
-  MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(100 * 1024 * 1024)
-    .default(1024 * 1024),
-  DATABASE_URL: z
-    .string({ error: "DATABASE_URL is missing" })
-    .regex(
-      /^postgres(ql)?:\/\/[^\s/]+\/[^\s/?]+/,
-      "DATABASE_URL must look like postgres://user:password@host/db",
+const configSchema = z
+  .object({
+    APP_ENV: z.string().default("production"),
+    ALLOWED_ORIGINS: origins,
+    MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(100 * 1024 * 1024)
+      .default(1024 * 1024),
+    DATABASE_URL: z
+      .string({ error: "DATABASE_URL is missing" })
+      .regex(
+        /^postgres(ql)?:\/\/[^\s/]+\/[^\s/?]+/,
+        "DATABASE_URL must look like postgres://user:password@host/db",
+      ),
+    UPSTASH_REDIS_REST_URL: httpUrl("UPSTASH_REDIS_REST_URL"),
+    UPSTASH_REDIS_REST_TOKEN: secret("UPSTASH_REDIS_REST_TOKEN"),
+    JWT_SECRET: secret("JWT_SECRET").refine(
+      (v) => new TextEncoder().encode(v).length >= 32 && new Set(v).size >= 8,
+      "JWT_SECRET must be at least 32 bytes of random data",
     ),
-  UPSTASH_REDIS_REST_URL: httpUrl("UPSTASH_REDIS_REST_URL"),
-  UPSTASH_REDIS_REST_TOKEN: secret("UPSTASH_REDIS_REST_TOKEN"),
-  JWT_SECRET: secret("JWT_SECRET").refine(
-    (v) => new TextEncoder().encode(v).length >= 32 && new Set(v).size >= 8,
-    "JWT_SECRET must be at least 32 bytes of random data",
-  ),
-  JWT_SECRET_PREVIOUS: z.string().min(32, "JWT_SECRET_PREVIOUS must be at least 32 bytes").optional(),
-  STRIPE_SECRET_KEY: secret("STRIPE_SECRET_KEY").refine(
-    (v) => /^(sk|rk)_(test|live)_\w+/.test(v),
-    "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…)",
-  ),
-  STRIPE_WEBHOOK_SECRET: secret("STRIPE_WEBHOOK_SECRET").refine(
-    (v) => v.startsWith("whsec_") && v.length > 10,
-    "STRIPE_WEBHOOK_SECRET must be a Stripe webhook signing secret (whsec_…)",
-  ),
-  REFRESH_COOKIE_SAMESITE: z.enum(["Lax", "None", "Strict"]).default("Lax"),
-  /** Sign-in failures allowed per account+IP (and 3x that per IP) within AUTH_FAILURE_WINDOW. */
-  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
-  AUTH_FAILURE_WINDOW: z
-    .string()
-    .regex(/^\d+ (s|m|h)$/, "AUTH_FAILURE_WINDOW must look like '15 m'")
-    .default("15 m"),
-  NEON_HTTP_ENDPOINT: httpUrl("NEON_HTTP_ENDPOINT").optional(),
-  STRIPE_API_BASE: httpUrl("STRIPE_API_BASE").optional(),
-});
+    JWT_SECRET_PREVIOUS: z.string().min(32, "JWT_SECRET_PREVIOUS must be at least 32 bytes").optional(),
+    STRIPE_SECRET_KEY: secret("STRIPE_SECRET_KEY").refine(
+      (v) => /^(sk|rk)_(test|live)_\w+/.test(v),
+      "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…)",
+    ),
+    STRIPE_WEBHOOK_SECRET: secret("STRIPE_WEBHOOK_SECRET").refine(
+      (v) => v.startsWith("whsec_") && v.length > 10,
+      "STRIPE_WEBHOOK_SECRET must be a Stripe webhook signing secret (whsec_…)",
+    ),
+    REFRESH_COOKIE_SAMESITE: z.enum(["Lax", "None", "Strict"]).default("Lax"),
+    /** Sign-in failures allowed per account+IP (and 3x that per IP) within AUTH_FAILURE_WINDOW. */
+    AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
+    AUTH_FAILURE_WINDOW: z
+      .string()
+      .regex(/^\d+ (s|m|h)$/, "AUTH_FAILURE_WINDOW must look like '15 m'")
+      .default("15 m"),
+    /** Public URL of the frontend; links in emails point there. */
+    APP_URL: httpUrl("APP_URL").default("http://localhost:8788"),
+    MAIL_TRANSPORT: z.enum(["log", "mailbox", "resend", "postmark"]).default("log"),
+    MAIL_FROM: z.string().default("Music Producer Lab <no-reply@example.com>"),
+    MAIL_URL: httpUrl("MAIL_URL").optional(),
+    MAIL_API_KEY: z.string().optional(),
+    NEON_HTTP_ENDPOINT: httpUrl("NEON_HTTP_ENDPOINT").optional(),
+    STRIPE_API_BASE: httpUrl("STRIPE_API_BASE").optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.MAIL_TRANSPORT === "mailbox" && !env.MAIL_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["MAIL_URL"],
+        message: "MAIL_URL is missing (MAIL_TRANSPORT is mailbox)",
+      });
+    }
+    if ((env.MAIL_TRANSPORT === "resend" || env.MAIL_TRANSPORT === "postmark") && !env.MAIL_API_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["MAIL_API_KEY"],
+        message: `MAIL_API_KEY is missing (MAIL_TRANSPORT is ${env.MAIL_TRANSPORT})`,
+      });
+    }
+  });
 
 /** Validated configuration, derived once per isolate from the bindings. */
 export type Config = z.output<typeof configSchema> & {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createRouter } from "../shared/app";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
-import { DEAD_URL, fileEnv, randomIp, send } from "./support/harness";
+import { DEAD_URL, fileEnv, randomIp, send, startOfNextWindow } from "./support/harness";
 import { appWith } from "./support/test-app";
 
 const bindings = fileEnv("rate_limit");
@@ -16,13 +16,13 @@ function limitedApp(policy: Partial<RateLimitPolicy> = {}) {
   );
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe("rate limit", () => {
   it("answers request N+1 with 429 and every header, then resets after the window", async () => {
     const app = limitedApp();
     const ip = randomIp();
     const call = () => send(bindings, "/api/limited", { headers: { "CF-Connecting-IP": ip } }, app);
+    // A sliding window weighs the previous window in: start the burst at a window's start.
+    await startOfNextWindow(2000);
 
     for (let i = 1; i <= 3; i++) {
       const res = await call();
@@ -48,8 +48,9 @@ describe("rate limit", () => {
     const body = (await limited.json()) as { type: string; status: number };
     expect(body).toMatchObject({ type: "https://backline.dev/problems/rate-limited", status: 429 });
 
-    // A sliding window needs the previous window to pass fully before the count is clean.
-    await sleep(4200);
+    // Once the burst's window and the next one have passed, nothing counts any more.
+    await startOfNextWindow(2000);
+    await startOfNextWindow(2000);
     const again = await call();
     expect(again.status).toBe(200);
     expect(again.headers.get("X-RateLimit-Remaining")).toBe("2");

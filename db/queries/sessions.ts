@@ -120,9 +120,16 @@ export interface RevokeSessions {
 
 /** Revokes live sessions and audit-logs each one in one statement; returns the revoked ids. */
 export async function revokeSessions(db: Database, r: RevokeSessions): Promise<string[]> {
-  if (!r.userId && !(r.sessionId && r.refreshHash))
+  const result = await revokeSessionsStatement(db, r);
+  return result.rows.map((row) => row.id);
+}
+
+/** The statement of `revokeSessions`, for a `db.batch` (rows: the revoked ids). */
+export function revokeSessionsStatement(db: Database, r: RevokeSessions) {
+  if (!r.userId && !(r.sessionId && r.refreshHash)) {
     throw new Error("revokeSessions needs a user or a proven session");
-  const result = await db.execute<{ id: string }>(sql`
+  }
+  return db.execute<{ id: string }>(sql`
     with revoked as (
       update sessions set revoked_at = now()
       where revoked_at is null
@@ -141,7 +148,6 @@ export async function revokeSessions(db: Database, r: RevokeSessions): Promise<s
     )
     select id from revoked
   `);
-  return result.rows.map((row) => row.id);
 }
 
 /** A user's live sessions, newest first. */

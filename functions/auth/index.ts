@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { insertAudit } from "../../db/queries/audit";
+import { insertOutbox } from "../../db/queries/outbox";
 import {
   insertSession,
   listLiveSessions,
@@ -12,9 +13,14 @@ import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto } from "../../shared/auth/user-dto";
 import { hashPassword, sha256, verifyPassword } from "../../shared/crypto";
 import { isUniqueViolation } from "../../shared/db-errors";
+import { deliverAfterResponse } from "../../shared/email/outbox";
+import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
+import { emailVerification, verificationEmail } from "./email-verification";
+import { appLink } from "./links";
+import { password } from "./password";
 import { authErrors } from "./problems";
 import {
   clearRefreshCookie,
@@ -133,10 +139,14 @@ export const auth = createRouter()
       hashPassword(body.password),
       newRefreshToken(sessionId),
     ]);
+    const account = { id: userId, email: body.email, displayName: body.displayName };
+    const welcomeId = crypto.randomUUID();
+    const verification = await verificationEmail(db, (t) => appLink(c, "verify-email", t), account);
+    const welcome = renderEmail({ template: "welcome", displayName: account.displayName });
     let created: Awaited<ReturnType<typeof insertUser>>;
     try {
       [created] = await db.batch([
-        insertUser(db, { id: userId, email: body.email, passwordHash, displayName: body.displayName }),
+        insertUser(db, { ...account, passwordHash }),
         insertSession(db, { id: sessionId, userId, refreshHash: refreshToken.hash, ...meta }),
         insertAudit(db, {
           actorId: userId,
@@ -145,6 +155,8 @@ export const auth = createRouter()
           targetId: userId,
           ...meta,
         }),
+        insertOutbox(db, { id: welcomeId, userId, to: account.email, email: welcome }),
+        ...verification.statements,
       ]);
     } catch (error) {
       if (isUniqueViolation(error, "users_email_unique")) throw authErrors.emailTaken();
@@ -152,6 +164,7 @@ export const auth = createRouter()
     }
     const user = created[0];
     if (!user) throw new Error("signup inserted no user");
+    deliverAfterResponse(c, [welcomeId, verification.outboxId]);
     setRefreshCookie(c, refreshToken.token);
     const tokens = await tokenResponse(
       c,
@@ -304,4 +317,6 @@ export const auth = createRouter()
     if (revoked.length === 0) throw problems.notFound("No live session with this id.");
     await markSessionsRevoked(c.get("redis"), revoked);
     return c.body(null, 204);
-  });
+  })
+  .route("/password", password)
+  .route("/email", emailVerification);

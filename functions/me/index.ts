@@ -1,10 +1,18 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { deleteAccount } from "../../db/queries/accounts";
 import { findProfile, updateProfile } from "../../db/queries/users";
+import { users } from "../../db/schema/users";
 import { createRouter } from "../../shared/app";
+import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
+import { verifyPassword } from "../../shared/crypto";
+import { deliverAfterResponse } from "../../shared/email/outbox";
+import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
+import { authErrors } from "../auth/problems";
 import { DisplayNameSchema } from "../auth/schemas";
 
 /** Only these fields are writable; anything else (role, tier, email, ids…) is a 400. */
@@ -49,6 +57,27 @@ const patchMe = createRoute({
   },
 });
 
+const deleteMe = createRoute({
+  method: "delete",
+  path: "/",
+  tags: ["Me"],
+  summary: "Deletes the account and its personal data",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth()] as const,
+  request: {
+    body: {
+      content: {
+        "application/json": { schema: z.object({ password: z.string().min(1).max(1024) }).strict() },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    204: { description: "Deleted" },
+    401: problemContent("Not signed in, or the password is wrong"),
+  },
+});
+
 export const me = createRouter()
   .openapi(getMe, async (c) => {
     const profile = await findProfile(c.get("db"), c.get("userId") as string);
@@ -59,4 +88,26 @@ export const me = createRouter()
     const profile = await updateProfile(c.get("db"), c.get("userId") as string, c.req.valid("json"));
     if (!profile) throw problems.notFound("This account no longer exists.");
     return c.json(toUserDto(profile), 200);
+  })
+  .openapi(deleteMe, async (c) => {
+    const { password } = c.req.valid("json");
+    const db = c.get("db");
+    const userId = c.get("userId") as string;
+    const [user] = await db
+      .select({ hash: users.passwordHash, displayName: users.displayName })
+      .from(users)
+      .where(eq(users.id, userId));
+    if (!user || !(await verifyPassword(password, user.hash)).valid) {
+      throw authErrors.invalidCredentials("The password is wrong.");
+    }
+    const outboxId = crypto.randomUUID();
+    const deleted = await deleteAccount(db, {
+      userId,
+      outboxId,
+      message: renderEmail({ template: "account-deleted", displayName: user.displayName }),
+    });
+    if (!deleted) throw problems.notFound("This account no longer exists.");
+    await markSessionsRevoked(c.get("redis"), deleted.sessionIds);
+    deliverAfterResponse(c, [outboxId]);
+    return c.body(null, 204);
   });

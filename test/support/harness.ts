@@ -68,3 +68,8 @@ export function randomIp(): string {
 
 /** An address on a closed loopback port: a dependency that is down. */
 export const DEAD_URL = "http://127.0.0.1:9";
+
+/** Waits for the start of the next fixed slot of `windowMs`, so a burst of requests lands in one rate-limit window. */
+export async function startOfNextWindow(windowMs: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, windowMs - (Date.now() % windowMs) + 20));
+}

@@ -1,0 +1,39 @@
+import { sql } from "drizzle-orm";
+import type { RenderedEmail } from "../../shared/email/templates";
+import type { Database } from "../../shared/env";
+
+/**
+ * Deletes an account and its personal data in one statement: sessions, tokens and queued
+ * emails go with the user row (cascade); earlier audit entries keep the action but lose
+ * the person (actor, IP, user agent); the deletion itself is audit-logged without them,
+ * and the goodbye email is queued unlinked so it survives the delete. Returns the revoked
+ * session ids (for Redis), or undefined if the user was already gone.
+ */
+export async function deleteAccount(
+  db: Database,
+  v: { userId: string; outboxId: string; message: RenderedEmail },
+): Promise<{ sessionIds: string[] } | undefined> {
+  const result = await db.execute<{ session_ids: string[] }>(sql`
+    with s as (
+      select id from sessions where user_id = ${v.userId} and revoked_at is null
+    ),
+    scrubbed as (
+      update audit_logs set ip = null, user_agent = null where actor_id = ${v.userId}
+    ),
+    o as (
+      insert into email_outbox (id, user_id, "to", template, subject, text, html)
+      select ${v.outboxId}::uuid, null, email, ${v.message.template}, ${v.message.subject}, ${v.message.text}, ${v.message.html}
+      from users where id = ${v.userId}
+    ),
+    d as (
+      delete from users where id = ${v.userId} returning id
+    ),
+    a as (
+      insert into audit_logs (actor_id, action, target_type, target_id)
+      select null, 'user.deleted', 'user', d.id::text from d
+    )
+    select coalesce((select array_agg(id::text) from s), '{}') as session_ids from d
+  `);
+  const row = result.rows[0];
+  return row ? { sessionIds: row.session_ids } : undefined;
+}

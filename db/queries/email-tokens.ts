@@ -1,0 +1,116 @@
+import { sql } from "drizzle-orm";
+import type { RenderedEmail } from "../../shared/email/templates";
+import type { Database } from "../../shared/env";
+import { type EmailTokenPurpose, emailTokens } from "../schema/email";
+
+/** Lifetimes of emailed tokens. */
+export const TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
+  verify_email: 24 * 3600_000,
+  reset_password: 3600_000,
+};
+
+/** The insert of an emailed token for a known user. */
+export function insertEmailToken(
+  db: Database,
+  v: { tokenHash: string; userId: string; purpose: EmailTokenPurpose },
+) {
+  return db.insert(emailTokens).values({ ...v, expiresAt: new Date(Date.now() + TOKEN_TTL_MS[v.purpose]) });
+}
+
+/**
+ * Starts a password reset for whoever owns `email`, if anyone: the token and the email go
+ * in one statement that writes nothing when the address is unknown. Returns whether it did.
+ */
+export async function startPasswordReset(
+  db: Database,
+  v: { email: string; tokenHash: string; outboxId: string; message: RenderedEmail },
+): Promise<boolean> {
+  const expires = new Date(Date.now() + TOKEN_TTL_MS.reset_password).toISOString();
+  const result = await db.execute<{ id: string }>(sql`
+    with u as (select id, email from users where email = ${v.email} and disabled_at is null),
+    t as (
+      insert into email_tokens (token_hash, user_id, purpose, expires_at)
+      select ${v.tokenHash}, u.id, 'reset_password', ${expires}::timestamptz from u
+    ),
+    o as (
+      insert into email_outbox (id, user_id, "to", template, subject, text, html)
+      select ${v.outboxId}::uuid, u.id, u.email, ${v.message.template}, ${v.message.subject}, ${v.message.text}, ${v.message.html}
+      from u
+    )
+    select id from u
+  `);
+  return result.rows.length > 0;
+}
+
+/** Marks the email verified if the token is valid and unused; returns the user id, or undefined. */
+export async function consumeVerifyToken(
+  db: Database,
+  tokenHash: string,
+  meta: { ip?: string; userAgent?: string },
+) {
+  const result = await db.execute<{ id: string }>(sql`
+    with t as (
+      update email_tokens set used_at = now()
+      where token_hash = ${tokenHash} and purpose = 'verify_email' and used_at is null and expires_at > now()
+      returning user_id
+    ),
+    u as (
+      update users set email_verified_at = coalesce(email_verified_at, now()), updated_at = now()
+      from t where users.id = t.user_id
+      returning users.id
+    ),
+    a as (
+      insert into audit_logs (actor_id, action, target_type, target_id, ip, user_agent)
+      select u.id, 'user.email_verified', 'user', u.id::text, ${meta.ip ?? null}, ${meta.userAgent ?? null} from u
+    )
+    select id from u
+  `);
+  return result.rows[0]?.id;
+}
+
+/**
+ * Completes a password reset in one statement: uses the token, sets the new hash, revokes
+ * every session, audit-logs it and queues the "password changed" email. Returns the user id
+ * and the revoked session ids, or undefined when the token is invalid, used or expired.
+ */
+export async function completePasswordReset(
+  db: Database,
+  v: {
+    tokenHash: string;
+    passwordHash: string;
+    outboxId: string;
+    message: RenderedEmail;
+    ip?: string;
+    userAgent?: string;
+  },
+) {
+  const result = await db.execute<{ user_id: string; session_ids: string[] }>(sql`
+    with t as (
+      update email_tokens set used_at = now()
+      where token_hash = ${v.tokenHash} and purpose = 'reset_password' and used_at is null and expires_at > now()
+      returning user_id
+    ),
+    u as (
+      update users set password_hash = ${v.passwordHash}, updated_at = now()
+      from t where users.id = t.user_id
+      returning users.id, users.email
+    ),
+    s as (
+      update sessions set revoked_at = now()
+      from u where sessions.user_id = u.id and sessions.revoked_at is null
+      returning sessions.id
+    ),
+    a as (
+      insert into audit_logs (actor_id, action, target_type, target_id, ip, user_agent)
+      select u.id, 'auth.password_reset', 'user', u.id::text, ${v.ip ?? null}, ${v.userAgent ?? null} from u
+    ),
+    o as (
+      insert into email_outbox (id, user_id, "to", template, subject, text, html)
+      select ${v.outboxId}::uuid, u.id, u.email, ${v.message.template}, ${v.message.subject}, ${v.message.text}, ${v.message.html}
+      from u
+    )
+    select u.id as user_id, coalesce((select array_agg(s.id::text) from s), '{}') as session_ids from u
+  `);
+  const row = result.rows[0];
+  return row ? { userId: row.user_id, sessionIds: row.session_ids } : undefined;
+}

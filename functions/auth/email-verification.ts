@@ -1,0 +1,94 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { consumeVerifyToken, insertEmailToken } from "../../db/queries/email-tokens";
+import { insertOutbox } from "../../db/queries/outbox";
+import { users } from "../../db/schema/users";
+import { createRouter } from "../../shared/app";
+import { randomToken, sha256 } from "../../shared/crypto";
+import { deliverAfterResponse } from "../../shared/email/outbox";
+import { renderEmail } from "../../shared/email/templates";
+import { problems } from "../../shared/errors";
+import { requireAuth } from "../../shared/middleware/auth";
+import { problemContent } from "../../shared/openapi";
+import { appLink } from "./links";
+import { requestMeta } from "./session-tokens";
+
+const verifyRequest = createRoute({
+  method: "post",
+  path: "/verify-request",
+  tags: ["Auth"],
+  summary: "Emails a new verification link to the signed-in user",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth()] as const,
+  responses: { 202: { description: "Sent (or already verified)" }, 401: problemContent("Not signed in") },
+});
+
+const verify = createRoute({
+  method: "post",
+  path: "/verify",
+  tags: ["Auth"],
+  summary: "Confirms the email address with the emailed token",
+  request: {
+    body: {
+      content: { "application/json": { schema: z.object({ token: z.string().min(1).max(200) }).strict() } },
+      required: true,
+    },
+  },
+  responses: {
+    200: {
+      description: "Verified",
+      content: { "application/json": { schema: z.object({ emailVerified: z.literal(true) }) } },
+    },
+    400: problemContent("Invalid, used or expired token"),
+  },
+});
+
+/** A verification email for a new or existing account: the token insert and the outbox row, for one batch. */
+export async function verificationEmail(
+  db: Parameters<typeof insertEmailToken>[0],
+  link: (token: string) => string,
+  user: { id: string; email: string; displayName: string },
+) {
+  const token = randomToken();
+  const outboxId = crypto.randomUUID();
+  const message = renderEmail({ template: "verify-email", displayName: user.displayName, link: link(token) });
+  return {
+    outboxId,
+    statements: [
+      insertEmailToken(db, { tokenHash: await sha256(token), userId: user.id, purpose: "verify_email" }),
+      insertOutbox(db, { id: outboxId, userId: user.id, to: user.email, email: message }),
+    ] as const,
+  };
+}
+
+export const emailVerification = createRouter()
+  .openapi(verifyRequest, async (c) => {
+    const db = c.get("db");
+    const userId = c.get("userId") as string;
+    const [user] = await db
+      .select({
+        id: users.id,
+        email: users.email,
+        displayName: users.displayName,
+        verifiedAt: users.emailVerifiedAt,
+      })
+      .from(users)
+      .where(eq(users.id, userId));
+    if (!user) throw problems.notFound("This account no longer exists.");
+    if (user.verifiedAt) return c.body(null, 202);
+    const mail = await verificationEmail(db, (t) => appLink(c, "verify-email", t), user);
+    await db.batch(mail.statements);
+    deliverAfterResponse(c, [mail.outboxId]);
+    return c.body(null, 202);
+  })
+  .openapi(verify, async (c) => {
+    const { token } = c.req.valid("json");
+    const userId = await consumeVerifyToken(c.get("db"), await sha256(token), requestMeta(c));
+    if (!userId) {
+      throw problems.validation({
+        detail: "This link is invalid, was already used or has expired.",
+        extensions: { errors: [{ path: "token", message: "is invalid, used or expired" }] },
+      });
+    }
+    return c.json({ emailVerified: true as const }, 200);
+  });

@@ -1,0 +1,141 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { insertAudit } from "../../db/queries/audit";
+import { completePasswordReset, startPasswordReset } from "../../db/queries/email-tokens";
+import { insertOutbox } from "../../db/queries/outbox";
+import { revokeSessionsStatement } from "../../db/queries/sessions";
+import { users } from "../../db/schema/users";
+import { createRouter } from "../../shared/app";
+import { markSessionsRevoked } from "../../shared/auth/revocation";
+import { hashPassword, randomToken, sha256, verifyPassword } from "../../shared/crypto";
+import { deliverAfterResponse } from "../../shared/email/outbox";
+import { renderEmail } from "../../shared/email/templates";
+import { problems } from "../../shared/errors";
+import { requireAuth } from "../../shared/middleware/auth";
+import { problemContent } from "../../shared/openapi";
+import { appLink } from "./links";
+import { authErrors } from "./problems";
+import { EmailSchema, NewPasswordSchema } from "./schemas";
+import { requestMeta } from "./session-tokens";
+
+const body = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});
+
+const change = createRoute({
+  method: "post",
+  path: "/change",
+  tags: ["Auth"],
+  summary: "Changes the password and signs out the other sessions",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth()] as const,
+  request: body(
+    z.object({ currentPassword: z.string().min(1).max(1024), newPassword: NewPasswordSchema }).strict(),
+  ),
+  responses: {
+    204: { description: "Changed" },
+    400: problemContent("Invalid new password"),
+    401: problemContent("Not signed in, or the current password is wrong"),
+  },
+});
+
+const forgot = createRoute({
+  method: "post",
+  path: "/forgot",
+  tags: ["Auth"],
+  summary: "Emails a password reset link (always answers 202)",
+  request: body(z.object({ email: EmailSchema }).strict()),
+  responses: { 202: { description: "If the account exists, a reset link is on its way" } },
+});
+
+const reset = createRoute({
+  method: "post",
+  path: "/reset",
+  tags: ["Auth"],
+  summary: "Sets a new password with an emailed token and signs out every session",
+  request: body(z.object({ token: z.string().min(1).max(200), newPassword: NewPasswordSchema }).strict()),
+  responses: {
+    204: { description: "Password reset" },
+    400: problemContent("Invalid, used or expired token"),
+  },
+});
+
+const invalidToken = () =>
+  problems.validation({
+    detail: "This link is invalid, was already used or has expired.",
+    extensions: { errors: [{ path: "token", message: "is invalid, used or expired" }] },
+  });
+
+export const password = createRouter()
+  .openapi(change, async (c) => {
+    const { currentPassword, newPassword } = c.req.valid("json");
+    const auth = c.get("auth");
+    const db = c.get("db");
+    if (!auth) throw problems.unauthorized();
+    const [current] = await db
+      .select({ email: users.email, hash: users.passwordHash, displayName: users.displayName })
+      .from(users)
+      .where(eq(users.id, auth.sub));
+    if (!current || !(await verifyPassword(currentPassword, current.hash)).valid) {
+      throw authErrors.invalidCredentials("The current password is wrong.");
+    }
+    const meta = requestMeta(c);
+    const outboxId = crypto.randomUUID();
+    const passwordHash = await hashPassword(newPassword);
+    const [, , revoked] = await db.batch([
+      db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, auth.sub)),
+      insertAudit(db, {
+        actorId: auth.sub,
+        action: "auth.password_changed",
+        targetType: "user",
+        targetId: auth.sub,
+        ...meta,
+      }),
+      revokeSessionsStatement(db, {
+        userId: auth.sub,
+        exceptSessionId: auth.sid,
+        action: "session.revoked_password_change",
+        ...meta,
+      }),
+      insertOutbox(db, {
+        id: outboxId,
+        userId: auth.sub,
+        to: current.email,
+        email: renderEmail({ template: "password-changed", displayName: current.displayName }),
+      }),
+    ]);
+    await markSessionsRevoked(
+      c.get("redis"),
+      revoked.rows.map((r) => r.id),
+    );
+    deliverAfterResponse(c, [outboxId]);
+    return c.body(null, 204);
+  })
+  .openapi(forgot, async (c) => {
+    const { email } = c.req.valid("json");
+    const token = randomToken();
+    const outboxId = crypto.randomUUID();
+    const started = await startPasswordReset(c.get("db"), {
+      email,
+      tokenHash: await sha256(token),
+      outboxId,
+      message: renderEmail({ template: "reset-password", link: appLink(c, "reset-password", token) }),
+    });
+    if (started) deliverAfterResponse(c, [outboxId]);
+    return c.body(null, 202);
+  })
+  .openapi(reset, async (c) => {
+    const { token, newPassword } = c.req.valid("json");
+    const outboxId = crypto.randomUUID();
+    const done = await completePasswordReset(c.get("db"), {
+      tokenHash: await sha256(token),
+      passwordHash: await hashPassword(newPassword),
+      outboxId,
+      message: renderEmail({ template: "password-changed", displayName: "there" }),
+      ...requestMeta(c),
+    });
+    if (!done) throw invalidToken();
+    await markSessionsRevoked(c.get("redis"), done.sessionIds);
+    deliverAfterResponse(c, [outboxId]);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,93 @@
+/** The emails Backline sends; each renders to a subject, a plain-text and an HTML body. */
+export type EmailTemplate =
+  | { template: "welcome"; displayName: string }
+  | { template: "verify-email"; displayName: string; link: string }
+  | { template: "reset-password"; link: string }
+  | { template: "password-changed"; displayName: string }
+  | { template: "account-deleted"; displayName: string };
+
+export interface RenderedEmail {
+  template: EmailTemplate["template"];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function layout(paragraphs: string[], action?: { label: string; link: string }): string {
+  const body = paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("\n");
+  const button = action
+    ? `<p><a href="${escapeHtml(action.link)}" style="display:inline-block;padding:10px 16px;background:#222;color:#fff;text-decoration:none;border-radius:6px">${escapeHtml(action.label)}</a></p>`
+    : "";
+  return `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">${body}${button}</body></html>`;
+}
+
+/** Renders one email. */
+export function renderEmail(email: EmailTemplate, appName = "Music Producer Lab"): RenderedEmail {
+  switch (email.template) {
+    case "welcome": {
+      const lines = [
+        `Hi ${email.displayName},`,
+        `Welcome to ${appName}! Your patterns and progress now follow you to every device.`,
+      ];
+      return {
+        template: email.template,
+        subject: `Welcome to ${appName}`,
+        text: lines.join("\n\n"),
+        html: layout(lines),
+      };
+    }
+    case "verify-email": {
+      const lines = [
+        `Hi ${email.displayName},`,
+        "Please confirm your email address. The link works for 24 hours.",
+      ];
+      return {
+        template: email.template,
+        subject: "Confirm your email address",
+        text: [...lines, email.link].join("\n\n"),
+        html: layout(lines, { label: "Confirm email", link: email.link }),
+      };
+    }
+    case "reset-password": {
+      const lines = [
+        "Someone asked to reset the password of this account. If it was you, use the link within an hour.",
+        "If it was not you, ignore this email; your password stays as it is.",
+      ];
+      return {
+        template: email.template,
+        subject: "Reset your password",
+        text: [...lines, email.link].join("\n\n"),
+        html: layout(lines, { label: "Choose a new password", link: email.link }),
+      };
+    }
+    case "password-changed": {
+      const lines = [
+        `Hi ${email.displayName},`,
+        "Your password was just changed and your other sessions were signed out.",
+        "If this was not you, reset your password at once.",
+      ];
+      return {
+        template: email.template,
+        subject: "Your password was changed",
+        text: lines.join("\n\n"),
+        html: layout(lines),
+      };
+    }
+    case "account-deleted": {
+      const lines = [
+        `Hi ${email.displayName},`,
+        `Your ${appName} account and its data have been deleted. We are sorry to see you go.`,
+      ];
+      return {
+        template: email.template,
+        subject: "Your account was deleted",
+        text: lines.join("\n\n"),
+        html: layout(lines),
+      };
+    }
+  }
+}
