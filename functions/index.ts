@@ -5,6 +5,7 @@ import { loadConfig } from "../shared/config";
 import { deliverOutbox } from "../shared/email/outbox";
 import type { Bindings } from "../shared/env";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
+import { admin } from "./admin";
 import { auth } from "./auth";
 import { health } from "./health";
 import { me } from "./me";
@@ -26,8 +27,13 @@ const app = createApp();
 
 app.use("/api/auth/*", rateLimit(policies.auth));
 app.use("/api/me/*", rateLimit(policies.api));
+app.use("/api/admin/*", rateLimit(policies.api));
 
-const routes = app.route("/api/health", health).route("/api/auth", auth).route("/api/me", me);
+const routes = app
+  .route("/api/health", health)
+  .route("/api/auth", auth)
+  .route("/api/me", me)
+  .route("/api/admin", admin);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

@@ -1,6 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
-import type { NeonHttpDatabase } from "drizzle-orm/neon-http";
-import type * as schema from "../db/schema";
+import type { Database } from "../db/database";
 import type { AccessClaims } from "./auth/access-token";
 import type { Config } from "./config";
 import type { RevocationCheck } from "./middleware/auth";
@@ -13,8 +12,7 @@ export type Bindings = Env & {
   STRIPE_API_BASE?: string;
 };
 
-export type Schema = typeof schema;
-export type Database = NeonHttpDatabase<Schema>;
+export type { Database, Schema } from "../db/database";
 
 /** Context variables set by the shared middleware. */
 export type Variables = {

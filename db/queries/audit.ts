@@ -1,4 +1,4 @@
-import type { Database } from "../../shared/env";
+import type { Database } from "../database";
 import { auditLogs } from "../schema/audit";
 
 /** One audit log entry; written in the same batch as the action it records. */

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { RenderedEmail } from "../../shared/email/templates";
-import type { Database } from "../../shared/env";
+import type { Database } from "../database";
 import { type EmailTokenPurpose, emailTokens } from "../schema/email";
 
 /** Lifetimes of emailed tokens. */

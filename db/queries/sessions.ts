@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
-import type { Database } from "../../shared/env";
+import type { Database } from "../database";
 import { sessions } from "../schema/sessions";
 import type { Role, Tier } from "../schema/users";
 

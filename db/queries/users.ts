@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { Database } from "../../shared/env";
+import type { Database } from "../database";
 import { type User, users } from "../schema/users";
 
 /** Columns a user may see about themselves. */

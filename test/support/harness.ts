@@ -27,6 +27,9 @@ export async function send(
   target: { fetch: typeof app.fetch } = app,
 ): Promise<Response> {
   const headers = new Headers(init.headers);
+  // Each request comes from its own client unless the test says otherwise, so rate-limit
+  // buckets keyed by IP never fill up across tests.
+  if (!headers.has("CF-Connecting-IP")) headers.set("CF-Connecting-IP", randomIp());
   let body = init.body;
   if (init.json !== undefined) {
     headers.set("Content-Type", "application/json");

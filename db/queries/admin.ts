@@ -1,0 +1,110 @@
+import { and, desc, eq, gte, ilike, lt, lte, sql } from "drizzle-orm";
+import type { Cursor } from "../../shared/cursor";
+import type { Database } from "../database";
+import { auditLogs } from "../schema/audit";
+import { type Role, users } from "../schema/users";
+import { profileColumns } from "./users";
+
+const createdMs = sql`date_trunc('milliseconds', ${users.createdAt})`;
+
+/** Users whose email contains `q`, newest first, one page past `cursor` (plus one row to tell if there is more). */
+export function searchUsers(db: Database, v: { q?: string; cursor?: Cursor; limit: number }) {
+  const escaped = v.q?.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+  return db
+    .select({ ...profileColumns, disabledAt: users.disabledAt })
+    .from(users)
+    .where(
+      and(
+        escaped ? ilike(users.email, `%${escaped}%`) : undefined,
+        // Postgres keeps microseconds, cursors milliseconds: compare and order at millisecond precision.
+        v.cursor
+          ? sql`(${createdMs}, ${users.id}) < (${v.cursor.at}::timestamptz, ${v.cursor.id}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(createdMs), desc(users.id))
+    .limit(v.limit + 1);
+}
+
+/**
+ * Changes a user's role or disabled flag, audit-logged by the admin; disabling also revokes
+ * every session, all in one statement. Returns the user and the revoked session ids.
+ */
+export async function adminUpdateUser(
+  db: Database,
+  v: { userId: string; adminId: string; role?: Role; disabled?: boolean; ip?: string; userAgent?: string },
+) {
+  const result = await db.execute<{ id: string; session_ids: string[] }>(sql`
+    with u as (
+      update users set
+        role = coalesce(${v.role ?? null}, role),
+        disabled_at = case
+          when ${v.disabled ?? null}::boolean is null then disabled_at
+          when ${v.disabled ?? null}::boolean then coalesce(disabled_at, now())
+          else null end,
+        updated_at = now()
+      where id = ${v.userId}
+      returning id
+    ),
+    s as (
+      update sessions set revoked_at = now()
+      from u where sessions.user_id = u.id and ${v.disabled === true} and sessions.revoked_at is null
+      returning sessions.id
+    ),
+    a as (
+      insert into audit_logs (actor_id, action, target_type, target_id, ip, user_agent, metadata)
+      select ${v.adminId}::uuid, 'admin.user_updated', 'user', u.id::text, ${v.ip ?? null}, ${v.userAgent ?? null},
+             ${JSON.stringify({ role: v.role, disabled: v.disabled })}::jsonb
+      from u
+    )
+    select u.id, coalesce((select array_agg(s.id::text) from s), '{}') as session_ids from u
+  `);
+  const row = result.rows[0];
+  return row ? { id: row.id, sessionIds: row.session_ids } : undefined;
+}
+
+/** Audit entries matching the filters, newest first, one page past `cursor`. */
+export function searchAuditLogs(
+  db: Database,
+  v: {
+    actor?: string;
+    action?: string;
+    target?: string;
+    from?: Date;
+    to?: Date;
+    cursor?: Cursor;
+    limit: number;
+  },
+) {
+  return db
+    .select()
+    .from(auditLogs)
+    .where(
+      and(
+        v.actor ? eq(auditLogs.actorId, v.actor) : undefined,
+        v.action ? eq(auditLogs.action, v.action) : undefined,
+        v.target ? eq(auditLogs.targetId, v.target) : undefined,
+        v.from ? gte(auditLogs.createdAt, v.from) : undefined,
+        v.to ? lte(auditLogs.createdAt, v.to) : undefined,
+        // Ids grow with time, so they alone give a stable newest-first order.
+        v.cursor ? lt(auditLogs.id, Number(v.cursor.id)) : undefined,
+      ),
+    )
+    .orderBy(desc(auditLogs.id))
+    .limit(v.limit + 1);
+}
+
+/** Makes the account with this email an admin (bootstrap command); returns its id, or undefined if none. */
+export async function grantAdmin(db: Database, email: string): Promise<string | undefined> {
+  const result = await db.execute<{ id: string }>(sql`
+    with u as (
+      update users set role = 'admin', updated_at = now() where email = ${email.trim().toLowerCase()} returning id
+    ),
+    a as (
+      insert into audit_logs (actor_id, action, target_type, target_id, metadata)
+      select null, 'admin.granted', 'user', u.id::text, '{"via":"admin:grant"}'::jsonb from u
+    )
+    select id from u
+  `);
+  return result.rows[0]?.id;
+}

@@ -1,0 +1,164 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { adminUpdateUser, searchAuditLogs, searchUsers } from "../../db/queries/admin";
+import { revokeSessions } from "../../db/queries/sessions";
+import { ROLES } from "../../db/schema/users";
+import { createRouter } from "../../shared/app";
+import { markSessionsRevoked } from "../../shared/auth/revocation";
+import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
+import { PageQuery, page } from "../../shared/cursor";
+import { problems } from "../../shared/errors";
+import { requireRole } from "../../shared/middleware/auth";
+import { problemContent } from "../../shared/openapi";
+import { requestMeta } from "../auth/session-tokens";
+
+const AdminUserSchema = UserSchema.extend({ disabled: z.boolean() }).openapi("AdminUser");
+const AuditLogSchema = z
+  .object({
+    id: z.number().int(),
+    actorId: z.uuid().nullable(),
+    action: z.string(),
+    targetType: z.string().nullable(),
+    targetId: z.string().nullable(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("AuditLog");
+
+const adminOnly = { security: [{ bearer: [] }], middleware: requireRole("admin"), tags: ["Admin"] };
+const denied = { 401: problemContent("Not signed in"), 403: problemContent("Not an admin") };
+const UserIdParam = z.object({ id: z.uuid() });
+
+const listUsers = createRoute({
+  ...adminOnly,
+  method: "get",
+  path: "/users",
+  summary: "Searches users by email, newest first",
+  request: { query: PageQuery.extend({ q: z.string().trim().max(254).optional() }) },
+  responses: {
+    200: {
+      description: "A page of users",
+      content: {
+        "application/json": {
+          schema: z.object({ users: z.array(AdminUserSchema), nextCursor: z.string().nullable() }),
+        },
+      },
+    },
+    ...denied,
+  },
+});
+
+const patchUser = createRoute({
+  ...adminOnly,
+  method: "patch",
+  path: "/users/{id}",
+  summary: "Changes a user's role or disables the account (which signs it out everywhere)",
+  request: {
+    params: UserIdParam,
+    body: {
+      content: {
+        "application/json": {
+          schema: z
+            .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
+            .strict()
+            .refine((b) => b.role !== undefined || b.disabled !== undefined, "send role or disabled"),
+        },
+      },
+      required: true,
+    },
+  },
+  responses: { 204: { description: "Updated" }, 404: problemContent("No such user"), ...denied },
+});
+
+const revokeUserSessions = createRoute({
+  ...adminOnly,
+  method: "post",
+  path: "/users/{id}/revoke-sessions",
+  summary: "Signs a user out everywhere",
+  request: { params: UserIdParam },
+  responses: {
+    200: {
+      description: "Sessions revoked",
+      content: { "application/json": { schema: z.object({ revoked: z.number().int() }) } },
+    },
+    ...denied,
+  },
+});
+
+const listAuditLogs = createRoute({
+  ...adminOnly,
+  method: "get",
+  path: "/audit-logs",
+  summary: "Audit log entries by actor, action, target and time range, newest first",
+  request: {
+    query: PageQuery.extend({
+      actor: z.uuid().optional(),
+      action: z.string().max(100).optional(),
+      target: z.string().max(100).optional(),
+      from: z.iso.datetime({ offset: true }).optional(),
+      to: z.iso.datetime({ offset: true }).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of entries",
+      content: {
+        "application/json": {
+          schema: z.object({ entries: z.array(AuditLogSchema), nextCursor: z.string().nullable() }),
+        },
+      },
+    },
+    ...denied,
+  },
+});
+
+export const admin = createRouter()
+  .openapi(listUsers, async (c) => {
+    const { q, cursor, limit } = c.req.valid("query");
+    const rows = await searchUsers(c.get("db"), { q, cursor, limit });
+    const { items, nextCursor } = page(rows, limit, (u) => ({ at: u.createdAt.toISOString(), id: u.id }));
+    return c.json(
+      { users: items.map((u) => ({ ...toUserDto(u), disabled: u.disabledAt !== null })), nextCursor },
+      200,
+    );
+  })
+  .openapi(patchUser, async (c) => {
+    const { id } = c.req.valid("param");
+    const { role, disabled } = c.req.valid("json");
+    const updated = await adminUpdateUser(c.get("db"), {
+      userId: id,
+      adminId: c.get("userId") as string,
+      role,
+      disabled,
+      ...requestMeta(c),
+    });
+    if (!updated) throw problems.notFound("No user with this id.");
+    await markSessionsRevoked(c.get("redis"), updated.sessionIds);
+    return c.body(null, 204);
+  })
+  .openapi(revokeUserSessions, async (c) => {
+    const { id } = c.req.valid("param");
+    const revoked = await revokeSessions(c.get("db"), {
+      userId: id,
+      actorId: c.get("userId") as string,
+      action: "admin.session_revoked",
+      ...requestMeta(c),
+    });
+    await markSessionsRevoked(c.get("redis"), revoked);
+    return c.json({ revoked: revoked.length }, 200);
+  })
+  .openapi(listAuditLogs, async (c) => {
+    const query = c.req.valid("query");
+    const rows = await searchAuditLogs(c.get("db"), {
+      ...query,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+    });
+    const { items, nextCursor } = page(rows, query.limit, (e) => ({
+      at: e.createdAt.toISOString(),
+      id: String(e.id),
+    }));
+    const entries = items.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() }));
+    return c.json({ entries, nextCursor }, 200);
+  });
