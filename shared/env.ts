@@ -10,6 +10,12 @@ export type Bindings = Env & {
   NEON_HTTP_ENDPOINT?: string;
   /** Local only: base URL of the Stripe emulator. Never set in production. */
   STRIPE_API_BASE?: string;
+  /** Mailbox URL (MAIL_TRANSPORT=mailbox). */
+  MAIL_URL?: string;
+  /** Secret: email provider key (MAIL_TRANSPORT=resend|postmark). */
+  MAIL_API_KEY?: string;
+  /** Secret: the previous JWT secret during a rotation. */
+  JWT_SECRET_PREVIOUS?: string;
 };
 
 export type { Database, Schema } from "../db/database";
