@@ -4,6 +4,7 @@ import { createDb } from "../shared/clients";
 import { loadConfig } from "../shared/config";
 import { deliverOutbox } from "../shared/email/outbox";
 import type { Bindings } from "../shared/env";
+import { authenticate } from "../shared/middleware/auth";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
 import { admin } from "./admin";
 import { auth } from "./auth";
@@ -25,9 +26,11 @@ const policies = {
 
 const app = createApp();
 
-app.use("/api/auth/*", rateLimit(policies.auth));
-app.use("/api/me/*", rateLimit(policies.api));
-app.use("/api/admin/*", rateLimit(policies.api));
+// Groups that know users read the Bearer token first (no DB query), so the limiter counts per
+// user and the session revocation check shares its Upstash round trip.
+app.use("/api/auth/*", authenticate(), rateLimit(policies.auth));
+app.use("/api/me/*", authenticate(), rateLimit(policies.api));
+app.use("/api/admin/*", authenticate(), rateLimit(policies.api));
 
 const routes = app
   .route("/api/health", health)

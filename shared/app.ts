@@ -8,7 +8,6 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import type { AppEnv } from "./env";
 import { ApiError, problems, validationError } from "./errors";
-import { authenticate } from "./middleware/auth";
 import { configAndClients } from "./middleware/config-and-clients";
 import { corsFromAllowlist } from "./middleware/cors";
 import { requestLog } from "./middleware/request-log";
@@ -117,7 +116,6 @@ export function createApp() {
     });
     return limit(c, next);
   });
-  app.use(authenticate());
   app.onError(renderError);
   app.notFound((c) => problemResponse(c, problems.notFound(`No route for ${c.req.method} ${c.req.path}`)));
   return app;
