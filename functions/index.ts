@@ -10,6 +10,7 @@ import { admin } from "./admin";
 import { auth } from "./auth";
 import { health } from "./health";
 import { me } from "./me";
+import { patternRoutes } from "./patterns";
 
 /** Rate-limit policies, one per group. Authentication fails closed when Redis is down; reads fail open. */
 const policies = {
@@ -31,12 +32,14 @@ const app = createApp();
 app.use("/api/auth/*", authenticate(), rateLimit(policies.auth));
 app.use("/api/me/*", authenticate(), rateLimit(policies.api));
 app.use("/api/admin/*", authenticate(), rateLimit(policies.api));
+app.use("/api/patterns/*", authenticate(), rateLimit(policies.api));
 
 const routes = app
   .route("/api/health", health)
   .route("/api/auth", auth)
   .route("/api/me", me)
-  .route("/api/admin", admin);
+  .route("/api/admin", admin)
+  .route("/api/patterns", patternRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

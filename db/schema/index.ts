@@ -2,5 +2,6 @@
 // query builder see the whole schema.
 export * from "./audit";
 export * from "./email";
+export * from "./patterns";
 export * from "./sessions";
 export * from "./users";

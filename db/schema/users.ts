@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export const ROLES = ["user", "teacher", "admin"] as const;
 export const TIERS = ["free", "premium"] as const;
@@ -24,6 +24,8 @@ export const users = pgTable(
     tier: text({ enum: TIERS }).notNull().default("free"),
     emailVerifiedAt: timestamp({ withTimezone: true }),
     disabledAt: timestamp({ withTimezone: true }),
+    /** Last change sequence number given to one of this user's patterns (delta-sync cursor). */
+    patternSeq: bigint({ mode: "number" }).notNull().default(0),
     ...timestamps,
   },
   (t) => [

@@ -112,6 +112,12 @@ describe("DELETE /api/me", () => {
   it("needs the password, then leaves no rows of that user", async () => {
     const user = await signUp(bindings);
     await signin(user.email, user.password);
+    const saved = await send(bindings, "/api/patterns", {
+      method: "POST",
+      headers: bearer(user.accessToken),
+      json: { name: "Mine", tempo: 90, tracks: [] },
+    });
+    expect(saved.status).toBe(201);
     const wrong = await send(bindings, "/api/me", {
       method: "DELETE",
       headers: bearer(user.accessToken),
@@ -131,6 +137,7 @@ describe("DELETE /api/me", () => {
       select
         (select count(*)::int from users where id = ${user.userId}) as users,
         (select count(*)::int from sessions where user_id = ${user.userId}) as sessions,
+        (select count(*)::int from patterns where user_id = ${user.userId}) as patterns,
         (select count(*)::int from email_tokens where user_id = ${user.userId}) as tokens,
         (select count(*)::int from email_outbox where user_id = ${user.userId}) as outbox,
         (select count(*)::int from audit_logs where actor_id = ${user.userId}) as audit_actor,
@@ -140,6 +147,7 @@ describe("DELETE /api/me", () => {
     expect(counts.rows[0]).toEqual({
       users: 0,
       sessions: 0,
+      patterns: 0,
       tokens: 0,
       outbox: 0,
       audit_actor: 0,

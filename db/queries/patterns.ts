@@ -1,0 +1,148 @@
+import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import type { Database } from "../database";
+import { type Mixer, type Pattern, patterns, type Track } from "../schema/patterns";
+
+/** Live patterns a free account may keep. */
+export const FREE_PATTERN_LIMIT = 50;
+
+export interface PatternInput {
+  name: string;
+  tempo: number;
+  tracks: Track[];
+  mixer: Mixer;
+  isPublic: boolean;
+}
+
+type Row = Record<string, unknown>;
+
+/** A pattern row as row_to_json gives it (snake_case, ISO strings) back in the schema's shape. */
+function fromJson(row: Row | null): Pattern | undefined {
+  if (!row) return undefined;
+  return {
+    id: row.id as string,
+    userId: row.user_id as string,
+    name: row.name as string,
+    tempo: row.tempo as number,
+    tracks: row.tracks as Track[],
+    mixer: row.mixer as Mixer,
+    isPublic: row.is_public as boolean,
+    version: row.version as number,
+    changeSeq: Number(row.change_seq),
+    createdAt: new Date(row.created_at as string),
+    updatedAt: new Date(row.updated_at as string),
+    deletedAt: row.deleted_at ? new Date(row.deleted_at as string) : null,
+  };
+}
+
+/**
+ * Creates a pattern with a (possibly client-made) id in one statement, unless the id is
+ * taken or a free account is at its limit. Returns what happened and, when the id exists,
+ * that pattern (for the idempotent-repeat check).
+ */
+export async function createPattern(db: Database, v: PatternInput & { id: string; userId: string }) {
+  const result = await db.execute<{ created: Row | null; existing: Row | null }>(sql`
+    with existing as (select * from patterns where id = ${v.id}),
+    seq as (
+      update users set pattern_seq = pattern_seq + 1
+      where id = ${v.userId} and not exists (select 1 from existing)
+        and (tier = 'premium'
+             or (select count(*) from patterns where user_id = ${v.userId} and deleted_at is null) < ${FREE_PATTERN_LIMIT})
+      returning pattern_seq
+    ),
+    ins as (
+      insert into patterns (id, user_id, name, tempo, tracks, mixer, is_public, change_seq)
+      select ${v.id}, ${v.userId}, ${v.name}, ${v.tempo}, ${JSON.stringify(v.tracks)}::jsonb,
+             ${JSON.stringify(v.mixer)}::jsonb, ${v.isPublic}, seq.pattern_seq
+      from seq
+      on conflict (id) do nothing
+      returning *
+    )
+    select (select row_to_json(ins) from ins) as created, (select row_to_json(e) from existing e) as existing
+  `);
+  const row = result.rows[0];
+  const created = fromJson(row?.created ?? null);
+  if (created) return { outcome: "created" as const, pattern: created };
+  const existing = fromJson(row?.existing ?? null);
+  if (existing) return { outcome: "exists" as const, pattern: existing };
+  return { outcome: "quota" as const };
+}
+
+/**
+ * Writes changes to one of the user's live patterns (or tombstones it), optionally only if
+ * it is still at `ifVersion`; one statement. `current` is the pattern as it was, so a
+ * version mismatch can answer 412 with it.
+ */
+export async function updatePattern(
+  db: Database,
+  v: { id: string; userId: string; ifVersion?: number; changes: Partial<PatternInput>; remove?: boolean },
+) {
+  const c = v.changes;
+  const result = await db.execute<{ updated: Row | null; current: Row | null }>(sql`
+    with current as (
+      select * from patterns where id = ${v.id} and user_id = ${v.userId} and deleted_at is null
+    ),
+    seq as (
+      update users set pattern_seq = pattern_seq + 1
+      where id = ${v.userId}
+        and exists (select 1 from current where ${v.ifVersion ?? null}::int is null or version = ${v.ifVersion ?? null}::int)
+      returning pattern_seq
+    ),
+    upd as (
+      update patterns p set
+        name = coalesce(${c.name ?? null}, p.name),
+        tempo = coalesce(${c.tempo ?? null}::int, p.tempo),
+        tracks = coalesce(${c.tracks ? JSON.stringify(c.tracks) : null}::jsonb, p.tracks),
+        mixer = coalesce(${c.mixer ? JSON.stringify(c.mixer) : null}::jsonb, p.mixer),
+        is_public = coalesce(${c.isPublic ?? null}::boolean, p.is_public),
+        deleted_at = case when ${v.remove === true} then now() else null end,
+        version = p.version + 1,
+        change_seq = seq.pattern_seq,
+        updated_at = now()
+      from seq
+      where p.id = ${v.id} and p.user_id = ${v.userId} and p.deleted_at is null
+        and (${v.ifVersion ?? null}::int is null or p.version = ${v.ifVersion ?? null}::int)
+      returning p.*
+    )
+    select (select row_to_json(upd) from upd) as updated, (select row_to_json(c) from current c) as current
+  `);
+  const row = result.rows[0];
+  return { updated: fromJson(row?.updated ?? null), current: fromJson(row?.current ?? null) };
+}
+
+/** A live pattern the user may see: their own, or anyone's public one. */
+export async function findVisiblePattern(db: Database, id: string, userId: string | undefined) {
+  const [pattern] = await db
+    .select()
+    .from(patterns)
+    .where(
+      and(
+        eq(patterns.id, id),
+        isNull(patterns.deletedAt),
+        userId ? or(eq(patterns.userId, userId), eq(patterns.isPublic, true)) : eq(patterns.isPublic, true),
+      ),
+    )
+    .limit(1);
+  return pattern;
+}
+
+/**
+ * The user's patterns in change order after `afterSeq`: live ones for a listing, or every
+ * change including tombstones for delta sync. One more row than `limit` tells if there is more.
+ */
+export function listPatterns(
+  db: Database,
+  v: { userId: string; afterSeq: number; limit: number; withDeleted: boolean },
+) {
+  return db
+    .select()
+    .from(patterns)
+    .where(
+      and(
+        eq(patterns.userId, v.userId),
+        gt(patterns.changeSeq, v.afterSeq),
+        v.withDeleted ? undefined : isNull(patterns.deletedAt),
+      ),
+    )
+    .orderBy(asc(patterns.changeSeq))
+    .limit(v.limit + 1);
+}

@@ -1,0 +1,248 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import {
+  createPattern,
+  FREE_PATTERN_LIMIT,
+  findVisiblePattern,
+  listPatterns,
+  updatePattern,
+} from "../../db/queries/patterns";
+import type { Pattern } from "../../db/schema/patterns";
+import { createRouter } from "../../shared/app";
+import type { AppEnv } from "../../shared/env";
+import { defineProblems, problems, validationError } from "../../shared/errors";
+import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
+import { problemContent } from "../../shared/openapi";
+import {
+  CreatePatternBody,
+  etagOf,
+  PatchPatternBody,
+  PatternSchema,
+  PutPatternBody,
+  parseIfMatch,
+  toPatternDto,
+} from "./schemas";
+
+export const patternErrors = defineProblems({
+  premiumRequired: { status: 403, title: "Premium required" },
+  idInUse: { status: 409, title: "This pattern id is already used with other content" },
+  versionMismatch: { status: 412, title: "The pattern changed since you read it" },
+});
+
+const IdParam = z.object({ id: z.uuid() });
+const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Patterns"] };
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const body = <T extends z.ZodType>(schema: T) => ({
+  content: { "application/json": { schema } },
+  required: true,
+});
+const IfMatchHeader = z.object({
+  "if-match": z
+    .string()
+    .optional()
+    .openapi({ description: "Only write if the pattern is still at this version (its ETag)." }),
+});
+const PageSchema = z.object({
+  items: z.array(PatternSchema),
+  nextCursor: z
+    .string()
+    .nullable()
+    .openapi({ description: "Pass as `cursor` (or `since`) for the next page; null at the end." }),
+});
+
+const list = createRoute({
+  ...signedIn,
+  method: "get",
+  path: "/",
+  summary: "Lists your patterns, or with `since` every change (tombstones included) after a sync cursor",
+  request: {
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(50),
+      cursor: z
+        .string()
+        .regex(/^\d{1,15}$/, "is not a cursor this API returned")
+        .optional(),
+      since: z
+        .string()
+        .regex(/^\d{1,15}$/, "is not a cursor this API returned")
+        .optional(),
+    }),
+  },
+  responses: { 200: json(PageSchema, "Patterns in change order"), 401: problemContent("Not signed in") },
+});
+
+const create = createRoute({
+  ...signedIn,
+  method: "post",
+  path: "/",
+  summary: "Creates a pattern; repeating it with the same id and body is idempotent",
+  request: { body: body(CreatePatternBody) },
+  responses: {
+    201: json(PatternSchema, "Created"),
+    200: json(PatternSchema, "Already created by an identical earlier request"),
+    400: problemContent("Invalid pattern"),
+    403: problemContent("Free accounts keep at most 50 patterns"),
+    409: problemContent("The id is used by another pattern"),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags: ["Patterns"],
+  summary: "A pattern: yours, or anyone's public one",
+  request: { params: IdParam },
+  responses: {
+    200: json(PatternSchema, "The pattern"),
+    404: problemContent("No such pattern visible to you"),
+  },
+});
+
+const put = createRoute({
+  ...signedIn,
+  method: "put",
+  path: "/{id}",
+  summary: "Replaces a pattern",
+  request: { params: IdParam, headers: IfMatchHeader, body: body(PutPatternBody) },
+  responses: {
+    200: json(PatternSchema, "Saved; ETag is the new version"),
+    404: problemContent("No such pattern of yours"),
+    412: problemContent("Stale If-Match; `current` holds the pattern as it is"),
+  },
+});
+
+const patch = createRoute({
+  ...signedIn,
+  method: "patch",
+  path: "/{id}",
+  summary: "Changes some fields of a pattern",
+  request: { params: IdParam, headers: IfMatchHeader, body: body(PatchPatternBody) },
+  responses: {
+    200: json(PatternSchema, "Saved; ETag is the new version"),
+    404: problemContent("No such pattern of yours"),
+    412: problemContent("Stale If-Match; `current` holds the pattern as it is"),
+  },
+});
+
+const remove = createRoute({
+  ...signedIn,
+  method: "delete",
+  path: "/{id}",
+  summary: "Deletes a pattern (a tombstone other devices sync)",
+  request: { params: IdParam, headers: IfMatchHeader },
+  responses: { 204: { description: "Deleted" }, 404: problemContent("No such pattern of yours") },
+});
+
+function ifMatch(c: Context<AppEnv>): number | undefined {
+  const version = parseIfMatch(c.req.header("If-Match"));
+  if (version === "invalid")
+    throw validationError([{ path: "If-Match", message: "must be a pattern version or its ETag" }]);
+  return version;
+}
+
+/** Writes, then maps the outcome: 404 when it is not the user's live pattern, 412 on a stale version. */
+async function write(
+  c: Context<AppEnv>,
+  id: string,
+  changes: Parameters<typeof updatePattern>[1]["changes"],
+  remove = false,
+) {
+  const { updated, current } = await updatePattern(c.get("db"), {
+    id,
+    userId: c.get("userId") as string,
+    ifVersion: ifMatch(c),
+    changes,
+    remove,
+  });
+  if (updated) return updated;
+  if (!current) throw problems.notFound("No pattern of yours has this id.");
+  throw patternErrors.versionMismatch({
+    detail: `You sent If-Match for a version that is no longer current (now ${current.version}).`,
+    headers: { ETag: etagOf(current) },
+    extensions: { current: toPatternDto(current) },
+  });
+}
+
+/** JSON with object keys sorted at every depth: Postgres jsonb does not keep key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Whether a stored pattern holds exactly this content (an idempotent repeat of its creation). */
+function sameContent(
+  p: Pattern,
+  input: Pick<Pattern, "name" | "tempo" | "isPublic" | "tracks" | "mixer">,
+): boolean {
+  const content = (x: typeof input) => canonical([x.name, x.tempo, x.isPublic, x.tracks, x.mixer]);
+  return content(p) === content(input);
+}
+
+export const patternRoutes = createRouter()
+  .openapi(list, async (c) => {
+    const { limit, cursor, since } = c.req.valid("query");
+    const afterSeq = Number(since ?? cursor ?? 0);
+    const rows = await listPatterns(c.get("db"), {
+      userId: c.get("userId") as string,
+      afterSeq,
+      limit,
+      withDeleted: since !== undefined,
+    });
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    // For delta sync the cursor always moves to the last change seen, even at the end.
+    const nextCursor =
+      since !== undefined
+        ? String(last?.changeSeq ?? afterSeq)
+        : rows.length > limit && last
+          ? String(last.changeSeq)
+          : null;
+    return c.json({ items: items.map(toPatternDto), nextCursor }, 200);
+  })
+  .openapi(create, async (c) => {
+    const { id = crypto.randomUUID(), ...input } = c.req.valid("json");
+    const result = await createPattern(c.get("db"), { id, userId: c.get("userId") as string, ...input });
+    if (result.outcome === "quota") {
+      throw patternErrors.premiumRequired({
+        detail: `Free accounts keep up to ${FREE_PATTERN_LIMIT} patterns. Upgrade to premium for unlimited patterns, or delete some.`,
+        extensions: { limit: FREE_PATTERN_LIMIT, upgrade: "/api/billing/plans" },
+      });
+    }
+    const pattern = result.pattern;
+    c.header("ETag", etagOf(pattern));
+    c.header("Location", `/api/patterns/${pattern.id}`);
+    if (result.outcome === "created") return c.json(toPatternDto(pattern), 201);
+    const mine = pattern.userId === c.get("userId") && pattern.deletedAt === null && pattern.version === 1;
+    if (!mine || !sameContent(pattern, input)) throw patternErrors.idInUse();
+    return c.json(toPatternDto(pattern), 200);
+  })
+  .openapi(get, async (c) => {
+    const auth = c.get("auth") ? await assertLiveSession(c) : undefined;
+    const pattern = await findVisiblePattern(c.get("db"), c.req.valid("param").id, auth?.sub);
+    if (!pattern) throw problems.notFound("No pattern with this id is visible to you.");
+    c.header("ETag", etagOf(pattern));
+    c.header("Cache-Control", "private, no-cache");
+    return c.json(toPatternDto(pattern), 200);
+  })
+  .openapi(put, async (c) => {
+    const pattern = await write(c, c.req.valid("param").id, c.req.valid("json"));
+    c.header("ETag", etagOf(pattern));
+    return c.json(toPatternDto(pattern), 200);
+  })
+  .openapi(patch, async (c) => {
+    const pattern = await write(c, c.req.valid("param").id, c.req.valid("json"));
+    c.header("ETag", etagOf(pattern));
+    return c.json(toPatternDto(pattern), 200);
+  })
+  .openapi(remove, async (c) => {
+    await write(c, c.req.valid("param").id, {}, true);
+    return c.body(null, 204);
+  });
