@@ -1,16 +1,12 @@
-import { type FieldDef, Pool, type PoolClient, type QueryArrayConfig } from "pg";
+import { Pool } from "pg";
 import { migratePg } from "./migrations";
+import { PgDatabase, textPool } from "./pg-database";
 import {
   assertDatabaseName,
-  type BatchOptions,
   DEFAULT_DATABASE,
   type PostgresBackend,
-  PostgresError,
-  type SqlDatabase,
-  type SqlResult,
-  type SqlStatement,
   TEMPLATE_DATABASE,
-  transactionCharacteristics,
+  type WireTarget,
 } from "./postgres-backend";
 
 /** Options for startPgBackend. */
@@ -22,79 +18,17 @@ export interface PgBackendOptions {
   onClose?: () => Promise<void>;
 }
 
-/** node-postgres query config plus the (untyped) switch that forces the extended protocol, as Neon uses. */
-type ExtendedQueryConfig = QueryArrayConfig<(string | null)[]> & { queryMode: "extended" };
-
-const textTypes = { getTypeParser: () => (value: string) => value };
-
-function toResult(result: {
-  command: string;
-  rowCount: number | null;
-  fields: FieldDef[];
-  rows: (string | null)[][];
-}): SqlResult {
+/** The server address and credentials of a connection string (TCP only: no TLS, no Unix socket). */
+export function wireTargetOf(connectionString: string): WireTarget {
+  const url = new URL(connectionString);
+  const user = decodeURIComponent(url.username) || process.env.PGUSER || "postgres";
+  const password = url.password ? decodeURIComponent(url.password) : process.env.PGPASSWORD;
   return {
-    command: result.command,
-    rowCount: result.rowCount,
-    fields: result.fields.map((field) => ({
-      name: field.name,
-      tableID: field.tableID,
-      columnID: field.columnID,
-      dataTypeID: field.dataTypeID,
-      dataTypeSize: field.dataTypeSize,
-      dataTypeModifier: field.dataTypeModifier,
-      format: "text" as const,
-    })),
-    rows: result.rows,
+    host: url.hostname.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1",
+    port: url.port ? Number(url.port) : 5432,
+    user,
+    ...(password === undefined ? {} : { password }),
   };
-}
-
-async function runStatement(client: PoolClient, statement: SqlStatement): Promise<SqlResult> {
-  const config: ExtendedQueryConfig = {
-    text: statement.query,
-    values: statement.params,
-    rowMode: "array",
-    queryMode: "extended",
-  };
-  return toResult(await client.query<(string | null)[]>(config));
-}
-
-/** One database on a real server, reached through its own small pool. */
-class PgDatabase implements SqlDatabase {
-  constructor(readonly pool: Pool) {}
-
-  async query(statement: SqlStatement): Promise<SqlResult> {
-    const client = await this.pool.connect();
-    try {
-      const result = await runStatement(client, statement);
-      // Each HTTP query is its own session on Neon: never return a client in a transaction.
-      if (result.command === "BEGIN" || result.command === "START") await client.query("ROLLBACK");
-      return result;
-    } catch (error) {
-      throw PostgresError.from(error);
-    } finally {
-      client.release();
-    }
-  }
-
-  async batch(statements: SqlStatement[], options: BatchOptions): Promise<SqlResult[]> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query(`BEGIN ${transactionCharacteristics(options)}`);
-      const results: SqlResult[] = [];
-      for (const statement of statements) results.push(await runStatement(client, statement));
-      await client.query("COMMIT");
-      return results;
-    } catch (error) {
-      await client.query("ROLLBACK").catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw PostgresError.from(error);
-    } finally {
-      client.release(broken);
-    }
-  }
 }
 
 function databaseUrl(adminUrl: string, name: string): string {
@@ -153,13 +87,11 @@ export async function startPgBackend(options: PgBackendOptions): Promise<Postgre
   };
 
   const openDatabase = (name: string) => {
-    const pool = new Pool({
+    const pool = textPool({
       connectionString: databaseUrl(options.adminUrl, name),
       max: 4,
       idleTimeoutMillis: 10_000,
-      types: textTypes,
     });
-    pool.on("error", () => {});
     pools.push(pool);
     return new PgDatabase(pool);
   };
@@ -181,24 +113,30 @@ export async function startPgBackend(options: PgBackendOptions): Promise<Postgre
   databases.set(DEFAULT_DATABASE, Promise.resolve(openDatabase(DEFAULT_DATABASE)));
 
   let closed: Promise<void> | undefined;
+  const database = (name: string): Promise<PgDatabase> => {
+    assertDatabaseName(name);
+    if (closed) return Promise.reject(new Error("the Postgres backend is stopped"));
+    let opened = databases.get(name);
+    if (!opened) {
+      opened = (async () => {
+        // A fresh copy of the template per stack: leftovers of an earlier run must not leak in.
+        if (await exists(name)) await admin.query(`DROP DATABASE ${quoteIdent(name)} WITH (FORCE)`);
+        await create(name, TEMPLATE_DATABASE);
+        return openDatabase(name);
+      })();
+      databases.set(name, opened);
+      opened.catch(() => databases.delete(name));
+    }
+    return opened;
+  };
+  const target = wireTargetOf(options.adminUrl);
   return {
     kind: "postgres",
     version,
-    database(name) {
-      assertDatabaseName(name);
-      if (closed) return Promise.reject(new Error("the Postgres backend is stopped"));
-      let database = databases.get(name);
-      if (!database) {
-        database = (async () => {
-          // A fresh copy of the template per stack: leftovers of an earlier run must not leak in.
-          if (await exists(name)) await admin.query(`DROP DATABASE ${quoteIdent(name)} WITH (FORCE)`);
-          await create(name, TEMPLATE_DATABASE);
-          return openDatabase(name);
-        })();
-        databases.set(name, database);
-        database.catch(() => databases.delete(name));
-      }
-      return database;
+    database,
+    async wire(name) {
+      await database(name);
+      return target;
     },
     close() {
       closed ??= (async () => {

@@ -49,12 +49,24 @@ export interface SqlDatabase {
   batch(statements: SqlStatement[], options: BatchOptions): Promise<SqlResult[]>;
 }
 
+/** Where the WebSocket proxy sends one database's raw wire protocol, and the role it logs in as. */
+export interface WireTarget {
+  host: string;
+  port: number;
+  /** Replaces the user of the client's startup packet (local credentials are ignored, as on /sql). */
+  user: string;
+  /** Answers the server's password request (cleartext, MD5 or SCRAM-SHA-256), if it sends one. */
+  password?: string;
+}
+
 /** A Postgres server holding one database per name, each a copy of the migrated template. */
 export interface PostgresBackend {
   kind: "pglite" | "postgres";
   version: string;
   /** The named database, created from the migrated template on first use. */
   database(name: string): Promise<SqlDatabase>;
+  /** Same lazy creation as database(name), then the address that serves it over the wire protocol. */
+  wire(name: string): Promise<WireTarget>;
   /** Closes every connection and stops what was started; idempotent. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { chown, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chown, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -56,12 +56,26 @@ async function postgresUid(): Promise<{ uid: number; gid: number }> {
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
+/** Options for startPostgresCluster. */
+export interface PostgresClusterOptions {
+  /**
+   * Undefined (the stack's cluster): trust authentication, so any local role logs in without a
+   * password. Set (tests of password logins): the superuser gets this password and TCP logins use
+   * the md5 method (MD5, or SCRAM-SHA-256 for a role whose password is stored as SCRAM; initdb
+   * stores the superuser's as MD5).
+   */
+  password?: string;
+}
+
 /**
  * Creates a cluster with initdb in a fresh temp dir and starts it with pg_ctl on a free port
  * (durability switched off: the data is disposable). A watchdog stops it and removes the dir
  * even if this process is killed.
  */
-export async function startPostgresCluster(binaries: PostgresBinaries): Promise<PostgresCluster> {
+export async function startPostgresCluster(
+  binaries: PostgresBinaries,
+  options: PostgresClusterOptions = {},
+): Promise<PostgresCluster> {
   const dir = await mkdtemp(join(tmpdir(), "backline-pg-"));
   const dataDir = join(dir, "data");
   const logFile = join(dir, "postgres.log");
@@ -70,10 +84,16 @@ export async function startPostgresCluster(binaries: PostgresBinaries): Promise<
   const stopCommand = [...prefix, pgCtl, "-D", dataDir, "stop", "-m", "immediate"].map(shellQuote).join(" ");
   const watchdog = startWatchdog(`${stopCommand} >/dev/null 2>&1; rm -rf ${shellQuote(dir)}`);
   try {
+    const pwFile = join(dir, "pwfile");
+    if (options.password !== undefined) await writeFile(pwFile, `${options.password}\n`, { mode: 0o644 });
     if (prefix.length > 0) {
       const { uid, gid } = await postgresUid();
       await chown(dir, uid, gid);
     }
+    const auth =
+      options.password === undefined
+        ? ["--auth=trust"]
+        : ["--auth-local=trust", "--auth-host=md5", `--pwfile=${pwFile}`];
     await run([
       ...prefix,
       join(binaries.binDir, "initdb"),
@@ -81,7 +101,7 @@ export async function startPostgresCluster(binaries: PostgresBinaries): Promise<
       dataDir,
       "-U",
       "postgres",
-      "--auth=trust",
+      ...auth,
       "--no-sync",
       "--no-locale",
       "-E",
@@ -116,7 +136,10 @@ export async function startPostgresCluster(binaries: PostgresBinaries): Promise<
         ]);
         return {
           port,
-          adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+          adminUrl:
+            options.password === undefined
+              ? `postgres://postgres@127.0.0.1:${port}/postgres`
+              : `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`,
           stop: () => watchdog.release(),
         };
       } catch (error) {

@@ -1,11 +1,12 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { childrenOf, guardedDirs, isAlive, waitFor } from "./process-probe";
 import { type Stack, startStack } from "./stack";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -217,53 +218,6 @@ describe("stop()", () => {
   });
 });
 
-/** Direct children of a process (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid === pid) children.push(Number(entry));
-    } catch {
-      // process exited meanwhile
-    }
-  }
-  return children;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-/** Directories the stack's watchdogs are responsible for (the throwaway Postgres cluster). */
-function guardedDirs(pids: number[]): string[] {
-  return pids.flatMap((pid) => {
-    try {
-      return [...readFileSync(`/proc/${pid}/cmdline`, "utf8").matchAll(/rm -rf '([^']+)'/g)].map(
-        (m) => m[1] ?? "",
-      );
-    } catch {
-      return [];
-    }
-  });
-}
-
-async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (predicate()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return predicate();
-}
-
 async function startCli(): Promise<{
   child: ChildProcessWithoutNullStreams;
   ready: Record<string, unknown>;
@@ -300,6 +254,7 @@ describe("CLI", () => {
         "upstashToken",
         "upstashUrl",
         "url",
+        "wsProxyUrl",
       ].sort(),
     );
     expect((await fetch(`${String(ready.url)}/_health`)).status).toBe(200);
