@@ -40,7 +40,12 @@ function fromJson(row: Row | null): Pattern | undefined {
  * that pattern (for the idempotent-repeat check).
  */
 export async function createPattern(db: Database, v: PatternInput & { id: string; userId: string }) {
-  const result = await db.execute<{ created: Row | null; existing: Row | null }>(sql`
+  return readCreate(await createPatternStatement(db, v));
+}
+
+/** The statement of `createPattern`, for a `db.batch`; read its result with `readCreate`. */
+export function createPatternStatement(db: Database, v: PatternInput & { id: string; userId: string }) {
+  return db.execute<{ created: Row | null; existing: Row | null }>(sql`
     with existing as (select * from patterns where id = ${v.id}),
     seq as (
       update users set pattern_seq = pattern_seq + 1
@@ -59,6 +64,10 @@ export async function createPattern(db: Database, v: PatternInput & { id: string
     )
     select (select row_to_json(ins) from ins) as created, (select row_to_json(e) from existing e) as existing
   `);
+}
+
+/** What `createPatternStatement` did. */
+export function readCreate(result: { rows: { created: Row | null; existing: Row | null }[] }) {
   const row = result.rows[0];
   const created = fromJson(row?.created ?? null);
   if (created) return { outcome: "created" as const, pattern: created };
@@ -72,12 +81,22 @@ export async function createPattern(db: Database, v: PatternInput & { id: string
  * it is still at `ifVersion`; one statement. `current` is the pattern as it was, so a
  * version mismatch can answer 412 with it.
  */
-export async function updatePattern(
-  db: Database,
-  v: { id: string; userId: string; ifVersion?: number; changes: Partial<PatternInput>; remove?: boolean },
-) {
+export async function updatePattern(db: Database, v: PatternUpdate) {
+  return readUpdate(await updatePatternStatement(db, v));
+}
+
+export interface PatternUpdate {
+  id: string;
+  userId: string;
+  ifVersion?: number;
+  changes: Partial<PatternInput>;
+  remove?: boolean;
+}
+
+/** The statement of `updatePattern`, for a `db.batch`; read its result with `readUpdate`. */
+export function updatePatternStatement(db: Database, v: PatternUpdate) {
   const c = v.changes;
-  const result = await db.execute<{ updated: Row | null; current: Row | null }>(sql`
+  return db.execute<{ updated: Row | null; current: Row | null }>(sql`
     with current as (
       select * from patterns where id = ${v.id} and user_id = ${v.userId} and deleted_at is null
     ),
@@ -105,6 +124,10 @@ export async function updatePattern(
     )
     select (select row_to_json(upd) from upd) as updated, (select row_to_json(c) from current c) as current
   `);
+}
+
+/** What `updatePatternStatement` did: the new pattern, and the pattern as it was. */
+export function readUpdate(result: { rows: { updated: Row | null; current: Row | null }[] }) {
   const row = result.rows[0];
   return { updated: fromJson(row?.updated ?? null), current: fromJson(row?.current ?? null) };
 }

@@ -7,7 +7,6 @@ import {
   listPatterns,
   updatePattern,
 } from "../../db/queries/patterns";
-import type { Pattern } from "../../db/schema/patterns";
 import { createRouter } from "../../shared/app";
 import type { AppEnv } from "../../shared/env";
 import { defineProblems, problems, validationError } from "../../shared/errors";
@@ -20,8 +19,10 @@ import {
   PatternSchema,
   PutPatternBody,
   parseIfMatch,
+  sameContent,
   toPatternDto,
 } from "./schemas";
+import { syncRoutes } from "./sync";
 
 export const patternErrors = defineProblems({
   premiumRequired: { status: 403, title: "Premium required" },
@@ -166,26 +167,6 @@ async function write(
   });
 }
 
-/** JSON with object keys sorted at every depth: Postgres jsonb does not keep key order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** Whether a stored pattern holds exactly this content (an idempotent repeat of its creation). */
-function sameContent(
-  p: Pattern,
-  input: Pick<Pattern, "name" | "tempo" | "isPublic" | "tracks" | "mixer">,
-): boolean {
-  const content = (x: typeof input) => canonical([x.name, x.tempo, x.isPublic, x.tracks, x.mixer]);
-  return content(p) === content(input);
-}
-
 export const patternRoutes = createRouter()
   .openapi(list, async (c) => {
     const { limit, cursor, since } = c.req.valid("query");
@@ -245,4 +226,5 @@ export const patternRoutes = createRouter()
   .openapi(remove, async (c) => {
     await write(c, c.req.valid("param").id, {}, true);
     return c.body(null, 204);
-  });
+  })
+  .route("/", syncRoutes);

@@ -1,0 +1,187 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  createPatternStatement,
+  listPatterns,
+  readCreate,
+  readUpdate,
+  updatePatternStatement,
+} from "../../db/queries/patterns";
+import type { Pattern } from "../../db/schema/patterns";
+import { createRouter } from "../../shared/app";
+import { requireAuth } from "../../shared/middleware/auth";
+import { problemContent } from "../../shared/openapi";
+import { PatternSchema, PutPatternBody, sameContent, toPatternDto } from "./schemas";
+
+/** One offline edit: create or replace (`upsert`) or delete, made on top of `baseVersion` (absent: new). */
+const ChangeSchema = z
+  .object({
+    op: z.enum(["upsert", "delete"]),
+    id: z.uuid(),
+    baseVersion: z.number().int().min(1).optional(),
+    pattern: z
+      .unknown()
+      .optional()
+      .openapi({ description: "For upsert: the whole pattern (as PUT takes it)." }),
+  })
+  .openapi("PatternChange");
+
+const SyncBody = z
+  .object({
+    since: z
+      .string()
+      .regex(/^\d{1,15}$/, "is not a cursor this API returned")
+      .default("0"),
+    changes: z.array(z.unknown()).max(100),
+  })
+  .strict()
+  .openapi("SyncRequest");
+
+const ResultSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(["applied", "conflict", "rejected"]),
+    pattern: PatternSchema.optional().openapi({
+      description: "applied: the saved pattern; conflict: the server copy",
+    }),
+    reason: z.string().optional(),
+  })
+  .openapi("SyncResult");
+
+const SyncResponse = z
+  .object({ results: z.array(ResultSchema), changes: z.array(PatternSchema), cursor: z.string() })
+  .openapi("SyncResponse");
+
+const sync = createRoute({
+  method: "post",
+  path: "/sync",
+  tags: ["Patterns"],
+  summary: "Applies a batch of offline edits and returns the server's changes since the cursor",
+  description:
+    "Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason). The response also carries every change after `since`, tombstones included, and the new cursor.",
+  security: [{ bearer: [] }],
+  middleware: requireAuth(),
+  request: { body: { content: { "application/json": { schema: SyncBody } }, required: true } },
+  responses: {
+    200: {
+      description: "Results and server changes",
+      content: { "application/json": { schema: SyncResponse } },
+    },
+    400: problemContent("Invalid request"),
+    401: problemContent("Not signed in"),
+  },
+});
+
+type Result = z.infer<typeof ResultSchema>;
+
+export const syncRoutes = createRouter().openapi(sync, async (c) => {
+  const { since, changes } = c.req.valid("json");
+  const db = c.get("db");
+  const userId = c.get("userId") as string;
+  const results: (Result | undefined)[] = [];
+  const planned: {
+    index: number;
+    change: z.infer<typeof ChangeSchema>;
+    input?: z.infer<typeof PutPatternBody>;
+  }[] = [];
+
+  for (const [index, raw] of changes.entries()) {
+    const change = ChangeSchema.safeParse(raw);
+    if (!change.success) {
+      const id = typeof (raw as { id?: unknown })?.id === "string" ? (raw as { id: string }).id : "";
+      results[index] = {
+        id,
+        status: "rejected",
+        reason: change.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+      };
+      continue;
+    }
+    if (change.data.op === "delete") {
+      planned.push({ index, change: change.data });
+      continue;
+    }
+    const input = PutPatternBody.safeParse(change.data.pattern);
+    if (!input.success) {
+      results[index] = {
+        id: change.data.id,
+        status: "rejected",
+        reason: input.error.issues.map((i) => `pattern.${i.path.join(".")}: ${i.message}`).join("; "),
+      };
+      continue;
+    }
+    planned.push({ index, change: change.data, input: input.data });
+  }
+
+  // Every valid change is one or two statements; all of them and the read of server changes
+  // travel in one db.batch: one round trip, one transaction, applied in order.
+  const statements = planned.flatMap(({ change, input }) =>
+    change.op === "delete"
+      ? [
+          updatePatternStatement(db, {
+            id: change.id,
+            userId,
+            ifVersion: change.baseVersion,
+            changes: {},
+            remove: true,
+          }),
+        ]
+      : [
+          createPatternStatement(db, { id: change.id, userId, ...(input as NonNullable<typeof input>) }),
+          updatePatternStatement(db, {
+            id: change.id,
+            userId,
+            ifVersion: change.baseVersion ?? 0,
+            changes: input as NonNullable<typeof input>,
+          }),
+        ],
+  );
+  const listing = listPatterns(db, { userId, afterSeq: Number(since), limit: 1000, withDeleted: true });
+  const batchResults =
+    statements.length > 0
+      ? await db.batch([...statements, listing] as unknown as [typeof listing])
+      : [await listing];
+  const serverChanges = batchResults[batchResults.length - 1] as Pattern[];
+
+  let cursorIndex = 0;
+  for (const { index, change, input } of planned) {
+    if (change.op === "delete") {
+      const { updated, current } = readUpdate(batchResults[cursorIndex++] as never);
+      results[index] = updated
+        ? { id: change.id, status: "applied", pattern: toPatternDto(updated) }
+        : current
+          ? { id: change.id, status: "conflict", pattern: toPatternDto(current) }
+          : { id: change.id, status: "applied", reason: "already deleted or never synced" };
+      continue;
+    }
+    const created = readCreate(batchResults[cursorIndex++] as never);
+    const { updated, current } = readUpdate(batchResults[cursorIndex++] as never);
+    if (created.outcome === "created")
+      results[index] = { id: change.id, status: "applied", pattern: toPatternDto(created.pattern) };
+    else if (updated) results[index] = { id: change.id, status: "applied", pattern: toPatternDto(updated) };
+    else if (created.outcome === "quota")
+      results[index] = {
+        id: change.id,
+        status: "rejected",
+        reason: "premium required: free accounts keep 50 patterns",
+      };
+    else if (created.pattern.userId !== userId)
+      results[index] = { id: change.id, status: "rejected", reason: "this id is used by another pattern" };
+    else if (current && sameContent(current, input as NonNullable<typeof input>))
+      results[index] = { id: change.id, status: "applied", pattern: toPatternDto(current) };
+    else
+      results[index] = {
+        id: change.id,
+        status: "conflict",
+        pattern: toPatternDto(current ?? created.pattern),
+      };
+  }
+
+  const last = serverChanges[serverChanges.length - 1];
+  return c.json(
+    {
+      results: results as Result[],
+      changes: serverChanges.map(toPatternDto),
+      cursor: String(last?.changeSeq ?? since),
+    },
+    200,
+  );
+});
