@@ -9,8 +9,10 @@ import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit
 import { admin } from "./admin";
 import { auth } from "./auth";
 import { health } from "./health";
+import { lessonRoutes } from "./lessons";
 import { me } from "./me";
 import { patternRoutes } from "./patterns";
+import { progressRoutes } from "./progress";
 
 /** Rate-limit policies, one per group. Authentication fails closed when Redis is down; reads fail open. */
 const policies = {
@@ -33,13 +35,17 @@ app.use("/api/auth/*", authenticate(), rateLimit(policies.auth));
 app.use("/api/me/*", authenticate(), rateLimit(policies.api));
 app.use("/api/admin/*", authenticate(), rateLimit(policies.api));
 app.use("/api/patterns/*", authenticate(), rateLimit(policies.api));
+app.use("/api/lessons/*", authenticate(), rateLimit(policies.api));
+app.use("/api/progress/*", authenticate(), rateLimit(policies.api));
 
 const routes = app
   .route("/api/health", health)
   .route("/api/auth", auth)
   .route("/api/me", me)
   .route("/api/admin", admin)
-  .route("/api/patterns", patternRoutes);
+  .route("/api/patterns", patternRoutes)
+  .route("/api/lessons", lessonRoutes)
+  .route("/api/progress", progressRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

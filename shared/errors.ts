@@ -72,6 +72,7 @@ export const problems = defineProblems({
   validation: { status: 400, title: "Your request is not valid" },
   unauthorized: { status: 401, title: "Authentication required" },
   forbidden: { status: 403, title: "You are not allowed to do this" },
+  premiumRequired: { status: 403, title: "Premium required" },
   notFound: { status: 404, title: "Not found" },
   methodNotAllowed: { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "Conflict with the current state" },

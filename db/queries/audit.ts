@@ -1,3 +1,4 @@
+import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { auditLogs } from "../schema/audit";
 
@@ -15,4 +16,14 @@ export interface AuditEntry {
 /** The insert of one audit entry, for a `db.batch` beside the action. */
 export function insertAudit(db: Database, entry: AuditEntry) {
   return db.insert(auditLogs).values(entry);
+}
+
+/** The insert of an audit entry only if `condition` (a select) finds a row: for batches whose action may hit nothing. */
+export function insertAuditIf(db: Database, e: AuditEntry, condition: SQL) {
+  return db.execute(sql`
+    insert into audit_logs (actor_id, action, target_type, target_id, ip, user_agent, metadata)
+    select ${e.actorId}, ${e.action}, ${e.targetType ?? null}, ${e.targetId ?? null}, ${e.ip ?? null},
+           ${e.userAgent ?? null}, ${JSON.stringify(e.metadata ?? {})}::jsonb
+    where exists (${condition})
+  `);
 }

@@ -2,6 +2,7 @@
 // query builder see the whole schema.
 export * from "./audit";
 export * from "./email";
+export * from "./lessons";
 export * from "./patterns";
 export * from "./sessions";
 export * from "./users";

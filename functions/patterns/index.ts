@@ -25,7 +25,6 @@ import {
 import { syncRoutes } from "./sync";
 
 export const patternErrors = defineProblems({
-  premiumRequired: { status: 403, title: "Premium required" },
   idInUse: { status: 409, title: "This pattern id is already used with other content" },
   versionMismatch: { status: 412, title: "The pattern changed since you read it" },
 });
@@ -192,7 +191,7 @@ export const patternRoutes = createRouter()
     const { id = crypto.randomUUID(), ...input } = c.req.valid("json");
     const result = await createPattern(c.get("db"), { id, userId: c.get("userId") as string, ...input });
     if (result.outcome === "quota") {
-      throw patternErrors.premiumRequired({
+      throw problems.premiumRequired({
         detail: `Free accounts keep up to ${FREE_PATTERN_LIMIT} patterns. Upgrade to premium for unlimited patterns, or delete some.`,
         extensions: { limit: FREE_PATTERN_LIMIT, upgrade: "/api/billing/plans" },
       });

@@ -1,0 +1,230 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { insertAudit, insertAuditIf } from "../../db/queries/audit";
+import { deleteLesson, findLesson, insertLesson, listLessons, replaceLesson } from "../../db/queries/lessons";
+import { DIFFICULTIES, type Lesson } from "../../db/schema/lessons";
+import { createRouter } from "../../shared/app";
+import { sha256 } from "../../shared/crypto";
+import { isUniqueViolation } from "../../shared/db-errors";
+import type { AppEnv } from "../../shared/env";
+import { problems } from "../../shared/errors";
+import { assertLiveSession, requireRole } from "../../shared/middleware/auth";
+import { idempotency } from "../../shared/middleware/idempotency";
+import { problemContent } from "../../shared/openapi";
+import { requestMeta } from "../auth/session-tokens";
+
+const Slug = z
+  .string()
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a slug like drum-basics-1")
+  .max(80);
+
+const LessonBody = z
+  .object({
+    id: Slug,
+    title: z.string().trim().min(1).max(120),
+    category: Slug,
+    difficulty: z.enum(DIFFICULTIES),
+    config: z.record(z.string(), z.unknown()).default({}),
+    isPremium: z.boolean().default(false),
+    position: z.number().int().min(0).max(10_000).default(0),
+    published: z.boolean().default(true),
+  })
+  .strict()
+  .openapi("LessonInput");
+
+const LessonSummary = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    category: z.string(),
+    difficulty: z.enum(DIFFICULTIES),
+    isPremium: z.boolean(),
+    position: z.number().int(),
+    published: z.boolean(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi("LessonSummary");
+const LessonSchema = LessonSummary.extend({ config: z.record(z.string(), z.unknown()) }).openapi("Lesson");
+
+type Summary = Pick<
+  Lesson,
+  "id" | "title" | "category" | "difficulty" | "isPremium" | "position" | "publishedAt" | "updatedAt"
+>;
+
+function toSummary(l: Summary) {
+  return {
+    id: l.id,
+    title: l.title,
+    category: l.category,
+    difficulty: l.difficulty,
+    isPremium: l.isPremium,
+    position: l.position,
+    published: l.publishedAt !== null,
+    updatedAt: l.updatedAt.toISOString(),
+  };
+}
+
+/** The caller's role, verified (no DB query), if they sent a token. */
+async function viewer(c: Context<AppEnv>) {
+  return c.get("auth") ? await assertLiveSession(c) : undefined;
+}
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const adminOnly = { security: [{ bearer: [] }], tags: ["Lessons"] };
+
+const list = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["Lessons"],
+  summary: "The published curriculum, by category and position (admins also see drafts)",
+  responses: {
+    200: json(
+      z.object({ lessons: z.array(LessonSummary) }),
+      "Cacheable: ETag, max-age 60 s, stale-while-revalidate 300 s",
+    ),
+    304: { description: "Not modified since the ETag you sent" },
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/{id}",
+  tags: ["Lessons"],
+  summary: "One lesson with its config",
+  request: { params: z.object({ id: Slug }) },
+  responses: {
+    200: json(LessonSchema, "The lesson"),
+    403: problemContent("Premium lesson: premium required"),
+    404: problemContent("No such published lesson"),
+  },
+});
+
+const create = createRoute({
+  ...adminOnly,
+  method: "post",
+  path: "/",
+  summary: "Adds a lesson (admin); accepts Idempotency-Key",
+  middleware: [requireRole("admin"), idempotency()],
+  request: { body: { content: { "application/json": { schema: LessonBody } }, required: true } },
+  responses: {
+    201: json(LessonSchema, "Created"),
+    400: problemContent("Invalid lesson"),
+    409: problemContent("The id is taken"),
+  },
+});
+
+const put = createRoute({
+  ...adminOnly,
+  method: "put",
+  path: "/{id}",
+  summary: "Replaces a lesson (admin)",
+  middleware: [requireRole("admin")],
+  request: {
+    params: z.object({ id: Slug }),
+    body: { content: { "application/json": { schema: LessonBody.omit({ id: true }) } }, required: true },
+  },
+  responses: { 200: json(LessonSchema, "Saved"), 404: problemContent("No such lesson") },
+});
+
+const remove = createRoute({
+  ...adminOnly,
+  method: "delete",
+  path: "/{id}",
+  summary: "Deletes a lesson and its progress records (admin)",
+  middleware: [requireRole("admin")],
+  request: { params: z.object({ id: Slug }) },
+  responses: { 204: { description: "Deleted" }, 404: problemContent("No such lesson") },
+});
+
+export const lessonRoutes = createRouter()
+  .openapi(list, async (c) => {
+    const admin = (await viewer(c))?.role === "admin";
+    const rows = await listLessons(c.get("db"), admin);
+    const body = JSON.stringify({ lessons: rows.map(toSummary) });
+    const etag = `W/"${(await sha256(body)).slice(0, 27)}"`;
+    c.header("ETag", etag);
+    c.header("Cache-Control", admin ? "private, no-cache" : "public, max-age=60, stale-while-revalidate=300");
+    c.header("Vary", "Authorization", { append: true });
+    if (
+      c.req
+        .header("If-None-Match")
+        ?.split(",")
+        .some((tag) => tag.trim() === etag)
+    )
+      return c.body(null, 304);
+    return c.body(body, 200, { "Content-Type": "application/json" });
+  })
+  .openapi(get, async (c) => {
+    const who = await viewer(c);
+    const lesson = await findLesson(c.get("db"), c.req.valid("param").id);
+    if (!lesson || (!lesson.publishedAt && who?.role !== "admin"))
+      throw problems.notFound("No lesson with this id.");
+    if (lesson.isPremium && who?.tier !== "premium" && who?.role !== "admin") {
+      throw problems.premiumRequired({
+        detail: "This lesson is for premium members. Upgrade to unlock it.",
+        extensions: { upgrade: "/api/billing/plans" },
+      });
+    }
+    return c.json({ ...toSummary(lesson), config: lesson.config }, 200);
+  })
+  .openapi(create, async (c) => {
+    const input = c.req.valid("json");
+    const db = c.get("db");
+    const adminId = c.get("userId") as string;
+    try {
+      const [[lesson]] = await db.batch([
+        insertLesson(db, input),
+        insertAudit(db, {
+          actorId: adminId,
+          action: "lesson.created",
+          targetType: "lesson",
+          targetId: input.id,
+          ...requestMeta(c),
+        }),
+      ]);
+      if (!lesson) throw new Error("lesson insert returned nothing");
+      c.header("Location", `/api/lessons/${lesson.id}`);
+      return c.json({ ...toSummary(lesson), config: lesson.config }, 201);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw problems.conflict("A lesson with this id already exists.");
+      throw error;
+    }
+  })
+  .openapi(put, async (c) => {
+    const id = c.req.valid("param").id;
+    const db = c.get("db");
+    const audit = {
+      actorId: c.get("userId") as string,
+      action: "lesson.updated",
+      targetType: "lesson",
+      targetId: id,
+      ...requestMeta(c),
+    };
+    const [, [lesson]] = await db.batch([
+      insertAuditIf(db, audit, sql`select 1 from lessons where id = ${id}`),
+      replaceLesson(db, { id, ...c.req.valid("json") }),
+    ]);
+    if (!lesson) throw problems.notFound("No lesson with this id.");
+    return c.json({ ...toSummary(lesson), config: lesson.config }, 200);
+  })
+  .openapi(remove, async (c) => {
+    const id = c.req.valid("param").id;
+    const db = c.get("db");
+    const audit = {
+      actorId: c.get("userId") as string,
+      action: "lesson.deleted",
+      targetType: "lesson",
+      targetId: id,
+      ...requestMeta(c),
+    };
+    const [, deleted] = await db.batch([
+      insertAuditIf(db, audit, sql`select 1 from lessons where id = ${id}`),
+      deleteLesson(db, id),
+    ]);
+    if (deleted.length === 0) throw problems.notFound("No lesson with this id.");
+    return c.body(null, 204);
+  });

@@ -1,0 +1,226 @@
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { grantAdmin } from "../../db/queries/admin";
+import { createDb } from "../../shared/clients";
+import { loadConfig } from "../../shared/config";
+import { bearer, type SignedUp, signUp } from "../../test/support/accounts";
+import { fileEnv, roundTrips, send, traceId } from "../../test/support/harness";
+
+const bindings = fileEnv("lessons");
+const db = () => createDb(loadConfig(bindings));
+
+type Summary = {
+  id: string;
+  category: string;
+  position: number;
+  isPremium: boolean;
+  published: boolean;
+  config?: unknown;
+};
+
+/** Signs up and refreshes once the DB says so, so the token carries the new role or tier. */
+async function withToken(user: SignedUp) {
+  const res = await send(bindings, "/api/auth/refresh", {
+    method: "POST",
+    json: { refreshToken: user.refreshToken },
+  });
+  const body = (await res.json()) as { accessToken: string; refreshToken: string };
+  return body.accessToken;
+}
+
+let free: SignedUp;
+let premiumToken: string;
+let adminToken: string;
+
+beforeAll(async () => {
+  free = await signUp(bindings);
+  const premium = await signUp(bindings);
+  await db().execute(sql`update users set tier = 'premium' where id = ${premium.userId}`);
+  premiumToken = await withToken(premium);
+  const admin = await signUp(bindings);
+  await grantAdmin(db(), admin.email);
+  adminToken = await withToken(admin);
+});
+
+describe("GET /api/lessons", () => {
+  it("lists the seeded curriculum by category and position, without configs, cacheably", async () => {
+    const res = await send(bindings, "/api/lessons");
+    expect(res.status).toBe(200);
+    const { lessons } = (await res.json()) as { lessons: Summary[] };
+    expect(lessons.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(lessons.map((l) => l.category)).size).toBeGreaterThanOrEqual(4);
+    expect(lessons.some((l) => l.isPremium)).toBe(true);
+    expect(lessons.every((l) => l.config === undefined && l.published)).toBe(true);
+    const order = lessons.map((l) => `${l.category}/${String(l.position).padStart(5, "0")}`);
+    expect(order).toEqual([...order].sort());
+    expect(res.headers.get("Cache-Control")).toBe("public, max-age=60, stale-while-revalidate=300");
+    const etag = res.headers.get("ETag") as string;
+    expect(etag).toMatch(/^W\/".+"$/);
+    const again = await send(bindings, "/api/lessons", { headers: { "If-None-Match": etag } });
+    expect(again.status).toBe(304);
+  });
+});
+
+describe("premium gating of GET /api/lessons/:id", () => {
+  it.each([
+    ["anonymous", () => undefined, 403],
+    ["free", () => free.accessToken, 403],
+    ["premium", () => premiumToken, 200],
+  ])("%s", async (_who, token, status) => {
+    const t = token();
+    const res = await send(bindings, "/api/lessons/boom-bap", { headers: t ? bearer(t) : {} });
+    expect(res.status).toBe(status);
+    if (status === 200) expect(((await res.json()) as Summary).config).toMatchObject({ steps: 16 });
+    else
+      expect(((await res.json()) as { type: string }).type).toBe(
+        "https://backline.dev/problems/premium-required",
+      );
+  });
+
+  it("serves free lessons with their config to anyone", async () => {
+    const res = await send(bindings, "/api/lessons/counting-beats");
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Summary).config).toMatchObject({ bpm: 80 });
+  });
+});
+
+describe("admin writes", () => {
+  const draft = {
+    id: `draft-${crypto.randomUUID().slice(0, 8)}`,
+    title: "Polyrhythms",
+    category: "rhythm-basics",
+    difficulty: "advanced",
+    config: { bpm: 100 },
+    published: false,
+  };
+
+  it("refuses non-admins", async () => {
+    const res = await send(bindings, "/api/lessons", {
+      method: "POST",
+      headers: bearer(free.accessToken),
+      json: draft,
+    });
+    expect(res.status).toBe(403);
+    expect((await send(bindings, "/api/lessons", { method: "POST", json: draft })).status).toBe(401);
+  });
+
+  it("creates a draft (idempotently), visible to admins only, then publishes, edits and deletes it, audit-logged", async () => {
+    const key = crypto.randomUUID();
+    const create = () =>
+      send(bindings, "/api/lessons", {
+        method: "POST",
+        headers: { ...bearer(adminToken), "Idempotency-Key": key },
+        json: draft,
+      });
+    expect((await create()).status).toBe(201);
+    const replay = await create();
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect((await send(bindings, `/api/lessons/${draft.id}`)).status).toBe(404);
+    expect((await send(bindings, `/api/lessons/${draft.id}`, { headers: bearer(adminToken) })).status).toBe(
+      200,
+    );
+    const publicList = (await (await send(bindings, "/api/lessons")).json()) as { lessons: Summary[] };
+    expect(publicList.lessons.some((l) => l.id === draft.id)).toBe(false);
+
+    const { id: _id, ...rest } = draft;
+    const put = await send(bindings, `/api/lessons/${draft.id}`, {
+      method: "PUT",
+      headers: bearer(adminToken),
+      json: { ...rest, title: "Polyrhythms 101", published: true },
+    });
+    expect(await put.json()).toMatchObject({ title: "Polyrhythms 101", published: true });
+    expect((await send(bindings, `/api/lessons/${draft.id}`)).status).toBe(200);
+
+    expect(
+      (await send(bindings, `/api/lessons/${draft.id}`, { method: "DELETE", headers: bearer(adminToken) }))
+        .status,
+    ).toBe(204);
+    expect(
+      (await send(bindings, `/api/lessons/${draft.id}`, { method: "DELETE", headers: bearer(adminToken) }))
+        .status,
+    ).toBe(404);
+    const audit = await db().execute<{ action: string }>(
+      sql`select action from audit_logs where target_type = 'lesson' and target_id = ${draft.id} order by id`,
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual(["lesson.created", "lesson.updated", "lesson.deleted"]);
+  });
+
+  it("validates lessons with field errors", async () => {
+    const res = await send(bindings, "/api/lessons", {
+      method: "POST",
+      headers: bearer(adminToken),
+      json: { ...draft, id: "Not A Slug", difficulty: "expert" },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: { path: string }[] }).errors.map((e) => e.path).sort()).toEqual([
+      "difficulty",
+      "id",
+    ]);
+  });
+});
+
+describe("progress", () => {
+  it("keeps the best score, counts attempts and stamps only the first completion", async () => {
+    const user = await signUp(bindings);
+    const post = (score: number, completed: boolean) =>
+      send(bindings, "/api/progress", {
+        method: "POST",
+        headers: bearer(user.accessToken),
+        json: { lessonId: "quarter-notes", score, completed },
+      });
+    const first = (await (await post(70, true)).json()) as { completedAt: string };
+    await post(95, false);
+    const third = (await (await post(40, true)).json()) as Record<string, unknown>;
+    expect(third).toMatchObject({
+      lessonId: "quarter-notes",
+      score: 40,
+      bestScore: 95,
+      attempts: 3,
+      completed: true,
+    });
+    expect(third.completedAt).toBe(first.completedAt);
+    const one = await send(bindings, "/api/progress/quarter-notes", { headers: bearer(user.accessToken) });
+    expect(await one.json()).toMatchObject({ bestScore: 95 });
+  });
+
+  it("needs an existing lesson, and premium for a premium lesson", async () => {
+    const user = await signUp(bindings);
+    const post = (lessonId: string, token: string) =>
+      send(bindings, "/api/progress", {
+        method: "POST",
+        headers: bearer(token),
+        json: { lessonId, score: 50 },
+      });
+    expect((await post("no-such-lesson", user.accessToken)).status).toBe(404);
+    expect((await post("boom-bap", user.accessToken)).status).toBe(403);
+    expect((await post("boom-bap", premiumToken)).status).toBe(200);
+  });
+
+  it("syncs a batch of attempts in one Neon round trip", async () => {
+    const user = await signUp(bindings);
+    await send(bindings, "/api/progress", { headers: bearer(user.accessToken) }); // warm the limiter scripts
+    const trace = traceId();
+    const res = await send(bindings, "/api/progress/sync", {
+      method: "POST",
+      headers: { ...bearer(user.accessToken), "X-Request-Id": trace },
+      json: {
+        attempts: [
+          { lessonId: "counting-beats", score: 60, completed: true },
+          { lessonId: "counting-beats", score: 80 },
+          { lessonId: "boom-bap", score: 99 },
+          { lessonId: "nope", score: 1 },
+        ],
+      },
+    });
+    const body = (await res.json()) as {
+      results: { status: string }[];
+      progress: { lessonId: string; bestScore: number; attempts: number }[];
+    };
+    expect(body.results.map((r) => r.status)).toEqual(["applied", "applied", "rejected", "rejected"]);
+    expect(body.progress).toEqual([
+      expect.objectContaining({ lessonId: "counting-beats", bestScore: 80, attempts: 2 }),
+    ]);
+    expect(await roundTrips(trace)).toMatchObject({ neon: 1, upstash: 1 });
+  });
+});

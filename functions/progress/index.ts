@@ -1,0 +1,179 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { listProgress, type ProgressInput, recordProgressStatement } from "../../db/queries/lessons";
+import type { LessonProgress } from "../../db/schema/lessons";
+import { createRouter } from "../../shared/app";
+import { problems } from "../../shared/errors";
+import { requireAuth } from "../../shared/middleware/auth";
+import { problemContent } from "../../shared/openapi";
+
+const Attempt = z
+  .object({
+    lessonId: z.string().min(1).max(80),
+    score: z.number().int().min(0).max(100),
+    completed: z.boolean().default(false),
+  })
+  .strict()
+  .openapi("ProgressAttempt");
+
+const ProgressSchema = z
+  .object({
+    lessonId: z.string(),
+    completed: z.boolean(),
+    score: z.number().int(),
+    bestScore: z.number().int(),
+    attempts: z.number().int(),
+    completedAt: z.iso.datetime().nullable(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi("Progress");
+
+type ProgressDto = z.infer<typeof ProgressSchema>;
+
+function toDto(p: LessonProgress): ProgressDto {
+  return {
+    lessonId: p.lessonId,
+    completed: p.completed,
+    score: p.score,
+    bestScore: p.bestScore,
+    attempts: p.attempts,
+    completedAt: p.completedAt?.toISOString() ?? null,
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+/** A progress row as row_to_json returns it. */
+function fromJson(row: Record<string, unknown>): ProgressDto {
+  return {
+    lessonId: row.lesson_id as string,
+    completed: row.completed as boolean,
+    score: row.score as number,
+    bestScore: row.best_score as number,
+    attempts: row.attempts as number,
+    completedAt: row.completed_at ? new Date(row.completed_at as string).toISOString() : null,
+    updatedAt: new Date(row.updated_at as string).toISOString(),
+  };
+}
+
+type Outcome = { ok: true; progress: ProgressDto } | { ok: false; status: 403 | 404; reason: string };
+
+function outcomeOf(result: {
+  rows: { progress: Record<string, unknown> | null; lesson_premium: boolean | null }[];
+}): Outcome {
+  const row = result.rows[0];
+  if (row?.progress) return { ok: true, progress: fromJson(row.progress) };
+  if (row?.lesson_premium === true)
+    return { ok: false, status: 403, reason: "premium required for this lesson" };
+  return { ok: false, status: 404, reason: "no such lesson" };
+}
+
+const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Progress"] };
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+const list = createRoute({
+  ...signedIn,
+  method: "get",
+  path: "/",
+  summary: "Your progress on every lesson you tried",
+  responses: { 200: json(z.object({ progress: z.array(ProgressSchema) }), "Progress by lesson") },
+});
+
+const getOne = createRoute({
+  ...signedIn,
+  method: "get",
+  path: "/{lessonId}",
+  summary: "Your progress on one lesson",
+  request: { params: z.object({ lessonId: z.string().min(1).max(80) }) },
+  responses: { 200: json(ProgressSchema, "Progress"), 404: problemContent("No progress on this lesson yet") },
+});
+
+const record = createRoute({
+  ...signedIn,
+  method: "post",
+  path: "/",
+  summary: "Records an attempt: keeps the best score, counts attempts, stamps the first completion",
+  request: { body: { content: { "application/json": { schema: Attempt } }, required: true } },
+  responses: {
+    200: json(ProgressSchema, "Progress after this attempt"),
+    403: problemContent("Premium lesson: premium required"),
+    404: problemContent("No such lesson"),
+  },
+});
+
+const sync = createRoute({
+  ...signedIn,
+  method: "post",
+  path: "/sync",
+  summary: "Records a batch of attempts made offline, in one round trip",
+  request: {
+    body: {
+      content: { "application/json": { schema: z.object({ attempts: z.array(Attempt).max(100) }).strict() } },
+      required: true,
+    },
+  },
+  responses: {
+    200: json(
+      z.object({
+        results: z.array(
+          z.object({
+            lessonId: z.string(),
+            status: z.enum(["applied", "rejected"]),
+            progress: ProgressSchema.optional(),
+            reason: z.string().optional(),
+          }),
+        ),
+        progress: z.array(ProgressSchema),
+      }),
+      "A result per attempt and all your progress",
+    ),
+  },
+});
+
+export const progressRoutes = createRouter()
+  .openapi(list, async (c) => {
+    const rows = await listProgress(c.get("db"), c.get("userId") as string);
+    return c.json({ progress: rows.map(toDto) }, 200);
+  })
+  .openapi(getOne, async (c) => {
+    const [row] = await listProgress(c.get("db"), c.get("userId") as string, c.req.valid("param").lessonId);
+    if (!row) throw problems.notFound("No progress on this lesson yet.");
+    return c.json(toDto(row), 200);
+  })
+  .openapi(record, async (c) => {
+    const auth = c.get("auth");
+    const outcome = outcomeOf(
+      await recordProgressStatement(c.get("db"), {
+        ...(c.req.valid("json") as ProgressInput),
+        userId: auth?.sub as string,
+        premium: auth?.tier === "premium",
+      }),
+    );
+    if (outcome.ok) return c.json(outcome.progress, 200);
+    if (outcome.status === 403) {
+      throw problems.premiumRequired({
+        detail: "This lesson is for premium members.",
+        extensions: { upgrade: "/api/billing/plans" },
+      });
+    }
+    throw problems.notFound("No published lesson with this id.");
+  })
+  .openapi(sync, async (c) => {
+    const db = c.get("db");
+    const auth = c.get("auth");
+    const userId = auth?.sub as string;
+    const { attempts } = c.req.valid("json");
+    const statements = attempts.map((a) =>
+      recordProgressStatement(db, { ...(a as ProgressInput), userId, premium: auth?.tier === "premium" }),
+    );
+    const all = listProgress(db, userId);
+    const out = await db.batch([...statements, all] as unknown as [typeof all]);
+    const results = attempts.map((a, i) => {
+      const o = outcomeOf(out[i] as never);
+      return o.ok
+        ? { lessonId: a.lessonId, status: "applied" as const, progress: o.progress }
+        : { lessonId: a.lessonId, status: "rejected" as const, reason: o.reason };
+    });
+    return c.json({ results, progress: (out[out.length - 1] as LessonProgress[]).map(toDto) }, 200);
+  });
