@@ -1,5 +1,6 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { createApp } from "../shared/app";
+import { clientIp } from "../shared/client-ip";
 import { createDb } from "../shared/clients";
 import { loadConfig } from "../shared/config";
 import { deliverOutbox } from "../shared/email/outbox";
@@ -13,6 +14,7 @@ import { lessonRoutes } from "./lessons";
 import { me } from "./me";
 import { patternRoutes } from "./patterns";
 import { progressRoutes } from "./progress";
+import { shareRoutes } from "./shares";
 
 /** Rate-limit policies, one per group. Authentication fails closed when Redis is down; reads fail open. */
 const policies = {
@@ -25,6 +27,8 @@ const policies = {
     skip: (c) => c.req.path === "/api/auth/signin",
   },
   api: { name: "api", limit: 300, window: "1 m", failMode: "open" },
+  // Opening share links is per client IP, signed in or not.
+  shares: { name: "shares", limit: 120, window: "1 m", failMode: "open", key: (c) => `ip:${clientIp(c)}` },
 } satisfies Record<string, RateLimitPolicy>;
 
 const app = createApp();
@@ -37,6 +41,7 @@ app.use("/api/admin/*", authenticate(), rateLimit(policies.api));
 app.use("/api/patterns/*", authenticate(), rateLimit(policies.api));
 app.use("/api/lessons/*", authenticate(), rateLimit(policies.api));
 app.use("/api/progress/*", authenticate(), rateLimit(policies.api));
+app.use("/api/shares/*", authenticate(), rateLimit(policies.shares));
 
 const routes = app
   .route("/api/health", health)
@@ -45,7 +50,8 @@ const routes = app
   .route("/api/admin", admin)
   .route("/api/patterns", patternRoutes)
   .route("/api/lessons", lessonRoutes)
-  .route("/api/progress", progressRoutes);
+  .route("/api/progress", progressRoutes)
+  .route("/api/shares", shareRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

@@ -76,6 +76,8 @@ const configSchema = z
       .default("15 m"),
     /** Public URL of the frontend; links in emails point there. */
     APP_URL: httpUrl("APP_URL").default("http://localhost:8788"),
+    /** Share links are `SHARE_BASE_URL/<shareId>` (a page of the frontend). */
+    SHARE_BASE_URL: httpUrl("SHARE_BASE_URL").default("http://localhost:8788/share"),
     MAIL_TRANSPORT: z.enum(["log", "mailbox", "resend", "postmark"]).default("log"),
     MAIL_FROM: z.string().default("Music Producer Lab <no-reply@example.com>"),
     MAIL_URL: httpUrl("MAIL_URL").optional(),

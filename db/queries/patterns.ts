@@ -16,8 +16,7 @@ export interface PatternInput {
 type Row = Record<string, unknown>;
 
 /** A pattern row as row_to_json gives it (snake_case, ISO strings) back in the schema's shape. */
-function fromJson(row: Row | null): Pattern | undefined {
-  if (!row) return undefined;
+export function fromRow(row: Row): Pattern {
   return {
     id: row.id as string,
     userId: row.user_id as string,
@@ -32,6 +31,10 @@ function fromJson(row: Row | null): Pattern | undefined {
     updatedAt: new Date(row.updated_at as string),
     deletedAt: row.deleted_at ? new Date(row.deleted_at as string) : null,
   };
+}
+
+function fromJson(row: Row | null): Pattern | undefined {
+  return row ? fromRow(row) : undefined;
 }
 
 /**

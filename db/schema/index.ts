@@ -5,4 +5,5 @@ export * from "./email";
 export * from "./lessons";
 export * from "./patterns";
 export * from "./sessions";
+export * from "./shares";
 export * from "./users";

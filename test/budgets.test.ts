@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { bearer, type SignedUp, signUp } from "./support/accounts";
+import { fileEnv, roundTrips, send, traceId } from "./support/harness";
+
+/** Round-trip budgets of the read and write endpoints not pinned in their own suites. */
+const bindings = fileEnv("budgets");
+let user: SignedUp;
+let patternId: string;
+let shareId: string;
+
+beforeAll(async () => {
+  user = await signUp(bindings);
+  const created = await send(bindings, "/api/patterns", {
+    method: "POST",
+    headers: bearer(user.accessToken),
+    json: { name: "Budget", tempo: 90, tracks: [] },
+  });
+  patternId = ((await created.json()) as { id: string }).id;
+  const shared = await send(bindings, "/api/shares", {
+    method: "POST",
+    headers: bearer(user.accessToken),
+    json: { patternId },
+  });
+  shareId = ((await shared.json()) as { shareId: string }).shareId;
+});
+
+const cases: {
+  name: string;
+  path: () => string;
+  method?: string;
+  json?: () => unknown;
+  auth: boolean;
+  neon: number;
+  upstash: number;
+}[] = [
+  { name: "GET /api/me", path: () => "/api/me", auth: true, neon: 1, upstash: 1 },
+  {
+    name: "PATCH /api/me",
+    path: () => "/api/me",
+    method: "PATCH",
+    json: () => ({ displayName: "B" }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  { name: "GET /api/auth/sessions", path: () => "/api/auth/sessions", auth: true, neon: 1, upstash: 1 },
+  { name: "GET /api/lessons", path: () => "/api/lessons", auth: false, neon: 1, upstash: 1 },
+  {
+    name: "GET /api/lessons/:id",
+    path: () => "/api/lessons/counting-beats",
+    auth: false,
+    neon: 1,
+    upstash: 1,
+  },
+  { name: "GET /api/progress", path: () => "/api/progress", auth: true, neon: 1, upstash: 1 },
+  {
+    name: "POST /api/progress",
+    path: () => "/api/progress",
+    method: "POST",
+    json: () => ({ lessonId: "counting-beats", score: 5 }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  { name: "GET /api/shares", path: () => "/api/shares", auth: true, neon: 1, upstash: 1 },
+  { name: "GET /api/shares/:id", path: () => `/api/shares/${shareId}`, auth: false, neon: 1, upstash: 1 },
+  {
+    name: "POST /api/shares",
+    path: () => "/api/shares",
+    method: "POST",
+    json: () => ({ patternId }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  { name: "GET /api/health", path: () => "/api/health", auth: false, neon: 1, upstash: 1 },
+];
+
+describe("round-trip budgets", () => {
+  it.each(cases)("$name: $neon Neon, $upstash Upstash", async (c) => {
+    const headers = c.auth ? bearer(user.accessToken) : {};
+    const init = { method: c.method ?? "GET", headers, ...(c.json && { json: c.json() }) };
+    await send(bindings, c.path(), init); // warm the limiter scripts
+    const trace = traceId();
+    const res = await send(bindings, c.path(), { ...init, headers: { ...headers, "X-Request-Id": trace } });
+    expect(res.status).toBeLessThan(300);
+    expect(await roundTrips(trace)).toMatchObject({ neon: c.neon, upstash: c.upstash });
+  });
+});
