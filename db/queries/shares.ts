@@ -54,8 +54,9 @@ export async function viewShare(db: Database, shareId: string, signedIn: boolean
     from state
   `);
   const row = result.rows[0];
-  if (!row || row.state !== "ok" || !row.pattern)
-    return { outcome: row?.state === "ok" ? "missing" : (row?.state ?? "missing") } as ShareView;
+  if (!row) return { outcome: "missing" };
+  if (row.state !== "ok") return { outcome: row.state };
+  if (!row.pattern) return { outcome: "missing" };
   return { outcome: "ok", views: Number(row.views), pattern: row.pattern };
 }
 

@@ -126,7 +126,8 @@ export const shareRoutes = createRouter()
     );
   })
   .openapi(open, async (c) => {
-    const signedIn = c.get("auth") ? (await assertLiveSession(c), true) : false;
+    const signedIn = c.get("auth") !== undefined;
+    if (signedIn) await assertLiveSession(c);
     const view = await viewShare(c.get("db"), c.req.valid("param").shareId, signedIn);
     if (view.outcome === "expired") throw problems.gone("This share link has expired.");
     if (view.outcome === "needs-auth") throw problems.unauthorized("Sign in to open this share link.");
