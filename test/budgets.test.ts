@@ -22,6 +22,11 @@ beforeAll(async () => {
     json: { patternId },
   });
   shareId = ((await shared.json()) as { shareId: string }).shareId;
+  await send(bindings, "/api/progress", {
+    method: "POST",
+    headers: bearer(user.accessToken),
+    json: { lessonId: "counting-beats", score: 1 },
+  });
 });
 
 const cases: {
@@ -58,6 +63,13 @@ const cases: {
     path: () => "/api/progress",
     method: "POST",
     json: () => ({ lessonId: "counting-beats", score: 5 }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "GET /api/progress/:lessonId",
+    path: () => "/api/progress/counting-beats",
     auth: true,
     neon: 1,
     upstash: 1,

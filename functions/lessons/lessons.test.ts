@@ -184,6 +184,22 @@ describe("progress", () => {
     expect(await one.json()).toMatchObject({ bestScore: 95 });
   });
 
+  it.each([
+    [{ lessonId: "counting-beats", score: 101 }, "score"],
+    [{ lessonId: "counting-beats", score: 5.5 }, "score"],
+    [{ lessonId: "", score: 5 }, "lessonId"],
+    [{ lessonId: "counting-beats", score: 5, bestScore: 100 }, "bestScore"],
+  ])("answers 400 for an invalid attempt (%#)", async (json, field) => {
+    const user = await signUp(bindings);
+    const res = await send(bindings, "/api/progress", {
+      method: "POST",
+      headers: bearer(user.accessToken),
+      json,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain(field);
+  });
+
   it("needs an existing lesson, and premium for a premium lesson", async () => {
     const user = await signUp(bindings);
     const post = (lessonId: string, token: string) =>

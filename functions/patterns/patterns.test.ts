@@ -132,7 +132,7 @@ describe("patterns CRUD", () => {
 });
 
 describe("IDOR: another user's private pattern answers 404 and stays unchanged", () => {
-  it("read, replace, patch and delete", async () => {
+  it("read, replace, patch, delete, share and sync", async () => {
     const a = await signUp(bindings);
     const b = await signUp(bindings);
     const { id } = (await (await create(a.accessToken, beat())).json()) as Pattern;
@@ -150,9 +150,32 @@ describe("IDOR: another user's private pattern answers 404 and stays unchanged",
       }),
       send(bindings, `/api/patterns/${id}`, { method: "DELETE", headers: bearer(b.accessToken) }),
       create(b.accessToken, { id, ...beat() }),
+      send(bindings, "/api/shares", {
+        method: "POST",
+        headers: bearer(b.accessToken),
+        json: { patternId: id },
+      }),
     ];
     const statuses = (await Promise.all(attempts)).map((r) => r.status);
-    expect(statuses).toEqual([404, 404, 404, 404, 409]);
+    expect(statuses).toEqual([404, 404, 404, 404, 409, 404]);
+    const sync = await send(bindings, "/api/patterns/sync", {
+      method: "POST",
+      headers: bearer(b.accessToken),
+      json: {
+        since: "0",
+        changes: [
+          { op: "upsert", id, baseVersion: 1, pattern: beat("Hijacked") },
+          { op: "delete", id, baseVersion: 1 },
+        ],
+      },
+    });
+    const synced = (await sync.json()) as {
+      results: { status: string; pattern?: unknown }[];
+      changes: unknown[];
+    };
+    expect(synced.results.map((r) => r.status)).toEqual(["rejected", "applied"]);
+    expect(synced.results.every((r) => r.pattern === undefined)).toBe(true);
+    expect(synced.changes).toEqual([]);
     const mine = (await (
       await send(bindings, `/api/patterns/${id}`, { headers: bearer(a.accessToken) })
     ).json()) as Pattern;

@@ -118,4 +118,19 @@ describe("share links", () => {
     ).toBe(404);
     expect((await send(bindings, `/api/shares/${body.shareId}`)).status).toBe(200);
   });
+
+  it.each([
+    [{ patternId: "not-a-uuid" }, "patternId"],
+    [{ patternId: crypto.randomUUID(), expiresIn: 5 }, "expiresIn"],
+    [{ patternId: crypto.randomUUID(), public: "yes" }, "public"],
+  ])("answers 400 naming the field at fault (%#)", async (json, field) => {
+    const owner = await signUp(bindings);
+    const res = await send(bindings, "/api/shares", {
+      method: "POST",
+      headers: bearer(owner.accessToken),
+      json,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain(field);
+  });
 });
