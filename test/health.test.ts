@@ -1,7 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createDb } from "../shared/clients";
+import { loadConfig } from "../shared/config";
 import { DEAD_URL, fileEnv, roundTrips, send, traceId } from "./support/harness";
 
 const bindings = fileEnv("health");
+
+// The stand-in creates this file's database on first use (a PGlite copy can take seconds on a
+// busy machine); create it before the health probe's 2-second timeout is on the clock.
+beforeAll(async () => {
+  await createDb(loadConfig(bindings)).execute(sql`select 1`);
+});
 
 describe("GET /api/health", () => {
   it("reports Postgres and Redis ok", async () => {
