@@ -10,6 +10,7 @@ const bindings = fileEnv("idempotency");
 let created = 0;
 let failuresLeft = 0;
 let release: (() => void) | undefined;
+let started: (() => void) | undefined;
 
 const orders = createRouter()
   .post("/", async (c) => {
@@ -17,7 +18,10 @@ const orders = createRouter()
     const body = (await c.req.json()) as { item?: string; slow?: boolean };
     if (!body.item)
       throw problems.validation({ extensions: { errors: [{ path: "item", message: "required" }] } });
-    if (body.slow) await new Promise<void>((resolve) => (release = resolve));
+    if (body.slow) {
+      started?.();
+      await new Promise<void>((resolve) => (release = resolve));
+    }
     if (failuresLeft > 0) {
       failuresLeft -= 1;
       throw new Error("database unreachable");
@@ -66,7 +70,8 @@ describe("Idempotency-Key", () => {
     const ip = randomIp();
     const key = crypto.randomUUID();
     const first = post(key, { item: "hat", slow: true }, ip);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The first request holds the key once its handler runs.
+    await new Promise<void>((resolve) => (started = resolve));
     const second = await post(key, { item: "hat", slow: true }, ip);
     expect(second.status).toBe(409);
     expect(((await second.json()) as { type: string }).type).toBe("https://backline.dev/problems/conflict");
