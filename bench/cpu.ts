@@ -1,0 +1,140 @@
+/**
+ * CPU per request, in-process: imports the worker app into Node 22 (through tsx) and calls
+ * `app.fetch` against the running stand-ins, timing wall and process CPU per request.
+ * Run as a child of bench/run.ts so the stand-ins' own CPU is not counted; reads its input
+ * from BENCH_CPU_INPUT (JSON) and prints one JSON line.
+ */
+import { hashPassword, verifyPassword } from "../shared/crypto";
+
+export interface CpuCase {
+  name: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface CpuInput {
+  env: Record<string, string>;
+  cases: CpuCase[];
+  iterations: number;
+  hashIterations: number;
+}
+
+export interface CpuRow {
+  name: string;
+  iterations: number;
+  /** Mean process CPU (user + system) per request, ms. */
+  cpuMs: number;
+  /** Mean wall time per request, ms (includes waiting on the stand-ins). */
+  wallMs: number;
+  statuses: Record<string, number>;
+  /** The first non-2xx body, to say why. */
+  failure?: string;
+}
+
+export interface CpuOutput {
+  ok: boolean;
+  error?: string;
+  rows: CpuRow[];
+  hash?: {
+    iterations: number;
+    hashCpuMs: number;
+    hashWallMs: number;
+    verifyCpuMs: number;
+    verifyWallMs: number;
+  };
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+async function measure(
+  iterations: number,
+  run: () => Promise<number | undefined>,
+): Promise<{ cpuMs: number; wallMs: number; statuses: Record<string, number> }> {
+  const statuses: Record<string, number> = {};
+  for (let i = 0; i < Math.min(5, iterations); i++) await run(); // warm-up: JIT, config, lazy imports
+  const cpu = process.cpuUsage();
+  const wall = performance.now();
+  for (let i = 0; i < iterations; i++) {
+    const status = await run();
+    if (status !== undefined) statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  return {
+    cpuMs: round(cpuMsSince(cpu) / iterations),
+    wallMs: round((performance.now() - wall) / iterations),
+    statuses,
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+async function main(): Promise<CpuOutput> {
+  const input = JSON.parse(process.env.BENCH_CPU_INPUT ?? "{}") as CpuInput;
+  let app: { fetch: (req: Request, env: never, ctx: never) => Response | Promise<Response> };
+  try {
+    ({ app } = (await import("../functions/index")) as unknown as { app: typeof app });
+  } catch (error) {
+    return { ok: false, error: `importing functions/index.ts in Node failed: ${String(error)}`, rows: [] };
+  }
+  const rows: CpuRow[] = [];
+  for (const c of input.cases) {
+    const pending: Promise<unknown>[] = [];
+    const ctx = {
+      waitUntil: (p: Promise<unknown>) => pending.push(p.catch(() => {})),
+      passThroughOnException() {},
+      props: {},
+    };
+    let failure: string | undefined;
+    const result = await measure(input.iterations, async () => {
+      const res = await app.fetch(
+        new Request(`http://127.0.0.1${c.path}`, { method: c.method, headers: c.headers, body: c.body }),
+        input.env as never,
+        ctx as never,
+      );
+      const text = await res.text();
+      if (res.status >= 300) failure ??= text.slice(0, 300);
+      await Promise.all(pending.splice(0));
+      return res.status;
+    });
+    rows.push({ name: c.name, iterations: input.iterations, ...result, ...(failure && { failure }) });
+  }
+  const n = input.hashIterations;
+  const hashed = await measure(n, async () => {
+    await hashPassword("correct horse battery staple");
+    return undefined;
+  });
+  const stored = await hashPassword("correct horse battery staple");
+  const verified = await measure(n, async () => {
+    await verifyPassword("correct horse battery staple", stored);
+    return undefined;
+  });
+  return {
+    ok: true,
+    rows,
+    hash: {
+      iterations: n,
+      hashCpuMs: hashed.cpuMs,
+      hashWallMs: hashed.wallMs,
+      verifyCpuMs: verified.cpuMs,
+      verifyWallMs: verified.wallMs,
+    },
+  };
+}
+
+main()
+  .then((out) => {
+    process.stdout.write(`BENCH_CPU_RESULT ${JSON.stringify(out)}\n`);
+    process.exit(0);
+  })
+  .catch((error: unknown) => {
+    process.stdout.write(
+      `BENCH_CPU_RESULT ${JSON.stringify({ ok: false, error: String(error), rows: [] })}\n`,
+    );
+    process.exit(0);
+  });

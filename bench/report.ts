@@ -1,0 +1,237 @@
+/** Renders the benchmark results as Markdown and as a hand-written SVG bar chart. */
+import type { CpuOutput } from "./cpu";
+import type { LoadResult } from "./load";
+
+export type Service = "neon" | "upstash" | "stripe" | "mail";
+
+export interface Budget {
+  neon?: number;
+  upstash?: number;
+  /** Budgets written "≤ N" (an upper bound) rather than an exact count. */
+  atMost?: boolean;
+}
+
+export interface LoadPair {
+  connections: number;
+  backline: LoadResult;
+  floor: LoadResult;
+  ratio: { p50: number; p99: number; throughput: number };
+}
+
+export interface EndpointResult {
+  name: string;
+  method: string;
+  path: string;
+  budget: Budget;
+  roundTrips: Record<Service, number>;
+  probeStatus: number;
+  runs: LoadPair[];
+  notes: string[];
+}
+
+export interface BenchResults {
+  startedAt: string;
+  totalSec: number;
+  machine: { cpus: number; node: string; postgres: string; redis: string };
+  settings: { durationSec: number; connections: number[] };
+  endpoints: EndpointResult[];
+  bundle?: { rawBytes: number; gzipBytes: number; files: number; error?: string };
+  startup?: {
+    samplesMs: number[];
+    medianMs: number;
+    firstMs: number[];
+    warmMs: number[];
+    bootMs: number[];
+    error?: string;
+  };
+  cpu?: CpuOutput;
+  toAdd: string[];
+}
+
+const fmt = (n: number | undefined, digits = 1) =>
+  n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits).replace(/\.0+$/, "");
+
+function budgetCell(measured: number, budget: number | undefined, atMost?: boolean): string {
+  if (budget === undefined) return `${measured}`;
+  const over = measured > budget;
+  return `${measured} / ${atMost ? "≤" : ""}${budget}${over ? " **over**" : ""}`;
+}
+
+/** The report as Markdown: one table of round trips, one of latency against the floor, then bundle, startup, CPU. */
+export function renderMarkdown(r: BenchResults): string {
+  const lines: string[] = [];
+  lines.push("# Backline benchmark", "");
+  lines.push(
+    `Run ${r.startedAt}, ${fmt(r.totalSec, 0)} s in all, on ${r.machine.cpus} cores, Node ${r.machine.node}, ` +
+      `${r.machine.postgres}, ${r.machine.redis}. \`wrangler dev\` (workerd) on loopback against the dev/ stand-ins; ` +
+      `autocannon for ${r.settings.durationSec} s per run unless noted. Timings are reported, never asserted.`,
+    "",
+  );
+  lines.push("## Round trips per request (measured / budget)", "");
+  lines.push(
+    "| Endpoint | Status | Neon | Upstash | Stripe | Mail |",
+    "| --- | --- | --- | --- | --- | --- |",
+  );
+  for (const e of r.endpoints) {
+    lines.push(
+      `| \`${e.method} ${e.path}\` | ${e.probeStatus} | ${budgetCell(e.roundTrips.neon, e.budget.neon, e.budget.atMost)} | ` +
+        `${budgetCell(e.roundTrips.upstash, e.budget.upstash, e.budget.atMost)} | ${e.roundTrips.stripe} | ${e.roundTrips.mail} |`,
+    );
+  }
+  lines.push("", "## Latency and throughput against the floor", "");
+  lines.push(
+    "The floor is a bare worker making the same number of raw `fetch` calls to the same Neon and Upstash stand-ins. " +
+      "Ratios are Backline ÷ floor (latency: lower is better; throughput: higher is better).",
+    "",
+  );
+  lines.push(
+    "| Endpoint | Conns | Backline p50 / p90 / p99 ms | Backline req/s | Floor p50 / p90 / p99 ms | Floor req/s | ×p50 | ×p99 | ×req/s | Non-2xx |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  );
+  for (const e of r.endpoints) {
+    for (const run of e.runs) {
+      const b = run.backline;
+      const f = run.floor;
+      lines.push(
+        `| ${e.name} | ${run.connections} | ${fmt(b.p50)} / ${fmt(b.p90)} / ${fmt(b.p99)} | ${fmt(b.reqPerSec, 0)} | ` +
+          `${fmt(f.p50)} / ${fmt(f.p90)} / ${fmt(f.p99)} | ${fmt(f.reqPerSec, 0)} | ${fmt(run.ratio.p50, 2)} | ` +
+          `${fmt(run.ratio.p99, 2)} | ${fmt(run.ratio.throughput, 2)} | ${b.non2xx + b.errors}${b.durationSec !== r.settings.durationSec ? ` (${fmt(b.durationSec, 0)} s run)` : ""} |`,
+      );
+    }
+  }
+  const notes = r.endpoints.flatMap((e) => e.notes.map((n) => `- ${e.name}: ${n}`));
+  if (notes.length) lines.push("", ...notes);
+  lines.push("", "## Bundle and startup", "");
+  if (r.bundle?.error) lines.push(`- Bundle: not measured (${r.bundle.error})`);
+  else if (r.bundle)
+    lines.push(
+      `- Bundle (\`wrangler deploy --dry-run\`, ${r.bundle.files} files): ${fmt(r.bundle.rawBytes / 1024)} KiB raw, ` +
+        `${fmt(r.bundle.gzipBytes / 1024)} KiB gzipped.`,
+    );
+  if (r.startup?.error) lines.push(`- Startup: not measured (${r.startup.error})`);
+  else if (r.startup)
+    lines.push(
+      `- Startup (first \`/api/health\` on a fresh \`wrangler dev\` minus a warm one, median of ${r.startup.samplesMs.length}): ` +
+        `${fmt(r.startup.medianMs)} ms (samples ${r.startup.samplesMs.map((s) => fmt(s)).join(", ")} ms; ` +
+        `spawn to first answer ${r.startup.bootMs.map((s) => fmt(s / 1000)).join(", ")} s).`,
+    );
+  lines.push("", "## CPU per request (in-process, Node 22)", "");
+  if (!r.cpu?.ok) lines.push(`Not measured: ${r.cpu?.error ?? "skipped"}.`);
+  else {
+    lines.push(
+      "`app.fetch` imported into Node 22 and called sequentially against the stand-ins (which run in another process). " +
+        "CPU is the process's user + system time per request and includes the fetch client's work; wall includes the round trips.",
+      "",
+      "| Endpoint | Requests | CPU ms/req | Wall ms/req | Statuses |",
+      "| --- | --- | --- | --- | --- |",
+    );
+    for (const row of r.cpu.rows)
+      lines.push(
+        `| ${row.name} | ${row.iterations} | ${fmt(row.cpuMs, 2)} | ${fmt(row.wallMs, 2)} | ${Object.entries(
+          row.statuses,
+        )
+          .map(([s, n]) => `${s}×${n}`)
+          .join(
+            " ",
+          )}${row.failure ? ` (first failure: ${row.failure.replace(/\|/g, "\\|").slice(0, 120)})` : ""} |`,
+      );
+    const h = r.cpu.hash;
+    if (h)
+      lines.push(
+        "",
+        `Password hashing (scrypt N=2^14, r=8, p=5, \`shared/crypto.ts\`), ${h.iterations} each: hash ${fmt(h.hashCpuMs)} ms CPU ` +
+          `(${fmt(h.hashWallMs)} ms wall), verify ${fmt(h.verifyCpuMs)} ms CPU (${fmt(h.verifyWallMs)} ms wall). ` +
+          "Sign-up and sign-in rows above include one of these.",
+      );
+  }
+  if (r.toAdd.length) lines.push("", "## To add when they land", "", ...r.toAdd.map((t) => `- ${t}`));
+  lines.push("", "Reproduce: `npm run bench` (writes bench/results/latest.{json,md,svg}).", "");
+  return lines.join("\n");
+}
+
+const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** The chart file: one panel per concurrency level, stacked. */
+export function renderChart(r: BenchResults): string {
+  return stackSvgs(r.settings.connections.map((c) => renderSvg(r, c)));
+}
+
+/** Puts several chart SVGs one above the other in one document. */
+function stackSvgs(svgs: string[]): string {
+  let y = 0;
+  let width = 0;
+  const parts = svgs.map((svg) => {
+    const w = Number(/width="(\d+(?:\.\d+)?)"/.exec(svg)?.[1] ?? 0);
+    const h = Number(/height="(\d+(?:\.\d+)?)"/.exec(svg)?.[1] ?? 0);
+    const part = svg.replace("<svg ", `<svg x="0" y="${y}" `);
+    y += h;
+    width = Math.max(width, w);
+    return part;
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}">\n${parts.join("\n")}\n</svg>\n`;
+}
+
+/** Grouped bars per endpoint at one concurrency: Backline p50, floor p50, Backline p99, floor p99 (log-free, linear ms). */
+export function renderSvg(r: BenchResults, connections: number): string {
+  const rows = r.endpoints
+    .map((e) => ({ name: e.name, run: e.runs.find((x) => x.connections === connections) ?? e.runs.at(-1) }))
+    .filter((x): x is { name: string; run: LoadPair } => x.run !== undefined);
+  const series = [
+    { label: "Backline p50", color: "#2563eb", pick: (p: LoadPair) => p.backline.p50 },
+    { label: "Floor p50", color: "#93c5fd", pick: (p: LoadPair) => p.floor.p50 },
+    { label: "Backline p99", color: "#dc2626", pick: (p: LoadPair) => p.backline.p99 },
+    { label: "Floor p99", color: "#fca5a5", pick: (p: LoadPair) => p.floor.p99 },
+  ];
+  const max = Math.max(1, ...rows.flatMap((row) => series.map((s) => s.pick(row.run))));
+  const step = niceStep(max / 5);
+  const top = Math.ceil(max / step) * step;
+  const bar = 16;
+  const groupGap = 28;
+  const left = 60;
+  const plotTop = 60;
+  const plotHeight = 300;
+  const groupWidth = series.length * bar + groupGap;
+  const width = left + rows.length * groupWidth + 20;
+  const height = plotTop + plotHeight + 70;
+  const y = (v: number) => plotTop + plotHeight - (v / top) * plotHeight;
+  const out: string[] = [];
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    `<text x="${left}" y="20" font-size="14" font-weight="bold">Backline vs floor: latency at ${connections} connection${connections === 1 ? "" : "s"} (ms)</text>`,
+  );
+  series.forEach((s, i) => {
+    const x = left + i * 110;
+    out.push(
+      `<rect x="${x}" y="32" width="10" height="10" fill="${s.color}"/>`,
+      `<text x="${x + 14}" y="41">${s.label}</text>`,
+    );
+  });
+  for (let v = 0; v <= top + 1e-9; v += step) {
+    out.push(
+      `<line x1="${left}" x2="${width - 10}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e7eb"/>`,
+      `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${fmt(v)}</text>`,
+    );
+  }
+  rows.forEach((row, g) => {
+    const x0 = left + g * groupWidth + groupGap / 2;
+    series.forEach((s, i) => {
+      const v = s.pick(row.run);
+      out.push(
+        `<rect x="${x0 + i * bar}" y="${y(v)}" width="${bar - 2}" height="${Math.max(0, y(0) - y(v))}" fill="${s.color}"><title>${esc(row.name)} ${s.label}: ${fmt(v)} ms</title></rect>`,
+      );
+    });
+    out.push(
+      `<text x="${x0 + (series.length * bar) / 2}" y="${plotTop + plotHeight + 16}" text-anchor="middle">${esc(row.name)}${row.run.connections === connections ? "" : ` (${row.run.connections} conn)`}</text>`,
+      `<text x="${x0 + (series.length * bar) / 2}" y="${plotTop + plotHeight + 30}" text-anchor="middle" fill="#6b7280">×${fmt(row.run.ratio.p50, 2)} p50</text>`,
+    );
+  });
+  out.push(`<line x1="${left}" x2="${width - 10}" y1="${y(0)}" y2="${y(0)}" stroke="#111"/>`, "</svg>");
+  return out.join("\n");
+}
+
+function niceStep(raw: number): number {
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (raw <= m * magnitude) return m * magnitude;
+  return 10 * magnitude;
+}

@@ -1,0 +1,668 @@
+/**
+ * `npm run bench`: what a Backline request costs, against the floor, in one bounded run.
+ * Starts the dev/ stand-ins in-process, Backline and the floor worker under `wrangler dev`,
+ * creates fixtures through the API, measures round trips, latency and throughput per endpoint,
+ * bundle size, startup and CPU per request, and writes bench/results/latest.{json,md,svg}.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { type Stack, startStack } from "../dev/stack";
+import type { CpuCase, CpuInput, CpuOutput } from "./cpu";
+import { type LoadSpec, runLoad } from "./load";
+import {
+  type BenchResults,
+  type Budget,
+  type EndpointResult,
+  renderChart,
+  renderMarkdown,
+  type Service,
+} from "./report";
+import { killAllWranglersNow, startWrangler, stopAllWranglers } from "./wrangler";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const resultsDir = join(root, "bench/results");
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const CONNECTIONS = [1, 32];
+const USERS = 32;
+const PASSWORD = "bench-Password-9f2c1e";
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+interface Fixture {
+  email: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
+interface EndpointSpec {
+  name: string;
+  method: "GET" | "POST";
+  path: string;
+  budget: Budget;
+  /** A probe request body (round trips); load runs may rewrite it per request. */
+  body?: () => string;
+  headers: () => Record<string, string>;
+  load: (connections: number) => Partial<LoadSpec>;
+  connections?: number[];
+  durationSec?: number;
+  notes?: string[];
+}
+
+let counter = 0;
+/** A distinct client IP per call, so per-IP auth limits never trip during load (local only: the worker trusts CF-Connecting-IP). */
+const nextIp = () => {
+  counter++;
+  return `10.${(counter >> 16) & 255}.${(counter >> 8) & 255}.${counter & 255}`;
+};
+
+async function api(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { "content-type": "application/json", ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+async function upstash(stack: Stack, command: unknown[]): Promise<unknown> {
+  const res = await fetch(stack.upstashUrl, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${stack.upstashToken}`, "content-type": "application/json" },
+    body: JSON.stringify(command),
+  });
+  return ((await res.json()) as { result: unknown }).result;
+}
+
+async function sql(stack: Stack, query: string): Promise<void> {
+  const res = await fetch(stack.neonEndpoint, {
+    method: "POST",
+    headers: { "Neon-Connection-String": stack.databaseUrl, "content-type": "application/json" },
+    body: JSON.stringify({ query, params: [] }),
+  });
+  if (!res.ok) throw new Error(`sql ${query}: ${res.status} ${await res.text()}`);
+}
+
+/** Forgets every rate-limit window, so one run's traffic does not throttle the next. */
+async function resetRateLimits(stack: Stack): Promise<void> {
+  const keys = (await upstash(stack, ["KEYS", "rl:*"])) as string[];
+  for (let i = 0; i < keys.length; i += 500) await upstash(stack, ["DEL", ...keys.slice(i, i + 500)]);
+}
+
+const patternBody = (n: number) =>
+  JSON.stringify({
+    name: `Bench groove ${n}`,
+    tempo: 120,
+    tracks: [
+      { instrument: "kick", steps: [true, false, false, false, true, false, false, false], volume: 0.9 },
+      { instrument: "hat", steps: [false, true, false, true, false, true, false, true], volume: 0.5 },
+    ],
+    mixer: { masterVolume: 0.8 },
+  });
+
+async function createFixtures(base: string, stack: Stack): Promise<Fixture[]> {
+  const users: Fixture[] = [];
+  const tag = randomBytes(4).toString("hex");
+  for (let i = 0; i < USERS; i++) {
+    const email = `bench-${tag}-${i}@example.com`;
+    const res = await api(
+      base,
+      "POST",
+      "/api/auth/signup",
+      { "CF-Connecting-IP": nextIp() },
+      { email, password: PASSWORD, displayName: `Bench ${i}`, returnRefreshToken: true },
+    );
+    if (res.status !== 201 && res.status !== 200)
+      throw new Error(`signup: ${res.status} ${JSON.stringify(res.json)}`);
+    users.push({
+      email,
+      accessToken: String(res.json.accessToken),
+      refreshToken: String(res.json.refreshToken),
+    });
+  }
+  // Premium, so creating thousands of patterns under load never meets the free quota.
+  await sql(stack, `update users set tier = 'premium' where email like 'bench-${tag}-%'`);
+  for (const user of users.slice(0, 4)) {
+    for (let n = 0; n < 3; n++) {
+      const res = await fetch(`${base}/api/patterns`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${user.accessToken}`, "content-type": "application/json" },
+        body: patternBody(n),
+      });
+      await res.arrayBuffer();
+      if (res.status >= 300) throw new Error(`create pattern: ${res.status}`);
+    }
+  }
+  return users;
+}
+
+/** Sends one request with a fresh request id and reads the stand-ins' counters for it. */
+async function roundTrips(base: string, stack: Stack, spec: EndpointSpec) {
+  const id = `bench-${randomUUID()}`;
+  const res = await fetch(`${base}${spec.path}`, {
+    method: spec.method,
+    headers: {
+      ...spec.headers(),
+      "X-Request-Id": id,
+      ...(spec.body && { "content-type": "application/json" }),
+    },
+    body: spec.body?.(),
+  });
+  await res.arrayBuffer();
+  await new Promise((resolve) => setTimeout(resolve, 100)); // waitUntil work
+  const stats = (await (await fetch(`${stack.url}/_stats/${id}`)).json()) as Partial<Record<Service, number>>;
+  return {
+    status: res.status,
+    counts: {
+      neon: stats.neon ?? 0,
+      upstash: stats.upstash ?? 0,
+      stripe: stats.stripe ?? 0,
+      mail: stats.mail ?? 0,
+    },
+  };
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : Number.NaN);
+
+async function measureBundle(): Promise<BenchResults["bundle"]> {
+  const outdir = mkdtempSync(join(tmpdir(), "backline-bundle-"));
+  try {
+    await runCommand("wrangler", ["deploy", "--dry-run", "--outdir", outdir], 120_000);
+    let rawBytes = 0;
+    let gzipBytes = 0;
+    let files = 0;
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (!name.endsWith(".map") && name !== "README.md") {
+          const data = readFileSync(path);
+          rawBytes += data.length;
+          gzipBytes += gzipSync(data, { level: 9 }).length;
+          files++;
+        }
+      }
+    };
+    walk(outdir);
+    return { rawBytes, gzipBytes, files };
+  } catch (error) {
+    return { rawBytes: 0, gzipBytes: 0, files: 0, error: String(error).slice(0, 300) };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function runCommand(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+  env?: NodeJS.ProcessEnv,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: root,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: env ?? process.env,
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      err = (err + c.toString()).slice(-3000);
+    });
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), "SIGKILL");
+      } catch {}
+    }, timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${err}`));
+    });
+  });
+}
+
+async function measureStartup(
+  vars: Record<string, string>,
+  envFile: string,
+): Promise<NonNullable<BenchResults["startup"]>> {
+  const firstMs: number[] = [];
+  const warmMs: number[] = [];
+  const bootMs: number[] = [];
+  const timed = async (url: string) => {
+    const t = performance.now();
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    return performance.now() - t;
+  };
+  for (let i = 0; i < 3; i++) {
+    // The first answered readiness probe is the first request this workerd served: the cold sample.
+    const dev = await startWrangler({ cwd: root, vars, envFile, readyPath: "/api/health" });
+    try {
+      firstMs.push(dev.firstMs);
+      const warm: number[] = [];
+      for (let k = 0; k < 5; k++) warm.push(await timed(`${dev.url}/api/health`));
+      warmMs.push(median(warm));
+      bootMs.push(dev.bootMs);
+    } finally {
+      await dev.stop();
+    }
+  }
+  const samplesMs = firstMs.map((f, i) => Math.round((f - (warmMs[i] ?? 0)) * 10) / 10);
+  return { samplesMs, medianMs: median(samplesMs), firstMs, warmMs, bootMs };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function measureCpu(input: CpuInput): Promise<CpuOutput> {
+  try {
+    const out = await runCommand("tsx", ["bench/cpu.ts"], 90_000, {
+      ...process.env,
+      BENCH_CPU_INPUT: JSON.stringify(input),
+    });
+    const line = out.split("\n").find((l) => l.startsWith("BENCH_CPU_RESULT "));
+    if (!line) return { ok: false, error: "bench/cpu.ts printed no result", rows: [] };
+    return JSON.parse(line.slice("BENCH_CPU_RESULT ".length)) as CpuOutput;
+  } catch (error) {
+    return { ok: false, error: String(error).slice(0, 400), rows: [] };
+  }
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  mkdirSync(resultsDir, { recursive: true });
+  const scratch = mkdtempSync(join(tmpdir(), "backline-bench-"));
+  let stack: Stack | undefined;
+  const cleanup = async () => {
+    await stopAllWranglers();
+    await stack?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    killAllWranglersNow();
+    void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  process.once("exit", killAllWranglersNow);
+  process.once("uncaughtException", (error) => {
+    console.error(`[bench] ${error.stack ?? error.message}`);
+    onSignal();
+  });
+
+  try {
+    stack = await startStack({ postgres: "auto", redis: "auto", quiet: true });
+    log(
+      `stand-ins at ${stack.url} (${stack.postgres.kind} ${stack.postgres.version}, ${stack.redis.kind} ${stack.redis.version})`,
+    );
+    const vars: Record<string, string> = {
+      APP_ENV: "development",
+      NEON_HTTP_ENDPOINT: stack.neonEndpoint,
+      DATABASE_URL: stack.databaseUrl,
+      UPSTASH_REDIS_REST_URL: stack.upstashUrl,
+      UPSTASH_REDIS_REST_TOKEN: stack.upstashToken,
+      STRIPE_API_BASE: stack.stripeApiBase,
+      STRIPE_SECRET_KEY: "sk_test_backline_bench",
+      STRIPE_WEBHOOK_SECRET: stack.stripeWebhookSecret,
+      JWT_SECRET: randomBytes(32).toString("base64url"),
+      MAIL_TRANSPORT: "mailbox",
+      MAIL_URL: stack.mailboxUrl,
+    };
+    // Our own env file, so the developer's .dev.vars is neither read nor overwritten.
+    const envFile = join(scratch, "bench.env");
+    writeFileSync(
+      envFile,
+      Object.entries(vars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n"),
+    );
+
+    const floorVars = {
+      NEON_URL: stack.neonEndpoint,
+      DATABASE_URL: stack.databaseUrl,
+      UPSTASH_URL: stack.upstashUrl,
+      UPSTASH_TOKEN: stack.upstashToken,
+    };
+    const floorEnv = join(scratch, "floor.env");
+    writeFileSync(floorEnv, "");
+    const [app, floor] = await Promise.all([
+      startWrangler({ cwd: root, vars, envFile, readyPath: "/api/health" }),
+      startWrangler({
+        cwd: join(root, "bench/floor"),
+        vars: floorVars,
+        envFile: floorEnv,
+        readyPath: "/floor",
+      }),
+    ]);
+    log(`Backline at ${app.url}, floor at ${floor.url} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+
+    const users = await createFixtures(app.url, stack);
+    log(`fixtures: ${users.length} users, 12 patterns (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    const [first] = users as [Fixture];
+    let rotation = 0;
+    const rotateToken = (req: { headers?: Record<string, string> }) => {
+      const user = users[rotation++ % users.length] as Fixture;
+      req.headers = { ...req.headers, authorization: `Bearer ${user.accessToken}` };
+      return req;
+    };
+
+    // Anonymous reads are limited per client IP: give every request its own.
+    let ipCounter = 0;
+    const rotateIp = (req: { headers?: Record<string, string> }) => {
+      ipCounter++;
+      req.headers = {
+        ...req.headers,
+        "cf-connecting-ip": `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`,
+      };
+      return req;
+    };
+
+    // Sign-in sessions for the refresh chains at 1 connection.
+    const signinOnce = async () => {
+      const res = await api(
+        app.url,
+        "POST",
+        "/api/auth/signin",
+        {},
+        { email: first.email, password: PASSWORD, returnRefreshToken: true },
+      );
+      return String(res.json.refreshToken);
+    };
+    const refreshPool: string[] = users.map((u) => u.refreshToken);
+    let probeRefresh = await signinOnce();
+
+    const bearer = () => ({ authorization: `Bearer ${first.accessToken}` });
+    const endpoints: EndpointSpec[] = [
+      {
+        name: "health",
+        method: "GET",
+        path: "/api/health",
+        budget: { neon: 1, upstash: 1 },
+        headers: () => ({}),
+        load: () => ({}),
+      },
+      {
+        name: "lessons",
+        method: "GET",
+        path: "/api/lessons",
+        budget: { neon: 1, upstash: 1 },
+        headers: () => ({}),
+        load: () => ({ setupRequest: rotateIp as never }),
+        notes: ["public catalogue, full 200 responses (no If-None-Match)"],
+      },
+      {
+        name: "me",
+        method: "GET",
+        path: "/api/me",
+        budget: { neon: 1, upstash: 1 },
+        headers: bearer,
+        load: () => ({ setupRequest: rotateToken as never }),
+      },
+      {
+        name: "patterns list",
+        method: "GET",
+        path: "/api/patterns",
+        budget: { neon: 1, upstash: 1 },
+        headers: bearer,
+        load: () => ({ setupRequest: rotateToken as never }),
+      },
+      {
+        name: "patterns create",
+        method: "POST",
+        path: "/api/patterns",
+        budget: { neon: 1, upstash: 1 },
+        headers: bearer,
+        body: () => patternBody(99),
+        load: () => ({ setupRequest: rotateToken as never }),
+      },
+      {
+        name: "patterns sync",
+        method: "POST",
+        path: "/api/patterns/sync",
+        budget: {},
+        headers: bearer,
+        body: () => JSON.stringify({ since: "0", changes: [] }),
+        load: () => ({ setupRequest: rotateToken as never }),
+        notes: ["pull only (no changes sent); no budget yet"],
+      },
+      {
+        name: "signin",
+        method: "POST",
+        path: "/api/auth/signin",
+        budget: { neon: 2, upstash: 2, atMost: true },
+        headers: () => ({}),
+        body: () => JSON.stringify({ email: first.email, password: PASSWORD }),
+        load: () => ({}),
+        connections: [1, 4],
+        durationSec: 3,
+        notes: ["scrypt verify per request: 1 and 4 connections, 3 s each"],
+      },
+      {
+        name: "refresh",
+        method: "POST",
+        path: "/api/auth/refresh",
+        budget: { neon: 1 },
+        headers: () => ({ "CF-Connecting-IP": nextIp() }),
+        body: () => JSON.stringify({ refreshToken: probeRefresh, returnRefreshToken: true }),
+        load: (connections) => {
+          // One rotation chain per connection: each response's token is the next request's.
+          const pool = connections === 1 ? [probeRefresh] : refreshPool.splice(0, connections);
+          let next = 0;
+          return {
+            setupRequest: ((
+              req: { headers?: Record<string, string>; body?: string },
+              ctx: { token?: string },
+            ) => {
+              ctx.token ??= pool[next++ % pool.length];
+              req.headers = { ...req.headers, "CF-Connecting-IP": nextIp() };
+              req.body = JSON.stringify({ refreshToken: ctx.token, returnRefreshToken: true });
+              return req;
+            }) as never,
+            onResponse: ((status: number, body: string, ctx: { token?: string }) => {
+              if (status === 200) ctx.token = (JSON.parse(body) as { refreshToken: string }).refreshToken;
+            }) as never,
+          };
+        },
+        notes: [
+          "rotating refresh chains, one per connection (sign-up sessions); a distinct CF-Connecting-IP per request keeps the per-IP auth limit out of the measurement",
+        ],
+      },
+    ];
+
+    const results: EndpointResult[] = [];
+    for (const spec of endpoints) {
+      const probe = await roundTrips(app.url, stack, spec);
+      if (spec.name === "refresh" && probe.status === 200) probeRefresh = await signinOnce();
+      const result: EndpointResult = {
+        name: spec.name,
+        method: spec.method,
+        path: spec.path,
+        budget: spec.budget,
+        roundTrips: probe.counts,
+        probeStatus: probe.status,
+        runs: [],
+        notes: [...(spec.notes ?? [])],
+      };
+      const duration = spec.durationSec ?? DURATION;
+      for (const connections of spec.connections ?? CONNECTIONS) {
+        await resetRateLimits(stack);
+        const backline = await runLoad({
+          url: `${app.url}${spec.path}`,
+          method: spec.method,
+          headers: { "content-type": "application/json", ...spec.headers() },
+          body: spec.body?.(),
+          connections,
+          durationSec: duration,
+          ...spec.load(connections),
+        });
+        // Measured right after each Backline run, so both see the same machine load.
+        const floorRun = await runLoad({
+          url: `${floor.url}/floor?neon=${probe.counts.neon}&upstash=${probe.counts.upstash}`,
+          connections,
+          durationSec: duration,
+        });
+        result.runs.push({
+          connections,
+          backline,
+          floor: floorRun,
+          ratio: {
+            p50: ratio(backline.p50, floorRun.p50),
+            p99: ratio(backline.p99, floorRun.p99),
+            throughput: ratio(backline.reqPerSec, floorRun.reqPerSec),
+          },
+        });
+        if (backline.non2xx > 0)
+          result.notes.push(`${connections} conn: statuses ${JSON.stringify(backline.statusCodes)}`);
+        log(
+          `${spec.name} c=${connections}: p50 ${backline.p50} ms p99 ${backline.p99} ms ${backline.reqPerSec} req/s ` +
+            `(floor ${floorRun.p50}/${floorRun.p99} ms ${floorRun.reqPerSec} req/s) non2xx ${backline.non2xx} ` +
+            `[${((performance.now() - t0) / 1000).toFixed(0)} s]`,
+        );
+      }
+      results.push(result);
+    }
+
+    await Promise.all([app.stop(), floor.stop()]);
+
+    log("bundle (wrangler deploy --dry-run)…");
+    const bundle = await measureBundle();
+    log("startup (3 fresh wrangler dev)…");
+    let startup: BenchResults["startup"];
+    try {
+      startup = await measureStartup(vars, envFile);
+    } catch (error) {
+      startup = {
+        samplesMs: [],
+        medianMs: 0,
+        firstMs: [],
+        warmMs: [],
+        bootMs: [],
+        error: String(error).slice(0, 300),
+      };
+    }
+
+    log("CPU per request (in-process, Node 22)…");
+    await resetRateLimits(stack);
+    const auth = { authorization: `Bearer ${users[1]?.accessToken}`, "content-type": "application/json" };
+    const cpuCases: CpuCase[] = [
+      { name: "health", method: "GET", path: "/api/health" },
+      { name: "lessons", method: "GET", path: "/api/lessons" },
+      { name: "me", method: "GET", path: "/api/me", headers: auth },
+      { name: "patterns list", method: "GET", path: "/api/patterns", headers: auth },
+      { name: "patterns create", method: "POST", path: "/api/patterns", headers: auth, body: patternBody(7) },
+      {
+        name: "patterns sync",
+        method: "POST",
+        path: "/api/patterns/sync",
+        headers: auth,
+        body: JSON.stringify({ since: "0", changes: [] }),
+      },
+      {
+        name: "signin",
+        method: "POST",
+        path: "/api/auth/signin",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: users[1]?.email, password: PASSWORD }),
+      },
+    ];
+    const cpu = await measureCpu({
+      env: { ...wranglerTomlVars(), ...vars },
+      cases: cpuCases,
+      iterations: 40,
+      hashIterations: 3,
+    });
+
+    const results_: BenchResults = {
+      startedAt,
+      totalSec: Math.round((performance.now() - t0) / 1000),
+      machine: {
+        cpus: availableParallelism(),
+        node: process.versions.node,
+        postgres: `${stack.postgres.kind} ${stack.postgres.version}`,
+        redis: `${stack.redis.kind} ${stack.redis.version}`,
+      },
+      settings: { durationSec: DURATION, connections: CONNECTIONS },
+      endpoints: results,
+      bundle,
+      startup,
+      cpu,
+      toAdd: ["POST /api/webhooks/stripe (signed event)"],
+    };
+    writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify(results_, null, 2)}\n`);
+    writeFileSync(join(resultsDir, "latest.md"), renderMarkdown(results_));
+    writeFileSync(join(resultsDir, "latest.svg"), renderChart(results_));
+    printSummary(results_);
+  } finally {
+    await cleanup();
+  }
+}
+
+/** The `[vars]` of wrangler.toml (flat `KEY = "value"` lines), which wrangler dev would bind. */
+function wranglerTomlVars(): Record<string, string> {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const section = /^\[vars\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(toml)?.[1] ?? "";
+  const vars: Record<string, string> = {};
+  for (const match of section.matchAll(/^([A-Z0-9_]+)\s*=\s*"([^"]*)"\s*$/gm))
+    vars[match[1] as string] = match[2] as string;
+  return vars;
+}
+
+function printSummary(r: BenchResults): void {
+  const rows = r.endpoints.flatMap((e) =>
+    e.runs.map((run) => ({
+      endpoint: e.name,
+      c: run.connections,
+      trips: `${e.roundTrips.neon}n ${e.roundTrips.upstash}u`,
+      p50: run.backline.p50,
+      p99: run.backline.p99,
+      "req/s": run.backline.reqPerSec,
+      "floor p50": run.floor.p50,
+      "×p50": run.ratio.p50,
+      "×p99": run.ratio.p99,
+      "×req/s": run.ratio.throughput,
+      non2xx: run.backline.non2xx,
+    })),
+  );
+  console.table(rows);
+  if (r.bundle && !r.bundle.error)
+    console.log(
+      `bundle ${(r.bundle.rawBytes / 1024).toFixed(0)} KiB raw, ${(r.bundle.gzipBytes / 1024).toFixed(0)} KiB gzip`,
+    );
+  if (r.startup && !r.startup.error)
+    console.log(`startup ${r.startup.medianMs} ms (median of ${r.startup.samplesMs.length})`);
+  if (r.cpu?.ok)
+    console.log(
+      `cpu ms/req: ${r.cpu.rows.map((row) => `${row.name} ${row.cpuMs}`).join(", ")}; scrypt hash ${r.cpu.hash?.hashCpuMs} ms`,
+    );
+  else console.log(`cpu: ${r.cpu?.error}`);
+  console.log(`total ${r.totalSec} s; wrote bench/results/latest.{json,md,svg}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`[bench] ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
