@@ -17,3 +17,13 @@ export const ProblemSchema = z
 export function problemContent(description: string) {
   return { description, content: { "application/problem+json": { schema: ProblemSchema } } };
 }
+
+/** A JSON response block for route `responses`. */
+export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+/** A JSON request body for route `request.body`. */
+export function jsonBody<T extends z.ZodType>(schema: T, required = true) {
+  return { content: { "application/json": { schema } }, required };
+}

@@ -17,7 +17,7 @@ import { deliverAfterResponse } from "../../shared/email/outbox";
 import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
-import { problemContent } from "../../shared/openapi";
+import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { emailVerification, verificationEmail } from "./email-verification";
 import { appLink } from "./links";
 import { password } from "./password";
@@ -35,22 +35,14 @@ import { assertSigninAllowed, recordSigninFailure } from "./throttle";
 /** Checked when the email is unknown, so both failures cost the same time. Matches no password. */
 const DUMMY_HASH = "$scrypt$ln=14,r=8,p=5$9RKumKDHPHlCeU_lhMQKlg$m2wif7FtPD2qTNLfdXTIXVceHoIspIG13SnouA2FaC4";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({
-  body: { content: { "application/json": { schema } }, required },
-});
-
 const signup = createRoute({
   method: "post",
   path: "/signup",
   tags: ["Auth"],
   summary: "Creates an account and signs it in",
-  request: jsonBody(SignupBody),
+  request: { body: jsonBody(SignupBody) },
   responses: {
-    201: json(AuthResponse, "Signed up; the refresh token is in the cookie"),
+    201: jsonContent(AuthResponse, "Signed up; the refresh token is in the cookie"),
     400: problemContent("Invalid email, password or display name"),
     409: problemContent("The email is taken"),
   },
@@ -61,9 +53,9 @@ const signin = createRoute({
   path: "/signin",
   tags: ["Auth"],
   summary: "Signs in with email and password",
-  request: jsonBody(SigninBody),
+  request: { body: jsonBody(SigninBody) },
   responses: {
-    200: json(AuthResponse, "Signed in; the refresh token is in the cookie"),
+    200: jsonContent(AuthResponse, "Signed in; the refresh token is in the cookie"),
     401: problemContent("Email or password is incorrect"),
     403: problemContent("The account is disabled"),
     429: problemContent("Too many failed attempts"),
@@ -77,9 +69,9 @@ const refresh = createRoute({
   summary: "Rotates the refresh token and returns a new access token",
   description:
     "Takes the refresh token from its HttpOnly cookie, or from the body for non-browser clients. Each token is single use; a rotated token presented again after a short grace window revokes the session.",
-  request: jsonBody(RefreshBody, false),
+  request: { body: jsonBody(RefreshBody, false) },
   responses: {
-    200: json(TokenResponse, "A new access token"),
+    200: jsonContent(TokenResponse, "A new access token"),
     401: problemContent("The refresh token is invalid, expired or was reused"),
     403: problemContent("Cookie sent from an origin that is not allowed"),
   },
@@ -90,7 +82,7 @@ const signout = createRoute({
   path: "/signout",
   tags: ["Auth"],
   summary: "Ends this session",
-  request: jsonBody(RefreshBody, false),
+  request: { body: jsonBody(RefreshBody, false) },
   responses: { 204: { description: "Signed out" } },
 });
 
@@ -112,7 +104,10 @@ const listSessions = createRoute({
   security: [{ bearer: [] }],
   middleware: [requireAuth()] as const,
   responses: {
-    200: json(z.object({ sessions: z.array(SessionSchema) }), "Live sessions, most recently used first"),
+    200: jsonContent(
+      z.object({ sessions: z.array(SessionSchema) }),
+      "Live sessions, most recently used first",
+    ),
     401: problemContent("Not signed in"),
   },
 });

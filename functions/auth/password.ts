@@ -12,15 +12,11 @@ import { deliverAfterResponse } from "../../shared/email/outbox";
 import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
-import { problemContent } from "../../shared/openapi";
+import { jsonBody, problemContent } from "../../shared/openapi";
 import { appLink } from "./links";
 import { authErrors } from "./problems";
 import { EmailSchema, NewPasswordSchema } from "./schemas";
 import { requestMeta } from "./session-tokens";
-
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: true },
-});
 
 const change = createRoute({
   method: "post",
@@ -29,9 +25,11 @@ const change = createRoute({
   summary: "Changes the password and signs out the other sessions",
   security: [{ bearer: [] }],
   middleware: [requireAuth()] as const,
-  request: body(
-    z.object({ currentPassword: z.string().min(1).max(1024), newPassword: NewPasswordSchema }).strict(),
-  ),
+  request: {
+    body: jsonBody(
+      z.object({ currentPassword: z.string().min(1).max(1024), newPassword: NewPasswordSchema }).strict(),
+    ),
+  },
   responses: {
     204: { description: "Changed" },
     400: problemContent("Invalid new password"),
@@ -44,7 +42,7 @@ const forgot = createRoute({
   path: "/forgot",
   tags: ["Auth"],
   summary: "Emails a password reset link (always answers 202)",
-  request: body(z.object({ email: EmailSchema }).strict()),
+  request: { body: jsonBody(z.object({ email: EmailSchema }).strict()) },
   responses: { 202: { description: "If the account exists, a reset link is on its way" } },
 });
 
@@ -53,7 +51,9 @@ const reset = createRoute({
   path: "/reset",
   tags: ["Auth"],
   summary: "Sets a new password with an emailed token and signs out every session",
-  request: body(z.object({ token: z.string().min(1).max(200), newPassword: NewPasswordSchema }).strict()),
+  request: {
+    body: jsonBody(z.object({ token: z.string().min(1).max(200), newPassword: NewPasswordSchema }).strict()),
+  },
   responses: {
     204: { description: "Password reset" },
     400: problemContent("Invalid, used or expired token"),

@@ -11,7 +11,7 @@ import type { AppEnv } from "../../shared/env";
 import { problems } from "../../shared/errors";
 import { assertLiveSession, requireRole } from "../../shared/middleware/auth";
 import { idempotency } from "../../shared/middleware/idempotency";
-import { problemContent } from "../../shared/openapi";
+import { jsonContent, problemContent } from "../../shared/openapi";
 import { requestMeta } from "../auth/session-tokens";
 
 const Slug = z
@@ -70,10 +70,6 @@ async function viewer(c: Context<AppEnv>) {
   return c.get("auth") ? await assertLiveSession(c) : undefined;
 }
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const adminOnly = { security: [{ bearer: [] }], tags: ["Lessons"] };
 
 const list = createRoute({
@@ -82,7 +78,7 @@ const list = createRoute({
   tags: ["Lessons"],
   summary: "The published curriculum, by category and position (admins also see drafts)",
   responses: {
-    200: json(
+    200: jsonContent(
       z.object({ lessons: z.array(LessonSummary) }),
       "Cacheable: ETag, max-age 60 s, stale-while-revalidate 300 s",
     ),
@@ -97,7 +93,7 @@ const get = createRoute({
   summary: "One lesson with its config",
   request: { params: z.object({ id: Slug }) },
   responses: {
-    200: json(LessonSchema, "The lesson"),
+    200: jsonContent(LessonSchema, "The lesson"),
     403: problemContent("Premium lesson: premium required"),
     404: problemContent("No such published lesson"),
   },
@@ -111,7 +107,7 @@ const create = createRoute({
   middleware: [requireRole("admin"), idempotency()],
   request: { body: { content: { "application/json": { schema: LessonBody } }, required: true } },
   responses: {
-    201: json(LessonSchema, "Created"),
+    201: jsonContent(LessonSchema, "Created"),
     400: problemContent("Invalid lesson"),
     409: problemContent("The id is taken"),
   },
@@ -127,7 +123,7 @@ const put = createRoute({
     params: z.object({ id: Slug }),
     body: { content: { "application/json": { schema: LessonBody.omit({ id: true }) } }, required: true },
   },
-  responses: { 200: json(LessonSchema, "Saved"), 404: problemContent("No such lesson") },
+  responses: { 200: jsonContent(LessonSchema, "Saved"), 404: problemContent("No such lesson") },
 });
 
 const remove = createRoute({

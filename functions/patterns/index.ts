@@ -11,7 +11,7 @@ import { createRouter } from "../../shared/app";
 import type { AppEnv } from "../../shared/env";
 import { defineProblems, problems, validationError } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
-import { problemContent } from "../../shared/openapi";
+import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import {
   CreatePatternBody,
   etagOf,
@@ -31,14 +31,6 @@ export const patternErrors = defineProblems({
 
 const IdParam = z.object({ id: z.uuid() });
 const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Patterns"] };
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({
-  content: { "application/json": { schema } },
-  required: true,
-});
 const IfMatchHeader = z.object({
   "if-match": z
     .string()
@@ -71,7 +63,10 @@ const list = createRoute({
         .optional(),
     }),
   },
-  responses: { 200: json(PageSchema, "Patterns in change order"), 401: problemContent("Not signed in") },
+  responses: {
+    200: jsonContent(PageSchema, "Patterns in change order"),
+    401: problemContent("Not signed in"),
+  },
 });
 
 const create = createRoute({
@@ -79,10 +74,10 @@ const create = createRoute({
   method: "post",
   path: "/",
   summary: "Creates a pattern; repeating it with the same id and body is idempotent",
-  request: { body: body(CreatePatternBody) },
+  request: { body: jsonBody(CreatePatternBody) },
   responses: {
-    201: json(PatternSchema, "Created"),
-    200: json(PatternSchema, "Already created by an identical earlier request"),
+    201: jsonContent(PatternSchema, "Created"),
+    200: jsonContent(PatternSchema, "Already created by an identical earlier request"),
     400: problemContent("Invalid pattern"),
     403: problemContent("Free accounts keep at most 50 patterns"),
     409: problemContent("The id is used by another pattern"),
@@ -96,7 +91,7 @@ const get = createRoute({
   summary: "A pattern: yours, or anyone's public one",
   request: { params: IdParam },
   responses: {
-    200: json(PatternSchema, "The pattern"),
+    200: jsonContent(PatternSchema, "The pattern"),
     404: problemContent("No such pattern visible to you"),
   },
 });
@@ -106,9 +101,9 @@ const put = createRoute({
   method: "put",
   path: "/{id}",
   summary: "Replaces a pattern",
-  request: { params: IdParam, headers: IfMatchHeader, body: body(PutPatternBody) },
+  request: { params: IdParam, headers: IfMatchHeader, body: jsonBody(PutPatternBody) },
   responses: {
-    200: json(PatternSchema, "Saved; ETag is the new version"),
+    200: jsonContent(PatternSchema, "Saved; ETag is the new version"),
     404: problemContent("No such pattern of yours"),
     412: problemContent("Stale If-Match; `current` holds the pattern as it is"),
   },
@@ -119,9 +114,9 @@ const patch = createRoute({
   method: "patch",
   path: "/{id}",
   summary: "Changes some fields of a pattern",
-  request: { params: IdParam, headers: IfMatchHeader, body: body(PatchPatternBody) },
+  request: { params: IdParam, headers: IfMatchHeader, body: jsonBody(PatchPatternBody) },
   responses: {
-    200: json(PatternSchema, "Saved; ETag is the new version"),
+    200: jsonContent(PatternSchema, "Saved; ETag is the new version"),
     404: problemContent("No such pattern of yours"),
     412: problemContent("Stale If-Match; `current` holds the pattern as it is"),
   },

@@ -4,7 +4,7 @@ import type { LessonProgress } from "../../db/schema/lessons";
 import { createRouter } from "../../shared/app";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
-import { problemContent } from "../../shared/openapi";
+import { jsonContent, problemContent } from "../../shared/openapi";
 
 const Attempt = z
   .object({
@@ -67,17 +67,13 @@ function outcomeOf(result: {
 }
 
 const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Progress"] };
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 const list = createRoute({
   ...signedIn,
   method: "get",
   path: "/",
   summary: "Your progress on every lesson you tried",
-  responses: { 200: json(z.object({ progress: z.array(ProgressSchema) }), "Progress by lesson") },
+  responses: { 200: jsonContent(z.object({ progress: z.array(ProgressSchema) }), "Progress by lesson") },
 });
 
 const getOne = createRoute({
@@ -86,7 +82,10 @@ const getOne = createRoute({
   path: "/{lessonId}",
   summary: "Your progress on one lesson",
   request: { params: z.object({ lessonId: z.string().min(1).max(80) }) },
-  responses: { 200: json(ProgressSchema, "Progress"), 404: problemContent("No progress on this lesson yet") },
+  responses: {
+    200: jsonContent(ProgressSchema, "Progress"),
+    404: problemContent("No progress on this lesson yet"),
+  },
 });
 
 const record = createRoute({
@@ -96,7 +95,7 @@ const record = createRoute({
   summary: "Records an attempt: keeps the best score, counts attempts, stamps the first completion",
   request: { body: { content: { "application/json": { schema: Attempt } }, required: true } },
   responses: {
-    200: json(ProgressSchema, "Progress after this attempt"),
+    200: jsonContent(ProgressSchema, "Progress after this attempt"),
     403: problemContent("Premium lesson: premium required"),
     404: problemContent("No such lesson"),
   },
@@ -114,7 +113,7 @@ const sync = createRoute({
     },
   },
   responses: {
-    200: json(
+    200: jsonContent(
       z.object({
         results: z.array(
           z.object({

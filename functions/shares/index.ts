@@ -5,7 +5,7 @@ import { createRouter } from "../../shared/app";
 import { randomBase62 } from "../../shared/crypto";
 import { problems } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
-import { problemContent } from "../../shared/openapi";
+import { jsonContent, problemContent } from "../../shared/openapi";
 import { PatternSchema, toPatternDto } from "../patterns/schemas";
 
 const ShareIdParam = z.object({ shareId: z.string().regex(/^[0-9A-Za-z]{12,32}$/, "is not a share id") });
@@ -22,10 +22,6 @@ const ShareSchema = z
   })
   .openapi("Share");
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Shares"] };
 
 const create = createRoute({
@@ -59,7 +55,10 @@ const create = createRoute({
       required: true,
     },
   },
-  responses: { 201: json(ShareSchema, "The link"), 404: problemContent("No pattern of yours has this id") },
+  responses: {
+    201: jsonContent(ShareSchema, "The link"),
+    404: problemContent("No pattern of yours has this id"),
+  },
 });
 
 const open = createRoute({
@@ -69,7 +68,7 @@ const open = createRoute({
   summary: "Opens a share link: the live pattern, counting the view",
   request: { params: ShareIdParam },
   responses: {
-    200: json(z.object({ pattern: PatternSchema, views: z.number().int() }), "The shared pattern"),
+    200: jsonContent(z.object({ pattern: PatternSchema, views: z.number().int() }), "The shared pattern"),
     401: problemContent("This link is for signed-in users"),
     404: problemContent("Unknown or revoked link, or the pattern was deleted"),
     410: problemContent("The link expired"),
@@ -90,7 +89,7 @@ const list = createRoute({
   method: "get",
   path: "/",
   summary: "Your live links with their view counts",
-  responses: { 200: json(z.object({ shares: z.array(ShareSchema) }), "Links, newest first") },
+  responses: { 200: jsonContent(z.object({ shares: z.array(ShareSchema) }), "Links, newest first") },
 });
 
 function shareUrl(base: string, shareId: string): string {
