@@ -10,3 +10,8 @@ export function clientIp(c: Context<AppEnv>): string {
 export function principalOf(c: Context<AppEnv>): string {
   return c.get("principal") ?? `ip:${clientIp(c)}`;
 }
+
+/** IP and user agent of the request, as sessions and audit entries record them. */
+export function requestMeta(c: Context<AppEnv>) {
+  return { ip: clientIp(c), userAgent: c.req.header("User-Agent")?.slice(0, 512) };
+}

@@ -5,11 +5,11 @@ import { ROLES } from "../../db/schema/users";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
+import { requestMeta } from "../../shared/client-ip";
 import { PageQuery, page } from "../../shared/cursor";
 import { problems } from "../../shared/errors";
 import { requireRole } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
-import { requestMeta } from "../auth/session-tokens";
 
 const AdminUserSchema = UserSchema.extend({ disabled: z.boolean() }).openapi("AdminUser");
 const AuditLogSchema = z

@@ -4,6 +4,7 @@ import { consumeVerifyToken, insertEmailToken } from "../../db/queries/email-tok
 import { insertOutbox } from "../../db/queries/outbox";
 import { users } from "../../db/schema/users";
 import { createRouter } from "../../shared/app";
+import { requestMeta } from "../../shared/client-ip";
 import { randomToken, sha256 } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
 import { renderEmail } from "../../shared/email/templates";
@@ -11,7 +12,6 @@ import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { appLink } from "./links";
-import { requestMeta } from "./session-tokens";
 
 const verifyRequest = createRoute({
   method: "post",

@@ -11,6 +11,7 @@ import { findUserForSignin, insertUser, updatePasswordHash } from "../../db/quer
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto } from "../../shared/auth/user-dto";
+import { requestMeta } from "../../shared/client-ip";
 import { hashPassword, sha256, verifyPassword } from "../../shared/crypto";
 import { isUniqueViolation } from "../../shared/db-errors";
 import { deliverAfterResponse } from "../../shared/email/outbox";
@@ -29,7 +30,7 @@ import {
   setRefreshCookie,
 } from "./refresh-cookie";
 import { AuthResponse, RefreshBody, SessionSchema, SigninBody, SignupBody, TokenResponse } from "./schemas";
-import { newRefreshToken, requestMeta, tokenResponse } from "./session-tokens";
+import { newRefreshToken, tokenResponse } from "./session-tokens";
 import { assertSigninAllowed, recordSigninFailure } from "./throttle";
 
 /** Checked when the email is unknown, so both failures cost the same time. Matches no password. */

@@ -7,6 +7,7 @@ import { revokeSessionsStatement } from "../../db/queries/sessions";
 import { users } from "../../db/schema/users";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
+import { requestMeta } from "../../shared/client-ip";
 import { hashPassword, randomToken, sha256, verifyPassword } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
 import { renderEmail } from "../../shared/email/templates";
@@ -16,7 +17,6 @@ import { jsonBody, problemContent } from "../../shared/openapi";
 import { appLink } from "./links";
 import { authErrors } from "./problems";
 import { EmailSchema, NewPasswordSchema } from "./schemas";
-import { requestMeta } from "./session-tokens";
 
 const change = createRoute({
   method: "post",

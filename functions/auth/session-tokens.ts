@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import type { Profile } from "../../db/queries/users";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../shared/auth/access-token";
-import { clientIp } from "../../shared/client-ip";
 import { randomToken, sha256 } from "../../shared/crypto";
 import type { AppEnv } from "../../shared/env";
 
@@ -27,13 +26,5 @@ export async function tokenResponse(
     tokenType: "Bearer" as const,
     expiresIn: ACCESS_TOKEN_TTL_SECONDS,
     ...(refreshToken !== undefined && { refreshToken }),
-  };
-}
-
-/** IP and user agent, as sessions and audit entries record them. */
-export function requestMeta(c: Context<AppEnv>) {
-  return {
-    ip: clientIp(c),
-    userAgent: c.req.header("User-Agent")?.slice(0, 512),
   };
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { clientIp } from "../../shared/client-ip";
 import type { AppEnv } from "../../shared/env";
+import { ApiError } from "../../shared/errors";
 import {
   limiterFor,
   limiterUnavailable,
@@ -39,7 +40,7 @@ export async function assertSigninAllowed(c: Context<AppEnv>, email: string): Pr
       throw rateLimitedError(policy.account, { ...account, limit: policy.account.limit });
     if (ip.remaining <= 0) throw rateLimitedError(policy.ip, { ...ip, limit: policy.ip.limit });
   } catch (error) {
-    if (error instanceof Error && error.name === "ApiError") throw error;
+    if (error instanceof ApiError) throw error;
     limiterUnavailable(c, policy.account, error);
   }
 }

@@ -5,6 +5,7 @@ import { insertAudit, insertAuditIf } from "../../db/queries/audit";
 import { deleteLesson, findLesson, insertLesson, listLessons, replaceLesson } from "../../db/queries/lessons";
 import { DIFFICULTIES, type Lesson } from "../../db/schema/lessons";
 import { createRouter } from "../../shared/app";
+import { requestMeta } from "../../shared/client-ip";
 import { sha256 } from "../../shared/crypto";
 import { isUniqueViolation } from "../../shared/db-errors";
 import type { AppEnv } from "../../shared/env";
@@ -12,7 +13,6 @@ import { problems } from "../../shared/errors";
 import { assertLiveSession, requireRole } from "../../shared/middleware/auth";
 import { idempotency } from "../../shared/middleware/idempotency";
 import { jsonContent, problemContent } from "../../shared/openapi";
-import { requestMeta } from "../auth/session-tokens";
 
 const Slug = z
   .string()

@@ -81,7 +81,7 @@ export function rateLimitedError(policy: RateLimitPolicy, state: LimitState) {
 }
 
 /** What a policy does when Redis cannot be reached in time. */
-export function limiterUnavailable(c: Context<AppEnv>, policy: RateLimitPolicy, cause: unknown): "open" {
+export function limiterUnavailable(c: Context<AppEnv>, policy: RateLimitPolicy, cause: unknown): void {
   console.warn(
     JSON.stringify({
       level: "warn",
@@ -98,7 +98,6 @@ export function limiterUnavailable(c: Context<AppEnv>, policy: RateLimitPolicy, 
       cause,
     });
   }
-  return "open";
 }
 
 /**
