@@ -131,6 +131,30 @@ describe("POST /api/auth/signin", () => {
   }, 30_000);
 });
 
+describe("per-IP sign-in throttle", () => {
+  it("limits failures from one IP across accounts", async () => {
+    const quick = { ...bindings, AUTH_FAILURE_LIMIT: "1", AUTH_FAILURE_WINDOW: "6 s" } as typeof bindings;
+    const ip = randomIp();
+    await startOfNextWindow(6000);
+    // 1 failure per account+IP, 3 per IP: three accounts each fail once, the fourth is refused.
+    for (let i = 0; i < 3; i++) {
+      const res = await send(quick, "/api/auth/signin", {
+        method: "POST",
+        headers: { "CF-Connecting-IP": ip },
+        json: { email: uniqueEmail(`ip${i}`), password: "wrong password 123" },
+      });
+      expect(res.status).toBe(401);
+    }
+    const limited = await send(quick, "/api/auth/signin", {
+      method: "POST",
+      headers: { "CF-Connecting-IP": ip },
+      json: { email: uniqueEmail("ip3"), password: "wrong password 123" },
+    });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("RateLimit-Policy")).toBe('"signin-ip";q=3;w=6');
+  }, 20_000);
+});
+
 describe("refresh tokens", () => {
   async function refresh(token: string, ip = randomIp()) {
     return send(bindings, "/api/auth/refresh", {

@@ -183,6 +183,30 @@ describe("IDOR: another user's private pattern answers 404 and stays unchanged",
   });
 });
 
+describe("GET /api/patterns pagination", () => {
+  it("pages live patterns with limit and nextCursor, in a stable order", async () => {
+    const user = await signUp(bindings);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push(((await (await create(user.accessToken, beat(`L${i}`))).json()) as Pattern).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page = (await (
+        await send(bindings, `/api/patterns?limit=2${cursor ? `&cursor=${cursor}` : ""}`, {
+          headers: bearer(user.accessToken),
+        })
+      ).json()) as Page;
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((p) => p.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(ids);
+    const tooMany = await send(bindings, "/api/patterns?limit=101", { headers: bearer(user.accessToken) });
+    expect(tooMany.status).toBe(400);
+  });
+});
+
 describe("delta sync cursors", () => {
   it("never skip or repeat a change", async () => {
     const user = await signUp(bindings);
