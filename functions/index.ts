@@ -1,4 +1,5 @@
 import { Scalar } from "@scalar/hono-api-reference";
+import { expirePastDueGrace } from "../db/queries/billing";
 import { createApp } from "../shared/app";
 import { clientIp } from "../shared/client-ip";
 import { createDb } from "../shared/clients";
@@ -9,12 +10,14 @@ import { authenticate } from "../shared/middleware/auth";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
 import { admin } from "./admin";
 import { auth } from "./auth";
+import { billingRoutes } from "./billing";
 import { health } from "./health";
 import { lessonRoutes } from "./lessons";
 import { me } from "./me";
 import { patternRoutes } from "./patterns";
 import { progressRoutes } from "./progress";
 import { shareRoutes } from "./shares";
+import { webhookRoutes } from "./webhooks";
 
 /** Rate-limit policies, one per group. Authentication fails closed when Redis is down; reads fail open. */
 const policies = {
@@ -42,6 +45,8 @@ app.use("/api/patterns/*", authenticate(), rateLimit(policies.api));
 app.use("/api/lessons/*", authenticate(), rateLimit(policies.api));
 app.use("/api/progress/*", authenticate(), rateLimit(policies.api));
 app.use("/api/shares/*", authenticate(), rateLimit(policies.shares));
+app.use("/api/billing/*", authenticate(), rateLimit(policies.api));
+// Webhooks are not rate limited: Stripe authenticates by signature, and refusing a delivery only delays it.
 
 const routes = app
   .route("/api/health", health)
@@ -51,7 +56,9 @@ const routes = app
   .route("/api/patterns", patternRoutes)
   .route("/api/lessons", lessonRoutes)
   .route("/api/progress", progressRoutes)
-  .route("/api/shares", shareRoutes);
+  .route("/api/shares", shareRoutes)
+  .route("/api/billing", billingRoutes)
+  .route("/api/webhooks", webhookRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",
@@ -87,9 +94,11 @@ export { app };
 
 export default {
   fetch: app.fetch,
-  /** Cron: retries emails left in the outbox. */
+  /** Cron: retries emails left in the outbox; ends premium whose past_due grace has run out. */
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
     const config = loadConfig(env);
-    ctx.waitUntil(deliverOutbox(createDb(config), config));
+    const db = createDb(config);
+    ctx.waitUntil(deliverOutbox(db, config));
+    ctx.waitUntil(expirePastDueGrace(db, config.BILLING_GRACE_PERIOD));
   },
 } satisfies ExportedHandler<Bindings>;

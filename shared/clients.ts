@@ -52,17 +52,38 @@ export function createRedis(config: Config, traceId?: string): Redis {
   });
 }
 
-/** Stripe with the fetch HTTP client (the Node client hangs in workerd), pointed at the emulator locally. */
-export function createStripe(config: Config): Stripe {
-  const local = config.STRIPE_API_BASE ? new URL(config.STRIPE_API_BASE) : undefined;
+const stripeClients = new WeakMap<Config, Stripe>();
+
+/**
+ * Stripe with the fetch HTTP client (the Node client hangs in workerd), pointed at the emulator
+ * locally, where each call also carries the request id so the emulator can count it. In
+ * production one client per isolate.
+ */
+export function createStripe(config: Config, traceId?: string): Stripe {
+  if (!config.STRIPE_API_BASE) {
+    let client = stripeClients.get(config);
+    if (!client) {
+      client = new Stripe(config.STRIPE_SECRET_KEY, {
+        httpClient: Stripe.createFetchHttpClient(),
+        maxNetworkRetries: 1,
+        timeout: 10_000,
+      });
+      stripeClients.set(config, client);
+    }
+    return client;
+  }
+  const local = new URL(config.STRIPE_API_BASE);
+  const traced: typeof fetch = (input, init) => {
+    const headers = new Headers(init?.headers);
+    if (traceId) headers.set("x-backline-trace", traceId);
+    return fetch(input, { ...init, headers });
+  };
   return new Stripe(config.STRIPE_SECRET_KEY, {
-    httpClient: Stripe.createFetchHttpClient(),
+    httpClient: Stripe.createFetchHttpClient(traced),
     maxNetworkRetries: 1,
     timeout: 10_000,
-    ...(local && {
-      host: local.hostname,
-      port: local.port || (local.protocol === "https:" ? "443" : "80"),
-      protocol: local.protocol.replace(":", "") as "http" | "https",
-    }),
+    host: local.hostname,
+    port: local.port || (local.protocol === "https:" ? "443" : "80"),
+    protocol: local.protocol.replace(":", "") as "http" | "https",
   });
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PlansSchema } from "./billing/plans";
 import type { Bindings } from "./env";
 import { type FieldError, problems } from "./errors";
 
@@ -82,6 +83,31 @@ const configSchema = z
     MAIL_FROM: z.string().default("Music Producer Lab <no-reply@example.com>"),
     MAIL_URL: httpUrl("MAIL_URL").optional(),
     MAIL_API_KEY: z.string().optional(),
+    /** JSON array of the plans on sale (shared/billing/plans.ts). */
+    BILLING_PLANS: z
+      .string({ error: "BILLING_PLANS is missing" })
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: "custom", message: "BILLING_PLANS is not valid JSON" });
+          return z.NEVER;
+        }
+      })
+      .pipe(PlansSchema),
+    /** Where Checkout returns the browser; `{CHECKOUT_SESSION_ID}` is filled in by Stripe. */
+    CHECKOUT_SUCCESS_URL: httpUrl("CHECKOUT_SUCCESS_URL").optional(),
+    CHECKOUT_CANCEL_URL: httpUrl("CHECKOUT_CANCEL_URL").optional(),
+    BILLING_PORTAL_RETURN_URL: httpUrl("BILLING_PORTAL_RETURN_URL").optional(),
+    /** How long a past_due subscription keeps premium, like "3 d" (s, m, h or d). */
+    BILLING_GRACE_PERIOD: z
+      .string()
+      .regex(/^\d+ (s|m|h|d)$/, "BILLING_GRACE_PERIOD must look like '3 d'")
+      .default("3 d")
+      .transform((v) => {
+        const [n, unit] = v.split(" ");
+        return Number(n) * { s: 1, m: 60, h: 3600, d: 86400 }[unit as "s" | "m" | "h" | "d"];
+      }),
     NEON_HTTP_ENDPOINT: httpUrl("NEON_HTTP_ENDPOINT").optional(),
     STRIPE_API_BASE: httpUrl("STRIPE_API_BASE").optional(),
   })
@@ -103,7 +129,13 @@ const configSchema = z
   });
 
 /** Validated configuration, derived once per isolate from the bindings. */
-export type Config = z.output<typeof configSchema> & {
+export type Config = Omit<
+  z.output<typeof configSchema>,
+  "CHECKOUT_SUCCESS_URL" | "CHECKOUT_CANCEL_URL" | "BILLING_PORTAL_RETURN_URL"
+> & {
+  CHECKOUT_SUCCESS_URL: string;
+  CHECKOUT_CANCEL_URL: string;
+  BILLING_PORTAL_RETURN_URL: string;
   /** True when the worker talks to the dev/ stand-ins (adds trace keys for their counters). */
   local: boolean;
 };
@@ -136,6 +168,17 @@ function check(env: Bindings): Checked {
     }));
     return { ok: false, errors };
   }
-  const local = parsed.data.NEON_HTTP_ENDPOINT !== undefined;
-  return { ok: true, config: { ...parsed.data, local } };
+  const data = parsed.data;
+  const local = data.NEON_HTTP_ENDPOINT !== undefined;
+  return {
+    ok: true,
+    config: {
+      ...data,
+      local,
+      CHECKOUT_SUCCESS_URL:
+        data.CHECKOUT_SUCCESS_URL ?? `${data.APP_URL}/?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
+      CHECKOUT_CANCEL_URL: data.CHECKOUT_CANCEL_URL ?? `${data.APP_URL}/?checkout=cancel`,
+      BILLING_PORTAL_RETURN_URL: data.BILLING_PORTAL_RETURN_URL ?? `${data.APP_URL}/`,
+    },
+  };
 }

@@ -1,6 +1,7 @@
 // One file per domain; everything is re-exported here so drizzle-kit and the typed
 // query builder see the whole schema.
 export * from "./audit";
+export * from "./billing";
 export * from "./email";
 export * from "./lessons";
 export * from "./patterns";

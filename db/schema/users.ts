@@ -26,6 +26,8 @@ export const users = pgTable(
     disabledAt: timestamp({ withTimezone: true }),
     /** Last change sequence number given to one of this user's patterns (delta-sync cursor). */
     patternSeq: bigint({ mode: "number" }).notNull().default(0),
+    /** The Stripe customer (cus_…), created at the first checkout. */
+    stripeCustomerId: text().unique(),
     ...timestamps,
   },
   (t) => [

@@ -10,6 +10,7 @@ import { PageQuery, page } from "../../shared/cursor";
 import { problems } from "../../shared/errors";
 import { requireRole } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
+import { adminBilling } from "./billing";
 
 const AdminUserSchema = UserSchema.extend({ disabled: z.boolean() }).openapi("AdminUser");
 const AuditLogSchema = z
@@ -161,4 +162,5 @@ export const admin = createRouter()
     }));
     const entries = items.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() }));
     return c.json({ entries, nextCursor }, 200);
-  });
+  })
+  .route("/", adminBilling);

@@ -1,15 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
+import type Stripe from "stripe";
 import { deleteAccount } from "../../db/queries/accounts";
+import { liveSubscriptionIdsSql } from "../../db/queries/billing";
 import { findProfile, updateProfile } from "../../db/queries/users";
 import { users } from "../../db/schema/users";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
+import { stripeCall } from "../../shared/billing/stripe-errors";
+import { createStripe } from "../../shared/clients";
 import { verifyPassword } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
 import { renderEmail } from "../../shared/email/templates";
-import { problems } from "../../shared/errors";
+import { ApiError, problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { authErrors } from "../auth/problems";
@@ -61,7 +65,7 @@ const deleteMe = createRoute({
   method: "delete",
   path: "/",
   tags: ["Me"],
-  summary: "Deletes the account and its personal data",
+  summary: "Deletes the account and its personal data, canceling any subscription at Stripe first",
   security: [{ bearer: [] }],
   middleware: [requireAuth()] as const,
   request: {
@@ -75,6 +79,7 @@ const deleteMe = createRoute({
   responses: {
     204: { description: "Deleted" },
     401: problemContent("Not signed in, or the password is wrong"),
+    503: problemContent("Stripe is not reachable to cancel the subscription; nothing was deleted"),
   },
 });
 
@@ -94,11 +99,32 @@ export const me = createRouter()
     const db = c.get("db");
     const userId = c.get("userId") as string;
     const [user] = await db
-      .select({ hash: users.passwordHash, displayName: users.displayName })
+      .select({
+        hash: users.passwordHash,
+        displayName: users.displayName,
+        subscriptionIds: liveSubscriptionIdsSql(userId),
+      })
       .from(users)
       .where(eq(users.id, userId));
     if (!user || !(await verifyPassword(password, user.hash)).valid) {
       throw authErrors.invalidCredentials("The password is wrong.");
+    }
+    // Stop billing first: if Stripe cannot be reached the account stays, and the user can retry.
+    const stripe = user.subscriptionIds.length
+      ? createStripe(c.get("config"), c.get("requestId"))
+      : undefined;
+    for (const id of user.subscriptionIds) {
+      await stripeCall(() =>
+        (stripe as Stripe).subscriptions.cancel(
+          id,
+          {},
+          { idempotencyKey: `backline-delete-${userId}-${id}` },
+        ),
+      ).catch((error: unknown) => {
+        // Already canceled at Stripe (the webhook has not arrived yet): nothing left to stop.
+        if (error instanceof ApiError && error.status === 404) return;
+        throw error;
+      });
     }
     const outboxId = crypto.randomUUID();
     const deleted = await deleteAccount(db, {

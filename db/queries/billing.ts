@@ -1,0 +1,303 @@
+import { and, desc, eq, lt, notInArray, or, sql } from "drizzle-orm";
+import type { Cursor } from "../../shared/cursor";
+import type { Database } from "../database";
+import { invoices, paymentRefunds, subscriptions } from "../schema/billing";
+import { users } from "../schema/users";
+
+/** Subscription statuses that have ended for good: such a row is never updated again. */
+export const ENDED_STATUSES = ["canceled", "incomplete_expired"] as const;
+
+/** What checkout needs to know about a user, in one query. */
+export async function findBillingAccount(db: Database, userId: string) {
+  const [row] = await db
+    .select({
+      email: users.email,
+      stripeCustomerId: users.stripeCustomerId,
+      activeSubscriptionId: sql<string | null>`(
+        select s.id from ${subscriptions} s
+        where s.user_id = ${users.id} and s.status in ('active', 'trialing', 'past_due')
+        order by s.event_at desc limit 1)`,
+    })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row;
+}
+
+/** Saves the user's Stripe customer unless one is already saved; returns the one that is. */
+export async function saveStripeCustomer(db: Database, userId: string, customerId: string) {
+  const [row] = await db
+    .update(users)
+    .set({ stripeCustomerId: sql`coalesce(${users.stripeCustomerId}, ${customerId})` })
+    .where(eq(users.id, userId))
+    .returning({ stripeCustomerId: users.stripeCustomerId });
+  return row?.stripeCustomerId ?? undefined;
+}
+
+/** The user's Stripe customer id, if any. */
+export async function findStripeCustomer(db: Database, userId: string) {
+  const [row] = await db
+    .select({ stripeCustomerId: users.stripeCustomerId })
+    .from(users)
+    .where(eq(users.id, userId));
+  return row?.stripeCustomerId ?? undefined;
+}
+
+/** The user's current subscription: the newest one that has not ended. */
+export async function findCurrentSubscription(db: Database, userId: string) {
+  const [row] = await db
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.userId, userId), notInArray(subscriptions.status, [...ENDED_STATUSES])))
+    .orderBy(desc(subscriptions.eventAt))
+    .limit(1);
+  return row;
+}
+
+/** Ids of the user's subscriptions that have not ended (to cancel when the account goes). */
+export function liveSubscriptionIdsSql(userId: string) {
+  return sql<string[]>`coalesce((select array_agg(s.id) from ${subscriptions} s
+    where s.user_id = ${userId} and s.status not in ('canceled', 'incomplete_expired')), '{}')`;
+}
+
+/** One page of the user's invoices, newest first, with what has been refunded of each. */
+export async function listInvoices(db: Database, v: { userId: string; cursor?: Cursor; limit: number }) {
+  return db
+    .select({
+      invoice: invoices,
+      amountRefunded: sql<number>`coalesce(${paymentRefunds.amountRefunded}, 0)`.mapWith(Number),
+    })
+    .from(invoices)
+    .leftJoin(paymentRefunds, eq(paymentRefunds.paymentIntentId, invoices.paymentIntentId))
+    .where(
+      and(
+        eq(invoices.userId, v.userId),
+        v.cursor
+          ? or(
+              lt(invoices.issuedAt, new Date(v.cursor.at)),
+              and(eq(invoices.issuedAt, new Date(v.cursor.at)), lt(invoices.id, v.cursor.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(invoices.issuedAt), desc(invoices.id))
+    .limit(v.limit + 1);
+}
+
+/** A subscription's state as carried by an event, and that event's version. */
+export interface SubscriptionState {
+  id: string;
+  customerId: string;
+  /** The user named in the subscription's metadata (used when the customer is not linked yet). */
+  userHint: string | null;
+  status: string;
+  priceId: string | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  canceledAt: Date | null;
+  endedAt: Date | null;
+  eventAt: Date;
+  /** Orders events of the same second: created < updated < deleted. */
+  eventRank: number;
+}
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+/**
+ * Applies a subscription state unless the row already holds a newer one (by event time, then
+ * rank) or has ended. The owner is the user linked to the customer, else the metadata's user.
+ */
+export function upsertSubscriptionStatement(db: Database, s: SubscriptionState) {
+  return db.execute(sql`
+    insert into subscriptions as cur (id, user_id, customer_id, status, price_id, current_period_end,
+      cancel_at_period_end, canceled_at, ended_at, past_due_since, event_at, event_rank)
+    values (${s.id},
+      coalesce((select id from users where stripe_customer_id = ${s.customerId}),
+               (select id from users where id = ${s.userHint}::uuid)),
+      ${s.customerId}, ${s.status}, ${s.priceId}, ${iso(s.currentPeriodEnd)}::timestamptz, ${s.cancelAtPeriodEnd},
+      ${iso(s.canceledAt)}::timestamptz, ${iso(s.endedAt)}::timestamptz,
+      case when ${s.status} = 'past_due' then ${iso(s.eventAt)}::timestamptz end,
+      ${iso(s.eventAt)}::timestamptz, ${s.eventRank})
+    on conflict (id) do update set
+      user_id = coalesce(excluded.user_id, cur.user_id),
+      status = excluded.status,
+      price_id = excluded.price_id,
+      current_period_end = excluded.current_period_end,
+      cancel_at_period_end = excluded.cancel_at_period_end,
+      canceled_at = excluded.canceled_at,
+      ended_at = excluded.ended_at,
+      past_due_since = case when excluded.status = 'past_due'
+        then coalesce(cur.past_due_since, excluded.past_due_since) end,
+      event_at = excluded.event_at,
+      event_rank = excluded.event_rank,
+      updated_at = now()
+    where (cur.event_at, cur.event_rank) <= (excluded.event_at, excluded.event_rank)
+      and cur.status not in ('canceled', 'incomplete_expired')
+  `);
+}
+
+/** Who a tier recomputation is for: the owner of a subscription, or one user. */
+export type TierTarget = { subscriptionId: string } | { userId: string };
+
+/**
+ * Sets the tier the user's subscriptions entitle them to (premium while one is active or
+ * trialing, or past_due for less than the grace period) and audit-logs a change. No-op when
+ * the tier is already right or the subscription has no user.
+ */
+export function recomputeTierStatement(
+  db: Database,
+  target: TierTarget,
+  v: { graceSeconds: number; reason: Record<string, unknown> },
+) {
+  const owner =
+    "userId" in target
+      ? sql`select ${target.userId}::uuid as id`
+      : sql`select user_id as id from subscriptions where id = ${target.subscriptionId} and user_id is not null`;
+  return db.execute(sql`
+    with target as (${owner}),
+    entitled as (
+      select t.id, case when exists (
+        select 1 from subscriptions s where s.user_id = t.id and (
+          s.status in ('active', 'trialing')
+          or (s.status = 'past_due' and s.past_due_since > now() - make_interval(secs => ${v.graceSeconds}))))
+        then 'premium' else 'free' end as tier
+      from target t
+    ),
+    changed as (
+      update users u set tier = e.tier, updated_at = now()
+      from entitled e where u.id = e.id and u.tier <> e.tier
+      returning u.id, u.tier
+    )
+    insert into audit_logs (actor_id, action, target_type, target_id, metadata)
+    select null, 'billing.tier_changed', 'user', c.id::text,
+      ${JSON.stringify(v.reason)}::jsonb || jsonb_build_object('tier', c.tier)
+    from changed c
+  `);
+}
+
+/**
+ * Users whose past_due grace has run out while still premium: downgraded (cron), each with an
+ * audit entry. Returns how many.
+ */
+export async function expirePastDueGrace(db: Database, graceSeconds: number) {
+  const result = await db.execute<{ id: string }>(sql`
+    with expired as (
+      select u.id from users u
+      where u.tier = 'premium'
+        and exists (select 1 from subscriptions s where s.user_id = u.id and s.status = 'past_due'
+                    and s.past_due_since <= now() - make_interval(secs => ${graceSeconds}))
+        and not exists (select 1 from subscriptions s where s.user_id = u.id and (
+          s.status in ('active', 'trialing')
+          or (s.status = 'past_due' and s.past_due_since > now() - make_interval(secs => ${graceSeconds}))))
+    ),
+    changed as (
+      update users u set tier = 'free', updated_at = now() from expired e where u.id = e.id returning u.id
+    ),
+    audited as (
+      insert into audit_logs (actor_id, action, target_type, target_id, metadata)
+      select null, 'billing.tier_changed', 'user', c.id::text, '{"tier":"free","reason":"past_due grace ended"}'::jsonb
+      from changed c
+    )
+    select id from changed
+  `);
+  return result.rows.length;
+}
+
+/** An invoice's state as carried by an `invoice.*` event. */
+export interface InvoiceState {
+  id: string;
+  customerId: string;
+  subscriptionId: string | null;
+  number: string | null;
+  status: string;
+  currency: string;
+  amountDue: number;
+  amountPaid: number;
+  hostedInvoiceUrl: string | null;
+  paymentIntentId: string | null;
+  periodStart: Date | null;
+  periodEnd: Date | null;
+  issuedAt: Date;
+  eventAt: Date;
+  /** Orders events of the same second: payment_failed < paid. */
+  eventRank: number;
+}
+
+/** Applies an invoice state unless the row already holds a newer one. */
+export function upsertInvoiceStatement(db: Database, i: InvoiceState) {
+  return db.execute(sql`
+    insert into invoices as cur (id, user_id, customer_id, subscription_id, number, status, currency,
+      amount_due, amount_paid, hosted_invoice_url, payment_intent_id, period_start, period_end,
+      issued_at, event_at, event_rank)
+    values (${i.id}, (select id from users where stripe_customer_id = ${i.customerId}), ${i.customerId},
+      ${i.subscriptionId}, ${i.number}, ${i.status}, ${i.currency}, ${i.amountDue}, ${i.amountPaid},
+      ${i.hostedInvoiceUrl}, ${i.paymentIntentId}, ${iso(i.periodStart)}::timestamptz,
+      ${iso(i.periodEnd)}::timestamptz, ${iso(i.issuedAt)}::timestamptz, ${iso(i.eventAt)}::timestamptz,
+      ${i.eventRank})
+    on conflict (id) do update set
+      user_id = coalesce(excluded.user_id, cur.user_id),
+      number = excluded.number,
+      status = excluded.status,
+      amount_due = excluded.amount_due,
+      amount_paid = excluded.amount_paid,
+      hosted_invoice_url = excluded.hosted_invoice_url,
+      payment_intent_id = coalesce(excluded.payment_intent_id, cur.payment_intent_id),
+      period_start = excluded.period_start,
+      period_end = excluded.period_end,
+      event_at = excluded.event_at,
+      event_rank = excluded.event_rank,
+      updated_at = now()
+    where (cur.event_at, cur.event_rank) <= (excluded.event_at, excluded.event_rank)
+  `);
+}
+
+/** Raises the refunded amount of a payment (Stripe reports the running total, so only ever up). */
+export function raiseRefundStatement(db: Database, paymentIntentId: string, amountRefunded: number) {
+  return db
+    .insert(paymentRefunds)
+    .values({ paymentIntentId, amountRefunded })
+    .onConflictDoUpdate({
+      target: paymentRefunds.paymentIntentId,
+      set: {
+        amountRefunded: sql`greatest(${paymentRefunds.amountRefunded}, excluded.amount_refunded)`,
+        updatedAt: sql`now()`,
+      },
+    });
+}
+
+/**
+ * After checkout: links the customer to the user when no customer is linked yet, and gives the
+ * user any subscription of that customer that arrived before the link.
+ */
+export function linkCustomerStatements(db: Database, userId: string, customerId: string) {
+  return [
+    db.execute(sql`
+      update users set stripe_customer_id = ${customerId}
+      where id = ${userId} and stripe_customer_id is null
+        and not exists (select 1 from users where stripe_customer_id = ${customerId})
+    `),
+    db.execute(sql`
+      update subscriptions set user_id = ${userId}
+      where customer_id = ${customerId} and user_id is null
+        and exists (select 1 from users where id = ${userId} and stripe_customer_id = ${customerId})
+    `),
+    db.execute(sql`
+      update invoices set user_id = ${userId}
+      where customer_id = ${customerId} and user_id is null
+        and exists (select 1 from users where id = ${userId} and stripe_customer_id = ${customerId})
+    `),
+  ] as const;
+}
+
+/** An invoice's payment and owner, for an admin refund. */
+export async function findInvoiceForRefund(db: Database, invoiceId: string) {
+  const [row] = await db
+    .select({
+      id: invoices.id,
+      userId: invoices.userId,
+      status: invoices.status,
+      paymentIntentId: invoices.paymentIntentId,
+    })
+    .from(invoices)
+    .where(eq(invoices.id, invoiceId));
+  return row;
+}

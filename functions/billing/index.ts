@@ -1,0 +1,306 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import {
+  findBillingAccount,
+  findCurrentSubscription,
+  findStripeCustomer,
+  listInvoices,
+  saveStripeCustomer,
+} from "../../db/queries/billing";
+import type { Subscription } from "../../db/schema/billing";
+import { createRouter } from "../../shared/app";
+import { type Plan, PlanSchema } from "../../shared/billing/plans";
+import { stripeCall } from "../../shared/billing/stripe-errors";
+import { createStripe } from "../../shared/clients";
+import { PageQuery, page } from "../../shared/cursor";
+import type { AppEnv } from "../../shared/env";
+import { defineProblems, problems, validationError } from "../../shared/errors";
+import { requireAuth } from "../../shared/middleware/auth";
+import { idempotency } from "../../shared/middleware/idempotency";
+import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
+
+const billingProblems = defineProblems({
+  alreadySubscribed: { status: 409, title: "Already subscribed" },
+  noSubscription: { status: 404, title: "No subscription" },
+  noCustomer: { status: 404, title: "No billing account" },
+});
+
+const SubscriptionSchema = z
+  .object({
+    id: z.string(),
+    status: z.string().openapi({ description: "Stripe's status: active, trialing, past_due, canceled, …" }),
+    priceId: z.string().nullable(),
+    plan: z.string().nullable().openapi({ description: "The plan id of the price, when it is on sale" }),
+    currentPeriodEnd: z.iso.datetime().nullable(),
+    cancelAtPeriodEnd: z.boolean(),
+    canceledAt: z.iso.datetime().nullable(),
+  })
+  .openapi("Subscription");
+
+const InvoiceSchema = z
+  .object({
+    id: z.string(),
+    number: z.string().nullable(),
+    status: z.string(),
+    currency: z.string(),
+    amountDue: z.number().int(),
+    amountPaid: z.number().int(),
+    amountRefunded: z.number().int(),
+    hostedInvoiceUrl: z.string().nullable(),
+    subscriptionId: z.string().nullable(),
+    periodStart: z.iso.datetime().nullable(),
+    periodEnd: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("Invoice");
+
+const signedIn = { security: [{ bearer: [] }], tags: ["Billing"] };
+const needsAuth = { 401: problemContent("Not signed in") };
+
+const plans = createRoute({
+  method: "get",
+  path: "/plans",
+  tags: ["Billing"],
+  summary: "The plans on sale (public, cacheable)",
+  responses: {
+    200: jsonContent(
+      z.object({ plans: z.array(PlanSchema.openapi("Plan")) }),
+      "Plans; Cache-Control max-age 300 s",
+    ),
+  },
+});
+
+const checkout = createRoute({
+  ...signedIn,
+  method: "post",
+  path: "/checkout",
+  summary: "Starts a Stripe Checkout for a plan's price; accepts Idempotency-Key",
+  middleware: [requireAuth(), idempotency()] as const,
+  request: {
+    body: jsonBody(
+      z
+        .object({ priceId: z.string().min(1).max(255) })
+        .strict()
+        .openapi("CheckoutRequest"),
+    ),
+  },
+  responses: {
+    201: jsonContent(z.object({ id: z.string(), url: z.url() }).openapi("CheckoutSession"), "Go to `url`"),
+    400: problemContent("Unknown price"),
+    ...needsAuth,
+    409: problemContent("Already subscribed: manage the plan in the billing portal (`portal`)"),
+    503: problemContent("Stripe is not reachable"),
+  },
+});
+
+const current = createRoute({
+  ...signedIn,
+  method: "get",
+  path: "/subscription",
+  summary: "The current subscription, or null",
+  middleware: [requireAuth()] as const,
+  responses: {
+    200: jsonContent(z.object({ subscription: SubscriptionSchema.nullable() }), "The subscription"),
+    ...needsAuth,
+  },
+});
+
+const setCancel = (action: "cancel" | "resume") =>
+  createRoute({
+    ...signedIn,
+    method: "post",
+    path: `/${action}`,
+    summary:
+      action === "cancel"
+        ? "Cancels at the end of the paid period (premium stays until then)"
+        : "Undoes a pending cancellation",
+    middleware: [requireAuth()] as const,
+    responses: {
+      200: jsonContent(
+        z.object({ subscription: SubscriptionSchema }),
+        "The subscription as Stripe now has it; local state follows by webhook",
+      ),
+      ...needsAuth,
+      404: problemContent("No current subscription"),
+      503: problemContent("Stripe is not reachable"),
+    },
+  });
+
+const portal = createRoute({
+  ...signedIn,
+  method: "post",
+  path: "/portal",
+  summary: "A Stripe billing portal session for managing the plan, payment method and invoices",
+  middleware: [requireAuth()] as const,
+  responses: {
+    200: jsonContent(z.object({ url: z.url() }).openapi("PortalSession"), "Go to `url`"),
+    ...needsAuth,
+    404: problemContent("No billing account yet (never checked out)"),
+    503: problemContent("Stripe is not reachable"),
+  },
+});
+
+const invoiceList = createRoute({
+  ...signedIn,
+  method: "get",
+  path: "/invoices",
+  summary: "The user's invoices, newest first",
+  middleware: [requireAuth()] as const,
+  request: { query: PageQuery },
+  responses: {
+    200: jsonContent(
+      z.object({ invoices: z.array(InvoiceSchema), nextCursor: z.string().nullable() }),
+      "A page of invoices",
+    ),
+    400: problemContent("Bad limit or cursor"),
+    ...needsAuth,
+  },
+});
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+function planOfPrice(plansOnSale: Plan[], priceId: string | null) {
+  return plansOnSale.find((p) => p.priceId === priceId)?.id ?? null;
+}
+
+function toSubscriptionDto(s: Subscription, plansOnSale: Plan[]) {
+  return {
+    id: s.id,
+    status: s.status,
+    priceId: s.priceId,
+    plan: planOfPrice(plansOnSale, s.priceId),
+    currentPeriodEnd: iso(s.currentPeriodEnd),
+    cancelAtPeriodEnd: s.cancelAtPeriodEnd,
+    canceledAt: iso(s.canceledAt),
+  };
+}
+
+/** The signed-in user's current subscription, or a 404 problem. */
+async function currentOr404(c: Context<AppEnv>) {
+  const sub = await findCurrentSubscription(c.var.db, c.var.userId as string);
+  if (!sub) throw billingProblems.noSubscription("You have no current subscription.");
+  return sub;
+}
+
+async function setCancelAtPeriodEnd(c: Context<AppEnv>, cancel: boolean) {
+  const sub = await currentOr404(c);
+  const updated = await stripeCall(() =>
+    createStripe(c.var.config, c.var.requestId).subscriptions.update(sub.id, {
+      cancel_at_period_end: cancel,
+    }),
+  );
+  const item = updated.items.data[0];
+  return c.json(
+    {
+      subscription: {
+        id: updated.id,
+        status: updated.status,
+        priceId: item?.price.id ?? null,
+        plan: planOfPrice(c.var.config.BILLING_PLANS, item?.price.id ?? null),
+        currentPeriodEnd: item ? new Date(item.current_period_end * 1000).toISOString() : null,
+        cancelAtPeriodEnd: updated.cancel_at_period_end,
+        canceledAt: updated.canceled_at ? new Date(updated.canceled_at * 1000).toISOString() : null,
+      },
+    },
+    200,
+  );
+}
+
+export const billingRoutes = createRouter()
+  .openapi(plans, (c) => {
+    c.header("Cache-Control", "public, max-age=300");
+    return c.json({ plans: c.var.config.BILLING_PLANS }, 200);
+  })
+  .openapi(checkout, async (c) => {
+    const { config, db, requestId } = c.var;
+    const userId = c.var.userId as string;
+    const { priceId } = c.req.valid("json");
+    const plan = config.BILLING_PLANS.find((p) => p.priceId === priceId);
+    if (!plan) throw validationError([{ path: "priceId", message: "is not the price of a plan on sale" }]);
+    const account = await findBillingAccount(db, userId);
+    if (!account) throw problems.notFound("This account no longer exists.");
+    if (account.activeSubscriptionId) {
+      throw billingProblems.alreadySubscribed({
+        detail: "You already have a subscription. Change or cancel it in the billing portal.",
+        extensions: { portal: "/api/billing/portal", subscription: account.activeSubscriptionId },
+      });
+    }
+    const stripe = createStripe(config, requestId);
+    let customerId = account.stripeCustomerId;
+    if (!customerId) {
+      // The idempotency key makes concurrent first checkouts of one user share one customer.
+      const customer = await stripeCall(() =>
+        stripe.customers.create(
+          { email: account.email, metadata: { userId } },
+          { idempotencyKey: `backline-customer-${userId}` },
+        ),
+      );
+      customerId = (await saveStripeCustomer(db, userId, customer.id)) ?? customer.id;
+    }
+    const session = await stripeCall(
+      () =>
+        stripe.checkout.sessions.create(
+          {
+            mode: "subscription",
+            customer: customerId,
+            line_items: [{ price: plan.priceId, quantity: 1 }],
+            client_reference_id: userId,
+            metadata: { userId, plan: plan.id },
+            subscription_data: { metadata: { userId, plan: plan.id } },
+            success_url: config.CHECKOUT_SUCCESS_URL,
+            cancel_url: config.CHECKOUT_CANCEL_URL,
+          },
+          { idempotencyKey: `backline-checkout-${userId}-${c.req.header("Idempotency-Key") ?? requestId}` },
+        ),
+      { "line_items[0][price]": "priceId" },
+    );
+    if (!session.url) throw problems.unavailable("Stripe returned a checkout session without a URL.");
+    return c.json({ id: session.id, url: session.url }, 201);
+  })
+  .openapi(current, async (c) => {
+    const sub = await findCurrentSubscription(c.var.db, c.var.userId as string);
+    return c.json({ subscription: sub ? toSubscriptionDto(sub, c.var.config.BILLING_PLANS) : null }, 200);
+  })
+  .openapi(setCancel("cancel"), (c) => setCancelAtPeriodEnd(c, true))
+  .openapi(setCancel("resume"), (c) => setCancelAtPeriodEnd(c, false))
+  .openapi(portal, async (c) => {
+    const { config, db, requestId } = c.var;
+    const customerId = await findStripeCustomer(db, c.var.userId as string);
+    if (!customerId)
+      throw billingProblems.noCustomer("You have no billing account yet: check out a plan first.");
+    const session = await stripeCall(() =>
+      createStripe(config, requestId).billingPortal.sessions.create({
+        customer: customerId,
+        return_url: config.BILLING_PORTAL_RETURN_URL,
+      }),
+    );
+    return c.json({ url: session.url }, 200);
+  })
+  .openapi(invoiceList, async (c) => {
+    const { cursor, limit } = c.req.valid("query");
+    const rows = await listInvoices(c.var.db, { userId: c.var.userId as string, cursor, limit });
+    const { items, nextCursor } = page(rows, limit, (r) => ({
+      at: r.invoice.issuedAt.toISOString(),
+      id: r.invoice.id,
+    }));
+    return c.json(
+      {
+        invoices: items.map(({ invoice: i, amountRefunded }) => ({
+          id: i.id,
+          number: i.number,
+          status: i.status,
+          currency: i.currency,
+          amountDue: i.amountDue,
+          amountPaid: i.amountPaid,
+          amountRefunded,
+          hostedInvoiceUrl: i.hostedInvoiceUrl,
+          subscriptionId: i.subscriptionId,
+          periodStart: iso(i.periodStart),
+          periodEnd: iso(i.periodEnd),
+          createdAt: i.issuedAt.toISOString(),
+        })),
+        nextCursor,
+      },
+      200,
+    );
+  });

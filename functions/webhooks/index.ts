@@ -1,0 +1,122 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import Stripe from "stripe";
+import { claimEvent, type LedgerEvent, recordIgnoredEvent } from "../../db/queries/webhook-events";
+import { createRouter } from "../../shared/app";
+import { HANDLED_EVENTS, processClaimedEvent } from "../../shared/billing/events";
+import { createStripe } from "../../shared/clients";
+import { defineProblems, problems } from "../../shared/errors";
+import { jsonContent, problemContent } from "../../shared/openapi";
+
+/** Stripe's own default: a signature older than this is refused (replay protection). */
+const SIGNATURE_TOLERANCE_SECONDS = 300;
+/** Asked of a delivery that arrives while another delivery of the same event is being processed. */
+const IN_FLIGHT_RETRY_SECONDS = 10;
+
+const webhookProblems = defineProblems({
+  badSignature: { status: 400, title: "Webhook signature verification failed" },
+  eventInFlight: { status: 409, title: "This event is being processed" },
+});
+
+const cryptoProvider = Stripe.createSubtleCryptoProvider();
+
+const Ack = z
+  .object({
+    received: z.literal(true),
+    outcome: z.enum(["processed", "duplicate", "ignored"]),
+  })
+  .openapi("WebhookAck");
+
+const stripeWebhook = createRoute({
+  method: "post",
+  path: "/stripe",
+  tags: ["Webhooks"],
+  summary: "Stripe events: signature-checked, exactly-once, order-safe",
+  description:
+    "Verifies `Stripe-Signature` on the raw body (300 s tolerance) before anything else. Each event id is " +
+    "processed once: duplicates are acknowledged without effect, and a delivery that arrives while the same " +
+    "event is being processed gets 409 so Stripe retries it. Answers 2xx only after the effects commit; a " +
+    "failed handler answers 500 (Stripe retries) and the event can be replayed by an admin.",
+  // No request schema on purpose: a validator would parse the body, and the signature covers
+  // the exact bytes. The body is a Stripe Event object.
+  responses: {
+    200: jsonContent(Ack, "Processed, or a duplicate, or a type the API does not act on"),
+    400: problemContent("Missing, malformed, wrongly signed or stale signature; nothing was written"),
+    409: problemContent("Another delivery of this event is being processed; retry later"),
+    500: problemContent("The handler failed; the event is recorded as failed and Stripe will retry"),
+  },
+});
+
+export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => {
+  const { config, db } = c.var;
+  // The exact bytes Stripe signed: read before (and instead of) any JSON parsing.
+  const raw = await c.req.text();
+  const signature = c.req.header("stripe-signature");
+  let event: Stripe.Event;
+  try {
+    if (!signature) throw new Error("no Stripe-Signature header");
+    event = await createStripe(config).webhooks.constructEventAsync(
+      raw,
+      signature,
+      config.STRIPE_WEBHOOK_SECRET,
+      SIGNATURE_TOLERANCE_SECONDS,
+      cryptoProvider,
+    );
+  } catch (error) {
+    const reason = signature ? (error instanceof Error ? error.message : "invalid signature") : "missing";
+    console.warn(
+      JSON.stringify({
+        level: "warn",
+        msg: "webhook signature rejected",
+        requestId: c.var.requestId,
+        reason,
+      }),
+    );
+    throw webhookProblems.badSignature({
+      detail: signature
+        ? "The Stripe-Signature header does not match the body, or is older than 300 seconds."
+        : "The Stripe-Signature header is missing.",
+      extensions: {
+        errors: [{ path: "header.stripe-signature", message: signature ? "does not verify" : "is missing" }],
+      },
+    });
+  }
+
+  const ledger: LedgerEvent = {
+    id: event.id,
+    type: event.type,
+    createdAt: new Date(event.created * 1000),
+    payload: event as unknown as Record<string, unknown>,
+  };
+  if (!HANDLED_EVENTS.has(event.type)) {
+    await recordIgnoredEvent(db, ledger);
+    return c.json({ received: true as const, outcome: "ignored" as const }, 200);
+  }
+  const claim = await claimEvent(db, ledger);
+  if (claim.outcome === "done")
+    return c.json({ received: true as const, outcome: "duplicate" as const }, 200);
+  if (claim.outcome === "in-flight") {
+    throw webhookProblems.eventInFlight({
+      detail: `Event ${event.id} is being processed by another delivery.`,
+      headers: { "Retry-After": String(IN_FLIGHT_RETRY_SECONDS) },
+    });
+  }
+  try {
+    await processClaimedEvent(ledger, { db, config, stripe: createStripe(config, c.var.requestId) });
+  } catch (error) {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        msg: "webhook handler failed",
+        requestId: c.var.requestId,
+        event: event.id,
+        type: event.type,
+        attempt: claim.attempts,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      }),
+    );
+    throw problems.internal({
+      detail: "The event could not be processed; it is recorded and will be retried.",
+    });
+  }
+  return c.json({ received: true as const, outcome: "processed" as const }, 200);
+});

@@ -1,0 +1,216 @@
+import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type Stripe from "stripe";
+import { insertAuditIf } from "../../db/queries/audit";
+import {
+  type InvoiceState,
+  linkCustomerStatements,
+  raiseRefundStatement,
+  recomputeTierStatement,
+  type SubscriptionState,
+  upsertInvoiceStatement,
+  upsertSubscriptionStatement,
+} from "../../db/queries/billing";
+import {
+  type LedgerEvent,
+  markEventFailed,
+  markEventProcessedStatement,
+} from "../../db/queries/webhook-events";
+import type { Config } from "../config";
+import { sqlStateOf } from "../db-errors";
+import type { Database } from "../env";
+import { ApiError } from "../errors";
+
+/** Event types with effects; any other type is acknowledged and recorded only. */
+export const HANDLED_EVENTS = new Set<string>([
+  "checkout.session.completed",
+  "customer.subscription.created",
+  "customer.subscription.updated",
+  "customer.subscription.deleted",
+  "invoice.paid",
+  "invoice.payment_failed",
+  "charge.refunded",
+]);
+
+/** Orders subscription events of the same second: a later stage wins a tie. */
+const SUBSCRIPTION_RANK: Record<string, number> = {
+  "customer.subscription.created": 0,
+  "customer.subscription.updated": 1,
+  "customer.subscription.deleted": 2,
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface EventContext {
+  db: Database;
+  config: Config;
+  stripe: Stripe;
+}
+
+type Statement = BatchItem<"pg">;
+
+const idOf = (value: string | { id: string } | null | undefined) =>
+  typeof value === "string" ? value : (value?.id ?? null);
+const date = (unix: number | null | undefined) => (unix == null ? null : new Date(unix * 1000));
+const uuidOrNull = (value: string | null | undefined) => (value && UUID.test(value) ? value : null);
+
+/** A subscription object as the state the database keeps. */
+export function subscriptionState(
+  sub: Stripe.Subscription,
+  eventAt: Date,
+  eventRank: number,
+): SubscriptionState {
+  const item = sub.items?.data?.[0];
+  const customerId = idOf(sub.customer);
+  if (!customerId) throw new EventDataError("subscription has no customer");
+  return {
+    id: sub.id,
+    customerId,
+    userHint: uuidOrNull(sub.metadata?.userId),
+    status: sub.status,
+    priceId: item?.price?.id ?? null,
+    currentPeriodEnd: date(item?.current_period_end),
+    cancelAtPeriodEnd: sub.cancel_at_period_end ?? false,
+    canceledAt: date(sub.canceled_at),
+    endedAt: date(sub.ended_at),
+    eventAt,
+    eventRank,
+  };
+}
+
+/** The payment intent that paid an invoice: from the event's payments, else asked of Stripe. */
+async function paymentIntentOf(invoice: Stripe.Invoice, stripe: Stripe): Promise<string | null> {
+  const fromList = (payments: Stripe.InvoicePayment[]) =>
+    payments.map((p) => idOf(p.payment?.payment_intent)).find((id): id is string => Boolean(id)) ?? null;
+  if (invoice.payments?.data?.length) return fromList(invoice.payments.data);
+  if (invoice.status !== "paid") return null;
+  const listed = await stripe.invoicePayments.list({ invoice: invoice.id, limit: 10 });
+  return fromList(listed.data);
+}
+
+/** An invoice object as the state the database keeps. */
+async function invoiceState(
+  event: LedgerEvent,
+  invoice: Stripe.Invoice,
+  stripe: Stripe,
+): Promise<InvoiceState> {
+  const customerId = idOf(invoice.customer);
+  if (!customerId || !invoice.id) throw new EventDataError("invoice has no id or customer");
+  return {
+    id: invoice.id,
+    customerId,
+    subscriptionId: idOf(invoice.parent?.subscription_details?.subscription),
+    number: invoice.number ?? null,
+    status: invoice.status ?? "open",
+    currency: invoice.currency,
+    amountDue: invoice.amount_due,
+    amountPaid: invoice.amount_paid,
+    hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
+    paymentIntentId: await paymentIntentOf(invoice, stripe),
+    periodStart: date(invoice.period_start),
+    periodEnd: date(invoice.period_end),
+    issuedAt: date(invoice.created) ?? event.createdAt,
+    eventAt: event.createdAt,
+    eventRank: event.type === "invoice.paid" ? 1 : 0,
+  };
+}
+
+/** The payload is not the object its type promises; replaying will not help. */
+export class EventDataError extends Error {
+  override name = "EventDataError";
+}
+
+/** The statements that apply one handled event (empty when it concerns nobody we know). */
+export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<Statement[]> {
+  const { db, config } = ctx;
+  const object = (event.payload.data as { object?: unknown } | undefined)?.object as Record<string, unknown>;
+  if (!object || typeof object !== "object") throw new EventDataError("event has no data.object");
+  const reason = { event: event.id, type: event.type };
+  switch (event.type) {
+    case "checkout.session.completed": {
+      const session = object as unknown as Stripe.Checkout.Session;
+      const userId = uuidOrNull(session.client_reference_id ?? session.metadata?.userId);
+      const customerId = idOf(session.customer);
+      if (!userId || !customerId) return [];
+      return [
+        ...linkCustomerStatements(db, userId, customerId),
+        recomputeTierStatement(db, { userId }, { graceSeconds: config.BILLING_GRACE_PERIOD, reason }),
+        insertAuditIf(
+          db,
+          {
+            actorId: userId,
+            action: "billing.checkout_completed",
+            targetType: "checkout_session",
+            targetId: session.id,
+            metadata: { subscription: idOf(session.subscription), customer: customerId },
+          },
+          sql`select 1 from users where id = ${userId}`,
+        ),
+      ];
+    }
+    case "customer.subscription.created":
+    case "customer.subscription.updated":
+    case "customer.subscription.deleted": {
+      const state = subscriptionState(
+        object as unknown as Stripe.Subscription,
+        event.createdAt,
+        SUBSCRIPTION_RANK[event.type] ?? 0,
+      );
+      return [
+        upsertSubscriptionStatement(db, state),
+        recomputeTierStatement(
+          db,
+          { subscriptionId: state.id },
+          { graceSeconds: config.BILLING_GRACE_PERIOD, reason: { ...reason, subscription: state.id } },
+        ),
+      ];
+    }
+    case "invoice.paid":
+    case "invoice.payment_failed":
+      return [
+        upsertInvoiceStatement(
+          db,
+          await invoiceState(event, object as unknown as Stripe.Invoice, ctx.stripe),
+        ),
+      ];
+    case "charge.refunded": {
+      const charge = object as unknown as Stripe.Charge;
+      const paymentIntentId = idOf(charge.payment_intent);
+      return paymentIntentId ? [raiseRefundStatement(db, paymentIntentId, charge.amount_refunded)] : [];
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * Applies a claimed event: its effects, `extra` statements (e.g. an audit entry for a replay)
+ * and the ledger's "processed" mark, all in one batch, so they commit together or not at
+ * all. On failure the event is marked failed (with a reason an admin may read) and the error
+ * rethrown.
+ */
+export async function processClaimedEvent(
+  event: LedgerEvent,
+  ctx: EventContext,
+  extra: Statement[] = [],
+): Promise<void> {
+  try {
+    const effects = await effectsOf(event, ctx);
+    const statements: Statement[] = [...effects, ...extra, markEventProcessedStatement(ctx.db, event.id)];
+    await ctx.db.batch(statements as [Statement, ...Statement[]]);
+  } catch (error) {
+    await markEventFailed(ctx.db, event.id, failureReason(error)).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** What went wrong, in words safe to show an admin: no driver messages or stack traces. */
+export function failureReason(error: unknown): string {
+  if (error instanceof EventDataError) return `bad event data: ${error.message}`;
+  if (error instanceof ApiError) return error.detail ?? error.title;
+  const code = sqlStateOf(error);
+  if (code) return `database error (SQLSTATE ${code})`;
+  const type = (error as { type?: unknown })?.type;
+  if (typeof type === "string" && type.startsWith("Stripe")) return `Stripe API error (${type})`;
+  return "handler error";
+}
