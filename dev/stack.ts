@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import type { Plan } from "../shared/billing/plans";
 import { Counters, countRequest, createStatsHandler } from "./counters";
 import {
   BodyTooLargeError,
@@ -36,6 +37,8 @@ export interface StackOptions {
   stripeWebhookSecret?: string;
   /** Where the Stripe emulator delivers events (can be set later with setWebhookUrl). */
   webhookUrl?: string;
+  /** Plans the Stripe emulator seeds as products and prices; default: BILLING_PLANS of wrangler.toml. */
+  stripePlans?: Plan[];
   quiet?: boolean;
 }
 
@@ -129,7 +132,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const counters = new Counters();
   const wsProxy = new NeonWsProxy({ backend: postgres, counters, log });
-  const stripe = new StripeEmulator(stripeWebhookSecret, options.webhookUrl);
+  const stripePlans = options.stripePlans ?? (await import("./plans")).plansFromWranglerToml();
+  const stripe = new StripeEmulator(stripeWebhookSecret, options.webhookUrl, { plans: stripePlans });
   const handlers: DevHandler[] = [
     async (req, res) => {
       if (req.url.pathname !== "/_health") return false;
@@ -176,6 +180,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw error;
   }
   const url = `http://127.0.0.1:${port}`;
+  stripe.publicUrl = url;
   log(
     `listening on ${url}, pid ${process.pid} (postgres: ${postgres.kind} ${postgres.version}; redis: ${redis.kind} ${redis.version})`,
   );

@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import type { StripeEmulator } from "./stripe-emulator";
 import { type FormParams, type FormValue, objectParam, stringParam } from "./stripe-form";
-import { paginate, StripeApiError, stripeId, unixNow } from "./stripe-store";
+import { paginate, rejectUnknown, StripeApiError, stripeId, unixNow } from "./stripe-store";
 
 const COLLECTION = "customers";
 
@@ -20,10 +20,6 @@ const WRITABLE = new Set([
   "tax_exempt",
   "expand",
 ]);
-
-function rejectUnknown(params: FormParams, allowed: Set<string>): void {
-  for (const name of Object.keys(params)) if (!allowed.has(name)) throw StripeApiError.unknownParam(name);
-}
 
 /** Stripe metadata update rules: merge, "" deletes a key, metadata="" clears all. */
 export function mergeMetadata(current: Stripe.Metadata, update: FormValue | undefined): Stripe.Metadata {

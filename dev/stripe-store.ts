@@ -16,6 +16,11 @@ export function unixNow(): number {
   return Math.floor(Date.now() / 1000);
 }
 
+/** A deep copy through JSON, as the object would travel over the wire (Decimal becomes its string). */
+export function wireCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
 /** Any stored Stripe object. */
 export interface StoredObject {
   id: string;
@@ -64,6 +69,12 @@ export class StripeApiError extends Error {
       name,
     );
   }
+}
+
+/** Throws Stripe's parameter_unknown error for the first parameter not in `allowed`. */
+export function rejectUnknown(params: FormParams, allowed: Iterable<string>): void {
+  const known = new Set(allowed);
+  for (const name of Object.keys(params)) if (!known.has(name)) throw StripeApiError.unknownParam(name);
 }
 
 /**

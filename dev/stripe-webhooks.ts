@@ -1,17 +1,12 @@
 import { createHmac } from "node:crypto";
-import type { ServerResponse } from "node:http";
 import Stripe from "stripe";
-import { type DevRequest, errorMessage, isRecord, parseJson, sendJson } from "./http-util";
+import { isRecord } from "./http-util";
+import type { SendOptions } from "./stripe-delivery";
 import type { StripeEmulator } from "./stripe-emulator";
-import { paginate, StripeApiError, stripeId, unixNow } from "./stripe-store";
+import { paginate, StripeApiError, stripeId, unixNow, wireCopy } from "./stripe-store";
 
 const EVENTS = "events";
-
-/** What happened when an event was POSTed to a webhook endpoint (status 0: no HTTP response). */
-export interface DeliveryResult {
-  event: Stripe.Event;
-  delivery: { status: number; body: string; url?: string; error?: string };
-}
+const MAX_TIMES = 100;
 
 /** What to send: the event type, its object, and optional overrides for tests. */
 export interface EventSpec {
@@ -31,10 +26,10 @@ export function signPayload(payload: string, secret: string, timestamp: number):
   return `t=${timestamp},v1=${signature}`;
 }
 
-/** Builds a Stripe.Event around an object. */
+/** Builds a Stripe.Event around a snapshot of an object. */
 export function buildEvent(spec: EventSpec, pendingWebhooks: number): Stripe.Event {
-  const data: Stripe.Event.Data = { object: spec.object };
-  if (spec.previousAttributes) data.previous_attributes = spec.previousAttributes;
+  const data: Stripe.Event.Data = { object: wireCopy(spec.object) };
+  if (spec.previousAttributes) data.previous_attributes = wireCopy(spec.previousAttributes);
   const event: Stripe.EventBase = {
     id: stripeId("evt", 24),
     object: "event",
@@ -49,69 +44,55 @@ export function buildEvent(spec: EventSpec, pendingWebhooks: number): Stripe.Eve
   return event as Stripe.Event;
 }
 
-/** Records the event, signs it with the emulator's secret and POSTs it to the endpoint. */
-export async function sendEvent(emulator: StripeEmulator, spec: EventSpec): Promise<DeliveryResult> {
-  const url = spec.url ?? emulator.webhookUrl;
-  const event = buildEvent(spec, url ? 1 : 0);
-  emulator.store.put(EVENTS, event);
-  if (!url) return { event, delivery: { status: 0, body: "", error: "no webhook URL configured" } };
-  const payload = JSON.stringify(event, null, 2);
-  const signature = signPayload(payload, emulator.webhookSecret, spec.timestamp ?? unixNow());
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json; charset=utf-8",
-        "stripe-signature": signature,
-        "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-      },
-      body: payload,
-      signal: AbortSignal.timeout(30_000),
-    });
-    return { event, delivery: { status: response.status, body: await response.text(), url } };
-  } catch (error) {
-    return { event, delivery: { status: 0, body: "", url, error: errorMessage(error) } };
-  }
+/** The customer an event is about: the object's `customer`, or its id when it is a customer. */
+export function eventCustomer(object: Stripe.Event.Data.Object): string | null {
+  const record = object as { id?: unknown; object?: unknown; customer?: unknown };
+  if (record.object === "customer" && typeof record.id === "string") return record.id;
+  if (typeof record.customer === "string") return record.customer;
+  if (isRecord(record.customer) && typeof record.customer.id === "string") return record.customer.id;
+  return null;
 }
 
-function optionalNumber(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? Math.floor(value) : undefined;
+function optionalInteger(
+  body: Record<string, unknown>,
+  name: string,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+) {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new StripeApiError(
+      400,
+      "invalid_request_error",
+      `${name} must be an integer between ${min} and ${max}`,
+      undefined,
+      name,
+    );
+  }
+  return value;
 }
+
+/** Reads `{times?, concurrent?, attempts?}` (each a positive integer). */
+function sendOptions(value: unknown): SendOptions {
+  if (value === undefined) return {};
+  if (!isRecord(value)) {
+    throw new StripeApiError(400, "invalid_request_error", "deliver must be an object", undefined, "deliver");
+  }
+  return {
+    times: optionalInteger(value, "times", 1, MAX_TIMES),
+    concurrent: optionalInteger(value, "concurrent", 1, MAX_TIMES),
+    attempts: optionalInteger(value, "attempts", 1, 10),
+  };
+}
+
+/** The `delivery` of POST /_stripe/events when there is no URL to send to. */
+const NOT_DELIVERED = { url: null, status: 0, body: "", attempts: 0, error: "no webhook URL configured" };
 
 /**
- * POST /_stripe/events with JSON `{type, data: {object, previous_attributes?}, url?, created?, timestamp?}`:
- * answers `{event, delivery: {status, body}}` after delivering the signed event.
+ * /v1/events (the events this emulator sent) and the event controls:
+ * POST /_stripe/events, POST /_stripe/events/:id/deliver, POST /_stripe/sign.
  */
-export async function handleEventRequest(emulator: StripeEmulator, req: DevRequest, res: ServerResponse) {
-  if (req.method !== "POST") {
-    sendJson(res, 405, { error: { type: "invalid_request_error", message: "use POST /_stripe/events" } });
-    return;
-  }
-  const body = parseJson(req.body);
-  const data = isRecord(body) ? body.data : undefined;
-  if (!isRecord(body) || typeof body.type !== "string" || !isRecord(data) || !isRecord(data.object)) {
-    sendJson(res, 400, {
-      error: {
-        type: "invalid_request_error",
-        message: 'expected JSON {"type": string, "data": {"object": {...}}}',
-      },
-    });
-    return;
-  }
-  const result = await sendEvent(emulator, {
-    type: body.type as Stripe.Event.Type,
-    object: data.object as Stripe.Event.Data.Object,
-    previousAttributes: isRecord(data.previous_attributes)
-      ? (data.previous_attributes as Stripe.Event.Data.PreviousAttributes)
-      : undefined,
-    url: typeof body.url === "string" ? body.url : undefined,
-    created: optionalNumber(body.created),
-    timestamp: optionalNumber(body.timestamp),
-  });
-  sendJson(res, 200, result);
-}
-
-/** GET /v1/events/:id and GET /v1/events (type filter) over the events this emulator sent. */
 export function registerEventRoutes(emulator: StripeEmulator): void {
   emulator.route("GET", "/v1/events/:id", ({ params }) => {
     const event = emulator.store.get<Stripe.Event>(EVENTS, params.id ?? "");
@@ -122,5 +103,66 @@ export function registerEventRoutes(emulator: StripeEmulator): void {
     const type = typeof form.type === "string" ? form.type : undefined;
     const events = emulator.store.all<Stripe.Event>(EVENTS).filter((event) => !type || event.type === type);
     return paginate(events, form, path);
+  });
+
+  emulator.control("POST", "/_stripe/events", async ({ json: body }) => {
+    const data = isRecord(body) ? body.data : undefined;
+    if (!isRecord(body) || typeof body.type !== "string" || !isRecord(data) || !isRecord(data.object)) {
+      throw new StripeApiError(
+        400,
+        "invalid_request_error",
+        'expected JSON {"type": string, "data": {"object": {...}}}',
+      );
+    }
+    const url = typeof body.url === "string" ? body.url : emulator.webhookUrl;
+    const options = sendOptions(body.deliver);
+    const timestamp = optionalInteger(body, "timestamp");
+    const { event, payload } = emulator.delivery.record(
+      {
+        type: body.type as Stripe.Event.Type,
+        object: data.object as Stripe.Event.Data.Object,
+        previousAttributes: isRecord(data.previous_attributes)
+          ? (data.previous_attributes as Stripe.Event.Data.PreviousAttributes)
+          : undefined,
+        created: optionalInteger(body, "created"),
+      },
+      url ? 1 : 0,
+    );
+    const signature = emulator.delivery.sign(payload, timestamp);
+    if (!url) return { json: { event, delivery: NOT_DELIVERED, payload, signature } };
+    const deliveries = await emulator.delivery.send(event, payload, url, {
+      ...options,
+      signature: timestamp === undefined ? undefined : signature,
+    });
+    return { json: { event, delivery: deliveries[0], deliveries } };
+  });
+
+  emulator.control("POST", "/_stripe/events/:id/deliver", async ({ params, json }) => {
+    const id = params.id ?? "";
+    const event = emulator.store.get<Stripe.Event>(EVENTS, id);
+    const payload = emulator.delivery.payloadOf(id);
+    if (!event || payload === undefined) throw StripeApiError.missing("event", id);
+    const body = isRecord(json) ? json : {};
+    const url = typeof body.url === "string" ? body.url : emulator.webhookUrl;
+    if (!url) return { json: { event, payload, signature: emulator.delivery.sign(payload) } };
+    const deliveries = await emulator.delivery.send(event, payload, url, sendOptions(body));
+    return { json: { event, delivery: deliveries[0], deliveries } };
+  });
+
+  emulator.control("POST", "/_stripe/sign", ({ json }) => {
+    const body = isRecord(json) ? json : {};
+    if (typeof body.payload !== "string") {
+      throw new StripeApiError(
+        400,
+        "invalid_request_error",
+        'expected JSON {"payload": string}',
+        undefined,
+        "payload",
+      );
+    }
+    const secret = typeof body.secret === "string" ? body.secret : undefined;
+    return {
+      json: { signature: emulator.delivery.sign(body.payload, optionalInteger(body, "timestamp"), secret) },
+    };
   });
 }
