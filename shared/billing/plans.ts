@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 
 /** One purchasable plan: a Stripe recurring price and what it unlocks. */
 export const PlanSchema = z
