@@ -5,12 +5,13 @@
  * bundle size, startup and CPU per request, and writes bench/results/latest.{json,md,svg}.
  */
 import { spawn } from "node:child_process";
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { unstable_readConfig } from "wrangler";
 import { type Stack, startStack } from "../dev/stack";
 import type { CpuCase, CpuInput, CpuOutput } from "./cpu";
 import { type LoadSpec, runLoad } from "./load";
@@ -109,6 +110,42 @@ const patternBody = (n: number) =>
     ],
     mixer: { masterVolume: 0.8 },
   });
+
+/** One subscription whose updates the webhook bench delivers: a new event id each time. */
+const benchSubscription = `sub_bench${randomBytes(6).toString("hex")}`;
+
+/** A signed Stripe event as Stripe sends it: `t=<ts>,v1=HMAC-SHA256(secret, "<ts>.<payload>")`. */
+function makeSignedEvent(secret: string): { payload: string; signature: string } {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = JSON.stringify({
+    id: `evt_bench${randomBytes(10).toString("hex")}`,
+    object: "event",
+    api_version: "2026-10-28.endive",
+    created: now,
+    livemode: false,
+    type: "customer.subscription.updated",
+    data: {
+      object: {
+        id: benchSubscription,
+        object: "subscription",
+        customer: "cus_bench",
+        status: "active",
+        cancel_at_period_end: false,
+        canceled_at: null,
+        ended_at: null,
+        metadata: {},
+        items: {
+          object: "list",
+          data: [
+            { id: "si_bench", price: { id: "price_premium_monthly" }, current_period_end: now + 2_592_000 },
+          ],
+        },
+      },
+    },
+  });
+  const v1 = createHmac("sha256", secret).update(`${now}.${payload}`).digest("hex");
+  return { payload, signature: `t=${now},v1=${v1}` };
+}
 
 async function createFixtures(base: string, stack: Stack): Promise<Fixture[]> {
   const users: Fixture[] = [];
@@ -393,6 +430,8 @@ async function main(): Promise<void> {
     let probeRefresh = await signinOnce();
 
     const bearer = () => ({ authorization: `Bearer ${first.accessToken}` });
+    const webhookSecret = stack.stripeWebhookSecret;
+    let signedEvent = makeSignedEvent(webhookSecret);
     const endpoints: EndpointSpec[] = [
       {
         name: "health",
@@ -486,6 +525,29 @@ async function main(): Promise<void> {
         },
         notes: [
           "rotating refresh chains, one per connection (sign-up sessions); a distinct CF-Connecting-IP per request keeps the per-IP auth limit out of the measurement",
+        ],
+      },
+      {
+        name: "stripe webhook",
+        method: "POST",
+        path: "/api/webhooks/stripe",
+        budget: { neon: 2, upstash: 0 },
+        // headers() runs before body(): it makes the next signed event, body() sends it.
+        headers: () => {
+          signedEvent = makeSignedEvent(webhookSecret);
+          return { "stripe-signature": signedEvent.signature };
+        },
+        body: () => signedEvent.payload,
+        load: () => ({
+          setupRequest: ((req: { headers?: Record<string, string>; body?: string }) => {
+            const next = makeSignedEvent(webhookSecret);
+            req.headers = { ...req.headers, "stripe-signature": next.signature };
+            req.body = next.payload;
+            return req;
+          }) as never,
+        }),
+        notes: [
+          "a fresh signed customer.subscription.updated per request: signature check, ledger claim, one batch (subscription upsert, tier recompute, processed mark)",
         ],
       },
     ];
@@ -607,7 +669,7 @@ async function main(): Promise<void> {
       bundle,
       startup,
       cpu,
-      toAdd: ["POST /api/webhooks/stripe (signed event)"],
+      toAdd: [],
     };
     writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify(results_, null, 2)}\n`);
     writeFileSync(join(resultsDir, "latest.md"), renderMarkdown(results_));
@@ -618,14 +680,14 @@ async function main(): Promise<void> {
   }
 }
 
-/** The `[vars]` of wrangler.toml (flat `KEY = "value"` lines), which wrangler dev would bind. */
+/** The `[vars]` of wrangler.toml, which wrangler dev would bind. */
 function wranglerTomlVars(): Record<string, string> {
-  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
-  const section = /^\[vars\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(toml)?.[1] ?? "";
-  const vars: Record<string, string> = {};
-  for (const match of section.matchAll(/^([A-Z0-9_]+)\s*=\s*"([^"]*)"\s*$/gm))
-    vars[match[1] as string] = match[2] as string;
-  return vars;
+  const config = unstable_readConfig({ config: join(root, "wrangler.toml") }, { hideWarnings: true });
+  return Object.fromEntries(
+    Object.entries(config.vars ?? {}).filter(
+      (entry): entry is [string, string] => typeof entry[1] === "string",
+    ),
+  );
 }
 
 function printSummary(r: BenchResults): void {
