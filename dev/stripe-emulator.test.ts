@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { plansFromWranglerToml } from "./plans";
 import { type Stack, startStack } from "./stack";
 import { parseStripeParams } from "./stripe-form";
 
@@ -140,6 +141,32 @@ describe("Stripe emulator: customers through the stripe SDK", () => {
     const raw = await fetch(`${stack.stripeApiBase}/v1/customers`);
     expect(raw.status).toBe(401);
     expect(await raw.json()).toMatchObject({ error: { type: "invalid_request_error" } });
+  });
+});
+
+describe("Stripe emulator in the stack: plans from wrangler.toml", () => {
+  it("seeds the BILLING_PLANS prices and serves the hosted checkout page at the stack URL", async () => {
+    const plans = plansFromWranglerToml();
+    for (const plan of plans) {
+      expect(await stripe.prices.retrieve(plan.priceId)).toMatchObject({
+        unit_amount: plan.amount,
+        currency: plan.currency,
+        lookup_key: plan.id,
+        recurring: { interval: plan.interval },
+      });
+    }
+    const [plan] = plans as [(typeof plans)[number]];
+    const customer = await stripe.customers.create({ email: "stack-checkout@example.com" });
+    const session = await stripe.checkout.sessions.create({
+      mode: "subscription",
+      customer: customer.id,
+      line_items: [{ price: plan.priceId, quantity: 1 }],
+      success_url: "http://localhost:8788/?checkout=success",
+    });
+    expect(session.url).toBe(`${stack.url}/_stripe/checkout/${session.id}`);
+    const page = await fetch(session.url as string);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(plan.name);
   });
 });
 
