@@ -86,6 +86,15 @@ const cases: {
     upstash: 1,
   },
   { name: "GET /api/health", path: () => "/api/health", auth: false, neon: 1, upstash: 1 },
+  { name: "GET /api/billing/plans", path: () => "/api/billing/plans", auth: false, neon: 0, upstash: 1 },
+  {
+    name: "GET /api/billing/subscription",
+    path: () => "/api/billing/subscription",
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  { name: "GET /api/billing/invoices", path: () => "/api/billing/invoices", auth: true, neon: 1, upstash: 1 },
 ];
 
 describe("round-trip budgets", () => {
