@@ -15,7 +15,7 @@ export async function findBillingAccount(db: Database, userId: string) {
       stripeCustomerId: users.stripeCustomerId,
       activeSubscriptionId: sql<string | null>`(
         select s.id from ${subscriptions} s
-        where s.user_id = ${users.id} and s.status in ('active', 'trialing', 'past_due')
+        where s.user_id = ${userId} and s.status in ('active', 'trialing', 'past_due')
         order by s.event_at desc limit 1)`,
     })
     .from(users)
