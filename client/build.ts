@@ -1,0 +1,32 @@
+/**
+ * `npm run client:build`: bundles the SDK into one ES module and one declaration file,
+ * client/dist/backline.js and client/dist/backline.d.ts, for `import … from "/sdk/backline.js"`.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { generateDtsBundle } from "dts-bundle-generator";
+import { build } from "esbuild";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const entry = here("src/index.ts");
+const outDir = here("dist/");
+
+await mkdir(outDir, { recursive: true });
+const result = await build({
+  entryPoints: [entry],
+  outfile: `${outDir}backline.js`,
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  sourcemap: true,
+  legalComments: "none",
+  metafile: true,
+  logLevel: "warning",
+});
+const [declarations] = generateDtsBundle([{ filePath: entry, output: { noBanner: true } }], {
+  preferredConfigPath: here("tsconfig.json"),
+});
+await writeFile(`${outDir}backline.d.ts`, declarations as string);
+const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
+console.log(`client/dist/backline.js (${(bytes / 1024).toFixed(1)} KiB) and client/dist/backline.d.ts`);

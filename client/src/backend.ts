@@ -1,0 +1,64 @@
+/**
+ * What the services need from a backend: one method per API call, in the API's own shapes.
+ * `HttpBackend` makes the calls; `StubBackend` answers them in the browser, the same way.
+ */
+import type { components } from "./api";
+import type {
+  Lesson,
+  LessonSummary,
+  Plan,
+  Progress,
+  Share,
+  SharedPattern,
+  Subscription,
+  User,
+} from "./types";
+
+type Schemas = components["schemas"];
+export type ServerPattern = Schemas["Pattern"];
+export type PatternChange =
+  | { op: "upsert"; id: string; baseVersion?: number; pattern: Schemas["ReplacePattern"] }
+  | { op: "delete"; id: string; baseVersion?: number };
+export type SyncRequest = { since: string; changes: PatternChange[] };
+export type SyncResponse = Schemas["SyncResponse"];
+export type AttemptInput = Schemas["ProgressAttempt"];
+export type ProgressSyncResponse = {
+  results: { lessonId: string; status: "applied" | "rejected"; progress?: Progress; reason?: string }[];
+  progress: Progress[];
+};
+export type CreateShareInput = { patternId: string; public?: boolean; expiresIn?: number | null };
+export type LessonBody = Schemas["LessonInput"];
+
+export interface Backend {
+  /** Restores a session (refresh cookie, or the stub's saved session); null when there is none. */
+  restoreSession(): Promise<User | null>;
+  signUp(body: Schemas["SignupRequest"]): Promise<User>;
+  signIn(body: Schemas["SigninRequest"]): Promise<User>;
+  signOut(): Promise<void>;
+  requestPasswordReset(email: string): Promise<void>;
+  /** Registers the callback for a session that ended on its own (refresh refused). */
+  onSessionLost(callback: () => void): void;
+
+  syncPatterns(body: SyncRequest): Promise<SyncResponse>;
+
+  recordProgress(attempt: AttemptInput): Promise<Progress>;
+  syncProgress(attempts: AttemptInput[]): Promise<ProgressSyncResponse>;
+  listProgress(): Promise<Progress[]>;
+
+  createShare(body: CreateShareInput): Promise<Share>;
+  openShare(shareId: string): Promise<SharedPattern>;
+  revokeShare(shareId: string): Promise<void>;
+  listShares(): Promise<Share[]>;
+
+  listLessons(): Promise<LessonSummary[]>;
+  getLesson(id: string): Promise<Lesson>;
+  createLesson(body: LessonBody): Promise<Lesson>;
+  updateLesson(id: string, body: Omit<LessonBody, "id">): Promise<Lesson>;
+  deleteLesson(id: string): Promise<void>;
+
+  listPlans(): Promise<Plan[]>;
+  checkout(priceId: string): Promise<{ id: string; url: string }>;
+  getSubscription(): Promise<Subscription | null>;
+  cancelSubscription(): Promise<Subscription>;
+  portal(): Promise<{ url: string }>;
+}

@@ -1,0 +1,64 @@
+/** The real API behind the `Backend` interface. */
+import type { Backend } from "../backend";
+import type { Subscription, User } from "../types";
+import { type RetryOptions, Transport } from "./transport";
+
+export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: RetryOptions): Backend {
+  const api = new Transport(baseUrl.replace(/\/$/, ""), fetcher, retry);
+
+  const startSession = (body: { accessToken: string; expiresIn: number; user: User }) => {
+    api.setToken(body.accessToken, body.expiresIn);
+    return body.user;
+  };
+
+  return {
+    async restoreSession() {
+      if (!(await api.refresh())) return null;
+      return api.call("get", "/api/me");
+    },
+    signUp: async (body) => startSession(await api.call("post", "/api/auth/signup", { body, auth: false })),
+    signIn: async (body) => startSession(await api.call("post", "/api/auth/signin", { body, auth: false })),
+    async signOut() {
+      try {
+        await api.call("post", "/api/auth/signout");
+      } finally {
+        api.clearToken();
+      }
+    },
+    async requestPasswordReset(email) {
+      await api.call("post", "/api/auth/password/forgot", { body: { email }, auth: false });
+    },
+    onSessionLost: (callback) => api.onSessionLost(callback),
+
+    syncPatterns: (body) => api.call("post", "/api/patterns/sync", { body }),
+
+    recordProgress: (body) => api.call("post", "/api/progress", { body }),
+    syncProgress: (attempts) => api.call("post", "/api/progress/sync", { body: { attempts } }),
+    listProgress: async () => (await api.call("get", "/api/progress")).progress,
+
+    createShare: (body) =>
+      api.call("post", "/api/shares", {
+        body: body as { patternId: string; public: boolean; expiresIn: null },
+      }),
+    openShare: (shareId) => api.call("get", "/api/shares/{shareId}", { params: { shareId } }),
+    async revokeShare(shareId) {
+      await api.call("delete", "/api/shares/{shareId}", { params: { shareId } });
+    },
+    listShares: async () => (await api.call("get", "/api/shares")).shares,
+
+    listLessons: async () => (await api.call("get", "/api/lessons")).lessons,
+    getLesson: (id) => api.call("get", "/api/lessons/{id}", { params: { id } }),
+    createLesson: (body) => api.call("post", "/api/lessons", { body }),
+    updateLesson: (id, body) => api.call("put", "/api/lessons/{id}", { params: { id }, body }),
+    async deleteLesson(id) {
+      await api.call("delete", "/api/lessons/{id}", { params: { id } });
+    },
+
+    listPlans: async () => (await api.call("get", "/api/billing/plans", { auth: false })).plans,
+    checkout: (priceId) => api.call("post", "/api/billing/checkout", { body: { priceId } }),
+    getSubscription: async () => (await api.call("get", "/api/billing/subscription")).subscription,
+    cancelSubscription: async () =>
+      (await api.call("post", "/api/billing/cancel")).subscription as Subscription,
+    portal: () => api.call("post", "/api/billing/portal"),
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Backline browser SDK: `createBackline(options)` gives one set of services whose backend is
+ * the real API (`http`) or an in-browser stub (`stub`); a frontend cannot tell them apart.
+ */
+import type { Backend, LessonBody } from "./backend";
+import { browser } from "./globals";
+import { httpBackend } from "./http/backend";
+import { createAuth } from "./services/auth";
+import { createPatternSync } from "./services/patterns";
+import { createProgressSync } from "./services/progress";
+import { defaultStorage, JsonStore, localStorageOrMemory } from "./storage";
+import { stubBackend } from "./stub/backend";
+import type {
+  AuthService,
+  Backline,
+  BacklineMode,
+  BacklineOptions,
+  ContentService,
+  DataSyncService,
+  KeyValueStorage,
+  PaymentService,
+  SharingService,
+} from "./types";
+
+export { BacklineError, PROBLEM_BASE, type Problem } from "./errors";
+export { memoryStorage } from "./storage";
+export type * from "./types";
+
+/** The mode to use: explicit, else `?backend=real` in the page URL means http, else stub. */
+export function detectMode(explicit?: BacklineMode): BacklineMode {
+  if (explicit) return explicit;
+  const search = browser.location?.search ?? "";
+  return new URLSearchParams(search).get("backend") === "real" ? "http" : "stub";
+}
+
+interface Services {
+  auth: AuthService;
+  dataSync: DataSyncService;
+  sharing: SharingService;
+  payment: PaymentService;
+  content: ContentService;
+  dispose(): void;
+}
+
+function createServices(backend: Backend, storage: KeyValueStorage): Services {
+  const local = new JsonStore(storage, "backline:local:");
+  const auth = createAuth(backend);
+  const patterns = createPatternSync(backend, auth, local);
+  const progress = createProgressSync(backend, auth, local);
+
+  const onOnline = () => {
+    void patterns.trySync();
+    void progress.trySync();
+  };
+  browser.addEventListener?.("online", onOnline);
+
+  const { trySync: _p, ...dataSyncPatterns } = patterns;
+  const { trySync: _q, ...dataSyncProgress } = progress;
+  const { userId: _u, beforeSignIn: _b, ...publicAuth } = auth;
+
+  return {
+    auth: publicAuth,
+    dataSync: { ...dataSyncPatterns, ...dataSyncProgress },
+    sharing: {
+      async createShareLink(patternId, options = {}) {
+        // A pattern saved offline must reach the server before it can be shared.
+        await patterns.trySync();
+        return backend.createShare({
+          patternId,
+          ...(options.public !== undefined && { public: options.public }),
+          ...(options.expiresIn !== undefined && { expiresIn: options.expiresIn }),
+        });
+      },
+      loadSharedPattern: (shareId) => backend.openShare(shareId),
+      revokeShareLink: (shareId) => backend.revokeShare(shareId),
+      listShares: () => backend.listShares(),
+    },
+    payment: {
+      listPlans: () => backend.listPlans(),
+      createCheckoutSession: (priceId) => backend.checkout(priceId),
+      getSubscription: () => backend.getSubscription(),
+      cancelSubscription: () => backend.cancelSubscription(),
+      createPortalSession: () => backend.portal(),
+    },
+    content: {
+      loadCurriculum: () => backend.listLessons(),
+      loadLesson: (id) => backend.getLesson(id),
+      createLesson: (input) => backend.createLesson(input as LessonBody),
+      updateLesson: (id, input) => backend.updateLesson(id, input as Omit<LessonBody, "id">),
+      deleteLesson: (id) => backend.deleteLesson(id),
+    },
+    dispose: () => browser.removeEventListener?.("online", onOnline),
+  };
+}
+
+/** Creates the client. Services are made on first use, per mode; `setMode` starts over in the other mode. */
+export function createBackline(options: BacklineOptions = {}): Backline {
+  let mode = detectMode(options.mode);
+  let services: Services | undefined;
+
+  const current = (): Services => {
+    if (services) return services;
+    const deviceStorage = options.storage ?? defaultStorage();
+    const backend =
+      mode === "http"
+        ? httpBackend(options.baseUrl ?? "", options.fetch ?? globalThis.fetch.bind(globalThis), {
+            rateLimited: options.retry?.rateLimited ?? 2,
+            network: options.retry?.network ?? 2,
+            maxWaitSeconds: options.retry?.maxWaitSeconds ?? 60,
+          })
+        : stubBackend(options.stubStorage ?? options.storage ?? localStorageOrMemory(), deviceStorage, {
+            admins: options.stubAdmins,
+            shareBaseUrl: options.stubShareBaseUrl,
+          });
+    services = createServices(backend, deviceStorage);
+    return services;
+  };
+
+  return {
+    get mode() {
+      return mode;
+    },
+    setMode(next: BacklineMode) {
+      if (next !== "http" && next !== "stub") throw new TypeError(`Unknown Backline mode: ${String(next)}`);
+      services?.dispose();
+      services = undefined;
+      mode = next;
+    },
+    get auth() {
+      return current().auth;
+    },
+    get dataSync() {
+      return current().dataSync;
+    },
+    get sharing() {
+      return current().sharing;
+    },
+    get payment() {
+      return current().payment;
+    },
+    get content() {
+      return current().content;
+    },
+  };
+}

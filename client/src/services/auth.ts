@@ -1,0 +1,61 @@
+/** The auth service: session state and its listeners, over either backend. */
+import type { Backend } from "../backend";
+import type { AuthService, AuthState, User } from "../types";
+
+const SIGNED_OUT: AuthState = { signedIn: false, user: null };
+
+/** The auth service plus what the other services need from it. */
+export interface AuthCore extends AuthService {
+  /** The signed-in user's id, or undefined. */
+  userId(): string | undefined;
+  /** Runs before a sign-in is announced (e.g. local data adopted by the account). */
+  beforeSignIn(hook: (user: User) => Promise<void>): void;
+}
+
+export function createAuth(backend: Backend): AuthCore {
+  let state: AuthState = SIGNED_OUT;
+  const listeners = new Set<(state: AuthState) => void>();
+  const hooks: ((user: User) => Promise<void>)[] = [];
+
+  function set(next: AuthState): void {
+    state = next;
+    for (const listener of [...listeners]) listener(state);
+  }
+
+  async function signedIn(user: User): Promise<User> {
+    for (const hook of hooks) await hook(user);
+    set({ signedIn: true, user });
+    return user;
+  }
+
+  backend.onSessionLost(() => set(SIGNED_OUT));
+
+  return {
+    async init() {
+      const user = await backend.restoreSession();
+      if (user) await signedIn(user);
+      else if (state.signedIn) set(SIGNED_OUT);
+      return state;
+    },
+    signUp: async (input) => signedIn(await backend.signUp(input)),
+    signIn: async (input) => signedIn(await backend.signIn(input)),
+    async signOut() {
+      try {
+        await backend.signOut();
+      } finally {
+        set(SIGNED_OUT);
+      }
+    },
+    getAuthState: () => state,
+    onAuthStateChanged(listener) {
+      listeners.add(listener);
+      listener(state);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    requestPasswordReset: (email) => backend.requestPasswordReset(email),
+    userId: () => state.user?.id,
+    beforeSignIn: (hook) => void hooks.push(hook),
+  };
+}

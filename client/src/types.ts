@@ -1,0 +1,190 @@
+/** The SDK's public types. Server shapes come from `api.d.ts`, generated from the API's OpenAPI document. */
+import type { components } from "./api";
+
+type Schemas = components["schemas"];
+
+/** `http`: the real API. `stub`: an in-browser stand-in with the same behaviour and no backend. */
+export type BacklineMode = "http" | "stub";
+
+/** A signed-in user as the API shows them to themselves. */
+export type User = Schemas["User"];
+/** A field at fault in a validation problem. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export type Track = Schemas["Track"];
+export type Mixer = Schemas["Mixer"];
+
+/** Where a locally kept pattern stands with the server. */
+export type SyncState = "synced" | "pending" | "rejected";
+
+/**
+ * A pattern as the server keeps it, plus its local sync state. `version` is 0 until the
+ * server has accepted it once. `syncError` says why the server refused the last upload.
+ */
+export type Pattern = Omit<Schemas["Pattern"], "deletedAt"> & {
+  deletedAt: string | null;
+  syncState: SyncState;
+  syncError?: string;
+};
+
+/** What `savePattern` takes: a new pattern (optionally with your own UUID) or a whole replacement of one. */
+export interface PatternInput {
+  id?: string;
+  name: string;
+  tempo: number;
+  tracks: Track[];
+  mixer?: Mixer;
+  isPublic?: boolean;
+}
+
+export type Progress = Schemas["Progress"];
+/** One attempt at a lesson. */
+export interface ProgressAttempt {
+  lessonId: string;
+  score: number;
+  completed?: boolean;
+}
+
+export type Share = Schemas["Share"];
+export interface ShareOptions {
+  /** false: only signed-in users can open the link. Default true. */
+  public?: boolean;
+  /** Seconds (60 to 365 days); null or absent: never expires. */
+  expiresIn?: number | null;
+}
+export interface SharedPattern {
+  pattern: Omit<Schemas["Pattern"], "deletedAt"> & { deletedAt: string | null };
+  views: number;
+}
+
+export type LessonSummary = Schemas["LessonSummary"];
+export type Lesson = Schemas["Lesson"];
+/** A lesson as an admin writes it. */
+export interface LessonInput {
+  id: string;
+  title: string;
+  category: string;
+  difficulty: "beginner" | "intermediate" | "advanced";
+  config?: Record<string, unknown>;
+  isPremium?: boolean;
+  position?: number;
+  published?: boolean;
+}
+
+/** A plan on sale. */
+export type Plan = Schemas["Plan"];
+
+/** The signed-in user's subscription. */
+export type Subscription = NonNullable<Schemas["Subscription"]>;
+
+export interface AuthState {
+  signedIn: boolean;
+  user: User | null;
+}
+
+export interface SignUpInput {
+  email: string;
+  password: string;
+  displayName: string;
+}
+export interface SignInInput {
+  email: string;
+  password: string;
+}
+
+/** Accounts and the session. The access token lives in memory only. */
+export interface AuthService {
+  /** Restores the session (refresh cookie in http mode); call once at page load. */
+  init(): Promise<AuthState>;
+  signUp(input: SignUpInput): Promise<User>;
+  signIn(input: SignInInput): Promise<User>;
+  signOut(): Promise<void>;
+  getAuthState(): AuthState;
+  /** Calls `listener` now and on every change; returns the unsubscribe function. */
+  onAuthStateChanged(listener: (state: AuthState) => void): () => void;
+  /** Emails a reset link if the account exists (always succeeds for a valid email). */
+  requestPasswordReset(email: string): Promise<void>;
+}
+
+export interface SyncSummary {
+  uploaded: number;
+  downloaded: number;
+}
+
+export interface ProgressSyncSummary {
+  uploaded: number;
+  progress: Progress[];
+}
+
+/** Offline-first patterns and lesson progress. */
+export interface DataSyncService {
+  syncPatterns(): Promise<SyncSummary>;
+  savePattern(input: PatternInput): Promise<Pattern>;
+  loadPatterns(): Promise<Pattern[]>;
+  deletePattern(id: string): Promise<void>;
+  syncProgress(): Promise<ProgressSyncSummary>;
+  saveProgress(attempt: ProgressAttempt): Promise<Progress>;
+  loadProgress(): Promise<Progress[]>;
+}
+
+export interface SharingService {
+  createShareLink(patternId: string, options?: ShareOptions): Promise<Share>;
+  loadSharedPattern(shareId: string): Promise<SharedPattern>;
+  revokeShareLink(shareId: string): Promise<void>;
+  listShares(): Promise<Share[]>;
+}
+
+export interface PaymentService {
+  listPlans(): Promise<Plan[]>;
+  createCheckoutSession(priceId: string): Promise<{ id: string; url: string }>;
+  getSubscription(): Promise<Subscription | null>;
+  cancelSubscription(): Promise<Subscription>;
+  createPortalSession(): Promise<{ url: string }>;
+}
+
+export interface ContentService {
+  loadCurriculum(): Promise<LessonSummary[]>;
+  loadLesson(id: string): Promise<Lesson>;
+  createLesson(input: LessonInput): Promise<Lesson>;
+  updateLesson(id: string, input: Omit<LessonInput, "id">): Promise<Lesson>;
+  deleteLesson(id: string): Promise<void>;
+}
+
+/** A key/value store, sync (localStorage) or async (IndexedDB, tests' in-memory stores). */
+export interface KeyValueStorage {
+  getItem(key: string): string | null | Promise<string | null>;
+  setItem(key: string, value: string): void | Promise<void>;
+  removeItem(key: string): void | Promise<void>;
+}
+
+export interface BacklineOptions {
+  /** Origin of the API in http mode, e.g. "https://api.example.com"; "" (same origin) by default. */
+  baseUrl?: string;
+  /** Explicit mode; otherwise `?backend=real` in the page URL means http, anything else stub. */
+  mode?: BacklineMode;
+  /** The fetch to use in http mode (default: globalThis.fetch). */
+  fetch?: typeof fetch;
+  /** Where local data (and in stub mode, the stub's data) is kept; default IndexedDB, else localStorage, else memory. */
+  storage?: KeyValueStorage;
+  /** Stub mode: where the stub keeps its "server" data (default: `storage`, else localStorage). */
+  stubStorage?: KeyValueStorage;
+  /** Retry bounds in http mode. */
+  retry?: { rateLimited?: number; network?: number; maxWaitSeconds?: number };
+  /** Stub mode: emails that become admins when they sign up. */
+  stubAdmins?: string[];
+  /** Stub mode: base of share link URLs (default `<page origin>/share`). */
+  stubShareBaseUrl?: string;
+}
+
+export interface Backline {
+  readonly mode: BacklineMode;
+  setMode(mode: BacklineMode): void;
+  readonly auth: AuthService;
+  readonly dataSync: DataSyncService;
+  readonly sharing: SharingService;
+  readonly payment: PaymentService;
+  readonly content: ContentService;
+}
