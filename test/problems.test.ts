@@ -149,12 +149,24 @@ describe("config validation", () => {
       { UPSTASH_REDIS_REST_URL: "redis://x" },
       /UPSTASH_REDIS_REST_URL must be an http\(s\) URL/,
     ],
+    ["BILLING_PLANS", { BILLING_PLANS: "[{" }, /BILLING_PLANS is not valid JSON/],
+    ["BILLING_PLANS", { BILLING_PLANS: "[]" }, /BILLING_PLANS must list at least one plan/],
+    [
+      "BILLING_PLANS",
+      {
+        BILLING_PLANS:
+          '[{"id":"x","name":"X","priceId":"nope","tier":"premium","interval":"month","amount":1}]',
+      },
+      /priceId must be a Stripe price id/,
+    ],
+    ["BILLING_GRACE_PERIOD", { BILLING_GRACE_PERIOD: "soon" }, /BILLING_GRACE_PERIOD must look like '3 d'/],
   ])("refuses requests when %s is bad", async (binding, override, message) => {
     const res = await send({ ...bindings, ...override } as typeof bindings, "/api/health");
     expect(res.status).toBe(500);
     const body = await problemOf(res);
     expect(body.type).toBe("https://backline.dev/problems/config-invalid");
-    expect(body.errors?.map((e) => e.path)).toContain(binding);
+    // The path names the binding, and within a JSON binding the element at fault.
+    expect(body.errors?.some((e) => e.path === binding || e.path.startsWith(`${binding}.`))).toBe(true);
     expect(body.detail).toMatch(message);
     expect(JSON.stringify(body)).not.toContain(bindings.UPSTASH_REDIS_REST_TOKEN);
   });
