@@ -15,6 +15,7 @@ import {
   oneOf,
   optional,
   record,
+  refine,
   type Schema,
   strictObject,
   string,
@@ -37,7 +38,7 @@ const newPassword = string({
   checks: [
     minLength(8, "must be at least 8 characters"),
     maxLength(128, "must be at most 128 characters"),
-    (p) => (isCommonPassword(p) ? "is too common; choose a less guessable password" : undefined),
+    refine((p) => (isCommonPassword(p) ? "is too common; choose a less guessable password" : undefined)),
   ],
 });
 

@@ -33,22 +33,39 @@ function invalidType(expected: string, input: unknown, path: Path, issues: Issue
   });
 }
 
-/** A check on a value of the right type: returns a message when it fails. */
-type Check<T> = (value: T) => string | undefined;
+/**
+ * A check of a string: returns a message when it fails. Length checks (zod's min/max) also
+ * run on a value of the wrong type that has a length (an array), as zod's do.
+ */
+type Check = { length: false; run: (value: string) => string | undefined } | LengthCheck;
+type LengthCheck = { length: true; run: (value: string | unknown[]) => string | undefined };
+
+const originOf = (value: string | unknown[]) => (Array.isArray(value) ? "array" : "string");
+const sizeUnit = (origin: string) => (origin === "string" ? "characters" : "items");
+const hasLength = (value: unknown): value is string | unknown[] =>
+  typeof value === "string" || Array.isArray(value);
 
 const tooSmall = (origin: string, min: number) =>
   origin === "string" || origin === "array"
-    ? `Too small: expected ${origin} to have >=${min} ${origin === "string" ? "characters" : "items"}`
+    ? `Too small: expected ${origin} to have >=${min} ${sizeUnit(origin)}`
     : `Too small: expected ${origin} to be >=${min}`;
 const tooBig = (origin: string, max: number) =>
   origin === "string" || origin === "array"
-    ? `Too big: expected ${origin} to have <=${max} ${origin === "string" ? "characters" : "items"}`
+    ? `Too big: expected ${origin} to have <=${max} ${sizeUnit(origin)}`
     : `Too big: expected ${origin} to be <=${max}`;
+
+function runLengthChecks(checks: Check[], value: unknown, path: Path, issues: Issue[]): void {
+  if (!hasLength(value)) return;
+  for (const check of checks) {
+    const message = check.length ? check.run(value) : undefined;
+    if (message) issues.push({ path, message, fatal: false });
+  }
+}
 
 interface StringOptions {
   trim?: boolean;
   lower?: boolean;
-  checks?: Check<string>[];
+  checks?: Check[];
 }
 
 /** z.string() with its trim/toLowerCase transforms, then every check in order. */
@@ -56,30 +73,33 @@ export function string({ trim, lower, checks = [] }: StringOptions = {}): Schema
   return (input, path, issues) => {
     if (typeof input !== "string") {
       invalidType("string", input, path, issues);
+      runLengthChecks(checks, input, path, issues);
       return "";
     }
     let value = trim ? input.trim() : input;
     if (lower) value = value.toLowerCase();
     for (const check of checks) {
-      const message = check(value);
+      const message = check.run(value);
       if (message) issues.push({ path, message, fatal: false });
     }
     return value;
   };
 }
 
-export const minLength =
-  (min: number, message = tooSmall("string", min)): Check<string> =>
-  (v) =>
-    v.length < min ? message : undefined;
-export const maxLength =
-  (max: number, message = tooBig("string", max)): Check<string> =>
-  (v) =>
-    v.length > max ? message : undefined;
-export const matches =
-  (pattern: RegExp, message: string): Check<string> =>
-  (v) =>
-    pattern.test(v) ? undefined : message;
+export const minLength = (min: number, message?: string): LengthCheck => ({
+  length: true,
+  run: (v) => (v.length < min ? (message ?? tooSmall(originOf(v), min)) : undefined),
+});
+export const maxLength = (max: number, message?: string): LengthCheck => ({
+  length: true,
+  run: (v) => (v.length > max ? (message ?? tooBig(originOf(v), max)) : undefined),
+});
+export const matches = (pattern: RegExp, message: string): Check => ({
+  length: false,
+  run: (v) => (pattern.test(v) ? undefined : message),
+});
+/** A custom check (zod's refine). */
+export const refine = (run: (value: string) => string | undefined): Check => ({ length: false, run });
 
 const UUID =
   /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
@@ -87,7 +107,7 @@ const EMAIL =
   /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
 
 export const uuid = (): Schema<string> => string({ checks: [matches(UUID, "Invalid UUID")] });
-export const isEmail = (message: string): Check<string> => matches(EMAIL, message);
+export const isEmail = (message: string): Check => matches(EMAIL, message);
 
 interface NumberOptions {
   int?: boolean;
@@ -161,8 +181,13 @@ export const nullable =
 /** z.array(item) with .min()/.max(): a length issue is reported instead of the items' issues. */
 export function array<T>(item: Schema<T>, { min, max }: { min?: number; max?: number } = {}): Schema<T[]> {
   return (input, path, issues) => {
+    const lengthChecks = [
+      ...(min !== undefined ? [minLength(min)] : []),
+      ...(max !== undefined ? [maxLength(max)] : []),
+    ];
     if (!Array.isArray(input)) {
       invalidType("array", input, path, issues);
+      runLengthChecks(lengthChecks, input, path, issues);
       return [];
     }
     if (min !== undefined && input.length < min) {
