@@ -54,7 +54,7 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
   let event: Stripe.Event;
   try {
     if (!signature) throw new Error("no Stripe-Signature header");
-    event = await createStripe(config).webhooks.constructEventAsync(
+    event = await Stripe.webhooks.constructEventAsync(
       raw,
       signature,
       config.STRIPE_WEBHOOK_SECRET,
