@@ -1,3 +1,4 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { grantAdmin } from "../../db/queries/admin";
@@ -15,6 +16,7 @@ import {
   subscriptionObject,
   unix,
 } from "../../test/support/stripe-events";
+import worker from "..";
 
 const bindings = fileEnv("webhooks");
 const db = createDb(loadConfig(bindings));
@@ -205,6 +207,67 @@ describe("webhook ordering", () => {
       ),
     );
     expect(await stateOf(user.userId)).toMatchObject({ tier: "free", subs: [{ status: "unpaid" }] });
+  });
+
+  it("ends premium when past_due outlasts the grace period: at once if the event says so, else by the cron", async () => {
+    const grace = loadConfig(bindings).BILLING_GRACE_PERIOD;
+    const late = await customerUser();
+    const lateId = stripeId("sub");
+    const t = unix() - grace - 3600;
+    await deliverEvent(
+      bindings,
+      stripeEvent(
+        "customer.subscription.created",
+        subscriptionObject({ id: lateId, customer: late.customer, status: "active" }),
+        t - 10,
+      ),
+    );
+    await deliverEvent(
+      bindings,
+      stripeEvent(
+        "customer.subscription.updated",
+        subscriptionObject({ id: lateId, customer: late.customer, status: "past_due" }),
+        t,
+      ),
+    );
+    expect(await stateOf(late.userId)).toMatchObject({ tier: "free", subs: [{ status: "past_due" }] });
+
+    const user = await customerUser();
+    const id = stripeId("sub");
+    await deliverEvent(
+      bindings,
+      stripeEvent(
+        "customer.subscription.created",
+        subscriptionObject({ id, customer: user.customer, status: "active" }),
+        unix() - 20,
+      ),
+    );
+    await deliverEvent(
+      bindings,
+      stripeEvent(
+        "customer.subscription.updated",
+        subscriptionObject({ id, customer: user.customer, status: "past_due" }),
+        unix() - 10,
+      ),
+    );
+    expect((await stateOf(user.userId)).tier).toBe("premium");
+    const cron = async () => {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ cron: "*/5 * * * *" }), bindings, ctx);
+      await waitOnExecutionContext(ctx);
+    };
+    await cron();
+    expect((await stateOf(user.userId)).tier).toBe("premium"); // still within the grace period
+    // Time passes: the grace period has run out with no further event from Stripe.
+    await db.execute(
+      sql`update subscriptions set past_due_since = now() - make_interval(secs => ${grace + 60}) where id = ${id}`,
+    );
+    await cron();
+    expect(await stateOf(user.userId)).toMatchObject({
+      tier: "free",
+      subs: [{ status: "past_due" }],
+      tierChanges: 2,
+    });
   });
 });
 
