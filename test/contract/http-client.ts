@@ -47,17 +47,21 @@ export class CookieJar {
   has(name: string): boolean {
     return this.cookies.has(name);
   }
+
+  clear(): void {
+    this.cookies.clear();
+  }
 }
 
 /** A fetch that behaves like a browser page on ORIGIN calling the worker with credentials. */
-export function browserFetch(jar: CookieJar): typeof fetch {
+export function browserFetch(jar: CookieJar, ip?: string): typeof fetch {
   return async (input, init = {}) => {
     const request = new Request(input, init);
     const credentials = (init as { credentials?: string }).credentials;
     const url = new URL(request.url);
     const headers = new Headers(request.headers);
     headers.set("Origin", ORIGIN);
-    headers.set("CF-Connecting-IP", randomIp());
+    headers.set("CF-Connecting-IP", ip ?? randomIp());
     const cookie = credentials === "include" ? jar.header(url) : undefined;
     if (cookie) headers.set("Cookie", cookie);
     const body = request.body ? await request.arrayBuffer() : undefined;
@@ -73,10 +77,10 @@ export interface Browser {
   fetch: typeof fetch;
 }
 
-/** A new browser: its own cookie jar and storage. */
-export function newBrowser(wrap: (f: typeof fetch) => typeof fetch = (f) => f): Browser {
+/** A new browser: its own cookie jar and storage; `wrap` sees every request (a flaky network, a counter…). */
+export function newBrowser(wrap: (f: typeof fetch) => typeof fetch = (f) => f, ip?: string): Browser {
   const jar = new CookieJar();
-  return { jar, storage: memoryStorage(), fetch: wrap(browserFetch(jar)) };
+  return { jar, storage: memoryStorage(), fetch: wrap(browserFetch(jar, ip)) };
 }
 
 /** An http-mode client in `browser`. */

@@ -164,7 +164,9 @@ export class Transport {
       }
       if (res.status === 401 && hadToken && !refreshed && !NO_REFRESH.has(path)) {
         refreshed = true;
-        if (await this.refresh()) continue;
+        // Another call may have refreshed meanwhile: then only the retry is needed.
+        const renewed = this.token !== undefined && headers.Authorization !== `Bearer ${this.token.value}`;
+        if (renewed || (await this.refresh())) continue;
       }
       const inFlight = res.status === 409 && idempotencyKey !== undefined && res.headers.has("Retry-After");
       if ((res.status === 429 || inFlight) && waits < this.retry.rateLimited) {
