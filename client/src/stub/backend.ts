@@ -41,6 +41,7 @@ import {
   oneOf,
   optional,
   parse,
+  rawIssues,
   strictObject,
   string,
   unknown,
@@ -197,11 +198,6 @@ function lenientObject(input: unknown): Record<string, unknown> {
     : {};
 }
 
-/** Sync reasons as the server formats them: `path: message; …` */
-function reasonOf(errors: { path: string; message: string }[], prefix = ""): string {
-  return errors.map((e) => `${prefix}${e.path === "(root)" ? "" : e.path}: ${e.message}`).join("; ");
-}
-
 export interface StubOptions {
   admins?: string[];
   shareBaseUrl?: string;
@@ -304,7 +300,8 @@ export function stubBackend(
   function applyChange(db: StubDb, user: StubUser, raw: unknown) {
     const parsed = parse(ChangeSchema, raw);
     const id = typeof lenientObject(raw).id === "string" ? (lenientObject(raw).id as string) : "";
-    if (!parsed.ok) return { id, status: "rejected" as const, reason: reasonOf(parsed.errors) };
+    if (!parsed.ok)
+      return { id, status: "rejected" as const, reason: rawIssues(ChangeSchema, raw).join("; ") };
     const change = parsed.value as PatternChange;
     const now = new Date().toISOString();
     const live = db.patterns[change.id];
@@ -324,7 +321,13 @@ export function stubBackend(
     }
     const input = parse(PutPatternBody, change.pattern);
     if (!input.ok)
-      return { id: change.id, status: "rejected" as const, reason: reasonOf(input.errors, "pattern.") };
+      return {
+        id: change.id,
+        status: "rejected" as const,
+        reason: rawIssues(PutPatternBody, change.pattern)
+          .map((r) => `pattern.${r}`)
+          .join("; "),
+      };
     const content = input.value as PatternContent;
     if (!live) {
       const count = Object.values(db.patterns).filter(

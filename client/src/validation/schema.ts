@@ -12,6 +12,8 @@ interface Issue {
   message: string;
   /** A type error: zod stops checking this value (and a union branch with one is out). */
   fatal: boolean;
+  /** zod's unrecognized_keys issue: the API lists each key as its own field error. */
+  unknownKeys?: string[];
 }
 
 /** Parses `input` at `path`, pushing issues; returns the (possibly transformed) value. */
@@ -221,9 +223,10 @@ export function strictObject<S extends Record<string, Schema>>(
       const value = schema(input[key], [...path, key], issues);
       if (value !== undefined) out[key] = value;
     }
-    for (const key of strict ? Object.keys(input) : []) {
-      if (!(key in shape))
-        issues.push({ path: [...path, key], message: "is not a field you can send here", fatal: true });
+    const unknownKeys = strict ? Object.keys(input).filter((key) => !(key in shape)) : [];
+    if (unknownKeys.length > 0) {
+      const message = `Unrecognized key${unknownKeys.length > 1 ? "s" : ""}: ${unknownKeys.map((k) => JSON.stringify(k)).join(", ")}`;
+      issues.push({ path, message, fatal: true, unknownKeys });
     }
     return out as { [K in keyof S]: ReturnType<S[K]> };
   };
@@ -279,11 +282,23 @@ export function parse<T>(schema: Schema<T>, input: unknown, where?: string): Par
   const issues: Issue[] = [];
   const value = schema(input, [], issues);
   if (issues.length === 0) return { ok: true, value };
+  const at = (path: Path) => [where, ...path.map(String)].filter(Boolean).join(".") || "(root)";
   return {
     ok: false,
-    errors: issues.map((issue) => ({
-      path: [where, ...issue.path.map(String)].filter(Boolean).join(".") || "(root)",
-      message: issue.message,
-    })),
+    errors: issues.flatMap((issue) =>
+      issue.unknownKeys
+        ? issue.unknownKeys.map((key) => ({
+            path: at([...issue.path, key]),
+            message: "is not a field you can send here",
+          }))
+        : [{ path: at(issue.path), message: issue.message }],
+    ),
   };
+}
+
+/** zod's own issues as `path.joined: message` strings, as sync results quote them. */
+export function rawIssues(schema: Schema, input: unknown): string[] {
+  const issues: Issue[] = [];
+  schema(input, [], issues);
+  return issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
 }
