@@ -45,9 +45,20 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["functions/**/*.test.ts", "shared/**/*.test.ts", "test/**/*.test.ts"],
+          exclude: ["test/browser/**"],
           globalSetup: ["test/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/browser/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

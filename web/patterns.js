@@ -94,11 +94,13 @@ export function initPatterns(app) {
     await refreshList();
   }
 
-  async function sync(button) {
+  /** Syncs; `quiet` (the automatic sync at sign-in) only reports when something moved. */
+  async function sync(button, quiet = false) {
     const result = await withLoading("Syncing patterns", button, () => backline.dataSync.syncPatterns());
     if (!result.ok) return;
-    const { uploaded = 0, downloaded = 0 } = result.value ?? {};
-    app.notice(`Synced: ${uploaded} uploaded, ${downloaded} downloaded.`);
+    const { uploaded, downloaded } = result.value;
+    if (!quiet || uploaded + downloaded > 0)
+      app.notice(`Synced: ${uploaded} uploaded, ${downloaded} downloaded.`);
     await refreshList();
   }
 
@@ -120,12 +122,14 @@ export function initPatterns(app) {
     }
   }
 
+  byId("pattern-name").addEventListener("input", readEditor);
+  byId("pattern-tempo").addEventListener("input", readEditor);
   byId("new-pattern").addEventListener("click", () => {
     current = emptyPattern();
     drawEditor();
   });
   byId("save-pattern").addEventListener("click", save);
-  byId("sync-patterns").addEventListener("click", (event) => sync(event.currentTarget));
+  byId("sync-patterns").addEventListener("click", (event) => sync(event.currentTarget, false));
   byId("play").addEventListener("click", () => {
     readEditor();
     playOnce(current);
@@ -136,7 +140,7 @@ export function initPatterns(app) {
     const signedInNow = user && user.id !== lastUser?.id;
     lastUser = user;
     // Patterns saved while signed out reach the cloud as soon as someone signs in.
-    if (signedInNow) await sync(byId("sync-patterns"));
+    if (signedInNow) await sync(byId("sync-patterns"), true);
     else await refreshList();
   });
   drawEditor();

@@ -1,0 +1,118 @@
+/**
+ * The browser project's global setup: the whole local system (`dev/run.ts --ephemeral`: the
+ * stand-ins, wrangler dev and the web app on free ports) as a child process, and one headless
+ * Debian chromium for the run, shared by the test files through its WebSocket endpoint.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { type BrowserServer, chromium } from "playwright-core";
+import type { TestProject } from "vitest/node";
+import type { DevReady } from "../../dev/run";
+
+/** What the tests get: where everything runs, or why the suite is skipped. */
+export type BrowserEnv =
+  | { skip: string }
+  | { skip?: undefined; dev: DevReady; browserWsEndpoint: string; artifactsDir: string };
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    browserEnv: BrowserEnv;
+  }
+}
+
+const READY = "BACKLINE_DEV_READY ";
+/** The flags local-stack.md found to keep Debian's chromium quiet and offline. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let child: ChildProcess | undefined;
+let browser: BrowserServer | undefined;
+
+function findChromium(): string | undefined {
+  try {
+    return execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function startDev(): Promise<DevReady> {
+  const dev = spawn(process.execPath, ["--import", "tsx", "dev/run.ts", "--ephemeral"], {
+    stdio: ["pipe", "pipe", "inherit"],
+    env: process.env,
+  });
+  child = dev;
+  return new Promise<DevReady>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error("dev/run.ts --ephemeral did not start within 120 s")),
+      120_000,
+    );
+    createInterface({ input: dev.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      if (!line.startsWith(READY)) return;
+      clearTimeout(timer);
+      resolve(JSON.parse(line.slice(READY.length)) as DevReady);
+    });
+    dev.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dev/run.ts --ephemeral exited early with code ${code}`));
+    });
+  });
+}
+
+export async function setup(project: TestProject): Promise<void> {
+  const executablePath = findChromium();
+  if (!executablePath) {
+    const reason = "chromium is not installed (apt-get install chromium)";
+    if (process.env.BACKLINE_REQUIRE_BROWSER === "1") {
+      throw new Error(`BACKLINE_REQUIRE_BROWSER=1 but ${reason}`);
+    }
+    const bar = "!".repeat(78);
+    console.warn(`\n${bar}\n!! SKIPPING THE BROWSER TESTS: ${reason}.\n${bar}\n`);
+    project.provide("browserEnv", { skip: reason });
+    return;
+  }
+  const artifactsDir = "test-artifacts/browser";
+  rmSync(artifactsDir, { recursive: true, force: true });
+  mkdirSync(artifactsDir, { recursive: true });
+  const [devStarted, browserStarted] = await Promise.allSettled([
+    startDev(),
+    chromium.launchServer({ executablePath, headless: true, args: CHROMIUM_ARGS }),
+  ]);
+  if (browserStarted.status === "fulfilled") browser = browserStarted.value;
+  if (devStarted.status === "rejected" || browserStarted.status === "rejected") {
+    await teardown();
+    throw devStarted.status === "rejected"
+      ? devStarted.reason
+      : (browserStarted as PromiseRejectedResult).reason;
+  }
+  const dev = devStarted.value;
+  const server = browserStarted.value;
+  console.log(
+    `[backline] browser tests: ${dev.webUrl} -> ${dev.apiUrl}; Postgres: ${dev.postgres}; Redis: ${dev.redis}`,
+  );
+  project.provide("browserEnv", { dev, browserWsEndpoint: server.wsEndpoint(), artifactsDir });
+}
+
+export async function teardown(): Promise<void> {
+  await browser?.close();
+  const dev = child;
+  if (!dev) return;
+  if (dev.exitCode === null) {
+    const exited = new Promise((resolve) => dev.once("exit", resolve));
+    dev.kill("SIGTERM");
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 15_000)))]);
+    clearTimeout(timer);
+    if (dev.exitCode === null) dev.kill("SIGKILL");
+  }
+  dev.stdin?.destroy();
+  dev.stdout?.destroy();
+}

@@ -1,0 +1,53 @@
+/** The lesson catalogue with premium locks, and saving progress on a lesson. */
+import { expect, it } from "vitest";
+import {
+  api,
+  describeBrowser,
+  expectText,
+  idle,
+  MODES,
+  shownError,
+  signUp,
+  uniqueEmail,
+  useBrowser,
+} from "./support";
+
+const browser = useBrowser("lessons");
+
+describeBrowser.each(MODES)("lessons (%s mode)", (mode) => {
+  it("lists the catalogue with premium lessons locked, and saves progress on a free lesson", async () => {
+    const page = await browser.open(await browser.context(), mode);
+    const lessons = page.locator("#lesson-list button.lesson");
+    await lessons.first().waitFor();
+    expect(await lessons.count()).toBe(24);
+    expect(await page.locator("#lesson-list .category h3").allTextContents()).toContain("rhythm basics");
+    const locked = page.locator("#lesson-list button.lesson[data-locked='true']");
+    expect(await locked.count()).toBeGreaterThan(0);
+    for (const text of await locked.allTextContents()) expect(text).toMatch(/^🔒 .*premium$/);
+    await browser.shot(page, `${mode}-catalogue`);
+
+    const email = uniqueEmail(`lessons-${mode}`);
+    await signUp(page, email);
+    await page.click('#lesson-list button[data-lesson-id="counting-beats"]');
+    await expectText(page.locator("#lesson-title"), /^Counting beats$/);
+    expect(await page.textContent("#lesson-config")).toContain('"bpm": 80');
+    await expectText(page.locator("#progress-state"), /^No progress yet\.$/);
+
+    await page.fill("#progress-score", "70");
+    await page.uncheck("#progress-completed");
+    await page.click("#save-progress");
+    await expectText(page.locator("#progress-state"), /^Best score 70 after 1 attempt\(s\)\.$/);
+    await page.fill("#progress-score", "55");
+    await page.check("#progress-completed");
+    await page.click("#save-progress");
+    await expectText(page.locator("#progress-state"), /^Best score 70 after 2 attempt\(s\), completed\.$/);
+    await idle(page);
+    expect(await shownError(page)).toBe("");
+    await browser.shot(page, `${mode}-progress-saved`);
+
+    if (mode === "http") {
+      const res = await api.request("/api/progress/counting-beats", { token: await api.signIn(email) });
+      expect(res.body).toMatchObject({ bestScore: 70, attempts: 2, completed: true });
+    }
+  });
+});
