@@ -189,6 +189,26 @@ describe("network failures", () => {
     await admin.content.deleteLesson(id);
   });
 
+  it("sends the queue when the browser fires `online`", async () => {
+    const { browser, sent, network } = instrumentedBrowser();
+    const laptop = httpClient(browser, { retry: { network: 0 } });
+    await signedUp(laptop);
+    network.offline = true;
+    const saved = await laptop.dataSync.savePattern({ name: "Queued", tempo: 100, tracks: [] });
+    expect(saved.syncState).toBe("pending");
+    network.offline = false;
+    sent.length = 0;
+    // The page fires `online` when the connection returns.
+    (globalThis as unknown as EventTarget).dispatchEvent(new Event("online"));
+    await expect.poll(() => sent.map((s) => s.path), { timeout: 5000 }).toContain("/api/patterns/sync");
+    network.offline = true;
+    expect((await laptop.dataSync.loadPatterns())[0]).toMatchObject({
+      id: saved.id,
+      syncState: "synced",
+      version: 1,
+    });
+  });
+
   it("keeps saves made offline and sends them once back online", async () => {
     const { browser, network } = instrumentedBrowser();
     const laptop = httpClient(browser, { retry: { network: 0 } });
