@@ -156,7 +156,7 @@ describe("SDK validation equals the server's zod schemas", () => {
   it.each([
     [
       "a@b",
-      "x".repeat(250) + "@example.com",
+      `${"x".repeat(250)}@example.com`,
       "a..b@example.com",
       ".a@example.com",
       "a@-x.com",
