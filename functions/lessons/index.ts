@@ -5,6 +5,7 @@ import { insertAudit, insertAuditIf } from "../../db/queries/audit";
 import { deleteLesson, findLesson, insertLesson, listLessons, replaceLesson } from "../../db/queries/lessons";
 import { DIFFICULTIES, type Lesson } from "../../db/schema/lessons";
 import { createRouter } from "../../shared/app";
+import { unlocksPremium } from "../../shared/auth/access-token";
 import { requestMeta } from "../../shared/client-ip";
 import { sha256 } from "../../shared/crypto";
 import { isUniqueViolation } from "../../shared/db-errors";
@@ -159,7 +160,7 @@ export const lessonRoutes = createRouter()
     const lesson = await findLesson(c.get("db"), c.req.valid("param").id);
     if (!lesson || (!lesson.publishedAt && who?.role !== "admin"))
       throw problems.notFound("No lesson with this id.");
-    if (lesson.isPremium && who?.tier !== "premium" && who?.role !== "admin") {
+    if (lesson.isPremium && !unlocksPremium(who)) {
       throw problems.premiumRequired({
         detail: "This lesson is for premium members. Upgrade to unlock it.",
         extensions: { upgrade: "/api/billing/plans" },

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { listProgress, type ProgressInput, recordProgressStatement } from "../../db/queries/lessons";
 import type { LessonProgress } from "../../db/schema/lessons";
 import { createRouter } from "../../shared/app";
+import { unlocksPremium } from "../../shared/auth/access-token";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { jsonContent, problemContent } from "../../shared/openapi";
@@ -146,7 +147,7 @@ export const progressRoutes = createRouter()
       await recordProgressStatement(c.get("db"), {
         ...(c.req.valid("json") as ProgressInput),
         userId: auth?.sub as string,
-        premium: auth?.tier === "premium",
+        premium: unlocksPremium(auth),
       }),
     );
     if (outcome.ok) return c.json(outcome.progress, 200);
@@ -164,7 +165,7 @@ export const progressRoutes = createRouter()
     const userId = auth?.sub as string;
     const { attempts } = c.req.valid("json");
     const statements = attempts.map((a) =>
-      recordProgressStatement(db, { ...(a as ProgressInput), userId, premium: auth?.tier === "premium" }),
+      recordProgressStatement(db, { ...(a as ProgressInput), userId, premium: unlocksPremium(auth) }),
     );
     const all = listProgress(db, userId);
     const out = await db.batch([...statements, all] as unknown as [typeof all]);

@@ -17,6 +17,11 @@ export interface AccessClaims {
   exp: number;
 }
 
+/** Whether a token's holder may open premium lessons: premium members, and admins (who edit them). */
+export function unlocksPremium(claims: Pick<AccessClaims, "role" | "tier"> | undefined): boolean {
+  return claims?.tier === "premium" || claims?.role === "admin";
+}
+
 type SigningKey = { kid: string; secret: string };
 
 const keyCache = new Map<string, Promise<SigningKey>>();
