@@ -1509,7 +1509,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              subscription: components["schemas"]["Subscription"];
+              subscription: components["schemas"]["Subscription"] | null;
             };
           };
         };
@@ -2969,7 +2969,7 @@ export interface components {
       priceId: string | null;
       /** @description Stripe's status: active, trialing, past_due, canceled, … */
       status: string;
-    } | null;
+    };
     SyncRequest: {
       changes: unknown[];
       /** @default 0 */

@@ -100,7 +100,7 @@ const current = createRoute({
   summary: "The current subscription, or null",
   middleware: [requireAuth()] as const,
   responses: {
-    200: jsonContent(z.object({ subscription: SubscriptionSchema.nullable() }), "The subscription"),
+    200: jsonContent(z.object({ subscription: z.union([SubscriptionSchema, z.null()]) }), "The subscription"),
     ...needsAuth,
   },
 });
