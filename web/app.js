@@ -17,7 +17,7 @@ const backline = createBackline({
 window.backline = backline;
 
 /** The signed-in user of an auth state, or null. */
-export function userOf(state) {
+function userOf(state) {
   return state?.user ?? null;
 }
 

@@ -84,14 +84,13 @@ export function initBilling(app) {
   async function loadSubscription() {
     const read = () => backline.payment.getSubscription();
     const result = await withLoading("Loading your subscription", null, async () => {
-      let subscription = await read();
-      if (returning === "success") {
-        for (let i = 0; i < 20 && !(subscription && LIVE.has(subscription.status)); i++) {
-          await new Promise((resolve) => setTimeout(resolve, 250));
-          subscription = await read();
-        }
+      let found = await read();
+      // Stripe's webhook may land a moment after the redirect: wait up to 5 s for it.
+      for (let i = 0; returning === "success" && i < 20 && !(found && LIVE.has(found.status)); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        found = await read();
       }
-      return subscription;
+      return found;
     });
     if (!result.ok) return;
     showSubscription(result.value);
