@@ -30,6 +30,8 @@ const policies = {
     skip: (c) => c.req.path === "/api/auth/signin",
   },
   api: { name: "api", limit: 300, window: "1 m", failMode: "open" },
+  // Payment routes fail closed: without Redis no limit, and no idempotency keys, can be enforced.
+  billing: { name: "billing", limit: 60, window: "1 m", failMode: "closed" },
   // Opening share links is per client IP, signed in or not.
   shares: { name: "shares", limit: 120, window: "1 m", failMode: "open", key: (c) => `ip:${clientIp(c)}` },
 } satisfies Record<string, RateLimitPolicy>;
@@ -45,7 +47,7 @@ app.use("/api/patterns/*", authenticate(), rateLimit(policies.api));
 app.use("/api/lessons/*", authenticate(), rateLimit(policies.api));
 app.use("/api/progress/*", authenticate(), rateLimit(policies.api));
 app.use("/api/shares/*", authenticate(), rateLimit(policies.shares));
-app.use("/api/billing/*", authenticate(), rateLimit(policies.api));
+app.use("/api/billing/*", authenticate(), rateLimit(policies.billing));
 // Webhooks are not rate limited: Stripe authenticates by signature, and refusing a delivery only delays it.
 
 const routes = app

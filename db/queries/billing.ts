@@ -53,12 +53,6 @@ export async function findCurrentSubscription(db: Database, userId: string) {
   return row;
 }
 
-/** Ids of the user's subscriptions that have not ended (to cancel when the account goes). */
-export function liveSubscriptionIdsSql(userId: string) {
-  return sql<string[]>`coalesce((select array_agg(s.id) from ${subscriptions} s
-    where s.user_id = ${userId} and s.status not in ('canceled', 'incomplete_expired')), '{}')`;
-}
-
 /** One page of the user's invoices, newest first, with what has been refunded of each. */
 export async function listInvoices(db: Database, v: { userId: string; cursor?: Cursor; limit: number }) {
   return db
@@ -135,6 +129,22 @@ export function upsertSubscriptionStatement(db: Database, s: SubscriptionState) 
   `);
 }
 
+/**
+ * Locks the user a billing event concerns, as the first statement of its batch: concurrent
+ * events for one user then apply one after the other, and each recomputes the tier from what
+ * the previous one committed (a later statement of a batch sees earlier commits).
+ */
+export function lockUserStatement(
+  db: Database,
+  owner: { userId: string } | { customerId: string; userHint: string | null },
+) {
+  const id =
+    "userId" in owner
+      ? sql`${owner.userId}::uuid`
+      : sql`coalesce((select id from users where stripe_customer_id = ${owner.customerId}), ${owner.userHint}::uuid)`;
+  return db.execute(sql`select id from users where id = ${id} for update`);
+}
+
 /** Who a tier recomputation is for: the owner of a subscription, or one user. */
 export type TierTarget = { subscriptionId: string } | { userId: string };
 
@@ -176,30 +186,32 @@ export function recomputeTierStatement(
 
 /**
  * Users whose past_due grace has run out while still premium: downgraded (cron), each with an
- * audit entry. Returns how many.
+ * audit entry. One batch: the first statement locks them (waiting for any event being applied
+ * to them), the second decides again on what is committed by then. Returns how many.
  */
 export async function expirePastDueGrace(db: Database, graceSeconds: number) {
-  const result = await db.execute<{ id: string }>(sql`
-    with expired as (
-      select u.id from users u
-      where u.tier = 'premium'
-        and exists (select 1 from subscriptions s where s.user_id = u.id and s.status = 'past_due'
-                    and s.past_due_since <= now() - make_interval(secs => ${graceSeconds}))
-        and not exists (select 1 from subscriptions s where s.user_id = u.id and (
-          s.status in ('active', 'trialing')
-          or (s.status = 'past_due' and s.past_due_since > now() - make_interval(secs => ${graceSeconds}))))
-    ),
-    changed as (
-      update users u set tier = 'free', updated_at = now() from expired e where u.id = e.id returning u.id
-    ),
-    audited as (
-      insert into audit_logs (actor_id, action, target_type, target_id, metadata)
-      select null, 'billing.tier_changed', 'user', c.id::text, '{"tier":"free","reason":"past_due grace ended"}'::jsonb
-      from changed c
-    )
-    select id from changed
-  `);
-  return result.rows.length;
+  const grace = sql`make_interval(secs => ${graceSeconds})`;
+  const stillEntitled = sql`exists (select 1 from subscriptions s where s.user_id = u.id and (
+    s.status in ('active', 'trialing') or (s.status = 'past_due' and s.past_due_since > now() - ${grace})))`;
+  const lapsed = sql`u.tier = 'premium'
+    and exists (select 1 from subscriptions s where s.user_id = u.id and s.status = 'past_due'
+                and s.past_due_since <= now() - ${grace})
+    and not ${stillEntitled}`;
+  const [, changed] = await db.batch([
+    db.execute(sql`select u.id from users u where ${lapsed} for update`),
+    db.execute<{ id: string }>(sql`
+      with changed as (
+        update users u set tier = 'free', updated_at = now() where ${lapsed} returning u.id
+      ),
+      audited as (
+        insert into audit_logs (actor_id, action, target_type, target_id, metadata)
+        select null, 'billing.tier_changed', 'user', c.id::text, '{"tier":"free","reason":"past_due grace ended"}'::jsonb
+        from changed c
+      )
+      select id from changed
+    `),
+  ]);
+  return changed.rows.length;
 }
 
 /** An invoice's state as carried by an `invoice.*` event. */

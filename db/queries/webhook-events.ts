@@ -57,20 +57,34 @@ export async function recordIgnoredEvent(db: Database, e: LedgerEvent) {
     .onConflictDoNothing({ target: stripeEvents.id });
 }
 
+/**
+ * The first statement of an event's batch: aborts the batch (division by zero) unless this
+ * request still holds the claim (`attempt` is the claim's token). A claim taken over after
+ * going stale must not apply its effects a second time.
+ */
+export function assertClaimStatement(db: Database, id: string, attempt: number) {
+  return db.execute(sql`
+    select 1 / (select count(*)::int from stripe_events
+                where id = ${id} and status = 'processing' and attempts = ${attempt}) as held
+  `);
+}
+
 /** Marks a claimed event processed; the last statement of the batch that applies its effects. */
-export function markEventProcessedStatement(db: Database, id: string) {
+export function markEventProcessedStatement(db: Database, id: string, attempt: number) {
   return db
     .update(stripeEvents)
     .set({ status: "processed", processedAt: sql`now()`, error: null })
-    .where(eq(stripeEvents.id, id));
+    .where(and(eq(stripeEvents.id, id), eq(stripeEvents.attempts, attempt)));
 }
 
-/** Marks a claimed event failed with a short, client-safe reason. */
-export async function markEventFailed(db: Database, id: string, error: string) {
+/** Marks a claimed event failed with a short, client-safe reason (unless the claim passed to another request). */
+export async function markEventFailed(db: Database, id: string, attempt: number, error: string) {
   await db
     .update(stripeEvents)
     .set({ status: "failed", error: error.slice(0, 500) })
-    .where(and(eq(stripeEvents.id, id), eq(stripeEvents.status, "processing")));
+    .where(
+      and(eq(stripeEvents.id, id), eq(stripeEvents.status, "processing"), eq(stripeEvents.attempts, attempt)),
+    );
 }
 
 /**
@@ -81,12 +95,13 @@ export async function claimReplay(
   db: Database,
   id: string,
 ): Promise<
-  | { outcome: "claimed"; event: LedgerEvent }
+  | { outcome: "claimed"; event: LedgerEvent; attempts: number }
   | { outcome: "missing" }
   | { outcome: "not-failed"; status: string }
 > {
   const result = await db.execute<{
     claimed: boolean;
+    attempts: number | null;
     status: string | null;
     type: string | null;
     created_at: string | null;
@@ -95,9 +110,9 @@ export async function claimReplay(
     with claim as (
       update stripe_events set status = 'processing', attempts = attempts + 1, claimed_at = now(), error = null
       where id = ${id} and status = 'failed'
-      returning type, created_at, payload
+      returning type, created_at, payload, attempts
     )
-    select exists (select 1 from claim) as claimed,
+    select exists (select 1 from claim) as claimed, (select attempts from claim) as attempts,
       (select status from stripe_events where id = ${id}) as status,
       (select type from claim) as type, (select created_at from claim) as created_at,
       (select payload from claim) as payload
@@ -110,6 +125,7 @@ export async function claimReplay(
   return {
     outcome: "claimed",
     event: { id, type: row.type, createdAt: new Date(row.created_at), payload: row.payload },
+    attempts: Number(row.attempts),
   };
 }
 

@@ -65,6 +65,8 @@ export const invoices = pgTable(
   (t) => [
     index("invoices_user_idx").on(t.userId, t.issuedAt, t.id),
     index("invoices_payment_intent_idx").on(t.paymentIntentId),
+    // Checkout completion gives a customer's earlier invoices to the user.
+    index("invoices_customer_idx").on(t.customerId),
   ],
 );
 

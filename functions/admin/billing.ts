@@ -60,12 +60,18 @@ const refund = createRoute({
   ...adminOnly,
   method: "post",
   path: "/refunds",
-  summary: "Refunds (part of) a paid invoice through Stripe; audit-logged; accepts Idempotency-Key",
-  middleware: [requireRole("admin"), idempotency()] as const,
+  summary: "Refunds (part of) a paid invoice through Stripe; audit-logged; requires Idempotency-Key",
+  description:
+    "A retry with the same Idempotency-Key never refunds twice: the API replays its answer, and Stripe " +
+    "receives the same idempotency key (scoped to the admin and invoice), so a retry after a failure " +
+    "completes the same refund and writes its audit entry.",
+  middleware: [requireRole("admin"), idempotency({ required: true })] as const,
   request: { body: jsonBody(RefundBody) },
   responses: {
     201: jsonContent(RefundSchema, "The refund; the invoice shows it once Stripe's charge.refunded arrives"),
-    400: problemContent("Invalid request, or an amount larger than what is left to refund"),
+    400: problemContent(
+      "Invalid request, no Idempotency-Key, or an amount larger than what is left to refund",
+    ),
     404: problemContent("No such invoice"),
     409: problemContent("The invoice has no payment to refund"),
     ...denied,
@@ -131,7 +137,9 @@ export const adminBilling = createRouter()
             reason: body.reason,
             metadata: { invoiceId: invoice.id, adminId: c.var.userId as string },
           },
-          { idempotencyKey: `backline-refund-${c.req.header("Idempotency-Key") ?? requestId}` },
+          {
+            idempotencyKey: `backline-refund-${c.var.userId}-${invoice.id}-${c.req.header("Idempotency-Key")}`,
+          },
         ),
       { amount: "amount", payment_intent: "invoiceId" },
     );
@@ -197,9 +205,12 @@ export const adminBilling = createRouter()
       metadata: { type: claim.event.type },
     });
     try {
-      await processClaimedEvent(claim.event, { db, config, stripe: createStripe(config, requestId) }, [
-        audit,
-      ]);
+      await processClaimedEvent(
+        claim.event,
+        claim.attempts,
+        { db, config, stripe: createStripe(config, requestId) },
+        [audit],
+      );
     } catch {
       throw problems.internal("The event failed again; see its error in the ledger.");
     }

@@ -128,10 +128,11 @@ describe("checkout", () => {
       success_url: config.CHECKOUT_SUCCESS_URL,
       cancel_url: config.CHECKOUT_CANCEL_URL,
     });
-    // A second checkout reuses the saved customer: 1 Neon round trip, 1 Stripe call.
+    // A second checkout reuses the saved customer: 1 Neon round trip; Stripe is asked for the
+    // customer's subscriptions (the webhooks may lag), then for the session.
     const trace = traceId();
     expect((await checkout(user, MONTHLY, { "X-Request-Id": trace })).status).toBe(201);
-    expect(await roundTrips(trace)).toMatchObject({ neon: 1, stripe: 1 });
+    expect(await roundTrips(trace)).toMatchObject({ neon: 1, stripe: 2 });
     expect(await customerOf(user.userId)).toBe(customer);
   });
 });
@@ -198,6 +199,18 @@ describe("the purchase flow", () => {
       sql`select count(*)::int as n from audit_logs where action = 'billing.tier_changed' and target_id = ${user.userId}`,
     );
     expect(rows[0]?.n).toBe(2);
+  });
+
+  it("refuses a second checkout when Stripe has the subscription but its webhooks have not arrived", async () => {
+    const user = await signUp(bindings);
+    const first = await json<{ id: string }>(await checkout(user));
+    const paid = await pay(first.id);
+    const res = await checkout(user);
+    expect(res.status).toBe(409);
+    expect(await json(res)).toMatchObject({
+      subscription: paid.subscription.id,
+      portal: "/api/billing/portal",
+    });
   });
 
   it("resume undoes a pending cancellation", async () => {
@@ -278,8 +291,12 @@ describe("admin refunds", () => {
     adminToken = (await json<{ accessToken: string }>(res)).accessToken;
   });
 
-  const refund = (body: unknown, token = adminToken) =>
-    send(bindings, "/api/admin/refunds", { method: "POST", headers: bearer(token), json: body });
+  const refund = (body: unknown, token = adminToken, key: string | null = crypto.randomUUID()) =>
+    send(bindings, "/api/admin/refunds", {
+      method: "POST",
+      headers: { ...bearer(token), ...(key && { "Idempotency-Key": key }) },
+      json: body,
+    });
 
   it("refunds part of an invoice, audit-logged, shown on the invoice once charge.refunded arrives", async () => {
     const { user, customer, invoiceId } = await subscriber();
@@ -303,11 +320,18 @@ describe("admin refunds", () => {
       user: user.userId,
     });
 
-    const tooMuch = await refund({ invoiceId, amount: 601, reason: "requested_by_customer" });
+    // A retry with the same key refunds nothing more.
+    const key = crypto.randomUUID();
+    const once = await refund({ invoiceId, amount: 100, reason: "duplicate" }, adminToken, key);
+    const again = await refund({ invoiceId, amount: 100, reason: "duplicate" }, adminToken, key);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((await json<{ id: string }>(again)).id).toBe((await json<{ id: string }>(once)).id);
+
+    const tooMuch = await refund({ invoiceId, amount: 501, reason: "requested_by_customer" });
     expect(tooMuch.status).toBe(400);
     expect((await json<{ errors: { path: string }[] }>(tooMuch)).errors[0]?.path).toBe("amount");
     const rest = await refund({ invoiceId, reason: "duplicate" });
-    expect(await json(rest)).toMatchObject({ amount: 600 });
+    expect(await json(rest)).toMatchObject({ amount: 500 });
     await deliverPending(bindings, customer);
     const after = await json<{ invoices: { amountRefunded: number }[] }>(
       await send(bindings, "/api/billing/invoices", { headers: bearer(user.accessToken) }),
@@ -319,6 +343,9 @@ describe("admin refunds", () => {
     const user = await signUp(bindings);
     expect((await refund({ invoiceId: "in_x1", reason: "duplicate" }, user.accessToken)).status).toBe(403);
     expect((await refund({ invoiceId: "in_unknown1", reason: "duplicate" })).status).toBe(404);
+    const keyless = await refund({ invoiceId: "in_unknown1", reason: "duplicate" }, adminToken, null);
+    expect(keyless.status).toBe(400);
+    expect((await json<{ errors: { path: string }[] }>(keyless)).errors[0]?.path).toBe("Idempotency-Key");
     const bad = await refund({ invoiceId: "nope", amount: -1, reason: "because" });
     expect(bad.status).toBe(400);
     const paths = (await json<{ errors: { path: string }[] }>(bad)).errors.map((e) => e.path).sort();
@@ -327,6 +354,18 @@ describe("admin refunds", () => {
 });
 
 describe("account deletion", () => {
+  it("cancels at Stripe a subscription whose webhooks have not arrived yet", async () => {
+    const user = await signUp(bindings);
+    const paid = await pay((await json<{ id: string }>(await checkout(user))).id);
+    const res = await send(bindings, "/api/me", {
+      method: "DELETE",
+      headers: bearer(user.accessToken),
+      json: { password: user.password },
+    });
+    expect(res.status).toBe(204);
+    expect((await createStripe(config).subscriptions.retrieve(paid.subscription.id)).status).toBe("canceled");
+  });
+
   it("cancels the Stripe subscription before deleting the account", async () => {
     const { user, customer, subscriptionId } = await subscriber();
     const res = await send(bindings, "/api/me", {

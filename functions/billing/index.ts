@@ -11,6 +11,7 @@ import type { Subscription } from "../../db/schema/billing";
 import { createRouter } from "../../shared/app";
 import { type Plan, PlanSchema } from "../../shared/billing/plans";
 import { stripeCall } from "../../shared/billing/stripe-errors";
+import { currentStripeSubscription } from "../../shared/billing/subscriptions";
 import { createStripe } from "../../shared/clients";
 import { PageQuery, page } from "../../shared/cursor";
 import type { AppEnv } from "../../shared/env";
@@ -175,6 +176,13 @@ function toSubscriptionDto(s: Subscription, plansOnSale: Plan[]) {
   };
 }
 
+function alreadySubscribed(subscriptionId: string) {
+  return billingProblems.alreadySubscribed({
+    detail: "You already have a subscription. Change or cancel it in the billing portal.",
+    extensions: { portal: "/api/billing/portal", subscription: subscriptionId },
+  });
+}
+
 /** The signed-in user's current subscription, or a 404 problem. */
 async function currentOr404(c: Context<AppEnv>) {
   const sub = await findCurrentSubscription(c.var.db, c.var.userId as string);
@@ -219,15 +227,14 @@ export const billingRoutes = createRouter()
     if (!plan) throw validationError([{ path: "priceId", message: "is not the price of a plan on sale" }]);
     const account = await findBillingAccount(db, userId);
     if (!account) throw problems.notFound("This account no longer exists.");
-    if (account.activeSubscriptionId) {
-      throw billingProblems.alreadySubscribed({
-        detail: "You already have a subscription. Change or cancel it in the billing portal.",
-        extensions: { portal: "/api/billing/portal", subscription: account.activeSubscriptionId },
-      });
-    }
+    if (account.activeSubscriptionId) throw alreadySubscribed(account.activeSubscriptionId);
     const stripe = createStripe(config, requestId);
     let customerId = account.stripeCustomerId;
-    if (!customerId) {
+    if (customerId) {
+      // Paid a moment ago, webhooks still on their way: Stripe knows before our table does.
+      const live = await currentStripeSubscription(stripe, customerId);
+      if (live) throw alreadySubscribed(live.id);
+    } else {
       // The idempotency key makes concurrent first checkouts of one user share one customer.
       const customer = await stripeCall(() =>
         stripe.customers.create(
@@ -250,6 +257,7 @@ export const billingRoutes = createRouter()
             success_url: config.CHECKOUT_SUCCESS_URL,
             cancel_url: config.CHECKOUT_CANCEL_URL,
           },
+          // With the client's key a retry finds the same session; without one each call is new.
           { idempotencyKey: `backline-checkout-${userId}-${c.req.header("Idempotency-Key") ?? requestId}` },
         ),
       { "line_items[0][price]": "priceId" },

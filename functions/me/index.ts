@@ -1,19 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
-import type Stripe from "stripe";
 import { deleteAccount } from "../../db/queries/accounts";
-import { liveSubscriptionIdsSql } from "../../db/queries/billing";
 import { findProfile, updateProfile } from "../../db/queries/users";
 import { users } from "../../db/schema/users";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
-import { stripeCall } from "../../shared/billing/stripe-errors";
+import { cancelAllSubscriptions } from "../../shared/billing/subscriptions";
 import { createStripe } from "../../shared/clients";
 import { verifyPassword } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
 import { renderEmail } from "../../shared/email/templates";
-import { ApiError, problems } from "../../shared/errors";
+import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { authErrors } from "../auth/problems";
@@ -102,29 +100,18 @@ export const me = createRouter()
       .select({
         hash: users.passwordHash,
         displayName: users.displayName,
-        subscriptionIds: liveSubscriptionIdsSql(userId),
+        stripeCustomerId: users.stripeCustomerId,
       })
       .from(users)
       .where(eq(users.id, userId));
     if (!user || !(await verifyPassword(password, user.hash)).valid) {
       throw authErrors.invalidCredentials("The password is wrong.");
     }
-    // Stop billing first: if Stripe cannot be reached the account stays, and the user can retry.
-    const stripe = user.subscriptionIds.length
-      ? createStripe(c.get("config"), c.get("requestId"))
-      : undefined;
-    for (const id of user.subscriptionIds) {
-      await stripeCall(() =>
-        (stripe as Stripe).subscriptions.cancel(
-          id,
-          {},
-          { idempotencyKey: `backline-delete-${userId}-${id}` },
-        ),
-      ).catch((error: unknown) => {
-        // Already canceled at Stripe (the webhook has not arrived yet): nothing left to stop.
-        if (error instanceof ApiError && error.status === 404) return;
-        throw error;
-      });
+    // Stop billing first, asking Stripe (the local table may lag): if Stripe cannot be reached
+    // the account stays, and the user can retry.
+    if (user.stripeCustomerId) {
+      const stripe = createStripe(c.get("config"), c.get("requestId"));
+      await cancelAllSubscriptions(stripe, user.stripeCustomerId, `backline-delete-${userId}`);
     }
     const outboxId = crypto.randomUUID();
     const deleted = await deleteAccount(db, {

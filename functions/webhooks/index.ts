@@ -101,7 +101,11 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
     });
   }
   try {
-    await processClaimedEvent(ledger, { db, config, stripe: createStripe(config, c.var.requestId) });
+    await processClaimedEvent(ledger, claim.attempts, {
+      db,
+      config,
+      stripe: createStripe(config, c.var.requestId),
+    });
   } catch (error) {
     console.error(
       JSON.stringify({

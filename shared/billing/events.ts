@@ -5,6 +5,7 @@ import { insertAuditIf } from "../../db/queries/audit";
 import {
   type InvoiceState,
   linkCustomerStatements,
+  lockUserStatement,
   raiseRefundStatement,
   recomputeTierStatement,
   type SubscriptionState,
@@ -12,6 +13,7 @@ import {
   upsertSubscriptionStatement,
 } from "../../db/queries/billing";
 import {
+  assertClaimStatement,
   type LedgerEvent,
   markEventFailed,
   markEventProcessedStatement,
@@ -133,6 +135,7 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
       const customerId = idOf(session.customer);
       if (!userId || !customerId) return [];
       return [
+        lockUserStatement(db, { userId }),
         ...linkCustomerStatements(db, userId, customerId),
         recomputeTierStatement(db, { userId }, { graceSeconds: config.BILLING_GRACE_PERIOD, reason }),
         insertAuditIf(
@@ -157,6 +160,7 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
         SUBSCRIPTION_RANK[event.type] ?? 0,
       );
       return [
+        lockUserStatement(db, state),
         upsertSubscriptionStatement(db, state),
         recomputeTierStatement(
           db,
@@ -191,15 +195,21 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
  */
 export async function processClaimedEvent(
   event: LedgerEvent,
+  attempt: number,
   ctx: EventContext,
   extra: Statement[] = [],
 ): Promise<void> {
   try {
     const effects = await effectsOf(event, ctx);
-    const statements: Statement[] = [...effects, ...extra, markEventProcessedStatement(ctx.db, event.id)];
+    const statements: Statement[] = [
+      assertClaimStatement(ctx.db, event.id, attempt),
+      ...effects,
+      ...extra,
+      markEventProcessedStatement(ctx.db, event.id, attempt),
+    ];
     await ctx.db.batch(statements as [Statement, ...Statement[]]);
   } catch (error) {
-    await markEventFailed(ctx.db, event.id, failureReason(error)).catch(() => undefined);
+    await markEventFailed(ctx.db, event.id, attempt, failureReason(error)).catch(() => undefined);
     throw error;
   }
 }

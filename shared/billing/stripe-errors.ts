@@ -1,30 +1,55 @@
 import Stripe from "stripe";
-import { type ApiError, problems, validationError } from "../errors";
+import { defineProblems, problems, validationError } from "../errors";
+
+const stripeProblems = defineProblems({
+  paymentProviderError: { status: 502, title: "The payment provider refused the request" },
+});
 
 /**
- * A Stripe API failure as the problem this API answers with. Request errors Stripe blames on
- * a parameter become a 400 naming our field (`fields` maps Stripe's parameter to ours);
- * connection, rate-limit and server errors become 503. Stripe's own messages are passed on
- * only for request errors, which describe the input, never internals.
+ * A Stripe API failure as the problem this API answers with.
+ * - A request error Stripe blames on a parameter listed in `fields` (Stripe's name → ours) is
+ *   the caller's: 400 naming our field with Stripe's message (it describes the input), or 404
+ *   when that parameter names something missing.
+ * - Any other request error is ours (configuration, stale ids): 502, logged, no Stripe text.
+ * - Connection, rate-limit and server errors: 503 with Retry-After.
  */
-export function fromStripeError(error: unknown, fields: Record<string, string> = {}): ApiError | unknown {
+export function fromStripeError(error: unknown, fields: Record<string, string> = {}): unknown {
   if (!(error instanceof Stripe.errors.StripeError)) return error;
+  const field = error.param ? fields[error.param] : undefined;
   if (
-    error instanceof Stripe.errors.StripeInvalidRequestError ||
-    error instanceof Stripe.errors.StripeCardError
+    field &&
+    (error instanceof Stripe.errors.StripeInvalidRequestError ||
+      error instanceof Stripe.errors.StripeCardError)
   ) {
-    if (error.statusCode === 404 || error.code === "resource_missing") {
-      return problems.notFound(
-        fields[error.param ?? ""] ? `No such ${fields[error.param ?? ""]}.` : "Not found at Stripe.",
-      );
-    }
-    const field = error.param ? (fields[error.param] ?? error.param) : undefined;
-    const message = error.message.slice(0, 300);
-    return field ? validationError([{ path: field, message }]) : problems.unprocessable(message);
+    if (error.code === "resource_missing") return problems.notFound(`No such ${field}.`);
+    return validationError([{ path: field, message: error.message.slice(0, 300) }]);
   }
-  return problems.unavailable({
-    detail: "The payment provider is not reachable right now. Try again shortly.",
-    headers: { "Retry-After": "5" },
+  if (
+    error instanceof Stripe.errors.StripeConnectionError ||
+    error instanceof Stripe.errors.StripeRateLimitError ||
+    error instanceof Stripe.errors.StripeAPIError
+  ) {
+    return problems.unavailable({
+      detail: "The payment provider is not reachable right now. Try again shortly.",
+      headers: { "Retry-After": "5" },
+      cause: error,
+    });
+  }
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: "Stripe refused a request",
+      type: error.type,
+      code: error.code,
+      param: error.param,
+      status: error.statusCode,
+      requestId: error.requestId,
+      message: error.message,
+    }),
+  );
+  return stripeProblems.paymentProviderError({
+    detail: "The payment provider refused this request. It has been logged; try again later.",
+    cause: error,
   });
 }
 

@@ -9,6 +9,8 @@ export interface IdempotencyOptions {
   retentionSeconds?: number;
   /** How long the in-flight lock lives if the worker dies mid-request. */
   lockMs?: number;
+  /** Refuse requests without a key (400): for routes that move money. */
+  required?: boolean;
 }
 
 /** Response header marking a replayed response. */
@@ -35,10 +37,17 @@ function fingerprintOf(method: string, path: string, body: string): Promise<stri
 export function idempotency({
   retentionSeconds = 24 * 60 * 60,
   lockMs = 60_000,
+  required = false,
 }: IdempotencyOptions = {}): MiddlewareHandler<AppEnv> {
   return async function idempotencyMiddleware(c, next) {
     const key = c.req.header("Idempotency-Key");
-    if (key === undefined || !["POST", "PATCH"].includes(c.req.method)) return next();
+    if (!["POST", "PATCH"].includes(c.req.method)) return next();
+    if (key === undefined) {
+      if (!required) return next();
+      throw validationError([
+        { path: "Idempotency-Key", message: "is required: a retry with the same key is then safe" },
+      ]);
+    }
     if (!KEY_PATTERN.test(key)) {
       throw validationError([
         {

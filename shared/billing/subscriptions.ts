@@ -1,0 +1,38 @@
+import type Stripe from "stripe";
+import { ApiError } from "../errors";
+import { stripeCall } from "./stripe-errors";
+
+/** Statuses after which a subscription never bills again. */
+const ENDED: Stripe.Subscription.Status[] = ["canceled", "incomplete_expired"];
+/** Statuses that mean the customer already has a plan (checkout would make a second one). */
+const SUBSCRIBED: Stripe.Subscription.Status[] = ["active", "trialing", "past_due", "unpaid"];
+
+/**
+ * The customer's subscriptions that may still bill, asked of Stripe itself: the local table
+ * lags behind by the webhooks that have not arrived (or failed) yet.
+ */
+export async function billableSubscriptions(
+  stripe: Stripe,
+  customerId: string,
+): Promise<Stripe.Subscription[]> {
+  const listed = await stripeCall(() => stripe.subscriptions.list({ customer: customerId, limit: 100 }));
+  return listed.data.filter((s) => !ENDED.includes(s.status));
+}
+
+/** The customer's current plan at Stripe, if any. */
+export async function currentStripeSubscription(stripe: Stripe, customerId: string) {
+  return (await billableSubscriptions(stripe, customerId)).find((s) => SUBSCRIBED.includes(s.status));
+}
+
+/** Cancels every subscription of the customer that may still bill (account deletion). */
+export async function cancelAllSubscriptions(stripe: Stripe, customerId: string, idempotencyPrefix: string) {
+  for (const sub of await billableSubscriptions(stripe, customerId)) {
+    await stripeCall(
+      () => stripe.subscriptions.cancel(sub.id, {}, { idempotencyKey: `${idempotencyPrefix}-${sub.id}` }),
+      { id: "subscription" },
+    ).catch((error: unknown) => {
+      // Canceled in the meantime: nothing left to stop.
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    });
+  }
+}
