@@ -52,25 +52,15 @@ export function createRedis(config: Config, traceId?: string): Redis {
   });
 }
 
-const stripeClients = new WeakMap<Config, Stripe>();
-
 /**
- * Stripe with the fetch HTTP client (the Node client hangs in workerd), pointed at the emulator
- * locally, where each call also carries the request id so the emulator can count it. In
- * production one client per isolate.
+ * Stripe with the fetch HTTP client (the Node client hangs in workerd), built per request like
+ * the other clients. Locally it targets the emulator and tags each call with the request id,
+ * so the emulator can count it.
  */
 export function createStripe(config: Config, traceId?: string): Stripe {
+  const options: Stripe.StripeConfig = { maxNetworkRetries: 1, timeout: 10_000 };
   if (!config.STRIPE_API_BASE) {
-    let client = stripeClients.get(config);
-    if (!client) {
-      client = new Stripe(config.STRIPE_SECRET_KEY, {
-        httpClient: Stripe.createFetchHttpClient(),
-        maxNetworkRetries: 1,
-        timeout: 10_000,
-      });
-      stripeClients.set(config, client);
-    }
-    return client;
+    return new Stripe(config.STRIPE_SECRET_KEY, { ...options, httpClient: Stripe.createFetchHttpClient() });
   }
   const local = new URL(config.STRIPE_API_BASE);
   const traced: typeof fetch = (input, init) => {
@@ -79,9 +69,8 @@ export function createStripe(config: Config, traceId?: string): Stripe {
     return fetch(input, { ...init, headers });
   };
   return new Stripe(config.STRIPE_SECRET_KEY, {
+    ...options,
     httpClient: Stripe.createFetchHttpClient(traced),
-    maxNetworkRetries: 1,
-    timeout: 10_000,
     host: local.hostname,
     port: local.port || (local.protocol === "https:" ? "443" : "80"),
     protocol: local.protocol.replace(":", "") as "http" | "https",
