@@ -254,6 +254,19 @@ describe("Stripe emulator: checkout", () => {
     expect(res.headers.get("location")).toBe(`http://app.test/?checkout=success&session_id=${session.id}`);
     expect((await take(customer.id)).map((p) => p.type)).toHaveLength(3);
   });
+
+  it("expires an open session, which then cannot be paid or expired again; lists filter by status", async () => {
+    const customer = await newCustomer();
+    const session = await createSession(customer.id);
+    const open = await stripe.checkout.sessions.list({ customer: customer.id, status: "open" });
+    expect(open.data.map((s) => s.id)).toEqual([session.id]);
+    const expired = await stripe.checkout.sessions.expire(session.id);
+    expect(expired.status).toBe("expired");
+    expect((await stripe.checkout.sessions.list({ customer: customer.id, status: "open" })).data).toEqual([]);
+    const { status } = await server.control(`/_stripe/checkout/${session.id}/pay`);
+    expect(status).toBe(409);
+    await expect(stripe.checkout.sessions.expire(session.id)).rejects.toThrow(/status of expired/);
+  });
 });
 
 describe("Stripe emulator: subscriptions", () => {

@@ -343,6 +343,20 @@ export function registerCheckoutRoutes(emulator: StripeEmulator): void {
     return paginate(sessions, form, path);
   });
 
+  // Stripe: only an open session can be expired; its page then refuses to pay.
+  emulator.route("POST", "/v1/checkout/sessions/:id/expire", ({ params, form }) => {
+    rejectUnknown(form, ["expand"]);
+    const session = requireSession(emulator, params.id ?? "");
+    if (session.status !== "open") {
+      throw new StripeApiError(
+        400,
+        "invalid_request_error",
+        `Only Checkout Sessions with a status of open can be expired. This Checkout Session has a status of ${session.status}.`,
+      );
+    }
+    return emulator.store.put(SESSIONS, { ...session, status: "expired" as const });
+  });
+
   emulator.control("GET", "/_stripe/checkout/:id", ({ params }) => ({
     html: checkoutPage(emulator, requireSession(emulator, params.id ?? "")),
   }));

@@ -128,12 +128,29 @@ describe("checkout", () => {
       success_url: config.CHECKOUT_SUCCESS_URL,
       cancel_url: config.CHECKOUT_CANCEL_URL,
     });
-    // A second checkout reuses the saved customer: 1 Neon round trip; Stripe is asked for the
-    // customer's subscriptions (the webhooks may lag), then for the session.
+    // A second checkout reuses the saved customer (1 Neon round trip) and its open session for
+    // this plan; Stripe is asked for the customer's subscriptions (webhooks may lag) and sessions.
     const trace = traceId();
-    expect((await checkout(user, MONTHLY, { "X-Request-Id": trace })).status).toBe(201);
+    const resumed = await checkout(user, MONTHLY, { "X-Request-Id": trace });
+    expect(resumed.status).toBe(200);
+    expect((await json<{ id: string }>(resumed)).id).toBe(session.id);
     expect(await roundTrips(trace)).toMatchObject({ neon: 1, stripe: 2 });
     expect(await customerOf(user.userId)).toBe(customer);
+  });
+
+  it("keeps one payable session: another plan's checkout expires the open one", async () => {
+    const user = await signUp(bindings);
+    const monthly = await json<{ id: string }>(await checkout(user));
+    const yearlyRes = await checkout(user, "price_premium_yearly");
+    expect(yearlyRes.status).toBe(201);
+    const yearly = await json<{ id: string }>(yearlyRes);
+    expect(yearly.id).not.toBe(monthly.id);
+    const stripe = createStripe(config);
+    expect((await stripe.checkout.sessions.retrieve(monthly.id)).status).toBe("expired");
+    await expect(pay(monthly.id)).rejects.toThrow(/409/);
+    await pay(yearly.id);
+    await deliverPending(bindings, await customerOf(user.userId));
+    expect(await subscription(user)).toMatchObject({ plan: "premium-yearly", status: "active" });
   });
 });
 

@@ -10,8 +10,8 @@ import {
 import type { Subscription } from "../../db/schema/billing";
 import { createRouter } from "../../shared/app";
 import { type Plan, PlanSchema } from "../../shared/billing/plans";
+import { currentStripeSubscription, reusableCheckoutSession } from "../../shared/billing/stripe-customer";
 import { stripeCall } from "../../shared/billing/stripe-errors";
-import { currentStripeSubscription } from "../../shared/billing/subscriptions";
 import { createStripe } from "../../shared/clients";
 import { PageQuery, page } from "../../shared/cursor";
 import type { AppEnv } from "../../shared/env";
@@ -55,6 +55,8 @@ const InvoiceSchema = z
   })
   .openapi("Invoice");
 
+const CheckoutSessionSchema = z.object({ id: z.string(), url: z.url() }).openapi("CheckoutSession");
+
 const signedIn = { security: [{ bearer: [] }], tags: ["Billing"] };
 const needsAuth = { 401: problemContent("Not signed in") };
 
@@ -75,7 +77,10 @@ const checkout = createRoute({
   ...signedIn,
   method: "post",
   path: "/checkout",
-  summary: "Starts a Stripe Checkout for a plan's price; accepts Idempotency-Key",
+  summary: "Starts (or resumes) a Stripe Checkout for a plan's price; accepts Idempotency-Key",
+  description:
+    "One open session per user: an open session for the same plan is returned again (200), open sessions " +
+    "for other plans are expired, and a subscription Stripe already has gives 409 even before its webhooks arrive.",
   middleware: [requireAuth(), idempotency()] as const,
   request: {
     body: jsonBody(
@@ -86,7 +91,8 @@ const checkout = createRoute({
     ),
   },
   responses: {
-    201: jsonContent(z.object({ id: z.string(), url: z.url() }).openapi("CheckoutSession"), "Go to `url`"),
+    200: jsonContent(CheckoutSessionSchema, "An open session for this plan already exists: go to its `url`"),
+    201: jsonContent(CheckoutSessionSchema, "Go to `url`"),
     400: problemContent("Unknown price"),
     ...needsAuth,
     409: problemContent("Already subscribed: manage the plan in the billing portal (`portal`)"),
@@ -234,6 +240,8 @@ export const billingRoutes = createRouter()
       // Paid a moment ago, webhooks still on their way: Stripe knows before our table does.
       const live = await currentStripeSubscription(stripe, customerId);
       if (live) throw alreadySubscribed(live.id);
+      const open = await reusableCheckoutSession(stripe, customerId, plan.id);
+      if (open?.url) return c.json({ id: open.id, url: open.url }, 200);
     } else {
       // The idempotency key makes concurrent first checkouts of one user share one customer.
       const customer = await stripeCall(() =>

@@ -6,7 +6,7 @@ import { users } from "../../db/schema/users";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
-import { cancelAllSubscriptions } from "../../shared/billing/subscriptions";
+import { cancelAllSubscriptions } from "../../shared/billing/stripe-customer";
 import { createStripe } from "../../shared/clients";
 import { verifyPassword } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";

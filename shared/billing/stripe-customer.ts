@@ -36,3 +36,23 @@ export async function cancelAllSubscriptions(stripe: Stripe, customerId: string,
     });
   }
 }
+
+/**
+ * Before a new checkout: the customer's open session for the same plan, to send the browser
+ * back to (a second tab then pays the same session, never a second subscription); open
+ * sessions for other plans are expired, so at most one can be paid.
+ */
+export async function reusableCheckoutSession(stripe: Stripe, customerId: string, planId: string) {
+  const open = await stripeCall(() =>
+    stripe.checkout.sessions.list({ customer: customerId, status: "open", limit: 10 }),
+  );
+  const reusable = open.data.find((s) => s.metadata?.plan === planId && s.url);
+  for (const session of open.data) {
+    if (session === reusable) continue;
+    await stripeCall(() => stripe.checkout.sessions.expire(session.id)).catch((error: unknown) => {
+      // Completed or expired in the meantime.
+      if (!(error instanceof ApiError)) throw error;
+    });
+  }
+  return reusable;
+}
