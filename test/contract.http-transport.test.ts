@@ -189,6 +189,21 @@ describe("network failures", () => {
     await admin.content.deleteLesson(id);
   });
 
+  it("does not re-send an unsafe request the server does not deduplicate: the network error comes at once", async () => {
+    const { browser, sent, network } = instrumentedBrowser();
+    const client = httpClient(browser);
+    await signedUp(client);
+    const saved = await client.dataSync.savePattern({ name: "Shared once", tempo: 100, tracks: [] });
+    network.dropAnswer.add("/api/shares");
+    const error = (await client.sharing.createShareLink(saved.id).catch((e: unknown) => e)) as BacklineError;
+    expect([error.status, error.type]).toEqual([0, "https://backline.dev/problems/network-error"]);
+    const posts = sent.filter((s) => s.path === "/api/shares" && s.method === "POST");
+    expect(posts).toHaveLength(1);
+    expect(posts[0]?.idempotencyKey).toMatch(/^[0-9a-f-]{36}$/);
+    // The request had reached the worker: exactly one share exists.
+    expect(await client.sharing.listShares()).toHaveLength(1);
+  });
+
   it("sends the queue when the browser fires `online`", async () => {
     const { browser, sent, network } = instrumentedBrowser();
     const laptop = httpClient(browser, { retry: { network: 0 } });

@@ -1,12 +1,11 @@
 /** The SDK contract against the real worker (http mode). */
-import { SELF } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import type { Backline } from "../client/src/index";
 import { grantAdmin } from "../db/queries/admin";
 import { createDb } from "../shared/clients";
 import { loadConfig } from "../shared/config";
 import { defineContract } from "./contract/contract";
-import { BASE_URL, type Browser, httpClient, newBrowser } from "./contract/http-client";
+import { type Browser, httpClient, newBrowser } from "./contract/http-client";
 import { testEnv } from "./support/harness";
 
 const browsers = new WeakMap<Backline, Browser>();
@@ -24,10 +23,5 @@ defineContract({
     if (change.role === "admin" && !(await grantAdmin(db(), email))) throw new Error(`no user ${email}`);
     if (change.tier)
       await db().execute(sql`update users set tier = ${change.tier} where email = ${email.toLowerCase()}`);
-  },
-  async billingAvailable() {
-    const res = await SELF.fetch(`${BASE_URL}/api/billing/plans`);
-    await res.body?.cancel();
-    return res.status === 200;
   },
 });

@@ -119,14 +119,14 @@ const syncChanges: unknown[][] = [
 
 describe("stub validation equals the worker's", () => {
   it.each(attempts.map((a) => [a]))("progress attempt %j", async (body) => {
-    expect(await stubbed(() => stub.recordProgress(body as never))).toEqual(
-      await real("POST", "/api/progress", userToken, body),
-    );
+    const r = await real("POST", "/api/progress", userToken, body);
+    expect(r.status).toBe(400);
+    expect(await stubbed(() => stub.recordProgress(body as never))).toEqual(r);
   });
 
   it.each(shares.map((a) => [a]))("share %j", async (body) => {
     const r = await real("POST", "/api/shares", userToken, body);
-    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBe(400);
     expect(await stubbed(() => stub.createShare(body as never))).toEqual(r);
   });
 
@@ -137,13 +137,14 @@ describe("stub validation equals the worker's", () => {
   });
 
   it.each(["", "x".repeat(256), "price_nope", 5])("checkout price %j", async (priceId) => {
-    expect(await stubbed(() => stub.checkout(priceId as never))).toEqual(
-      await real("POST", "/api/billing/checkout", userToken, { priceId }),
-    );
+    const r = await real("POST", "/api/billing/checkout", userToken, { priceId });
+    expect(r.status).toBe(400);
+    expect(await stubbed(() => stub.checkout(priceId as never))).toEqual(r);
   });
 
   it.each(syncChanges)("pattern sync results", async (...changes) => {
     const r = await real("POST", "/api/patterns/sync", userToken, { changes });
+    expect(r.status).toBe(200);
     const s = await stubbed(() => stub.syncPatterns({ since: "0", changes } as never));
     const results = (x: { body?: unknown }) =>
       (x.body as { results: { id: string; status: string; reason?: string }[] }).results.map((e) => [

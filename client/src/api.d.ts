@@ -75,7 +75,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Refunds (part of) a paid invoice through Stripe; audit-logged; accepts Idempotency-Key */
+    /**
+     * Refunds (part of) a paid invoice through Stripe; audit-logged; requires Idempotency-Key
+     * @description A retry with the same Idempotency-Key never refunds twice: the API replays its answer, and Stripe receives the same idempotency key (scoped to the admin and invoice), so a retry after a failure completes the same refund and writes its audit entry.
+     */
     post: {
       parameters: {
         query?: never;
@@ -98,7 +101,7 @@ export interface paths {
             "application/json": components["schemas"]["Refund"];
           };
         };
-        /** @description Invalid request, or an amount larger than what is left to refund */
+        /** @description Invalid request, no Idempotency-Key, or an amount larger than what is left to refund */
         400: {
           headers: {
             [name: string]: unknown;

@@ -26,5 +26,4 @@ defineContract({
     Object.assign(user, change);
     await world.setItem(key, JSON.stringify(db));
   },
-  billingAvailable: async () => true,
 });

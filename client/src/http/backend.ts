@@ -1,7 +1,33 @@
 /** The real API behind the `Backend` interface. */
 import type { Backend } from "../backend";
+import { BacklineError, PROBLEM_BASE } from "../errors";
 import type { Subscription, User } from "../types";
 import { type RetryOptions, Transport } from "./transport";
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * The frontend sends the browser to checkout, portal and share URLs: only https: ones (http: on
+ * localhost/127.0.0.1 for local stacks) are passed on, anything else (javascript:, data:, a
+ * relative or plain-http URL…) is a BacklineError.
+ */
+export function checkedUrl<T extends { url: string }>(result: T, instance: string): T {
+  let url: URL | undefined;
+  try {
+    url = new URL(result.url);
+  } catch {
+    url = undefined;
+  }
+  const ok = url?.protocol === "https:" || (url?.protocol === "http:" && LOOPBACK.has(url.hostname));
+  if (ok) return result;
+  throw new BacklineError({
+    type: `${PROBLEM_BASE}unsafe-url`,
+    title: "The API answered with an unsafe URL",
+    status: 502,
+    detail: "Only https: URLs (http: on localhost) are followed.",
+    instance,
+  });
+}
 
 export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: RetryOptions): Backend {
   const api = new Transport(baseUrl.replace(/\/$/, ""), fetcher, retry);
@@ -36,10 +62,13 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
     syncProgress: (attempts) => api.call("post", "/api/progress/sync", { body: { attempts } }),
     listProgress: async () => (await api.call("get", "/api/progress")).progress,
 
-    createShare: (body) =>
-      api.call("post", "/api/shares", {
-        body: body as { patternId: string; public: boolean; expiresIn: null },
-      }),
+    createShare: async (body) =>
+      checkedUrl(
+        await api.call("post", "/api/shares", {
+          body: body as { patternId: string; public: boolean; expiresIn: null },
+        }),
+        "/api/shares",
+      ),
     openShare: (shareId) => api.call("get", "/api/shares/{shareId}", { params: { shareId } }),
     async revokeShare(shareId) {
       await api.call("delete", "/api/shares/{shareId}", { params: { shareId } });
@@ -55,10 +84,14 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
     },
 
     listPlans: async () => (await api.call("get", "/api/billing/plans", { auth: false })).plans,
-    checkout: (priceId) => api.call("post", "/api/billing/checkout", { body: { priceId } }),
+    checkout: async (priceId) =>
+      checkedUrl(
+        await api.call("post", "/api/billing/checkout", { body: { priceId } }),
+        "/api/billing/checkout",
+      ),
     getSubscription: async () => (await api.call("get", "/api/billing/subscription")).subscription,
     cancelSubscription: async () =>
       (await api.call("post", "/api/billing/cancel")).subscription as Subscription,
-    portal: () => api.call("post", "/api/billing/portal"),
+    portal: async () => checkedUrl(await api.call("post", "/api/billing/portal"), "/api/billing/portal"),
   };
 }

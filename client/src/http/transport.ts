@@ -1,7 +1,8 @@
 /**
  * Calls the API: access token in memory, refresh cookie sent with credentials, one
  * single-flight refresh and retry on 401, bounded waits on 429, an Idempotency-Key per
- * unsafe call (the same for its retries), and problem+json turned into `BacklineError`.
+ * unsafe call (the same for its retries), network failures retried only where a re-send is
+ * safe, and problem+json turned into `BacklineError`.
  */
 import type { paths } from "../api";
 import { BacklineError, networkProblem, type Problem, randomId } from "../errors";
@@ -26,7 +27,7 @@ export type ResultOf<P extends keyof paths, M extends Method> = VoidIfNever<Ok<p
 export interface RetryOptions {
   /** Retries of a 429 (and of a 409 "still in flight" of an idempotent retry). */
   rateLimited: number;
-  /** Retries after the network failed. */
+  /** Retries after the network failed (only of requests safe to re-send: see `IDEMPOTENT_POSTS`). */
   network: number;
   /** Longest Retry-After the SDK waits for; a longer one fails at once. */
   maxWaitSeconds: number;
@@ -44,6 +45,26 @@ export interface CallOptions {
 type WithCredentials = RequestInit & { credentials?: "include" | "omit" | "same-origin" };
 
 const NO_REFRESH = new Set(["/api/auth/signin", "/api/auth/signup", "/api/auth/refresh"]);
+
+/**
+ * The POST/PATCH routes (method and path template) whose server honours Idempotency-Key
+ * (`idempotency()` middleware): the only unsafe requests re-sent after a network failure, since
+ * the first one may have reached the server. Every other POST/PATCH (progress, shares, sign-up,
+ * billing cancel/resume/portal, sync…) fails at once with the network error. GET, HEAD, PUT and
+ * DELETE are idempotent by definition and always retried. client/test/transport.test.ts checks
+ * this list against the app's routes.
+ */
+export const IDEMPOTENT_POSTS: ReadonlySet<string> = new Set([
+  "POST /api/lessons",
+  "POST /api/billing/checkout",
+  "POST /api/admin/refunds",
+]);
+
+/** Whether a request may be sent again after the network failed (it may have reached the server). */
+export function safeToResend(method: string, template: string): boolean {
+  const m = method.toUpperCase();
+  return ["GET", "HEAD", "PUT", "DELETE"].includes(m) || IDEMPOTENT_POSTS.has(`${m} ${template}`);
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function retryAfterSeconds(header: string | null): number | undefined {
@@ -60,6 +81,8 @@ function online(): boolean {
 export class Transport {
   private token: { value: string; expiresAt: number } | undefined;
   private refreshing: Promise<boolean> | undefined;
+  /** Bumped by `clearToken`: a refresh started before it must not store its result. */
+  private generation = 0;
   private lost: (() => void) | undefined;
 
   constructor(
@@ -76,8 +99,11 @@ export class Transport {
     this.token = { value: accessToken, expiresAt: Date.now() + expiresIn * 1000 };
   }
 
+  /** Forgets the token, and makes any refresh in flight discard its answer (no token comes back after sign-out). */
   clearToken(): void {
     this.token = undefined;
+    this.generation++;
+    this.refreshing = undefined;
   }
 
   onSessionLost(callback: () => void): void {
@@ -95,20 +121,28 @@ export class Transport {
 
   /** Rotates the refresh cookie for a new access token; false when there is no live session. One at a time. */
   refresh(): Promise<boolean> {
-    this.refreshing ??= this.doRefresh().finally(() => {
-      this.refreshing = undefined;
+    if (this.refreshing) return this.refreshing;
+    const refreshing: Promise<boolean> = this.doRefresh().finally(() => {
+      if (this.refreshing === refreshing) this.refreshing = undefined;
     });
-    return this.refreshing;
+    this.refreshing = refreshing;
+    return refreshing;
   }
 
   private async doRefresh(): Promise<boolean> {
     const path = "/api/auth/refresh";
+    const generation = this.generation;
     let res: Response;
     try {
       const init: WithCredentials = { method: "POST", credentials: "include" };
       res = await this.fetcher(this.baseUrl + path, init);
     } catch (cause) {
       throw networkProblem(path, cause);
+    }
+    // Signed out (or in again) meanwhile: this answer belongs to the old session.
+    if (generation !== this.generation) {
+      await res.body?.cancel();
+      return false;
     }
     if (res.status === 401 || res.status === 403) {
       const had = this.token !== undefined;
@@ -118,6 +152,7 @@ export class Transport {
     }
     if (!res.ok) throw await toError(res, path);
     const body = (await res.json()) as { accessToken: string; expiresIn: number };
+    if (generation !== this.generation) return false;
     this.setToken(body.accessToken, body.expiresIn);
     return true;
   }
@@ -132,14 +167,15 @@ export class Transport {
     const url = `${this.baseUrl}${path}${query.size > 0 ? `?${query}` : ""}`;
     const useAuth = options.auth !== false;
     const idempotencyKey = method === "get" ? undefined : randomId();
+    const resendable = safeToResend(method, template);
     let refreshed = false;
     let waits = 0;
     let networkTries = 0;
 
     for (;;) {
       if (useAuth && this.token && this.token.expiresAt - Date.now() < 10_000 && !refreshed) {
-        refreshed = true;
-        await this.refresh().catch(() => false);
+        // Only a refresh that worked uses up the one refresh: after a failed one a 401 still gets its own.
+        refreshed = await this.refresh().catch(() => false);
       }
       const headers: Record<string, string> = {};
       const hadToken = useAuth && this.token !== undefined;
@@ -156,7 +192,7 @@ export class Transport {
         };
         res = await this.fetcher(url, init);
       } catch (cause) {
-        if (networkTries < this.retry.network && online()) {
+        if (resendable && networkTries < this.retry.network && online()) {
           await sleep(250 * 2 ** networkTries++);
           continue;
         }
