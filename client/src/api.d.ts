@@ -1194,7 +1194,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Starts a Stripe Checkout for a plan's price; accepts Idempotency-Key */
+    /**
+     * Starts (or resumes) a Stripe Checkout for a plan's price; accepts Idempotency-Key
+     * @description One open session per user: an open session for the same plan is returned again (200), open sessions for other plans are expired, and a subscription Stripe already has gives 409 even before its webhooks arrive.
+     */
     post: {
       parameters: {
         query?: never;
@@ -1208,6 +1211,15 @@ export interface paths {
         };
       };
       responses: {
+        /** @description An open session for this plan already exists: go to its `url` */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["CheckoutSession"];
+          };
+        };
         /** @description Go to `url` */
         201: {
           headers: {
