@@ -12,6 +12,8 @@ export interface CpuCase {
   path: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Requests that must differ each time (e.g. signed webhook events): cycled through, overriding headers and body. */
+  variants?: { headers: Record<string, string>; body: string }[];
 }
 
 export interface CpuInput {
@@ -91,9 +93,15 @@ async function main(): Promise<CpuOutput> {
       props: {},
     };
     let failure: string | undefined;
+    let n = 0;
     const result = await measure(input.iterations, async () => {
+      const variant = c.variants?.[n++ % c.variants.length];
       const res = await app.fetch(
-        new Request(`http://127.0.0.1${c.path}`, { method: c.method, headers: c.headers, body: c.body }),
+        new Request(`http://127.0.0.1${c.path}`, {
+          method: c.method,
+          headers: variant?.headers ?? c.headers,
+          body: variant?.body ?? c.body,
+        }),
         input.env as never,
         ctx as never,
       );

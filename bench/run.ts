@@ -647,6 +647,18 @@ async function main(): Promise<void> {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ email: users[1]?.email, password: PASSWORD }),
       },
+      {
+        name: "stripe webhook",
+        method: "POST",
+        path: "/api/webhooks/stripe",
+        variants: Array.from({ length: 60 }, () => {
+          const event = makeSignedEvent(webhookSecret);
+          return {
+            headers: { "content-type": "application/json", "stripe-signature": event.signature },
+            body: event.payload,
+          };
+        }),
+      },
     ];
     const cpu = await measureCpu({
       env: { ...wranglerTomlVars(), ...vars },
