@@ -5,7 +5,7 @@ import type { Database } from "../database";
 /**
  * Deletes an account and its personal data in one statement: sessions, tokens and queued
  * emails go with the user row (cascade); earlier audit entries keep the action but lose
- * the person (actor, IP, user agent); the deletion itself is audit-logged without them,
+ * the person (actor, IP, user agent); recorded Stripe events keep only their objects' ids; the deletion itself is audit-logged without them,
  * and the goodbye email is queued unlinked so it survives the delete. Returns the revoked
  * session ids (for Redis), or undefined if the user was already gone.
  */
@@ -19,6 +19,17 @@ export async function deleteAccount(
     ),
     scrubbed as (
       update audit_logs set ip = null, user_agent = null where actor_id = ${v.userId}
+    ),
+    events_scrubbed as (
+      -- Stripe events about this customer keep their ledger row but lose the personal data
+      -- their objects carry (emails, names, addresses): only the object's id and kind remain.
+      update stripe_events e
+      set payload = jsonb_set(e.payload, '{data,object}', jsonb_build_object(
+        'id', e.payload #> '{data,object,id}', 'object', e.payload #> '{data,object,object}', 'scrubbed', true))
+      from users u
+      where u.id = ${v.userId} and u.stripe_customer_id is not null
+        and (e.payload #>> '{data,object,customer}' = u.stripe_customer_id
+             or e.payload #>> '{data,object,id}' = u.stripe_customer_id)
     ),
     o as (
       insert into email_outbox (id, user_id, "to", template, subject, text, html)

@@ -56,6 +56,14 @@ async function subscriber() {
   return { user, customer, subscriptionId: paid.subscription.id, invoiceId: paid.invoice.id };
 }
 
+/** How many recorded Stripe events mention a text anywhere in their payload. */
+async function eventsMentioning(text: string) {
+  const { rows } = await db.execute<{ n: number }>(
+    sql`select count(*)::int as n from stripe_events where strpos(payload::text, ${text}) > 0`,
+  );
+  return rows[0]?.n ?? 0;
+}
+
 /** Fills a user's free pattern quota directly in the database. */
 async function fillPatternQuota(userId: string) {
   await db.execute(sql`
@@ -385,6 +393,7 @@ describe("account deletion", () => {
 
   it("cancels the Stripe subscription before deleting the account", async () => {
     const { user, customer, subscriptionId } = await subscriber();
+    expect(await eventsMentioning(user.email)).toBeGreaterThan(0); // the paid invoice names them
     const res = await send(bindings, "/api/me", {
       method: "DELETE",
       headers: bearer(user.accessToken),
@@ -399,5 +408,7 @@ describe("account deletion", () => {
       sql`select status, user_id from subscriptions where id = ${subscriptionId}`,
     );
     expect(rows).toEqual([{ status: "canceled", user_id: null }]);
+    // The recorded events about the customer no longer carry the person's email.
+    expect(await eventsMentioning(user.email)).toBe(0);
   });
 });
