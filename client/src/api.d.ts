@@ -2895,6 +2895,11 @@ export interface components {
       updatedAt: string;
     };
     ProgressAttempt: {
+      /**
+       * Format: uuid
+       * @description Client-made id of this attempt: sending it again is counted once
+       */
+      attemptId?: string;
       /** @default false */
       completed: boolean;
       lessonId: string;

@@ -60,26 +60,39 @@ export interface ProgressInput {
   lessonId: string;
   score: number;
   completed: boolean;
+  /** Client-made id of this attempt: a repeat of it is counted once. */
+  attemptId?: string;
 }
 
 /**
  * Records an attempt in one statement: keeps the best score, counts attempts, stamps the
- * first completion; only for a published lesson the user's tier may take. Also returns
- * whether the lesson exists and is premium, to tell 404 from 403.
+ * first completion; only for a published lesson the user's tier may take. An attempt whose
+ * `attemptId` was already counted changes nothing and returns the progress as it is. Also
+ * returns whether the lesson exists and is premium, to tell 404 from 403.
  */
 export function recordProgressStatement(
   db: Database,
   v: ProgressInput & { userId: string; premium: boolean },
 ) {
+  const attemptId = v.attemptId ?? null;
   return db.execute<{ progress: Record<string, unknown> | null; lesson_premium: boolean | null }>(sql`
     with lesson as (
       select id, is_premium from lessons where id = ${v.lessonId} and published_at is not null
     ),
+    allowed as (
+      select id from lesson where not lesson.is_premium or ${v.premium}
+    ),
+    first_time as (
+      insert into progress_attempts (user_id, attempt_id, lesson_id)
+      select ${v.userId}, ${attemptId}::uuid, allowed.id from allowed where ${attemptId}::uuid is not null
+      on conflict do nothing
+      returning attempt_id
+    ),
     up as (
       insert into lesson_progress (user_id, lesson_id, completed, score, best_score, attempts, completed_at, updated_at)
-      select ${v.userId}, lesson.id, ${v.completed}, ${v.score}, ${v.score}, 1,
+      select ${v.userId}, allowed.id, ${v.completed}, ${v.score}, ${v.score}, 1,
              case when ${v.completed} then now() end, now()
-      from lesson where not lesson.is_premium or ${v.premium}
+      from allowed where ${attemptId}::uuid is null or exists (select 1 from first_time)
       on conflict (user_id, lesson_id) do update set
         completed = lesson_progress.completed or excluded.completed,
         score = excluded.score,
@@ -89,7 +102,12 @@ export function recordProgressStatement(
         updated_at = now()
       returning *
     )
-    select (select row_to_json(up) from up) as progress, (select is_premium from lesson) as lesson_premium
+    select coalesce(
+        (select row_to_json(up) from up),
+        (select row_to_json(p) from lesson_progress p, allowed
+         where p.user_id = ${v.userId} and p.lesson_id = allowed.id)
+      ) as progress,
+      (select is_premium from lesson) as lesson_premium
   `);
 }
 

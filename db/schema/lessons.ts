@@ -59,3 +59,20 @@ export const lessonProgress = pgTable(
 
 export type Lesson = typeof lessons.$inferSelect;
 export type LessonProgress = typeof lessonProgress.$inferSelect;
+
+/**
+ * Client-made attempt ids already counted, per user: an attempt sent again (a retry after a
+ * lost answer, or an offline queue flushed twice) is recognised and counted once.
+ */
+export const progressAttempts = pgTable(
+  "progress_attempts",
+  {
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    attemptId: uuid().notNull(),
+    lessonId: text().notNull(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.attemptId] })],
+);

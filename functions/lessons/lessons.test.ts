@@ -215,6 +215,35 @@ describe("progress", () => {
     expect((await post("boom-bap", adminToken)).status).toBe(200);
   });
 
+  it("counts an attempt sent again with the same attemptId once, alone or in a sync batch", async () => {
+    const user = await signUp(bindings);
+    const attempt = { lessonId: "counting-beats", score: 70, attemptId: crypto.randomUUID() };
+    const post = (json: unknown) =>
+      send(bindings, "/api/progress", { method: "POST", headers: bearer(user.accessToken), json });
+    const first = (await (await post(attempt)).json()) as { attempts: number };
+    const again = await post(attempt);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual(first);
+    expect(first.attempts).toBe(1);
+    // Without an id every send is an attempt.
+    await post({ lessonId: "counting-beats", score: 10 });
+    await post({ lessonId: "counting-beats", score: 10 });
+    const repeat = { lessonId: "counting-beats", score: 90, attemptId: crypto.randomUUID() };
+    const res = await send(bindings, "/api/progress/sync", {
+      method: "POST",
+      headers: bearer(user.accessToken),
+      json: { attempts: [repeat, repeat, attempt] },
+    });
+    const body = (await res.json()) as {
+      progress: { lessonId: string; attempts: number; bestScore: number }[];
+    };
+    expect(body.progress).toEqual([
+      expect.objectContaining({ lessonId: "counting-beats", attempts: 4, bestScore: 90 }),
+    ]);
+    const bad = await post({ lessonId: "counting-beats", score: 1, attemptId: "not-a-uuid" });
+    expect(bad.status).toBe(400);
+  });
+
   it("syncs a batch of attempts in one Neon round trip", async () => {
     const user = await signUp(bindings);
     await send(bindings, "/api/progress", { headers: bearer(user.accessToken) }); // warm the limiter scripts

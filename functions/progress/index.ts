@@ -12,6 +12,10 @@ const Attempt = z
     lessonId: z.string().min(1).max(80),
     score: z.number().int().min(0).max(100),
     completed: z.boolean().default(false),
+    attemptId: z
+      .uuid()
+      .optional()
+      .openapi({ description: "Client-made id of this attempt: sending it again is counted once" }),
   })
   .strict()
   .openapi("ProgressAttempt");
