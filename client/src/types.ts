@@ -46,6 +46,8 @@ export interface ProgressAttempt {
   lessonId: string;
   score: number;
   completed?: boolean;
+  /** Made by saveProgress when absent: the server counts an attempt sent again only once. */
+  attemptId?: string;
 }
 
 export type Share = Schemas["Share"];

@@ -326,6 +326,30 @@ export function defineContract(target: ContractTarget): void {
         ]);
       });
 
+      it("counts an attempt saved again with the same attemptId once", async () => {
+        const { client } = await signedUp();
+        const attemptId = "6f1c1d4e-8d2a-4c3b-9a5e-1f2e3d4c5b6a";
+        const first = await client.dataSync.saveProgress({
+          lessonId: "counting-beats",
+          score: 70,
+          attemptId,
+        });
+        const again = await client.dataSync.saveProgress({
+          lessonId: "counting-beats",
+          score: 70,
+          attemptId,
+        });
+        expect(again).toMatchObject({ attempts: 1, bestScore: 70 });
+        expect(again.attempts).toBe(first.attempts);
+        const other = await client.dataSync.saveProgress({ lessonId: "counting-beats", score: 80 });
+        expect(other).toMatchObject({ attempts: 2, bestScore: 80 });
+        const bad = await failure(
+          client.dataSync.saveProgress({ lessonId: "counting-beats", score: 1, attemptId: "x" }),
+        );
+        expect(shape(bad)).toMatchObject({ status: 400 });
+        expect(bad.errors.map((e) => e.path)).toEqual(["attemptId"]);
+      });
+
       it("refuses premium and unknown lessons", async () => {
         const { client } = await signedUp();
         const premium = await failure(client.dataSync.saveProgress({ lessonId: "boom-bap", score: 10 }));

@@ -3,7 +3,7 @@
  * local estimate) and sent in one POST /api/progress/sync by the next `syncProgress`.
  */
 import type { AttemptInput, Backend } from "../backend";
-import { isNetworkError, validationProblem } from "../errors";
+import { isNetworkError, randomId, validationProblem } from "../errors";
 import type { JsonStore } from "../storage";
 import type { Progress, ProgressAttempt, ProgressSyncSummary } from "../types";
 import { AttemptBody } from "../validation/bodies";
@@ -88,7 +88,9 @@ export function createProgressSync(backend: Backend, auth: AuthCore, store: Json
     async saveProgress(attempt: ProgressAttempt): Promise<Progress> {
       const parsed = parse(AttemptBody, JSON.parse(JSON.stringify(attempt)) as unknown);
       if (!parsed.ok) throw validationProblem(parsed.errors, "/api/progress");
-      const input = parsed.value;
+      // One id per attempt, kept when the attempt is queued: if the answer to the first send is
+      // lost, the queued copy is recognised by the server and counted once.
+      const input = { ...parsed.value, attemptId: parsed.value.attemptId ?? randomId() };
       const key = keyOf();
       if (auth.userId()) {
         try {

@@ -115,6 +115,7 @@ export const AttemptBody = strictObject({
   lessonId: string({ checks: [minLength(1), maxLength(80)] }),
   score: number({ int: true, min: 0, max: 100 }),
   completed: withDefault(boolean(), () => false),
+  attemptId: optional(uuid()),
 });
 
 /** The body of POST /api/progress/sync. */
