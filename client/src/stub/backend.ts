@@ -274,7 +274,8 @@ export function stubBackend(
     const mine = db.progress[user.id] as Record<string, Progress>;
     if (attempt.attemptId) {
       db.attempts ??= {};
-      const seen = (db.attempts[user.id] ??= []);
+      db.attempts[user.id] ??= [];
+      const seen = db.attempts[user.id] as string[];
       const counted = mine[attempt.lessonId];
       if (seen.includes(attempt.attemptId) && counted) return { ok: true, progress: counted };
       seen.push(attempt.attemptId);
