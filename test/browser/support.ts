@@ -64,6 +64,13 @@ export function useBrowser(file: string): {
     async context(options = {}) {
       if (!browser) throw new Error("no browser");
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      // Each context is its own client, as people are: the API's per-IP limits (sign-up, sign-in,
+      // refresh: 30 a minute) would otherwise count every test of the run as one visitor. The
+      // header is added on the wire, so the page's CORS requests stay as they are.
+      const ip = `10.${randomBytes(3).join(".")}`;
+      await context.route(`${new URL(dev().apiUrl).origin}/**`, (route) =>
+        route.continue({ headers: { ...route.request().headers(), "cf-connecting-ip": ip } }),
+      );
       if (options.clipboard) {
         await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: dev().webUrl });
       }
@@ -103,7 +110,7 @@ export async function idle(page: Page): Promise<void> {
 }
 
 /** Waits until the locator's text matches, failing with the text it last had. */
-export async function expectText(locator: Locator, expected: RegExp, timeoutMs = 15_000): Promise<string> {
+export async function expectText(locator: Locator, expected: RegExp, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
@@ -115,7 +122,7 @@ export async function expectText(locator: Locator, expected: RegExp, timeoutMs =
 }
 
 /** Waits until `probe` returns something truthy, failing with `what`. */
-export async function eventually<T>(what: string, probe: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(what: string, probe: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
