@@ -3,26 +3,18 @@ import type { Cursor } from "../../shared/cursor";
 import type { Database } from "../database";
 import { auditLogs } from "../schema/audit";
 import { type Role, users } from "../schema/users";
+import { newestFirst } from "./keyset";
 import { profileColumns } from "./users";
-
-const createdMs = sql`date_trunc('milliseconds', ${users.createdAt})`;
 
 /** Users whose email contains `q`, newest first, one page past `cursor` (plus one row to tell if there is more). */
 export function searchUsers(db: Database, v: { q?: string; cursor?: Cursor; limit: number }) {
+  const page = newestFirst(users.createdAt, users.id, v.cursor, "uuid");
   const escaped = v.q?.replace(/[\\%_]/g, (ch) => `\\${ch}`);
   return db
     .select({ ...profileColumns, disabledAt: users.disabledAt })
     .from(users)
-    .where(
-      and(
-        escaped ? ilike(users.email, `%${escaped}%`) : undefined,
-        // Postgres keeps microseconds, cursors milliseconds: compare and order at millisecond precision.
-        v.cursor
-          ? sql`(${createdMs}, ${users.id}) < (${v.cursor.at}::timestamptz, ${v.cursor.id}::uuid)`
-          : undefined,
-      ),
-    )
-    .orderBy(desc(createdMs), desc(users.id))
+    .where(and(escaped ? ilike(users.email, `%${escaped}%`) : undefined, page.after))
+    .orderBy(...page.orderBy)
     .limit(v.limit + 1);
 }
 

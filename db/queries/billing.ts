@@ -1,8 +1,9 @@
-import { and, desc, eq, lt, notInArray, or, sql } from "drizzle-orm";
+import { and, desc, eq, notInArray, sql } from "drizzle-orm";
 import type { Cursor } from "../../shared/cursor";
 import type { Database } from "../database";
 import { invoices, paymentRefunds, subscriptions } from "../schema/billing";
 import { users } from "../schema/users";
+import { newestFirst } from "./keyset";
 
 /** Subscription statuses that have ended for good: such a row is never updated again. */
 export const ENDED_STATUSES = ["canceled", "incomplete_expired"] as const;
@@ -55,6 +56,7 @@ export async function findCurrentSubscription(db: Database, userId: string) {
 
 /** One page of the user's invoices, newest first, with what has been refunded of each. */
 export async function listInvoices(db: Database, v: { userId: string; cursor?: Cursor; limit: number }) {
+  const page = newestFirst(invoices.issuedAt, invoices.id, v.cursor);
   return db
     .select({
       invoice: invoices,
@@ -62,18 +64,8 @@ export async function listInvoices(db: Database, v: { userId: string; cursor?: C
     })
     .from(invoices)
     .leftJoin(paymentRefunds, eq(paymentRefunds.paymentIntentId, invoices.paymentIntentId))
-    .where(
-      and(
-        eq(invoices.userId, v.userId),
-        v.cursor
-          ? or(
-              lt(invoices.issuedAt, new Date(v.cursor.at)),
-              and(eq(invoices.issuedAt, new Date(v.cursor.at)), lt(invoices.id, v.cursor.id)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(invoices.issuedAt), desc(invoices.id))
+    .where(and(eq(invoices.userId, v.userId), page.after))
+    .orderBy(...page.orderBy)
     .limit(v.limit + 1);
 }
 

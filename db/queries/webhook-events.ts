@@ -1,7 +1,8 @@
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Cursor } from "../../shared/cursor";
 import type { Database } from "../database";
 import { stripeEvents, type WebhookStatus } from "../schema/billing";
+import { newestFirst } from "./keyset";
 
 /** An event as the ledger records it. */
 export interface LedgerEvent {
@@ -134,6 +135,7 @@ export async function listWebhookEvents(
   db: Database,
   v: { status?: WebhookStatus; cursor?: Cursor; limit: number },
 ) {
+  const page = newestFirst(stripeEvents.receivedAt, stripeEvents.id, v.cursor);
   return db
     .select({
       id: stripeEvents.id,
@@ -146,17 +148,7 @@ export async function listWebhookEvents(
       error: stripeEvents.error,
     })
     .from(stripeEvents)
-    .where(
-      and(
-        v.status ? eq(stripeEvents.status, v.status) : undefined,
-        v.cursor
-          ? or(
-              lt(stripeEvents.receivedAt, new Date(v.cursor.at)),
-              and(eq(stripeEvents.receivedAt, new Date(v.cursor.at)), lt(stripeEvents.id, v.cursor.id)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(desc(stripeEvents.receivedAt), desc(stripeEvents.id))
+    .where(and(v.status ? eq(stripeEvents.status, v.status) : undefined, page.after))
+    .orderBy(...page.orderBy)
     .limit(v.limit + 1);
 }

@@ -356,6 +356,31 @@ describe("webhook failure and replay", () => {
     expect(await stateOf(user.userId)).toMatchObject({ invoices: [{ status: "paid" }] });
   });
 
+  it("pages the ledger without skipping events received within one millisecond", async () => {
+    const ids = [stripeId("evt"), stripeId("evt"), stripeId("evt")];
+    for (const [i, id] of ids.entries()) {
+      await db.execute(sql`
+        insert into stripe_events (id, type, created_at, received_at, status, payload)
+        values (${id}, 'paging.probe', now(), ${`2020-01-01T00:00:00.1234${5 - i}0Z`}::timestamptz, 'ignored', '{}'::jsonb)
+      `);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Response = await send(
+        bindings,
+        `/api/admin/webhook-events?status=ignored&limit=1${cursor ? `&cursor=${cursor}` : ""}`,
+        { headers: bearer(adminToken) },
+      );
+      const body = (await page.json()) as { events: { id: string }[]; nextCursor: string | null };
+      seen.push(...body.events.map((e) => e.id));
+      cursor = body.nextCursor;
+    } while (cursor);
+    // Same millisecond: ordered by id, and every one of them reached.
+    expect(seen.filter((id) => ids.includes(id))).toEqual([...ids].sort().reverse());
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   it("refuses replay to non-admins and for unknown events", async () => {
     const user = await signUp(bindings);
     const res = await send(bindings, "/api/admin/webhook-events/evt_unknown123/replay", {
