@@ -1,4 +1,4 @@
-import { and, desc, eq, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, notInArray, type SQL, sql } from "drizzle-orm";
 import type { Cursor } from "../../shared/cursor";
 import type { Database } from "../database";
 import { invoices, paymentRefunds, subscriptions } from "../schema/billing";
@@ -137,6 +137,16 @@ export function lockUserStatement(
   return db.execute(sql`select id from users where id = ${id} for update`);
 }
 
+/**
+ * The entitlement rule, in one place: a user is premium while one of their subscriptions is
+ * active or trialing, or past_due for less than the grace period.
+ */
+function entitlesPremium(userId: SQL, graceSeconds: number): SQL {
+  return sql`exists (select 1 from subscriptions s where s.user_id = ${userId} and (
+    s.status in ('active', 'trialing')
+    or (s.status = 'past_due' and s.past_due_since > now() - make_interval(secs => ${graceSeconds}))))`;
+}
+
 /** Who a tier recomputation is for: the owner of a subscription, or one user. */
 export type TierTarget = { subscriptionId: string } | { userId: string };
 
@@ -157,11 +167,7 @@ export function recomputeTierStatement(
   return db.execute(sql`
     with target as (${owner}),
     entitled as (
-      select t.id, case when exists (
-        select 1 from subscriptions s where s.user_id = t.id and (
-          s.status in ('active', 'trialing')
-          or (s.status = 'past_due' and s.past_due_since > now() - make_interval(secs => ${v.graceSeconds}))))
-        then 'premium' else 'free' end as tier
+      select t.id, case when ${entitlesPremium(sql`t.id`, v.graceSeconds)} then 'premium' else 'free' end as tier
       from target t
     ),
     changed as (
@@ -182,13 +188,11 @@ export function recomputeTierStatement(
  * to them), the second decides again on what is committed by then. Returns how many.
  */
 export async function expirePastDueGrace(db: Database, graceSeconds: number) {
-  const grace = sql`make_interval(secs => ${graceSeconds})`;
-  const stillEntitled = sql`exists (select 1 from subscriptions s where s.user_id = u.id and (
-    s.status in ('active', 'trialing') or (s.status = 'past_due' and s.past_due_since > now() - ${grace})))`;
+  // Premium users with a past_due subscription that no longer entitle them (comped premium
+  // without any subscription is left alone).
   const lapsed = sql`u.tier = 'premium'
-    and exists (select 1 from subscriptions s where s.user_id = u.id and s.status = 'past_due'
-                and s.past_due_since <= now() - ${grace})
-    and not ${stillEntitled}`;
+    and exists (select 1 from subscriptions s where s.user_id = u.id and s.status = 'past_due')
+    and not ${entitlesPremium(sql`u.id`, graceSeconds)}`;
   const [, changed] = await db.batch([
     db.execute(sql`select u.id from users u where ${lapsed} for update`),
     db.execute<{ id: string }>(sql`

@@ -9,6 +9,7 @@ import {
 } from "../../db/queries/billing";
 import type { Subscription } from "../../db/schema/billing";
 import { createRouter } from "../../shared/app";
+import { subscriptionState } from "../../shared/billing/events";
 import { type Plan, PlanSchema } from "../../shared/billing/plans";
 import { currentStripeSubscription, reusableCheckoutSession } from "../../shared/billing/stripe-customer";
 import { stripeCall } from "../../shared/billing/stripe-errors";
@@ -170,7 +171,13 @@ function planOfPrice(plansOnSale: Plan[], priceId: string | null) {
   return plansOnSale.find((p) => p.priceId === priceId)?.id ?? null;
 }
 
-function toSubscriptionDto(s: Subscription, plansOnSale: Plan[]) {
+type SubscriptionView = Pick<
+  Subscription,
+  "id" | "status" | "priceId" | "currentPeriodEnd" | "cancelAtPeriodEnd" | "canceledAt"
+>;
+
+/** A subscription as the API shows it: from the local table, or from Stripe's answer. */
+function toSubscriptionDto(s: SubscriptionView, plansOnSale: Plan[]) {
   return {
     id: s.id,
     status: s.status,
@@ -203,21 +210,9 @@ async function setCancelAtPeriodEnd(c: Context<AppEnv>, cancel: boolean) {
       cancel_at_period_end: cancel,
     }),
   );
-  const item = updated.items.data[0];
-  return c.json(
-    {
-      subscription: {
-        id: updated.id,
-        status: updated.status,
-        priceId: item?.price.id ?? null,
-        plan: planOfPrice(c.var.config.BILLING_PLANS, item?.price.id ?? null),
-        currentPeriodEnd: item ? new Date(item.current_period_end * 1000).toISOString() : null,
-        cancelAtPeriodEnd: updated.cancel_at_period_end,
-        canceledAt: updated.canceled_at ? new Date(updated.canceled_at * 1000).toISOString() : null,
-      },
-    },
-    200,
-  );
+  // Stripe's answer, read as the webhook will apply it a moment later.
+  const state = subscriptionState(updated, new Date(), 0);
+  return c.json({ subscription: toSubscriptionDto(state, c.var.config.BILLING_PLANS) }, 200);
 }
 
 export const billingRoutes = createRouter()
