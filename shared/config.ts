@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PlansSchema } from "./billing/plans";
+import { PlansJsonSchema } from "./billing/plans";
 import type { Bindings } from "./env";
 import { type FieldError, problems } from "./errors";
 
@@ -84,17 +84,7 @@ const configSchema = z
     MAIL_URL: httpUrl("MAIL_URL").optional(),
     MAIL_API_KEY: z.string().optional(),
     /** JSON array of the plans on sale (shared/billing/plans.ts). */
-    BILLING_PLANS: z
-      .string({ error: "BILLING_PLANS is missing" })
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: "custom", message: "BILLING_PLANS is not valid JSON" });
-          return z.NEVER;
-        }
-      })
-      .pipe(PlansSchema),
+    BILLING_PLANS: PlansJsonSchema,
     /** Where Checkout returns the browser; `{CHECKOUT_SESSION_ID}` is filled in by Stripe. */
     CHECKOUT_SUCCESS_URL: httpUrl("CHECKOUT_SUCCESS_URL").optional(),
     CHECKOUT_CANCEL_URL: httpUrl("CHECKOUT_CANCEL_URL").optional(),

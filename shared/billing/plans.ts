@@ -35,15 +35,22 @@ export const PlansSchema = z
     "BILLING_PLANS has duplicate price ids",
   );
 
-/** Parses the BILLING_PLANS JSON text; throws a readable Error when it is not valid. */
+/** The BILLING_PLANS binding as it is written: JSON text of the plans. */
+export const PlansJsonSchema = z
+  .string({ error: "BILLING_PLANS is missing" })
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "BILLING_PLANS is not valid JSON" });
+      return z.NEVER;
+    }
+  })
+  .pipe(PlansSchema);
+
+/** Parses the BILLING_PLANS JSON text (dev tools); throws a readable Error when it is not valid. */
 export function parsePlans(json: string): Plan[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new Error("BILLING_PLANS is not valid JSON");
-  }
-  const parsed = PlansSchema.safeParse(value);
+  const parsed = PlansJsonSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`BILLING_PLANS: ${issue?.path.join(".") ?? ""} ${issue?.message ?? "invalid"}`.trim());
