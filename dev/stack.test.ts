@@ -254,7 +254,6 @@ describe("CLI", () => {
         "upstashToken",
         "upstashUrl",
         "url",
-        "wsProxyUrl",
       ].sort(),
     );
     expect((await fetch(`${String(ready.url)}/_health`)).status).toBe(200);

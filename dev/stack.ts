@@ -13,13 +13,12 @@ import {
   readBody,
   sendJson,
 } from "./http-util";
-import { createMailboxHandler, Mailbox } from "./mailbox";
-import { createNeonHandler } from "./neon-endpoint";
-import { NeonWsProxy, WS_PROXY_PATH } from "./neon-ws-proxy";
-import { type PostgresBackend, type PostgresChoice, startPostgresBackend } from "./postgres-backend";
-import { type RedisBackend, type RedisChoice, startRedisBackend } from "./redis-backend";
-import { createStripeHandler, StripeEmulator } from "./stripe-emulator";
-import { createUpstashHandler } from "./upstash-endpoint";
+import { createMailboxHandler, Mailbox } from "./mail/mailbox";
+import { type PostgresBackend, type PostgresChoice, startPostgresBackend } from "./neon/backend";
+import { createNeonHandler } from "./neon/endpoint";
+import { type RedisBackend, type RedisChoice, startRedisBackend } from "./redis/backend";
+import { createUpstashHandler } from "./redis/endpoint";
+import { createStripeHandler, StripeEmulator } from "./stripe/emulator";
 
 /** How to start the local stack. */
 export interface StackOptions {
@@ -48,13 +47,8 @@ export interface Stack {
   url: string;
   /** `${url}/sql`, the value for neonConfig.fetchEndpoint. */
   neonEndpoint: string;
-  /** Connection string for neon() and Pool; only its database name matters locally. */
+  /** Connection string for neon(); only its database name matters locally. */
   databaseUrl: string;
-  /**
-   * `127.0.0.1:PORT/v2`, Neon's WebSocket proxy for Pool/Client, without a scheme (the driver adds
-   * ws://): `neonConfig.wsProxy = (host, port) => \`${wsProxyUrl}?address=${host}:${port}\``.
-   */
-  wsProxyUrl: string;
   /** `${url}/redis` */
   upstashUrl: string;
   upstashToken: string;
@@ -66,7 +60,7 @@ export interface Stack {
   postgres: { kind: "pglite" | "postgres"; version: string };
   redis: { kind: "redis-server" | "embedded"; version: string };
   setWebhookUrl(url: string): void;
-  /** Closes open WebSockets (their transactions roll back), stops every child process, closes PGlite; idempotent. */
+  /** Stops every child process and closes PGlite; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -131,7 +125,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const redis: RedisBackend = redisResult.value;
 
   const counters = new Counters();
-  const wsProxy = new NeonWsProxy({ backend: postgres, counters, log });
   const stripePlans = options.stripePlans ?? (await import("./plans")).plansFromWranglerToml();
   const stripe = new StripeEmulator(stripeWebhookSecret, options.webhookUrl, { plans: stripePlans });
   const handlers: DevHandler[] = [
@@ -142,11 +135,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     createStatsHandler(counters),
     createNeonHandler(postgres),
-    async (req, res) => {
-      if (req.url.pathname !== WS_PROXY_PATH) return false;
-      sendJson(res, 426, { error: `${WS_PROXY_PATH} is Neon's WebSocket proxy: open a WebSocket` });
-      return true;
-    },
     createUpstashHandler(redis, { token: upstashToken }),
     createStripeHandler(stripe),
     createMailboxHandler(new Mailbox()),
@@ -165,12 +153,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     }
   });
   server.keepAliveTimeout = 5_000;
-  server.on("upgrade", (req, socket, head: Buffer) => {
-    socket.on("error", () => socket.destroy());
-    if (!wsProxy.handleUpgrade(req, socket, head)) {
-      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-    }
-  });
 
   let port: number;
   try {
@@ -190,7 +172,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     url,
     neonEndpoint: `${url}/sql`,
     databaseUrl: "postgres://backline:backline@db.localtest:5432/backline",
-    wsProxyUrl: `127.0.0.1:${port}${WS_PROXY_PATH}`,
     upstashUrl: `${url}/redis`,
     upstashToken,
     stripeApiBase: url,
@@ -203,7 +184,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     stop() {
       stopped ??= (async () => {
-        wsProxy.close();
         const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
         server.closeAllConnections();
         await closed;

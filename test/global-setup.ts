@@ -6,8 +6,6 @@ import type { TestProject } from "vitest/node";
 export interface StackInfo {
   url: string;
   neonEndpoint: string;
-  /** Neon WebSocket proxy (`host:port/v2`) for Pool/Client interactive transactions. */
-  wsProxyUrl: string;
   databaseUrl: string;
   upstashUrl: string;
   upstashToken: string;

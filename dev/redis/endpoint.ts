@@ -1,0 +1,162 @@
+import type { ServerResponse } from "node:http";
+import { TRACE_SEGMENT } from "../counters";
+import { type DevRequest, headerValue, parseJson, sendJson } from "../http-util";
+import {
+  type CommandOutcome,
+  errorOutcome,
+  type RedisBackend,
+  type RedisReply,
+  RedisReplyError,
+} from "./backend";
+import { ScriptRegistry, type TranslatedCommand } from "./scripts";
+
+/** Commands that would break the shared connection (subscriber mode, blocking, session state). */
+const REJECTED_COMMANDS = new Set([
+  "SUBSCRIBE",
+  "PSUBSCRIBE",
+  "SSUBSCRIBE",
+  "UNSUBSCRIBE",
+  "PUNSUBSCRIBE",
+  "SUNSUBSCRIBE",
+  "MONITOR",
+  "QUIT",
+  "RESET",
+  "SELECT",
+  "SWAPDB",
+  "MULTI",
+  "EXEC",
+  "DISCARD",
+  "WATCH",
+  "UNWATCH",
+  "SHUTDOWN",
+  "BLPOP",
+  "BRPOP",
+  "BLMOVE",
+  "BRPOPLPUSH",
+  "BZPOPMIN",
+  "BZPOPMAX",
+  "BLMPOP",
+  "BZMPOP",
+  "WAIT",
+]);
+
+/** Validates one JSON command array and turns every argument into a string, as Upstash does. */
+function parseCommand(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length === 0)
+    throw new RedisReplyError("ERR command must be a non-empty array");
+  const args = value.map((arg: unknown) => {
+    if (typeof arg === "string") return arg;
+    if (typeof arg === "number" || typeof arg === "boolean" || arg === null) return String(arg);
+    return JSON.stringify(arg);
+  });
+  const name = args[0]?.toUpperCase() ?? "";
+  if (REJECTED_COMMANDS.has(name)) {
+    throw new RedisReplyError(`ERR Command is not allowed: ${name.toLowerCase()}`);
+  }
+  return args;
+}
+
+/** Renders a reply; with base64 every string except the status "OK" is base64 encoded. */
+export function encodeReply(reply: RedisReply, base64: boolean): unknown {
+  if (reply === null || typeof reply === "number") return reply;
+  if (Array.isArray(reply)) return reply.map((item) => encodeReply(item, base64));
+  const bytes = typeof reply === "string" ? Buffer.from(reply, "utf8") : reply;
+  if (!base64) return bytes.toString("utf8");
+  return bytes.length === 2 && bytes.toString("latin1") === "OK" ? "OK" : bytes.toString("base64");
+}
+
+function encodeOutcome(outcome: CommandOutcome, base64: boolean): unknown {
+  return "error" in outcome ? { error: outcome.error } : { result: encodeReply(outcome.result, base64) };
+}
+
+function fixOutcome(outcome: CommandOutcome, translated: TranslatedCommand | undefined): CommandOutcome {
+  return "result" in outcome && translated?.fixReply
+    ? { result: translated.fixReply(outcome.result) }
+    : outcome;
+}
+
+/** Options for createUpstashHandler. */
+export interface UpstashOptions {
+  token: string;
+}
+
+/**
+ * Upstash Redis REST API under /redis: POST /redis with one command array, POST /redis/pipeline
+ * and /redis/multi-exec with arrays of them; also GET/POST /redis/<command>/<arg>/… path style.
+ * Any of these may be prefixed with /~trace/<key> (see counters.ts).
+ */
+export function createUpstashHandler(backend: RedisBackend, options: UpstashOptions) {
+  const scripts = new ScriptRegistry();
+
+  const runBatch = async (body: unknown, atomic: boolean): Promise<CommandOutcome[]> => {
+    if (!Array.isArray(body)) throw new RedisReplyError("ERR request body must be an array of commands");
+    const parsed = body.map((value): TranslatedCommand | CommandOutcome => {
+      try {
+        return scripts.translate(parseCommand(value));
+      } catch (error) {
+        return errorOutcome(error);
+      }
+    });
+    const valid = parsed.filter((item): item is TranslatedCommand => "args" in item);
+    if (atomic && valid.length !== parsed.length) {
+      throw new RedisReplyError("EXECABORT Transaction discarded because of previous errors.");
+    }
+    const commands = valid.map((item) => item.args);
+    const outcomes =
+      commands.length === 0 ? [] : await (atomic ? backend.multiExec(commands) : backend.pipeline(commands));
+    let next = 0;
+    return parsed.map((item): CommandOutcome => {
+      if (!("args" in item)) return item;
+      const outcome = outcomes[next++] ?? { error: "ERR no reply" };
+      return fixOutcome(outcome, item);
+    });
+  };
+
+  return async function handleUpstash(req: DevRequest, res: ServerResponse): Promise<boolean> {
+    const { pathname, searchParams } = req.url;
+    if (pathname !== "/redis" && !pathname.startsWith("/redis/")) return false;
+    const headers: Record<string, string> = {};
+    const syncToken = headerValue(req.headers, "upstash-sync-token");
+    if (syncToken !== undefined) headers["upstash-sync-token"] = syncToken;
+
+    const authorization = headerValue(req.headers, "authorization");
+    const token = authorization?.replace(/^Bearer\s+/i, "") ?? searchParams.get("_token");
+    if (token !== options.token) {
+      sendJson(res, 401, { error: "WRONGPASS invalid or missing auth token" }, headers);
+      return true;
+    }
+    const base64 = headerValue(req.headers, "upstash-encoding")?.toLowerCase() === "base64";
+    // `/redis/~trace/<key>/…` carries a trace key for the counters; route what follows it.
+    const route = pathname.slice("/redis".length).replace(new RegExp(`^/${TRACE_SEGMENT}/[^/]+`), "");
+    try {
+      if (route === "/pipeline" || route === "/multi-exec") {
+        if (req.method !== "POST") throw new RedisReplyError(`ERR use POST ${pathname}`);
+        const outcomes = await runBatch(parseJson(req.body), route === "/multi-exec");
+        sendJson(
+          res,
+          200,
+          outcomes.map((outcome) => encodeOutcome(outcome, base64)),
+          headers,
+        );
+        return true;
+      }
+      let command: unknown;
+      if (route === "" || route === "/") {
+        if (req.method !== "POST") throw new RedisReplyError("ERR use POST /redis with a JSON command array");
+        command = parseJson(req.body);
+      } else {
+        command = route.slice(1).split("/").map(decodeURIComponent);
+        if (req.method === "POST" && req.body.length > 0)
+          (command as string[]).push(req.body.toString("utf8"));
+      }
+      const translated = scripts.translate(parseCommand(command));
+      const result = await backend.command(translated.args);
+      const fixed = translated.fixReply ? translated.fixReply(result) : result;
+      sendJson(res, 200, { result: encodeReply(fixed, base64) }, headers);
+    } catch (error) {
+      if (error instanceof RedisReplyError) sendJson(res, 400, { error: error.message }, headers);
+      else sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) }, headers);
+    }
+    return true;
+  };
+}
