@@ -8,7 +8,7 @@ import {
   type RedisReply,
   RedisReplyError,
 } from "./backend";
-import { ScriptRegistry, type TranslatedCommand } from "./scripts";
+import { ScriptRegistry } from "./scripts";
 
 /** Commands that would break the shared connection (subscriber mode, blocking, session state). */
 const REJECTED_COMMANDS = new Set([
@@ -69,12 +69,6 @@ function encodeOutcome(outcome: CommandOutcome, base64: boolean): unknown {
   return "error" in outcome ? { error: outcome.error } : { result: encodeReply(outcome.result, base64) };
 }
 
-function fixOutcome(outcome: CommandOutcome, translated: TranslatedCommand | undefined): CommandOutcome {
-  return "result" in outcome && translated?.fixReply
-    ? { result: translated.fixReply(outcome.result) }
-    : outcome;
-}
-
 /** Options for createUpstashHandler. */
 export interface UpstashOptions {
   token: string;
@@ -90,26 +84,23 @@ export function createUpstashHandler(backend: RedisBackend, options: UpstashOpti
 
   const runBatch = async (body: unknown, atomic: boolean): Promise<CommandOutcome[]> => {
     if (!Array.isArray(body)) throw new RedisReplyError("ERR request body must be an array of commands");
-    const parsed = body.map((value): TranslatedCommand | CommandOutcome => {
+    const parsed = body.map((value): string[] | CommandOutcome => {
       try {
         return scripts.translate(parseCommand(value));
       } catch (error) {
         return errorOutcome(error);
       }
     });
-    const valid = parsed.filter((item): item is TranslatedCommand => "args" in item);
-    if (atomic && valid.length !== parsed.length) {
+    const commands = parsed.filter((item): item is string[] => Array.isArray(item));
+    if (atomic && commands.length !== parsed.length) {
       throw new RedisReplyError("EXECABORT Transaction discarded because of previous errors.");
     }
-    const commands = valid.map((item) => item.args);
     const outcomes =
       commands.length === 0 ? [] : await (atomic ? backend.multiExec(commands) : backend.pipeline(commands));
     let next = 0;
-    return parsed.map((item): CommandOutcome => {
-      if (!("args" in item)) return item;
-      const outcome = outcomes[next++] ?? { error: "ERR no reply" };
-      return fixOutcome(outcome, item);
-    });
+    return parsed.map((item) =>
+      Array.isArray(item) ? (outcomes[next++] ?? { error: "ERR no reply" }) : item,
+    );
   };
 
   return async function handleUpstash(req: DevRequest, res: ServerResponse): Promise<boolean> {
@@ -149,10 +140,8 @@ export function createUpstashHandler(backend: RedisBackend, options: UpstashOpti
         if (req.method === "POST" && req.body.length > 0)
           (command as string[]).push(req.body.toString("utf8"));
       }
-      const translated = scripts.translate(parseCommand(command));
-      const result = await backend.command(translated.args);
-      const fixed = translated.fixReply ? translated.fixReply(result) : result;
-      sendJson(res, 200, { result: encodeReply(fixed, base64) }, headers);
+      const result = await backend.command(scripts.translate(parseCommand(command)));
+      sendJson(res, 200, { result: encodeReply(result, base64) }, headers);
     } catch (error) {
       if (error instanceof RedisReplyError) sendJson(res, 400, { error: error.message }, headers);
       else sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) }, headers);

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import type { RedisReply } from "./backend";
 
 /** Shebang flags Redis 7 understands; others (Upstash's allow-key-locking) make it reject the script. */
 const REDIS_SCRIPT_FLAGS = new Set([
@@ -36,50 +35,25 @@ export function rewriteShebang(script: string): string {
   return [engine, ...kept].join(" ") + rest;
 }
 
-/** A backend command after script translation, with the fix to apply to its reply. */
-export interface TranslatedCommand {
-  args: string[];
-  fixReply?: (reply: RedisReply) => RedisReply;
-}
-
 /**
- * Keeps clients' script SHAs valid across the shebang rewrite: EVAL/SCRIPT LOAD send the
- * rewritten text and remember SHA1(original) -> SHA1(rewritten); EVALSHA and SCRIPT EXISTS
- * translate the client's SHA, so an unknown SHA still yields NOSCRIPT and the SDK falls back to EVAL.
+ * Keeps clients' script SHAs valid across the shebang rewrite: EVAL sends the rewritten text and
+ * remembers SHA1(original) -> SHA1(rewritten); EVALSHA translates the client's SHA, so an unknown
+ * SHA still yields NOSCRIPT and the SDK falls back to EVAL.
  */
 export class ScriptRegistry {
   private readonly backendSha = new Map<string, string>();
 
-  private rewrite(script: string): string {
-    const rewritten = rewriteShebang(script);
-    if (rewritten !== script) this.backendSha.set(sha1(script), sha1(rewritten));
-    return rewritten;
-  }
-
-  private translateSha(sha: string): string {
-    const lower = sha.toLowerCase();
-    return this.backendSha.get(lower) ?? sha;
-  }
-
   /** Rewrites one command for the backend. */
-  translate(args: string[]): TranslatedCommand {
-    const name = args[0]?.toUpperCase();
-    const [, first, ...rest] = args;
-    if (first === undefined) return { args };
-    if (name === "EVAL" || name === "EVAL_RO")
-      return { args: [args[0] ?? name, this.rewrite(first), ...rest] };
-    if (name === "EVALSHA" || name === "EVALSHA_RO") {
-      return { args: [args[0] ?? name, this.translateSha(first), ...rest] };
+  translate(args: string[]): string[] {
+    const [name = "", first, ...rest] = args;
+    if (first === undefined) return args;
+    if (name.toUpperCase() === "EVAL") {
+      const rewritten = rewriteShebang(first);
+      if (rewritten !== first) this.backendSha.set(sha1(first), sha1(rewritten));
+      return [name, rewritten, ...rest];
     }
-    if (name !== "SCRIPT") return { args };
-    const sub = first.toUpperCase();
-    if (sub === "LOAD" && rest.length === 1 && rest[0] !== undefined) {
-      const original = rest[0];
-      return { args: [args[0] ?? name, first, this.rewrite(original)], fixReply: () => sha1(original) };
-    }
-    if (sub === "EXISTS")
-      return { args: [args[0] ?? name, first, ...rest.map((sha) => this.translateSha(sha))] };
-    if (sub === "FLUSH") this.backendSha.clear();
-    return { args };
+    if (name.toUpperCase() === "EVALSHA")
+      return [name, this.backendSha.get(first.toLowerCase()) ?? first, ...rest];
+    return args;
   }
 }
