@@ -1,5 +1,5 @@
-import type { ServerResponse } from "node:http";
-import { type DevRequest, headerValue, sendJson } from "./http-util";
+import { Hono, type MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
 
 /** The metered stand-ins. */
 export type Service = "neon" | "upstash" | "stripe" | "mail";
@@ -68,12 +68,12 @@ export class Counters {
 }
 
 /** The trace key of a request: header, Upstash `~trace` path segment, or Neon connection-string parameter. */
-export function traceOf(req: DevRequest): string | undefined {
-  const header = headerValue(req.headers, TRACE_HEADER);
-  if (header) return header;
-  const [, prefix, marker, key] = req.url.pathname.split("/");
+export function traceOf(pathname: string, header: (name: string) => string | undefined): string | undefined {
+  const traced = header(TRACE_HEADER);
+  if (traced) return traced;
+  const [, prefix, marker, key] = pathname.split("/");
   if (prefix === "redis" && marker === TRACE_SEGMENT && key) return decodeURIComponent(key);
-  const connectionString = headerValue(req.headers, "neon-connection-string");
+  const connectionString = header("neon-connection-string");
   if (!connectionString) return undefined;
   try {
     return new URL(connectionString).searchParams.get(TRACE_PARAM) ?? undefined;
@@ -82,34 +82,36 @@ export function traceOf(req: DevRequest): string | undefined {
   }
 }
 
-/** Counts a request at arrival when it belongs to a metered service. */
-export function countRequest(counters: Counters, req: DevRequest): void {
-  const service = serviceOf(req.method, req.url.pathname);
-  if (service) counters.count(service, traceOf(req));
+/** Middleware counting each request at arrival when it belongs to a metered service. */
+export function countRequests(counters: Counters): MiddlewareHandler {
+  return async function countRequest(c, next) {
+    const service = serviceOf(c.req.method, c.req.path);
+    if (service)
+      counters.count(
+        service,
+        traceOf(c.req.path, (name) => c.req.header(name)),
+      );
+    await next();
+  };
 }
 
-/** Serves GET /_stats, GET /_stats/<trace> and DELETE /_stats. */
-export function createStatsHandler(counters: Counters) {
-  return async function handleStats(req: DevRequest, res: ServerResponse): Promise<boolean> {
-    const { pathname } = req.url;
-    if (pathname !== "/_stats" && !pathname.startsWith("/_stats/")) return false;
-    const cors = {
-      "access-control-allow-origin": "*",
-      "access-control-allow-methods": "GET, DELETE, OPTIONS",
-      "access-control-allow-headers": "content-type",
-    };
-    const trace = pathname === "/_stats" ? undefined : decodeURIComponent(pathname.slice("/_stats/".length));
-    if (req.method === "OPTIONS") {
-      res.writeHead(204, cors);
-      res.end();
-    } else if (req.method === "GET") {
-      sendJson(res, 200, trace === undefined ? { total: counters.totals() } : counters.forTrace(trace), cors);
-    } else if (req.method === "DELETE" && trace === undefined) {
-      counters.reset();
-      sendJson(res, 200, { total: counters.totals() }, cors);
-    } else {
-      sendJson(res, 405, { error: "method not allowed" }, cors);
-    }
-    return true;
-  };
+/** GET /_stats, GET /_stats/<trace> and DELETE /_stats. */
+export function statsApp(counters: Counters): Hono {
+  const app = new Hono();
+  const allow = cors({
+    origin: "*",
+    allowMethods: ["GET", "DELETE", "OPTIONS"],
+    allowHeaders: ["content-type"],
+  });
+  app.use("/_stats", allow);
+  app.use("/_stats/*", allow);
+  app.get("/_stats", (c) => c.json({ total: counters.totals() }));
+  app.get("/_stats/:trace", (c) => c.json(counters.forTrace(c.req.param("trace"))));
+  app.delete("/_stats", (c) => {
+    counters.reset();
+    return c.json({ total: counters.totals() });
+  });
+  app.all("/_stats/*", (c) => c.json({ error: "method not allowed" }, 405));
+  app.all("/_stats", (c) => c.json({ error: "method not allowed" }, 405));
+  return app;
 }

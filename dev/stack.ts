@@ -1,24 +1,23 @@
 import { fstatSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Server } from "node:http";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { createAdaptorServer } from "@hono/node-server";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { Plan } from "../shared/billing/plans";
-import { Counters, countRequest, createStatsHandler } from "./counters";
-import {
-  BodyTooLargeError,
-  type DevHandler,
-  type DevRequest,
-  errorMessage,
-  readBody,
-  sendJson,
-} from "./http-util";
-import { createMailboxHandler, Mailbox } from "./mail/mailbox";
+import { Counters, countRequests, statsApp } from "./counters";
+import { errorMessage } from "./http-util";
+import { Mailbox, mailboxApp } from "./mail/mailbox";
 import { type PostgresBackend, type PostgresChoice, startPostgresBackend } from "./neon/backend";
-import { createNeonHandler } from "./neon/endpoint";
+import { neonApp } from "./neon/endpoint";
 import { type RedisBackend, type RedisChoice, startRedisBackend } from "./redis/backend";
-import { createUpstashHandler } from "./redis/endpoint";
-import { createStripeHandler, StripeEmulator } from "./stripe/emulator";
+import { upstashApp } from "./redis/endpoint";
+import { StripeEmulator } from "./stripe/emulator";
+
+/** Largest request body any stand-in accepts (bytes). */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** How to start the local stack. */
 export interface StackOptions {
@@ -78,16 +77,7 @@ function choice<T extends string>(
   throw new Error(`${name} must be one of ${allowed.join(", ")} (got "${value}")`);
 }
 
-function toDevRequest(req: IncomingMessage): DevRequest {
-  return {
-    method: req.method ?? "GET",
-    url: new URL(req.url ?? "/", "http://127.0.0.1"),
-    headers: req.headers,
-    body: Buffer.alloc(0),
-  };
-}
-
-async function listen(server: ReturnType<typeof createServer>, port: number): Promise<number> {
+async function listen(server: Server, port: number): Promise<number> {
   await new Promise<void>((resolveListen, reject) => {
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => {
@@ -127,31 +117,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const counters = new Counters();
   const stripePlans = options.stripePlans ?? (await import("./plans")).plansFromWranglerToml();
   const stripe = new StripeEmulator(stripeWebhookSecret, options.webhookUrl, { plans: stripePlans });
-  const handlers: DevHandler[] = [
-    async (req, res) => {
-      if (req.url.pathname !== "/_health") return false;
-      sendJson(res, 200, { ok: true });
-      return true;
-    },
-    createStatsHandler(counters),
-    createNeonHandler(postgres),
-    createUpstashHandler(redis, { token: upstashToken }),
-    createStripeHandler(stripe),
-    createMailboxHandler(new Mailbox()),
-  ];
+  const app = new Hono();
+  app.use(countRequests(counters));
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => c.json({ error: `request body exceeds ${MAX_BODY_BYTES} bytes` }, 413),
+    }),
+  );
+  app.get("/_health", (c) => c.json({ ok: true }));
+  app.route("/", statsApp(counters));
+  app.route("/", neonApp(postgres));
+  app.route("/", upstashApp(redis, { token: upstashToken }));
+  app.route("/", stripe.app);
+  app.route("/", mailboxApp(new Mailbox()));
+  app.notFound((c) => c.json({ error: `no stand-in serves ${c.req.method} ${c.req.path}` }, 404));
+  app.onError((error, c) => c.json({ error: errorMessage(error) }, 500));
 
-  const server = createServer(async (incoming: IncomingMessage, res: ServerResponse) => {
-    const req = toDevRequest(incoming);
-    countRequest(counters, req);
-    try {
-      req.body = await readBody(incoming);
-      for (const handler of handlers) if (await handler(req, res)) return;
-      sendJson(res, 404, { error: `no stand-in serves ${req.method} ${req.url.pathname}` });
-    } catch (error) {
-      if (res.headersSent) res.destroy();
-      else sendJson(res, error instanceof BodyTooLargeError ? 413 : 500, { error: errorMessage(error) });
-    }
-  });
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.keepAliveTimeout = 5_000;
 
   let port: number;

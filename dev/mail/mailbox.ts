@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { ServerResponse } from "node:http";
-import { type DevRequest, isRecord, parseJson, sendHtml, sendJson } from "../http-util";
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { isRecord } from "../http-util";
 import { renderMailboxPage, renderMessageHtml } from "./page";
 
 /** One captured email. */
@@ -15,11 +16,6 @@ export interface MailMessage {
 }
 
 const MAX_MESSAGES = 1000;
-const CORS = {
-  "access-control-allow-origin": "*",
-  "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-  "access-control-allow-headers": "content-type, x-backline-trace",
-};
 
 /** Captured emails, newest first. */
 export class Mailbox {
@@ -81,38 +77,33 @@ function parseMessage(body: unknown): Omit<MailMessage, "id" | "receivedAt"> | s
  * The mail catcher under /mailbox: POST/GET/DELETE /mailbox/messages, GET /mailbox/messages/:id,
  * GET /mailbox (HTML list) and GET /mailbox/messages/:id/html (the HTML body, sandboxed).
  */
-export function createMailboxHandler(mailbox: Mailbox) {
-  return async function handleMailbox(req: DevRequest, res: ServerResponse): Promise<boolean> {
-    const { pathname, searchParams } = req.url;
-    if (pathname !== "/mailbox" && !pathname.startsWith("/mailbox/")) return false;
-    const parts = pathname.split("/").filter(Boolean).slice(1);
-    const [collection, id, view] = parts;
-    if (req.method === "OPTIONS") {
-      res.writeHead(204, CORS);
-      res.end();
-    } else if (parts.length === 0 && req.method === "GET") {
-      sendHtml(res, 200, renderMailboxPage(mailbox.list(searchParams.get("to") ?? undefined)));
-    } else if (collection !== "messages" || parts.length > 3) {
-      sendJson(res, 404, { error: "not found" }, CORS);
-    } else if (id === undefined && req.method === "POST") {
-      const parsed = parseMessage(parseJson(req.body));
-      if (typeof parsed === "string") sendJson(res, 400, { error: parsed }, CORS);
-      else sendJson(res, 201, { id: mailbox.add(parsed).id }, CORS);
-    } else if (id === undefined && req.method === "GET") {
-      sendJson(res, 200, { messages: mailbox.list(searchParams.get("to") ?? undefined) }, CORS);
-    } else if (id === undefined && req.method === "DELETE") {
-      sendJson(res, 200, { deleted: mailbox.clear() }, CORS);
-    } else if (id !== undefined && req.method === "GET") {
-      const message = mailbox.get(id);
-      if (!message) sendJson(res, 404, { error: `no message ${id}` }, CORS);
-      else if (view === "html") {
-        res.setHeader("content-security-policy", "sandbox");
-        sendHtml(res, 200, renderMessageHtml(message));
-      } else if (view === undefined) sendJson(res, 200, message, CORS);
-      else sendJson(res, 404, { error: "not found" }, CORS);
-    } else {
-      sendJson(res, 405, { error: "method not allowed" }, CORS);
-    }
-    return true;
-  };
+export function mailboxApp(mailbox: Mailbox): Hono {
+  const app = new Hono().basePath("/mailbox");
+  app.get("/", (c) => c.html(renderMailboxPage(mailbox.list(c.req.query("to")))));
+  app.use(
+    "/messages/*",
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+      allowHeaders: ["content-type", "x-backline-trace"],
+    }),
+  );
+  app.post("/messages", async (c) => {
+    const parsed = parseMessage(await c.req.json().catch(() => undefined));
+    if (typeof parsed === "string") return c.json({ error: parsed }, 400);
+    return c.json({ id: mailbox.add(parsed).id }, 201);
+  });
+  app.get("/messages", (c) => c.json({ messages: mailbox.list(c.req.query("to")) }));
+  app.delete("/messages", (c) => c.json({ deleted: mailbox.clear() }));
+  app.get("/messages/:id", (c) => {
+    const message = mailbox.get(c.req.param("id"));
+    return message ? c.json(message) : c.json({ error: `no message ${c.req.param("id")}` }, 404);
+  });
+  app.get("/messages/:id/html", (c) => {
+    const message = mailbox.get(c.req.param("id"));
+    if (!message) return c.json({ error: `no message ${c.req.param("id")}` }, 404);
+    c.header("content-security-policy", "sandbox");
+    return c.html(renderMessageHtml(message));
+  });
+  return app;
 }

@@ -1,6 +1,6 @@
-import type { ServerResponse } from "node:http";
+import { type Context, Hono } from "hono";
 import { TRACE_PARAM } from "../counters";
-import { type DevRequest, errorMessage, headerValue, isRecord, parseJson, sendJson } from "../http-util";
+import { errorMessage, isRecord } from "../http-util";
 import {
   type BatchOptions,
   DatabaseNameError,
@@ -20,8 +20,10 @@ const ISOLATION_LEVELS: Record<string, NonNullable<BatchOptions["isolationLevel"
   Serializable: "SERIALIZABLE",
 };
 
-function booleanHeader(req: DevRequest, name: string): boolean | undefined {
-  const value = headerValue(req.headers, name)?.toLowerCase();
+type Header = (name: string) => string | undefined;
+
+function booleanHeader(header: Header, name: string): boolean | undefined {
+  const value = header(name)?.toLowerCase();
   if (value === undefined) return undefined;
   if (value === "true") return true;
   if (value === "false") return false;
@@ -29,8 +31,8 @@ function booleanHeader(req: DevRequest, name: string): boolean | undefined {
 }
 
 /** The database named by the path of the Neon-Connection-String header. */
-function databaseName(req: DevRequest): string {
-  const connectionString = headerValue(req.headers, "neon-connection-string");
+function databaseName(header: Header): string {
+  const connectionString = header("neon-connection-string");
   if (!connectionString) {
     throw new BadRequest(
       "missing Neon-Connection-String header (neon(url, { fetchOptions: { headers } }) replaces the driver's own " +
@@ -63,15 +65,15 @@ function toStatement(value: unknown): SqlStatement {
   return { query: value.query, params: params.map(encodeParam) };
 }
 
-function batchOptions(req: DevRequest): BatchOptions {
-  const level = headerValue(req.headers, "neon-batch-isolation-level");
+function batchOptions(header: Header): BatchOptions {
+  const level = header("neon-batch-isolation-level");
   const isolationLevel = level === undefined ? undefined : ISOLATION_LEVELS[level];
   if (level !== undefined && !isolationLevel)
     throw new BadRequest(`invalid Neon-Batch-Isolation-Level "${level}"`);
   return {
     isolationLevel,
-    readOnly: booleanHeader(req, "neon-batch-read-only"),
-    deferrable: booleanHeader(req, "neon-batch-deferrable"),
+    readOnly: booleanHeader(header, "neon-batch-read-only"),
+    deferrable: booleanHeader(header, "neon-batch-deferrable"),
   };
 }
 
@@ -113,47 +115,46 @@ function renderResult(result: SqlResult, rawText: boolean, arrayMode: boolean) {
   };
 }
 
-function sendError(res: ServerResponse, error: unknown): void {
-  if (error instanceof PostgresError) {
-    sendJson(res, 400, { message: error.message, ...error.fields });
-  } else if (error instanceof DatabaseNameError) {
-    sendJson(res, 400, { message: error.message, code: "3D000" });
-  } else if (error instanceof BadRequest) {
-    sendJson(res, 400, { message: error.message });
-  } else {
-    sendJson(res, 500, { message: errorMessage(error) });
+function errorResponse(c: Context, error: unknown): Response {
+  if (error instanceof PostgresError) return c.json({ message: error.message, ...error.fields }, 400);
+  if (error instanceof DatabaseNameError) return c.json({ message: error.message, code: "3D000" }, 400);
+  if (error instanceof BadRequest) return c.json({ message: error.message }, 400);
+  return c.json({ message: errorMessage(error) }, 500);
+}
+
+function parseBody(text: string): Record<string, unknown> {
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (isRecord(body)) return body;
+  } catch {
+    // reported below
   }
+  throw new BadRequest("request body must be a JSON object");
 }
 
 /**
  * Neon's HTTP SQL API on POST /sql: `{query, params}` or `{queries: [...]}` (one transaction),
  * the database chosen by the path of Neon-Connection-String. Authorization is accepted and ignored.
  */
-export function createNeonHandler(backend: PostgresBackend) {
-  return async function handleNeon(req: DevRequest, res: ServerResponse): Promise<boolean> {
-    if (req.url.pathname !== "/sql") return false;
-    if (req.method !== "POST") {
-      sendJson(res, 405, { message: "use POST /sql" });
-      return true;
-    }
+export function neonApp(backend: PostgresBackend): Hono {
+  const app = new Hono();
+  app.post("/sql", async (c) => {
+    const header: Header = (name) => c.req.header(name);
     try {
-      const rawText = booleanHeader(req, "neon-raw-text-output") ?? false;
-      const arrayMode = booleanHeader(req, "neon-array-mode") ?? false;
-      const body = parseJson(req.body);
-      if (!isRecord(body)) throw new BadRequest("request body must be a JSON object");
-      const database = await backend.database(databaseName(req));
+      const rawText = booleanHeader(header, "neon-raw-text-output") ?? false;
+      const arrayMode = booleanHeader(header, "neon-array-mode") ?? false;
+      const body = parseBody(await c.req.text());
+      const database = await backend.database(databaseName(header));
       if ("queries" in body) {
         if (!Array.isArray(body.queries)) throw new BadRequest("queries must be an array");
-        const statements = body.queries.map(toStatement);
-        const results = await database.batch(statements, batchOptions(req));
-        sendJson(res, 200, { results: results.map((result) => renderResult(result, rawText, arrayMode)) });
-      } else {
-        const result = await database.query(toStatement(body));
-        sendJson(res, 200, renderResult(result, rawText, arrayMode));
+        const results = await database.batch(body.queries.map(toStatement), batchOptions(header));
+        return c.json({ results: results.map((result) => renderResult(result, rawText, arrayMode)) });
       }
+      return c.json(renderResult(await database.query(toStatement(body)), rawText, arrayMode));
     } catch (error) {
-      sendError(res, error);
+      return errorResponse(c, error);
     }
-    return true;
-  };
+  });
+  app.all("/sql", (c) => c.json({ message: "use POST /sql" }, 405));
+  return app;
 }

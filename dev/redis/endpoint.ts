@@ -1,6 +1,6 @@
-import type { ServerResponse } from "node:http";
+import { type Context, Hono } from "hono";
 import { TRACE_SEGMENT } from "../counters";
-import { type DevRequest, headerValue, parseJson, sendJson } from "../http-util";
+import { errorMessage } from "../http-util";
 import {
   type CommandOutcome,
   errorOutcome,
@@ -69,7 +69,7 @@ function encodeOutcome(outcome: CommandOutcome, base64: boolean): unknown {
   return "error" in outcome ? { error: outcome.error } : { result: encodeReply(outcome.result, base64) };
 }
 
-/** Options for createUpstashHandler. */
+/** Options for upstashApp. */
 export interface UpstashOptions {
   token: string;
 }
@@ -79,7 +79,7 @@ export interface UpstashOptions {
  * and /redis/multi-exec with arrays of them; also GET/POST /redis/<command>/<arg>/… path style.
  * Any of these may be prefixed with /~trace/<key> (see counters.ts).
  */
-export function createUpstashHandler(backend: RedisBackend, options: UpstashOptions) {
+export function upstashApp(backend: RedisBackend, options: UpstashOptions): Hono {
   const scripts = new ScriptRegistry();
 
   const runBatch = async (body: unknown, atomic: boolean): Promise<CommandOutcome[]> => {
@@ -103,49 +103,48 @@ export function createUpstashHandler(backend: RedisBackend, options: UpstashOpti
     );
   };
 
-  return async function handleUpstash(req: DevRequest, res: ServerResponse): Promise<boolean> {
-    const { pathname, searchParams } = req.url;
-    if (pathname !== "/redis" && !pathname.startsWith("/redis/")) return false;
-    const headers: Record<string, string> = {};
-    const syncToken = headerValue(req.headers, "upstash-sync-token");
-    if (syncToken !== undefined) headers["upstash-sync-token"] = syncToken;
-
-    const authorization = headerValue(req.headers, "authorization");
-    const token = authorization?.replace(/^Bearer\s+/i, "") ?? searchParams.get("_token");
-    if (token !== options.token) {
-      sendJson(res, 401, { error: "WRONGPASS invalid or missing auth token" }, headers);
-      return true;
-    }
-    const base64 = headerValue(req.headers, "upstash-encoding")?.toLowerCase() === "base64";
+  const handle = async (c: Context): Promise<Response> => {
+    const syncToken = c.req.header("upstash-sync-token");
+    if (syncToken !== undefined) c.header("upstash-sync-token", syncToken);
+    const token = c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? c.req.query("_token");
+    if (token !== options.token) return c.json({ error: "WRONGPASS invalid or missing auth token" }, 401);
+    const base64 = c.req.header("upstash-encoding")?.toLowerCase() === "base64";
+    const { method } = c.req;
+    const text = await c.req.text();
     // `/redis/~trace/<key>/…` carries a trace key for the counters; route what follows it.
-    const route = pathname.slice("/redis".length).replace(new RegExp(`^/${TRACE_SEGMENT}/[^/]+`), "");
+    const route = c.req.path.slice("/redis".length).replace(new RegExp(`^/${TRACE_SEGMENT}/[^/]+`), "");
     try {
       if (route === "/pipeline" || route === "/multi-exec") {
-        if (req.method !== "POST") throw new RedisReplyError(`ERR use POST ${pathname}`);
-        const outcomes = await runBatch(parseJson(req.body), route === "/multi-exec");
-        sendJson(
-          res,
-          200,
-          outcomes.map((outcome) => encodeOutcome(outcome, base64)),
-          headers,
-        );
-        return true;
+        if (method !== "POST") throw new RedisReplyError(`ERR use POST ${c.req.path}`);
+        const outcomes = await runBatch(parseJson(text), route === "/multi-exec");
+        return c.json(outcomes.map((outcome) => encodeOutcome(outcome, base64)));
       }
       let command: unknown;
       if (route === "" || route === "/") {
-        if (req.method !== "POST") throw new RedisReplyError("ERR use POST /redis with a JSON command array");
-        command = parseJson(req.body);
+        if (method !== "POST") throw new RedisReplyError("ERR use POST /redis with a JSON command array");
+        command = parseJson(text);
       } else {
-        command = route.slice(1).split("/").map(decodeURIComponent);
-        if (req.method === "POST" && req.body.length > 0)
-          (command as string[]).push(req.body.toString("utf8"));
+        const args = route.slice(1).split("/").map(decodeURIComponent);
+        if (method === "POST" && text.length > 0) args.push(text);
+        command = args;
       }
       const result = await backend.command(scripts.translate(parseCommand(command)));
-      sendJson(res, 200, { result: encodeReply(result, base64) }, headers);
+      return c.json({ result: encodeReply(result, base64) });
     } catch (error) {
-      if (error instanceof RedisReplyError) sendJson(res, 400, { error: error.message }, headers);
-      else sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) }, headers);
+      if (error instanceof RedisReplyError) return c.json({ error: error.message }, 400);
+      return c.json({ error: errorMessage(error) }, 500);
     }
-    return true;
   };
+  const app = new Hono();
+  app.all("/redis", handle);
+  app.all("/redis/*", handle);
+  return app;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -257,13 +257,13 @@ export function registerDeliveryRoutes(emulator: StripeEmulator): void {
     const customer = customerFilter(isRecord(json) ? json.customer : undefined);
     return { json: emulator.delivery.pendingEvents(customer, true) };
   });
-  emulator.control("GET", "/_stripe/pending", ({ req }) => {
-    const customer = req.url.searchParams.get("customer") ?? undefined;
+  emulator.control("GET", "/_stripe/pending", ({ url }) => {
+    const customer = url.searchParams.get("customer") ?? undefined;
     return { json: emulator.delivery.pendingEvents(customer, false) };
   });
-  emulator.control("GET", "/_stripe/deliveries", ({ req }) => {
-    const event = req.url.searchParams.get("event") ?? undefined;
-    const customer = req.url.searchParams.get("customer") ?? undefined;
+  emulator.control("GET", "/_stripe/deliveries", ({ url }) => {
+    const event = url.searchParams.get("event") ?? undefined;
+    const customer = url.searchParams.get("customer") ?? undefined;
     return { json: { data: emulator.delivery.attempts({ event, customer }) } };
   });
 }

@@ -3,7 +3,7 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plansFromWranglerToml } from "../plans";
 import { type Stack, startStack } from "../stack";
-import { parseStripeParams } from "./form";
+import { parseForm } from "./form";
 
 let stack: Stack;
 let stripe: Stripe;
@@ -239,7 +239,7 @@ describe("Stripe emulator: signed webhook events", () => {
 describe("Stripe form decoding", () => {
   it("turns bracket notation into nested objects and arrays", () => {
     expect(
-      parseStripeParams(
+      parseForm(
         "email=a%40b.c&metadata[user_id]=u1&metadata[empty]=&items[0][price]=p1&items[1][price]=p2&items[1][quantity]=2&expand[]=x&expand[]=y",
       ),
     ).toEqual({

@@ -1,20 +1,13 @@
-import type { ServerResponse } from "node:http";
+import { type Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type Stripe from "stripe";
 import type { Plan } from "../../shared/billing/plans";
-import {
-  type DevRequest,
-  errorMessage,
-  escapeHtml,
-  headerValue,
-  parseJson,
-  sendHtml,
-  sendJson,
-} from "../http-util";
+import { errorMessage, escapeHtml } from "../http-util";
 import { registerCheckoutRoutes } from "./checkout";
 import { registerCustomerRoutes } from "./customers";
 import { type EmitOutcome, EventDelivery, registerDeliveryRoutes } from "./delivery";
 import { expandResponse } from "./expand";
-import { type FormParams, parseStripeParams } from "./form";
+import { type FormParams, parseForm } from "./form";
 import { registerInvoiceRoutes } from "./invoices";
 import { registerPaymentRoutes } from "./payments";
 import { registerPortalRoutes } from "./portal";
@@ -40,7 +33,7 @@ export type StripeRouteHandler = (call: StripeCall) => unknown;
 
 /** A request to a test/dev control or page under /_stripe/. */
 export interface ControlRequest {
-  req: DevRequest;
+  url: URL;
   params: Record<string, string>;
   /** The body parsed as JSON (undefined when empty or not JSON). */
   json: unknown;
@@ -59,12 +52,6 @@ export type ControlResult =
 /** A handler for a route under /_stripe/; may throw StripeApiError. */
 export type ControlHandler = (request: ControlRequest) => ControlResult | Promise<ControlResult>;
 
-interface Route<H> {
-  method: string;
-  segments: string[];
-  handler: H;
-}
-
 interface StoredResponse {
   fingerprint: string;
   response: Promise<{ status: number; body: unknown }>;
@@ -82,36 +69,41 @@ export interface StripeEmulatorOptions {
 
 const MAX_IDEMPOTENCY_KEYS = 10_000;
 
-function matchRoute<H>(
-  routes: Route<H>[],
-  method: string,
-  path: string,
-): { route: Route<H>; params: Record<string, string> } | undefined {
-  const segments = path.split("/").filter(Boolean);
-  for (const route of routes) {
-    if (route.method !== method || route.segments.length !== segments.length) continue;
-    const params: Record<string, string> = {};
-    const ok = route.segments.every((segment, i) => {
-      const actual = segments[i] ?? "";
-      if (segment.startsWith(":")) {
-        params[segment.slice(1)] = decodeURIComponent(actual);
-        return true;
-      }
-      return segment === actual;
-    });
-    if (ok) return { route, params };
-  }
-  return undefined;
+function renderError(error: unknown): { status: number; body: unknown } {
+  const known =
+    error instanceof StripeApiError ? error : new StripeApiError(500, "api_error", errorMessage(error));
+  const body: Record<string, string> = { type: known.type, message: known.message };
+  if (known.code) body.code = known.code;
+  if (known.param) body.param = known.param;
+  return { status: known.status, body: { error: body } };
 }
 
-/** The Stripe API stand-in: a router over an in-memory store, event delivery, and /_stripe/ controls. */
+/** The secret key from `Authorization: Bearer sk_…` (or Basic with the key as user name). */
+function apiKey(header = ""): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  if (bearer) return bearer;
+  const basic = /^Basic\s+(\S+)$/i.exec(header)?.[1];
+  return basic ? Buffer.from(basic, "base64").toString("utf8").split(":")[0] : undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The Stripe API stand-in: Hono routes over an in-memory store, event delivery, and /_stripe/
+ * controls. `app` serves /v1/* (Stripe API) and /_stripe/* (hosted pages, webhook and test controls).
+ */
 export class StripeEmulator {
   readonly store = new StripeStore();
   readonly delivery: EventDelivery;
+  readonly app = new Hono();
   /** Base URL for the hosted pages (checkout, portal): the stack URL. */
   publicUrl: string;
-  private readonly routes: Route<StripeRouteHandler>[] = [];
-  private readonly controls: Route<ControlHandler>[] = [];
   private readonly idempotency = new Map<string, StoredResponse>();
 
   constructor(
@@ -131,16 +123,36 @@ export class StripeEmulator {
     registerPaymentRoutes(this);
     registerPortalRoutes(this);
     if (options.plans) seedPlans(this, options.plans);
+    this.app.all("/v1/*", (c) =>
+      this.answerApi(c, ({ method, path }) => {
+        throw new StripeApiError(
+          404,
+          "invalid_request_error",
+          `Unrecognized request URL (${method}: ${path}).`,
+        );
+      }),
+    );
+    this.app.all("/_stripe/*", (c) =>
+      c.json(
+        {
+          error: {
+            type: "invalid_request_error",
+            message: `Unrecognized emulator control (${c.req.method}: ${c.req.path}).`,
+          },
+        },
+        404,
+      ),
+    );
   }
 
   /** Adds a Stripe API route; `pattern` like "/v1/customers/:id". */
   route(method: string, pattern: string, handler: StripeRouteHandler): void {
-    this.routes.push({ method, segments: pattern.split("/").filter(Boolean), handler });
+    this.app.on(method, pattern, (c) => this.answerApi(c, handler));
   }
 
   /** Adds a test/dev control or hosted page; `pattern` like "/_stripe/checkout/:id". */
   control(method: string, pattern: string, handler: ControlHandler): void {
-    this.controls.push({ method, segments: pattern.split("/").filter(Boolean), handler });
+    this.app.on(method, pattern, (c) => this.answerControl(c, handler));
   }
 
   /**
@@ -155,20 +167,36 @@ export class StripeEmulator {
     return this.delivery.emit({ type, object, previousAttributes });
   }
 
-  /** Runs one API call, replaying the stored response for a repeated Idempotency-Key. */
-  dispatch(call: Omit<StripeCall, "params">, scope: string): Promise<{ status: number; body: unknown }> {
-    const run = async () => {
-      const found = matchRoute(this.routes, call.method, call.path);
-      if (!found) {
-        throw new StripeApiError(
-          404,
-          "invalid_request_error",
-          `Unrecognized request URL (${call.method}: ${call.path}).`,
-        );
-      }
-      const body = await found.route.handler({ ...call, params: found.params });
-      return { status: 200, body: expandResponse(this.store, body, call.form.expand) };
+  /** Checks the API key, then runs the call, replaying the stored response for a repeated Idempotency-Key. */
+  private async answerApi(c: Context, handler: StripeRouteHandler): Promise<Response> {
+    const requestId = stripeId("req");
+    c.header("request-id", requestId);
+    const key = apiKey(c.req.header("authorization"));
+    if (!key || !/^(sk|rk)_/.test(key)) {
+      const message = key
+        ? `Invalid API Key provided: ${key.slice(0, 8)}***`
+        : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').";
+      return c.json({ error: { type: "invalid_request_error", message } }, 401);
+    }
+    const { method, path } = c.req;
+    const url = new URL(c.req.url);
+    const call: StripeCall = {
+      method,
+      path,
+      params: c.req.param() as Record<string, string>,
+      form: parseForm(method === "POST" ? await c.req.text() : url.search.slice(1)),
+      requestId,
+      idempotencyKey: c.req.header("idempotency-key"),
     };
+    const { status, body } = await this.dispatch(call, handler, key).catch(renderError);
+    return c.json(body, status as ContentfulStatusCode);
+  }
+
+  private dispatch(call: StripeCall, handler: StripeRouteHandler, scope: string) {
+    const run = async () => ({
+      status: 200,
+      body: expandResponse(this.store, await handler(call), call.form.expand),
+    });
     if (call.method !== "POST" || !call.idempotencyKey) return run();
     const key = `${scope}:${call.idempotencyKey}`;
     const fingerprint = JSON.stringify([call.method, call.path, call.form]);
@@ -198,118 +226,28 @@ export class StripeEmulator {
     return response;
   }
 
-  /** Runs a /_stripe/ control; undefined when no control has that path. */
-  async runControl(req: DevRequest): Promise<ControlResult | undefined> {
-    const found = matchRoute(this.controls, req.method, req.url.pathname);
-    if (!found) return undefined;
-    const text = req.body.toString("utf8");
-    const isJson = /json/i.test(headerValue(req.headers, "content-type") ?? "") || /^\s*[[{]/.test(text);
-    return found.route.handler({
-      req,
-      params: found.params,
-      json: text.trim() === "" ? undefined : parseJson(req.body),
-      form: isJson ? {} : parseStripeParams(text),
-      wantsJson: /application\/json/i.test(headerValue(req.headers, "accept") ?? ""),
-    });
-  }
-}
-
-function renderError(error: StripeApiError): { status: number; body: unknown } {
-  const body: Record<string, string> = { type: error.type, message: error.message };
-  if (error.code) body.code = error.code;
-  if (error.param) body.param = error.param;
-  return { status: error.status, body: { error: body } };
-}
-
-/** The secret key from `Authorization: Bearer sk_…` (or Basic with the key as user name). */
-function apiKey(req: DevRequest): string | undefined {
-  const header = headerValue(req.headers, "authorization") ?? "";
-  const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  if (bearer) return bearer;
-  const basic = /^Basic\s+(\S+)$/i.exec(header)?.[1];
-  return basic ? Buffer.from(basic, "base64").toString("utf8").split(":")[0] : undefined;
-}
-
-function sendControlError(req: DevRequest, res: ServerResponse, error: unknown): void {
-  const rendered =
-    error instanceof StripeApiError
-      ? renderError(error)
-      : renderError(new StripeApiError(500, "api_error", errorMessage(error)));
-  const accept = headerValue(req.headers, "accept") ?? "";
-  if (/text\/html/i.test(accept) && !/application\/json/i.test(accept)) {
-    const message = error instanceof Error ? error.message : String(error);
-    sendHtml(
-      res,
-      rendered.status,
-      `<!doctype html><meta charset="utf-8"><title>Error</title><p>${escapeHtml(message)}</p>`,
-    );
-    return;
-  }
-  sendJson(res, rendered.status, rendered.body);
-}
-
-async function handleControl(emulator: StripeEmulator, req: DevRequest, res: ServerResponse): Promise<void> {
-  try {
-    const result = await emulator.runControl(req);
-    if (!result) {
-      sendJson(res, 404, {
-        error: {
-          type: "invalid_request_error",
-          message: `Unrecognized emulator control (${req.method}: ${req.url.pathname}).`,
-        },
-      });
-    } else if ("redirect" in result) {
-      res.writeHead(303, { location: result.redirect, "content-length": 0 });
-      res.end();
-    } else if ("html" in result) {
-      sendHtml(res, result.status ?? 200, result.html);
-    } else {
-      sendJson(res, result.status ?? 200, result.json);
-    }
-  } catch (error) {
-    sendControlError(req, res, error);
-  }
-}
-
-/** Serves /v1/* (Stripe API) and /_stripe/* (hosted pages, webhook and test controls). */
-export function createStripeHandler(emulator: StripeEmulator) {
-  return async function handleStripe(req: DevRequest, res: ServerResponse): Promise<boolean> {
-    const { pathname } = req.url;
-    if (pathname.startsWith("/_stripe/")) {
-      await handleControl(emulator, req, res);
-      return true;
-    }
-    if (!pathname.startsWith("/v1/")) return false;
-    const requestId = stripeId("req");
-    const headers = { "request-id": requestId };
-    const key = apiKey(req);
-    if (!key || !/^(sk|rk)_/.test(key)) {
-      const message = key
-        ? `Invalid API Key provided: ${key.slice(0, 8)}***`
-        : "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').";
-      sendJson(res, 401, { error: { type: "invalid_request_error", message } }, headers);
-      return true;
-    }
-    const encoded = req.method === "POST" ? req.body.toString("utf8") : req.url.search.slice(1);
+  private async answerControl(c: Context, handler: ControlHandler): Promise<Response> {
+    const accept = c.req.header("accept") ?? "";
     try {
-      const { status, body } = await emulator.dispatch(
-        {
-          method: req.method,
-          path: pathname,
-          form: parseStripeParams(encoded),
-          requestId,
-          idempotencyKey: headerValue(req.headers, "idempotency-key"),
-        },
-        key,
-      );
-      sendJson(res, status, body, headers);
+      const text = await c.req.text();
+      const isJson = /json/i.test(c.req.header("content-type") ?? "") || /^\s*[[{]/.test(text);
+      const result = await handler({
+        url: new URL(c.req.url),
+        params: c.req.param() as Record<string, string>,
+        json: text.trim() === "" ? undefined : parseJson(text),
+        form: isJson ? {} : parseForm(text),
+        wantsJson: /application\/json/i.test(accept),
+      });
+      if ("redirect" in result) return c.redirect(result.redirect, 303);
+      const status = (result.status ?? 200) as ContentfulStatusCode;
+      return "html" in result ? c.html(result.html, status) : c.json(result.json, status);
     } catch (error) {
-      const rendered =
-        error instanceof StripeApiError
-          ? renderError(error)
-          : renderError(new StripeApiError(500, "api_error", errorMessage(error)));
-      sendJson(res, rendered.status, rendered.body, headers);
+      const { status, body } = renderError(error);
+      if (/text\/html/i.test(accept) && !/application\/json/i.test(accept)) {
+        const page = `<!doctype html><meta charset="utf-8"><title>Error</title><p>${escapeHtml(errorMessage(error))}</p>`;
+        return c.html(page, status as ContentfulStatusCode);
+      }
+      return c.json(body, status as ContentfulStatusCode);
     }
-    return true;
-  };
+  }
 }

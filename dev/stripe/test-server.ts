@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Server } from "node:http";
+import { createAdaptorServer } from "@hono/node-server";
 import Stripe from "stripe";
 import type { Plan } from "../../shared/billing/plans";
-import { readBody, sendJson } from "../http-util";
-import { createStripeHandler, StripeEmulator } from "./emulator";
+import { StripeEmulator } from "./emulator";
 
 /** Plans for tests: a monthly and a yearly price. */
 export const TEST_PLANS: Plan[] = [
@@ -42,16 +42,7 @@ export interface StripeTestServer {
 /** Starts the emulator on a random port; `secret` is the webhook signing secret. */
 export async function startStripeTestServer(secret = "whsec_test_emulator"): Promise<StripeTestServer> {
   const emulator = new StripeEmulator(secret, undefined, { plans: TEST_PLANS });
-  const handle = createStripeHandler(emulator);
-  const server: Server = createServer(async (incoming: IncomingMessage, res: ServerResponse) => {
-    const req = {
-      method: incoming.method ?? "GET",
-      url: new URL(incoming.url ?? "/", "http://127.0.0.1"),
-      headers: incoming.headers,
-      body: await readBody(incoming),
-    };
-    if (!(await handle(req, res))) sendJson(res, 404, { error: "not the emulator" });
-  });
+  const server = createAdaptorServer({ fetch: emulator.app.fetch }) as Server;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
