@@ -132,7 +132,7 @@ export interface PostgresBackendOptions {
   log: (line: string) => void;
 }
 
-/** Starts the Postgres backend the choice and the machine allow (see the stack's README in stack.ts). */
+/** Starts the Postgres backend the choice and the machine allow (order in dev/README.md, "The stand-ins"). */
 export async function startPostgresBackend(options: PostgresBackendOptions): Promise<PostgresBackend> {
   const { choice, log } = options;
   const externalUrl = process.env.DATABASE_URL;

@@ -3,7 +3,7 @@ import { type TestBindings, testEnv } from "./harness";
 import { deliver } from "./stripe-events";
 
 /**
- * The Stripe emulator's test controls (dev/README.md). The worker under test has no HTTP
+ * The Stripe emulator's test controls (dev/stripe/README.md). The worker under test has no HTTP
  * port, so the emulator queues the events it makes; tests take them and deliver them.
  */
 const base = () => testEnv.STRIPE_API_BASE as string;
