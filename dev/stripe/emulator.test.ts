@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 describe("Stripe emulator: customers through the stripe SDK", () => {
-  it("creates, retrieves, updates, lists and deletes a customer", async () => {
+  it("creates, retrieves and lists customers", async () => {
     const created = await stripe.customers.create({
       email: "ada@example.com",
       name: "Ada",
@@ -73,22 +73,10 @@ describe("Stripe emulator: customers through the stripe SDK", () => {
 
     expect(await stripe.customers.retrieve(created.id)).toEqual(created);
 
-    const updated = await stripe.customers.update(created.id, {
-      name: "Ada L.",
-      metadata: { plan: "pro", user_id: "" },
-    });
-    expect(updated).toMatchObject({ id: created.id, name: "Ada L.", metadata: { plan: "pro" } });
-    expect(updated.metadata).not.toHaveProperty("user_id");
-
     await stripe.customers.create({ email: "someone-else@example.com" });
     const listed = await stripe.customers.list({ email: "ada@example.com", limit: 10 });
     expect(listed.object).toBe("list");
     expect(listed.data.map((c) => c.id)).toEqual([created.id]);
-
-    const deleted = await stripe.customers.del(created.id);
-    expect(deleted).toEqual({ id: created.id, object: "customer", deleted: true });
-    expect(await stripe.customers.retrieve(created.id)).toMatchObject({ deleted: true });
-    expect((await stripe.customers.list({ email: "ada@example.com" })).data).toEqual([]);
   });
 
   it("paginates newest first", async () => {
