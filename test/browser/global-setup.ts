@@ -22,7 +22,7 @@ declare module "vitest" {
 }
 
 const READY = "BACKLINE_DEV_READY ";
-/** The flags local-stack.md found to keep Debian's chromium quiet and offline. */
+/** Flags that keep Debian's chromium quiet and offline (no background connections, no GPU, no sandbox). */
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
