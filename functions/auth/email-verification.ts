@@ -11,6 +11,7 @@ import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
+import { VerifyEmailBody } from "../../shared/schemas/auth";
 import { appLink } from "./links";
 
 const verifyRequest = createRoute({
@@ -30,7 +31,7 @@ const verify = createRoute({
   summary: "Confirms the email address with the emailed token",
   request: {
     body: {
-      content: { "application/json": { schema: z.object({ token: z.string().min(1).max(200) }).strict() } },
+      content: { "application/json": { schema: VerifyEmailBody } },
       required: true,
     },
   },

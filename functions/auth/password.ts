@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { insertAudit } from "../../db/queries/audit";
 import { completePasswordReset, startPasswordReset } from "../../db/queries/email-tokens";
@@ -14,9 +14,9 @@ import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, problemContent } from "../../shared/openapi";
+import { ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody } from "../../shared/schemas/auth";
 import { appLink } from "./links";
 import { authErrors } from "./problems";
-import { EmailSchema, NewPasswordSchema } from "./schemas";
 
 const change = createRoute({
   method: "post",
@@ -26,9 +26,7 @@ const change = createRoute({
   security: [{ bearer: [] }],
   middleware: [requireAuth()] as const,
   request: {
-    body: jsonBody(
-      z.object({ currentPassword: z.string().min(1).max(1024), newPassword: NewPasswordSchema }).strict(),
-    ),
+    body: jsonBody(ChangePasswordBody),
   },
   responses: {
     204: { description: "Changed" },
@@ -42,7 +40,7 @@ const forgot = createRoute({
   path: "/forgot",
   tags: ["Auth"],
   summary: "Emails a password reset link (always answers 202)",
-  request: { body: jsonBody(z.object({ email: EmailSchema }).strict()) },
+  request: { body: jsonBody(ForgotPasswordBody) },
   responses: { 202: { description: "If the account exists, a reset link is on its way" } },
 });
 
@@ -52,7 +50,7 @@ const reset = createRoute({
   tags: ["Auth"],
   summary: "Sets a new password with an emailed token and signs out every session",
   request: {
-    body: jsonBody(z.object({ token: z.string().min(1).max(200), newPassword: NewPasswordSchema }).strict()),
+    body: jsonBody(ResetPasswordBody),
   },
   responses: {
     204: { description: "Password reset" },

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { deleteAccount } from "../../db/queries/accounts";
 import { findProfile, updateProfile } from "../../db/queries/users";
@@ -14,22 +14,8 @@ import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
+import { DeleteMeBody, PatchMeBody } from "../../shared/schemas/me";
 import { authErrors } from "../auth/problems";
-import { DisplayNameSchema } from "../auth/schemas";
-
-/** Only these fields are writable; anything else (role, tier, email, ids…) is a 400. */
-const PatchMeBody = z
-  .object({
-    displayName: DisplayNameSchema.optional(),
-    avatarUrl: z
-      .url({ protocol: /^https$/, error: "must be an https URL" })
-      .max(2048)
-      .nullable()
-      .optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, "send at least one of displayName, avatarUrl")
-  .openapi("UpdateMeRequest");
 
 const getMe = createRoute({
   method: "get",
@@ -69,7 +55,7 @@ const deleteMe = createRoute({
   request: {
     body: {
       content: {
-        "application/json": { schema: z.object({ password: z.string().min(1).max(1024) }).strict() },
+        "application/json": { schema: DeleteMeBody },
       },
       required: true,
     },

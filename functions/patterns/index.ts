@@ -14,14 +14,13 @@ import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import {
   CreatePatternBody,
-  etagOf,
+  IfMatchHeader,
+  ListPatternsQuery,
   PatchPatternBody,
-  PatternSchema,
+  PatternIdParam,
   PutPatternBody,
-  parseIfMatch,
-  sameContent,
-  toPatternDto,
-} from "./schemas";
+} from "../../shared/schemas/patterns";
+import { etagOf, PatternSchema, parseIfMatch, sameContent, toPatternDto } from "./schemas";
 import { syncRoutes } from "./sync";
 
 export const patternErrors = defineProblems({
@@ -29,14 +28,7 @@ export const patternErrors = defineProblems({
   versionMismatch: { status: 412, title: "The pattern changed since you read it" },
 });
 
-const IdParam = z.object({ id: z.uuid() });
 const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Patterns"] };
-const IfMatchHeader = z.object({
-  "if-match": z
-    .string()
-    .optional()
-    .openapi({ description: "Only write if the pattern is still at this version (its ETag)." }),
-});
 const PageSchema = z.object({
   items: z.array(PatternSchema),
   nextCursor: z
@@ -51,17 +43,7 @@ const list = createRoute({
   path: "/",
   summary: "Lists your patterns, or with `since` every change (tombstones included) after a sync cursor",
   request: {
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(100).default(50),
-      cursor: z
-        .string()
-        .regex(/^\d{1,15}$/, "is not a cursor this API returned")
-        .optional(),
-      since: z
-        .string()
-        .regex(/^\d{1,15}$/, "is not a cursor this API returned")
-        .optional(),
-    }),
+    query: ListPatternsQuery,
   },
   responses: {
     200: jsonContent(PageSchema, "Patterns in change order"),
@@ -89,7 +71,7 @@ const get = createRoute({
   path: "/{id}",
   tags: ["Patterns"],
   summary: "A pattern: yours, or anyone's public one",
-  request: { params: IdParam },
+  request: { params: PatternIdParam },
   responses: {
     200: jsonContent(PatternSchema, "The pattern"),
     404: problemContent("No such pattern visible to you"),
@@ -101,7 +83,7 @@ const put = createRoute({
   method: "put",
   path: "/{id}",
   summary: "Replaces a pattern",
-  request: { params: IdParam, headers: IfMatchHeader, body: jsonBody(PutPatternBody) },
+  request: { params: PatternIdParam, headers: IfMatchHeader, body: jsonBody(PutPatternBody) },
   responses: {
     200: jsonContent(PatternSchema, "Saved; ETag is the new version"),
     404: problemContent("No such pattern of yours"),
@@ -114,7 +96,7 @@ const patch = createRoute({
   method: "patch",
   path: "/{id}",
   summary: "Changes some fields of a pattern",
-  request: { params: IdParam, headers: IfMatchHeader, body: jsonBody(PatchPatternBody) },
+  request: { params: PatternIdParam, headers: IfMatchHeader, body: jsonBody(PatchPatternBody) },
   responses: {
     200: jsonContent(PatternSchema, "Saved; ETag is the new version"),
     404: problemContent("No such pattern of yours"),
@@ -127,7 +109,7 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   summary: "Deletes a pattern (a tombstone other devices sync)",
-  request: { params: IdParam, headers: IfMatchHeader },
+  request: { params: PatternIdParam, headers: IfMatchHeader },
   responses: { 204: { description: "Deleted" }, 404: problemContent("No such pattern of yours") },
 });
 

@@ -6,19 +6,7 @@ import { unlocksPremium } from "../../shared/auth/access-token";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { jsonContent, problemContent } from "../../shared/openapi";
-
-const Attempt = z
-  .object({
-    lessonId: z.string().min(1).max(80),
-    score: z.number().int().min(0).max(100),
-    completed: z.boolean().default(false),
-    attemptId: z
-      .uuid()
-      .optional()
-      .openapi({ description: "Client-made id of this attempt: sending it again is counted once" }),
-  })
-  .strict()
-  .openapi("ProgressAttempt");
+import { AttemptBody, LessonRefParam, SyncProgressBody } from "../../shared/schemas/progress";
 
 const ProgressSchema = z
   .object({
@@ -86,7 +74,7 @@ const getOne = createRoute({
   method: "get",
   path: "/{lessonId}",
   summary: "Your progress on one lesson",
-  request: { params: z.object({ lessonId: z.string().min(1).max(80) }) },
+  request: { params: LessonRefParam },
   responses: {
     200: jsonContent(ProgressSchema, "Progress"),
     404: problemContent("No progress on this lesson yet"),
@@ -98,7 +86,7 @@ const record = createRoute({
   method: "post",
   path: "/",
   summary: "Records an attempt: keeps the best score, counts attempts, stamps the first completion",
-  request: { body: { content: { "application/json": { schema: Attempt } }, required: true } },
+  request: { body: { content: { "application/json": { schema: AttemptBody } }, required: true } },
   responses: {
     200: jsonContent(ProgressSchema, "Progress after this attempt"),
     403: problemContent("Premium lesson: premium required"),
@@ -113,7 +101,7 @@ const sync = createRoute({
   summary: "Records a batch of attempts made offline, in one round trip",
   request: {
     body: {
-      content: { "application/json": { schema: z.object({ attempts: z.array(Attempt).max(100) }).strict() } },
+      content: { "application/json": { schema: SyncProgressBody } },
       required: true,
     },
   },
