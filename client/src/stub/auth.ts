@@ -1,8 +1,8 @@
 /** Stub auth (functions/auth, GET /api/me): accounts with salted SHA-256 passwords, one session per browser. */
+import { ForgotPasswordBody, SigninBody, SignupBody } from "../../../shared/schemas/auth";
 import type { Backend } from "../backend";
 import { randomId } from "../errors";
 import type { User } from "../types";
-import { ForgotBody, SigninBody, SignupBody } from "../validation/bodies";
 import { stubProblems as p, validate } from "./problems";
 import type { StubUser, StubWorld } from "./world";
 
@@ -94,7 +94,7 @@ export function stubAuth(world: StubWorld): Pick<Backend, AuthCalls> {
       await world.cookie.remove("session");
     },
     async requestPasswordReset(email) {
-      validate(ForgotBody, { email }, "/api/auth/password/forgot");
+      validate(ForgotPasswordBody, { email }, "/api/auth/password/forgot");
     },
     onSessionLost() {
       // A stub session never ends on its own.

@@ -2,16 +2,13 @@
  * Stub billing (functions/billing): the seeded plans; checkout completes at once (the
  * subscription is active and the user premium), cancel sets cancelAtPeriodEnd.
  */
+import { CheckoutBody } from "../../../shared/schemas/billing";
 import type { Backend } from "../backend";
 import { validationProblem } from "../errors";
 import type { Plan, Subscription } from "../types";
-import { maxLength, minLength, strictObject, string } from "../validation/schema";
 import { stubProblems as p, validate } from "./problems";
 import { SEED_PLANS } from "./seed";
 import { randomBase62, type StoredSubscription, type StubWorld } from "./world";
-
-/** The body of POST /api/billing/checkout. */
-const CheckoutBody = strictObject({ priceId: string({ checks: [minLength(1), maxLength(255)] }) });
 
 const plans = (): Plan[] => SEED_PLANS;
 

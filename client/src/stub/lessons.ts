@@ -1,7 +1,7 @@
 /** Stub lessons (functions/lessons): the seeded curriculum, premium gating, admin edits. */
+import { LessonBody, LessonIdParam, ReplaceLessonBody } from "../../../shared/schemas/lessons";
 import type { Backend } from "../backend";
 import type { Lesson, LessonSummary } from "../types";
-import { LessonBody, LessonIdParam, LessonUpdateBody } from "../validation/bodies";
 import { stubProblems as p, validate } from "./problems";
 import { SEED_LESSONS } from "./seed";
 import type { StoredLesson, StubDb, StubWorld } from "./world";
@@ -91,7 +91,7 @@ export function stubLessons(world: StubWorld): Pick<Backend, LessonCalls> {
       return world.tx((db) => {
         world.admin(db, instance);
         validate(LessonIdParam, { id }, instance, "param");
-        const input = validate(LessonUpdateBody, body, instance);
+        const input = validate(ReplaceLessonBody, body, instance);
         const lessons = lessonsOf(db);
         const before = lessons[id];
         if (!before) throw p.notFound("No lesson with this id.", instance);

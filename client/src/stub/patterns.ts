@@ -1,21 +1,7 @@
 /** Stub pattern sync (functions/patterns/sync.ts): offline edits applied in order, changes since a cursor. */
+import type { z } from "zod";
+import { PatternChangeSchema, PutPatternBody, SyncPatternsBody } from "../../../shared/schemas/patterns";
 import type { Backend, PatternChange, ServerPattern } from "../backend";
-import { PutPatternBody } from "../validation/bodies";
-import {
-  array,
-  matches,
-  number,
-  object,
-  oneOf,
-  optional,
-  parse,
-  rawIssues,
-  strictObject,
-  string,
-  unknown,
-  uuid,
-  withDefault,
-} from "../validation/schema";
 import { validate } from "./problems";
 import type { StoredPattern, StubDb, StubUser, StubWorld } from "./world";
 
@@ -43,22 +29,9 @@ const sameContent = (a: PatternContent, b: PatternContent) =>
   canonical([a.name, a.tempo, a.isPublic, a.tracks, a.mixer]) ===
   canonical([b.name, b.tempo, b.isPublic, b.tracks, b.mixer]);
 
-/** functions/patterns/sync.ts ChangeSchema (not strict: other keys are dropped). */
-const ChangeSchema = object({
-  op: oneOf(["upsert", "delete"] as const),
-  id: uuid(),
-  baseVersion: optional(number({ int: true, min: 1 })),
-  pattern: optional(unknown()),
-});
-
-/** The body of POST /api/patterns/sync. */
-const SyncBody = strictObject({
-  since: withDefault(
-    string({ checks: [matches(/^\d{1,15}$/, "is not a cursor this API returned")] }),
-    () => "0",
-  ),
-  changes: array(unknown(), { max: 100 }),
-});
+/** Issues as a sync result's reason quotes them (functions/patterns/sync.ts), each path under `prefix`. */
+const reasonOf = (error: z.ZodError, prefix = "") =>
+  error.issues.map((i) => `${prefix}${i.path.join(".")}: ${i.message}`).join("; ");
 
 function lenientObject(input: unknown): Record<string, unknown> {
   return typeof input === "object" && input !== null && !Array.isArray(input)
@@ -73,10 +46,10 @@ function nextSeq(db: StubDb, userId: string): number {
 
 /** One change of a sync batch: its result, as the server words it. */
 function applyChange(db: StubDb, user: StubUser, raw: unknown) {
-  const parsed = parse(ChangeSchema, raw);
+  const parsed = PatternChangeSchema.safeParse(raw);
   const id = typeof lenientObject(raw).id === "string" ? (lenientObject(raw).id as string) : "";
-  if (!parsed.ok) return { id, status: "rejected" as const, reason: rawIssues(ChangeSchema, raw).join("; ") };
-  const change = parsed.value as PatternChange;
+  if (!parsed.success) return { id, status: "rejected" as const, reason: reasonOf(parsed.error) };
+  const change = parsed.data as PatternChange;
   const now = new Date().toISOString();
   const live = db.patterns[change.id];
   const mine = live && live.userId === user.id && live.deletedAt === null ? live : undefined;
@@ -93,16 +66,10 @@ function applyChange(db: StubDb, user: StubUser, raw: unknown) {
     if (mine) return { id: change.id, status: "conflict" as const, pattern: toPatternDto(mine) };
     return { id: change.id, status: "applied" as const, reason: "already deleted or never synced" };
   }
-  const input = parse(PutPatternBody, change.pattern);
-  if (!input.ok)
-    return {
-      id: change.id,
-      status: "rejected" as const,
-      reason: rawIssues(PutPatternBody, change.pattern)
-        .map((r) => `pattern.${r}`)
-        .join("; "),
-    };
-  const content = input.value as PatternContent;
+  const input = PutPatternBody.safeParse(change.pattern);
+  if (!input.success)
+    return { id: change.id, status: "rejected" as const, reason: reasonOf(input.error, "pattern.") };
+  const content: PatternContent = input.data;
   if (!live) {
     const count = Object.values(db.patterns).filter(
       (x) => x.userId === user.id && x.deletedAt === null,
@@ -148,7 +115,7 @@ export function stubPatterns(world: StubWorld): Pick<Backend, "syncPatterns"> {
       const instance = "/api/patterns/sync";
       return world.tx((db) => {
         const user = world.viewer(db, instance);
-        const input = validate(SyncBody, body, instance);
+        const input = validate(SyncPatternsBody, body, instance);
         const results = input.changes.map((change) => applyChange(db, user, change));
         const since = Number(input.since);
         const changes = Object.values(db.patterns)

@@ -2,10 +2,12 @@
  * The problems the stub raises: the server's own problem kinds (shared/errors.ts,
  * functions/auth/problems.ts) with the details its handlers give (functions/*).
  */
+
+import type { z } from "zod";
 import { authErrors } from "../../../functions/auth/problems";
 import { defineProblems, problems } from "../../../shared/errors";
 import { type BacklineError, fromApiError, unauthorizedProblem, validationProblem } from "../errors";
-import { parse, type Schema } from "../validation/schema";
+import { asJson, parse } from "../validate";
 
 /** functions/billing/index.ts billingProblems (that module needs Stripe and the database). */
 const billingProblems = defineProblems({
@@ -47,10 +49,13 @@ export const stubProblems = {
 };
 
 /** Validates like a route's validator: the parsed value, or the 400 problem (paths prefixed by `where`). */
-export function validate<T>(schema: Schema<T>, input: unknown, instance: string, where?: string): T {
-  // The server sees JSON: what JSON drops or turns to null, it never sees.
-  const json = input === undefined ? undefined : (JSON.parse(JSON.stringify(input)) as unknown);
-  const result = parse(schema, json, where);
+export function validate<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  instance: string,
+  where?: string,
+): z.output<S> {
+  const result = parse(schema, asJson(input), where);
   if (!result.ok) throw validationProblem(result.errors, instance);
   return result.value;
 }

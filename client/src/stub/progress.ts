@@ -1,7 +1,7 @@
 /** Stub progress (functions/progress): attempts per lesson, counted once per attemptId. */
+import { AttemptBody, SyncProgressBody } from "../../../shared/schemas/progress";
 import type { Backend } from "../backend";
 import type { Progress } from "../types";
-import { AttemptBody, ProgressSyncBody } from "../validation/bodies";
 import { lessonsOf } from "./lessons";
 import { stubProblems as p, validate } from "./problems";
 import type { StubDb, StubUser, StubWorld } from "./world";
@@ -72,7 +72,7 @@ export function stubProgress(
       const instance = "/api/progress/sync";
       return world.tx((db) => {
         const user = world.viewer(db, instance);
-        const input = validate(ProgressSyncBody, { attempts }, instance);
+        const input = validate(SyncProgressBody, { attempts }, instance);
         const results = input.attempts.map((a) => {
           const o = recordAttempt(db, user, a);
           return o.ok

@@ -1,7 +1,7 @@
 /** Stub share links (functions/shares): public or sign-in-only links to a pattern, with views and expiry. */
+import { CreateShareBody, ShareIdParam } from "../../../shared/schemas/shares";
 import type { Backend } from "../backend";
 import type { Share } from "../types";
-import { CreateShareBody, ShareIdParam } from "../validation/bodies";
 import { toPatternDto } from "./patterns";
 import { stubProblems as p, validate } from "./problems";
 import { randomBase62, type StoredShare, type StubWorld } from "./world";
