@@ -1,10 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { insertAudit } from "../../db/queries/audit";
 import { completePasswordReset, startPasswordReset } from "../../db/queries/email-tokens";
 import { insertOutbox } from "../../db/queries/outbox";
 import { revokeSessionsStatement } from "../../db/queries/sessions";
-import { users } from "../../db/schema/users";
+import { findPasswordHolder, updatePasswordHash } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { requestMeta } from "../../shared/client-ip";
@@ -70,10 +69,7 @@ export const password = createRouter()
     const auth = c.get("auth");
     const db = c.get("db");
     if (!auth) throw problems.unauthorized();
-    const [current] = await db
-      .select({ email: users.email, hash: users.passwordHash, displayName: users.displayName })
-      .from(users)
-      .where(eq(users.id, auth.sub));
+    const current = await findPasswordHolder(db, auth.sub);
     if (!current || !(await verifyPassword(currentPassword, current.hash)).valid) {
       throw authErrors.invalidCredentials("The current password is wrong.");
     }
@@ -81,7 +77,7 @@ export const password = createRouter()
     const outboxId = crypto.randomUUID();
     const passwordHash = await hashPassword(newPassword);
     const [, , revoked] = await db.batch([
-      db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, auth.sub)),
+      updatePasswordHash(db, auth.sub, passwordHash),
       insertAudit(db, {
         actorId: auth.sub,
         action: "auth.password_changed",

@@ -1,9 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { DIFFICULTIES } from "../../db/enums";
-import { insertAudit, insertAuditIf } from "../../db/queries/audit";
-import { deleteLesson, findLesson, insertLesson, listLessons, replaceLesson } from "../../db/queries/lessons";
+import { insertAudit } from "../../db/queries/audit";
+import {
+  deleteLesson,
+  findLesson,
+  insertLesson,
+  insertLessonAudit,
+  listLessons,
+  replaceLesson,
+} from "../../db/queries/lessons";
 import type { Lesson } from "../../db/schema/lessons";
 import { createRouter } from "../../shared/app";
 import { unlocksPremium } from "../../shared/auth/access-token";
@@ -177,15 +183,9 @@ export const lessonRoutes = createRouter()
   .openapi(put, async (c) => {
     const id = c.req.valid("param").id;
     const db = c.get("db");
-    const audit = {
-      actorId: c.get("userId") as string,
-      action: "lesson.updated",
-      targetType: "lesson",
-      targetId: id,
-      ...requestMeta(c),
-    };
+    const audit = { actorId: c.get("userId") as string, action: "lesson.updated", ...requestMeta(c) };
     const [, [lesson]] = await db.batch([
-      insertAuditIf(db, audit, sql`select 1 from lessons where id = ${id}`),
+      insertLessonAudit(db, id, audit),
       replaceLesson(db, { id, ...c.req.valid("json") }),
     ]);
     if (!lesson) throw problems.notFound("No lesson with this id.");
@@ -194,17 +194,8 @@ export const lessonRoutes = createRouter()
   .openapi(remove, async (c) => {
     const id = c.req.valid("param").id;
     const db = c.get("db");
-    const audit = {
-      actorId: c.get("userId") as string,
-      action: "lesson.deleted",
-      targetType: "lesson",
-      targetId: id,
-      ...requestMeta(c),
-    };
-    const [, deleted] = await db.batch([
-      insertAuditIf(db, audit, sql`select 1 from lessons where id = ${id}`),
-      deleteLesson(db, id),
-    ]);
+    const audit = { actorId: c.get("userId") as string, action: "lesson.deleted", ...requestMeta(c) };
+    const [, deleted] = await db.batch([insertLessonAudit(db, id, audit), deleteLesson(db, id)]);
     if (deleted.length === 0) throw problems.notFound("No lesson with this id.");
     return c.body(null, 204);
   });

@@ -1,8 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { deleteAccount } from "../../db/queries/accounts";
-import { findProfile, updateProfile } from "../../db/queries/users";
-import { users } from "../../db/schema/users";
+import { findAccountForDeletion, findProfile, updateProfile } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
@@ -82,14 +80,7 @@ export const me = createRouter()
     const { password } = c.req.valid("json");
     const db = c.get("db");
     const userId = c.get("userId") as string;
-    const [user] = await db
-      .select({
-        hash: users.passwordHash,
-        displayName: users.displayName,
-        stripeCustomerId: users.stripeCustomerId,
-      })
-      .from(users)
-      .where(eq(users.id, userId));
+    const user = await findAccountForDeletion(db, userId);
     if (!user || !(await verifyPassword(password, user.hash)).valid) {
       throw authErrors.invalidCredentials("The password is wrong.");
     }

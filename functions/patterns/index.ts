@@ -1,12 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import {
-  createPattern,
-  FREE_PATTERN_LIMIT,
-  findVisiblePattern,
-  listPatterns,
-  updatePattern,
-} from "../../db/queries/patterns";
+import { FREE_PATTERN_LIMIT } from "../../db/entitlements";
+import { createPattern, findVisiblePattern, listPatterns, updatePattern } from "../../db/queries/patterns";
 import { createRouter } from "../../shared/app";
 import type { AppEnv } from "../../shared/env";
 import { defineProblems, problems, validationError } from "../../shared/errors";
@@ -61,7 +56,7 @@ const create = createRoute({
     201: jsonContent(PatternSchema, "Created"),
     200: jsonContent(PatternSchema, "Already created by an identical earlier request"),
     400: problemContent("Invalid pattern"),
-    403: problemContent("Free accounts keep at most 50 patterns"),
+    403: problemContent(`Free accounts keep at most ${FREE_PATTERN_LIMIT} patterns`),
     409: problemContent("The id is used by another pattern"),
   },
 });

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { FREE_PATTERN_LIMIT } from "../../db/entitlements";
 import {
   createPatternStatement,
   listPatterns,
@@ -138,7 +139,7 @@ export const syncRoutes = createRouter().openapi(sync, async (c) => {
       results[index] = {
         id: change.id,
         status: "rejected",
-        reason: "premium required: free accounts keep 50 patterns",
+        reason: `premium required: free accounts keep ${FREE_PATTERN_LIMIT} patterns`,
       };
     else if (created.pattern.userId !== userId)
       results[index] = { id: change.id, status: "rejected", reason: "this id is used by another pattern" };
