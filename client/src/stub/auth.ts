@@ -1,16 +1,11 @@
 /** Stub auth (functions/auth, GET /api/me): accounts with salted SHA-256 passwords, one session per browser. */
+import { ENTITLEMENTS } from "../../../db/entitlements";
 import { ForgotPasswordBody, SigninBody, SignupBody } from "../../../shared/schemas/auth";
 import type { Backend } from "../backend";
 import { randomId } from "../errors";
 import type { User } from "../types";
 import { stubProblems as p, validate } from "./problems";
 import type { StubUser, StubWorld } from "./world";
-
-/** shared/auth/user-dto.ts ENTITLEMENTS. */
-const ENTITLEMENTS = {
-  free: ["patterns:50", "lessons:free"],
-  premium: ["patterns:unlimited", "lessons:premium"],
-};
 
 /** The user as the API shows them to themselves (shared/auth/user-dto.ts toUserDto). */
 function toUserDto(u: StubUser): User {
@@ -22,7 +17,7 @@ function toUserDto(u: StubUser): User {
     role: u.role,
     tier: u.tier,
     emailVerified: false,
-    entitlements: ENTITLEMENTS[u.tier],
+    entitlements: [...ENTITLEMENTS[u.tier]],
     createdAt: u.createdAt,
   };
 }

@@ -2,6 +2,7 @@
  * Stub billing (functions/billing): the seeded plans; checkout completes at once (the
  * subscription is active and the user premium), cancel sets cancelAtPeriodEnd.
  */
+import { hasEnded, holdsPlan } from "../../../db/entitlements";
 import { CheckoutBody } from "../../../shared/schemas/billing";
 import type { Backend } from "../backend";
 import { validationProblem } from "../errors";
@@ -48,7 +49,7 @@ export function stubBilling(world: StubWorld): Pick<Backend, BillingCalls> {
             instance,
           );
         const existing = db.subscriptions[user.id];
-        if (existing && existing.status !== "canceled") throw p.alreadySubscribed(instance, existing.id);
+        if (existing && holdsPlan(existing.status)) throw p.alreadySubscribed(instance, existing.id);
         const id = `sub_stub_${randomBase62(14)}`;
         db.subscriptions[user.id] = {
           id,
@@ -76,7 +77,7 @@ export function stubBilling(world: StubWorld): Pick<Backend, BillingCalls> {
       return world.tx((db) => {
         const user = world.viewer(db, instance);
         const sub = db.subscriptions[user.id];
-        if (!sub || sub.status === "canceled") throw p.noSubscription(instance);
+        if (!sub || hasEnded(sub.status)) throw p.noSubscription(instance);
         sub.cancelAtPeriodEnd = true;
         return toSubscriptionDto(sub);
       });

@@ -1,12 +1,10 @@
 /** Stub pattern sync (functions/patterns/sync.ts): offline edits applied in order, changes since a cursor. */
 import type { z } from "zod";
+import { FREE_PATTERN_LIMIT } from "../../../db/entitlements";
 import { PatternChangeSchema, PutPatternBody, SyncPatternsBody } from "../../../shared/schemas/patterns";
 import type { Backend, PatternChange, ServerPattern } from "../backend";
 import { validate } from "./problems";
 import type { StoredPattern, StubDb, StubUser, StubWorld } from "./world";
-
-/** What a free account may keep (db/queries/patterns.ts FREE_PATTERN_LIMIT). */
-const FREE_PATTERN_LIMIT = 50;
 
 /** A pattern as the API shows it (functions/patterns/schemas.ts toPatternDto). */
 export function toPatternDto(s: StoredPattern): ServerPattern {
@@ -78,7 +76,7 @@ function applyChange(db: StubDb, user: StubUser, raw: unknown) {
       return {
         id: change.id,
         status: "rejected" as const,
-        reason: "premium required: free accounts keep 50 patterns",
+        reason: `premium required: free accounts keep ${FREE_PATTERN_LIMIT} patterns`,
       };
     const created: StoredPattern = {
       id: change.id,
