@@ -1,4 +1,5 @@
 import { scrypt as scryptCallback, timingSafeEqual } from "node:crypto";
+import { fromBase64Url, toBase64Url } from "./base64url";
 
 /**
  * Password hashing parameters: scrypt N=2^14, r=8, p=5, OWASP's equivalent of N=2^17 that
@@ -65,17 +66,6 @@ export function randomToken(bytes = 32): string {
 /** SHA-256 of a string, base64url: how tokens are stored. */
 export async function sha256(value: string): Promise<string> {
   return toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value))));
-}
-
-export function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function fromBase64Url(text: string): Uint8Array {
-  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
 }
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -1,8 +1,9 @@
 /** The SDK's one error type: an RFC 9457 problem, from the API or made to look exactly like one. */
+import { type ApiError, PROBLEM_BASE, problems, validationError } from "../../shared/errors";
 import type { FieldError } from "./types";
 
-/** Base of every problem `type` URI (shared/errors.ts PROBLEM_BASE). */
-export const PROBLEM_BASE = "https://backline.dev/problems/";
+/** Base of every problem `type` URI. */
+export { PROBLEM_BASE };
 
 /** A problem+json body. */
 export interface Problem {
@@ -43,40 +44,33 @@ export class BacklineError extends Error {
   }
 }
 
-/** Builds the problem the API would answer for `slug` (used by stub mode and local checks). */
-export function problem(
-  slug: string,
-  status: number,
-  title: string,
-  init: { detail?: string; instance?: string; extensions?: Record<string, unknown> } = {},
-): BacklineError {
+/**
+ * The problem the API renders for a thrown `ApiError` (shared/app.ts problemResponse), as
+ * stub mode and local checks raise it: the server's own problem kinds, titles and details.
+ */
+export function fromApiError(error: ApiError, instance?: string): BacklineError {
   return new BacklineError({
-    type: PROBLEM_BASE + slug,
-    title,
-    status,
-    ...(init.detail !== undefined && { detail: init.detail }),
-    ...(init.instance !== undefined && { instance: init.instance }),
+    type: error.type,
+    title: error.title,
+    status: error.status,
+    ...(error.detail !== undefined && { detail: error.detail }),
+    ...(instance !== undefined && { instance }),
     requestId: randomId(),
-    ...init.extensions,
+    ...error.extensions,
   });
 }
 
 /** A 400 validation problem as shared/errors.ts `validationError` renders it. */
 export function validationProblem(errors: FieldError[], instance?: string, detail?: string): BacklineError {
-  const first = errors[0];
-  return problem("validation", 400, "Your request is not valid", {
-    detail: detail ?? (errors.length === 1 && first ? `${first.path}: ${first.message}` : undefined),
-    instance,
-    extensions: { errors },
-  });
+  return fromApiError(validationError(errors, detail), instance);
 }
 
 /** The 401 every signed-in route answers without a valid session (shared/middleware/auth.ts). */
 export function unauthorizedProblem(instance?: string): BacklineError {
-  return problem("unauthorized", 401, "Authentication required", {
-    detail: "The access token is missing, invalid or expired. Refresh it or sign in again.",
+  return fromApiError(
+    problems.unauthorized("The access token is missing, invalid or expired. Refresh it or sign in again."),
     instance,
-  });
+  );
 }
 
 /** The API could not be reached (offline, DNS, CORS refused…). */

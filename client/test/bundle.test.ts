@@ -10,6 +10,8 @@ describe("npm run client:build", () => {
     const js = result.outputFiles?.find((f) => f.path.endsWith("backline.js"))?.text ?? "";
     expect(js).not.toMatch(/^\s*import\s/m);
     expect(js).not.toMatch(/\brequire\(/);
+    // zod's `z` taken as a whole brings its locales and JSON Schema generator (~800 KiB).
+    expect(js.length).toBeLessThan(320_000);
     const sdk = (await import(`data:text/javascript;base64,${Buffer.from(js).toString("base64")}`)) as Sdk;
     const client = sdk.createBackline({ storage: sdk.memoryStorage() });
     expect(client.mode).toBe("stub");

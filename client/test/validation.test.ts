@@ -1,176 +1,165 @@
 /**
- * The SDK's hand-written checks (client/src/validation) against the server's own zod schemas:
- * the same inputs must give the same issues, in the same order, with the same messages.
- * The schemas the server does not export are compared through the worker in
- * test/contract.validation.test.ts.
+ * Local validation (savePattern, saveProgress, deletePattern) and stub mode validate with the
+ * API's own request schemas (shared/schemas): these tests check that each call uses the
+ * route's schema and answers with the `errors` the worker's validator renders for it.
  */
-import { z } from "@hono/zod-openapi";
-import { describe, expect, it } from "vitest";
-import { EmailSchema, SigninBody, SignupBody } from "../../functions/auth/schemas";
-import {
-  CreatePatternBody,
-  MixerSchema,
-  PutPatternBody,
-  TrackSchema,
-} from "../../functions/patterns/schemas";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { fromZodError } from "../../shared/app";
-import * as client from "../src/validation/bodies";
-import { parse, type Schema } from "../src/validation/schema";
+import { CheckoutBody } from "../../shared/schemas/billing";
+import { LessonBody } from "../../shared/schemas/lessons";
+import { CreatePatternBody, PatternIdParam } from "../../shared/schemas/patterns";
+import { AttemptBody } from "../../shared/schemas/progress";
+import { CreateShareBody } from "../../shared/schemas/shares";
+import type { Backend } from "../src/backend";
+import { BacklineError, createBackline, memoryStorage } from "../src/index";
+import { stubBackend } from "../src/stub/backend";
+import { parse } from "../src/validate";
 
-/** What the server answers for `input`: its parsed value, or its `errors` list. */
-function server(schema: z.ZodType, input: unknown) {
+/** What the worker answers for `input` at a route validating with `schema`: the value or its `errors`. */
+function server(schema: z.ZodType, input: unknown, where?: string) {
   const result = schema.safeParse(input);
   return result.success
     ? { ok: true, value: result.data }
-    : { ok: false, errors: fromZodError(result.error).extensions.errors };
-}
-
-function sdk(schema: Schema, input: unknown) {
-  const result = parse(schema, input);
-  return result.ok ? { ok: true, value: result.value } : { ok: false, errors: result.errors };
-}
-
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function random(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ODD = [
-  undefined,
-  null,
-  true,
-  false,
-  0,
-  -1,
-  0.5,
-  1,
-  1.5,
-  2,
-  19,
-  20,
-  300,
-  301,
-  12.5,
-  2 ** 60,
-  -(2 ** 60),
-  "",
-  " ",
-  "x",
-  "  kick  ",
-  "x".repeat(41),
-  "x".repeat(121),
-  [],
-  {},
-  [true],
-  { a: 1 },
-];
-
-function mutate(value: unknown, rnd: () => number, depth = 0): unknown {
-  const pick = <T>(list: T[]) => list[Math.floor(rnd() * list.length)] as T;
-  if (rnd() < 0.15) return pick(ODD);
-  if (Array.isArray(value)) {
-    const out = value.map((v) => (rnd() < 0.3 ? mutate(v, rnd, depth + 1) : v));
-    if (rnd() < 0.1) return [...out, ...Array(65).fill(out[0] ?? true)];
-    return out;
-  }
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (rnd() < 0.1) continue;
-      out[k] = rnd() < 0.3 && depth < 4 ? mutate(v, rnd, depth + 1) : v;
-    }
-    if (rnd() < 0.1) out[pick(["extra", "userId", "version", "k".repeat(41)])] = pick(ODD);
-    return out;
-  }
-  return value;
+    : { ok: false, errors: fromZodError(result.error, where).extensions.errors };
 }
 
 const goodPattern = {
   id: "0b6f4a3e-7f5c-4a8e-9d21-5b0f3c2a1e77",
   name: "Groove",
   tempo: 120,
-  tracks: [
-    {
-      id: "t1",
-      instrument: "kick",
-      steps: [true, false, 0.5, 1],
-      volume: 0.8,
-      pan: -0.5,
-      muted: false,
-      solo: true,
-    },
-    { instrument: "snare", steps: [false, true], volume: 1 },
-  ],
+  tracks: [{ id: "t1", instrument: "kick", steps: [true, false, 0.5, 1], volume: 0.8, pan: -0.5 }],
   mixer: { masterVolume: 0.9, swing: 0.1, effects: { reverb: 0.3, delay: true, name: "hall" } },
   isPublic: true,
 };
 
-const cases: [string, z.ZodType, Schema, unknown][] = [
-  ["CreatePattern", CreatePatternBody, client.CreatePatternBody, goodPattern],
-  ["ReplacePattern", PutPatternBody, client.PutPatternBody, { ...goodPattern, id: undefined }],
-  [
-    "ReplacePattern (no id)",
-    PutPatternBody,
-    client.PutPatternBody,
-    JSON.parse(JSON.stringify({ ...goodPattern, id: undefined })),
-  ],
-  ["Track", TrackSchema, client.TrackSchema, goodPattern.tracks[0]],
-  ["Mixer", MixerSchema, client.MixerSchema, goodPattern.mixer],
-  [
-    "Signup",
-    SignupBody,
-    client.SignupBody,
-    {
-      email: " Ada@Example.com ",
-      password: "a sturdy passphrase",
-      displayName: " Ada ",
-      returnRefreshToken: true,
-    },
-  ],
-  ["Signin", SigninBody, client.SigninBody, { email: "ada@example.com", password: "x" }],
-];
+describe("the SDK's errors are the worker's", () => {
+  // One input per kind of zod issue: type, size, format, union, record key, refine,
+  // one and several unknown keys (one field error each), nested paths and the root.
+  const patterns: unknown[] = [
+    goodPattern,
+    { ...goodPattern, name: " ", tempo: 12.5, isPublic: "yes" },
+    { ...goodPattern, id: "nope", tracks: [{ instrument: "", steps: [], volume: 2, solo: 1 }] },
+    { ...goodPattern, tracks: [{ ...goodPattern.tracks[0], steps: ["x", 2] }] },
+    { ...goodPattern, mixer: { effects: { ["k".repeat(41)]: 1, long: "x".repeat(101) } } },
+    { ...goodPattern, extra: 1, userId: "u" },
+    { ...goodPattern, tracks: [{ ...goodPattern.tracks[0], gain: 1 }] },
+    [],
+    null,
+  ];
 
-describe("SDK validation equals the server's zod schemas", () => {
-  it.each(cases)("%s: the example", (_name, zod, mine, example) => {
-    expect(sdk(mine, example)).toEqual(server(zod, example));
+  it.each(patterns.map((p) => [p]))("local check of a pattern %j", (input) => {
+    expect(parse(CreatePatternBody, input)).toEqual(server(CreatePatternBody, input));
   });
 
-  it.each(cases)("%s: 400 random variations", (name, zod, mine, example) => {
-    const rnd = random(name.length * 7919);
-    let failures = 0;
-    for (let i = 0; i < 400; i++) {
-      const input = JSON.parse(JSON.stringify(mutate(example, rnd)) ?? "null") as unknown;
-      const expected = server(zod, input);
-      if (!expected.ok) failures++;
-      expect(sdk(mine, input), JSON.stringify(input)).toEqual(expected);
+  it("paths of a path parameter are under `param`", () => {
+    expect(parse(PatternIdParam, { id: "nope" }, "param")).toEqual(
+      server(PatternIdParam, { id: "nope" }, "param"),
+    );
+    expect(parse(PatternIdParam, { id: "nope" }, "param")).toMatchObject({
+      errors: [{ path: "param.id", message: "Invalid UUID" }],
+    });
+  });
+
+  it("an invalid save fails offline with the API's problem", async () => {
+    const client = createBackline({ mode: "http", baseUrl: "http://127.0.0.1:9", storage: memoryStorage() });
+    const bad = { name: "", tempo: 10, tracks: [], extra: true };
+    const error = (await client.dataSync.savePattern(bad as never).catch((e: unknown) => e)) as BacklineError;
+    expect(error).toBeInstanceOf(BacklineError);
+    expect([error.status, error.instance, error.errors]).toEqual([
+      400,
+      "/api/patterns",
+      (server(CreatePatternBody, bad) as { errors: unknown }).errors,
+    ]);
+    const attempt = { lessonId: "", score: 101.5 };
+    const progress = (await client.dataSync.saveProgress(attempt).catch((e: unknown) => e)) as BacklineError;
+    expect([progress.status, progress.errors]).toEqual([
+      400,
+      (server(AttemptBody, attempt) as { errors: unknown }).errors,
+    ]);
+  });
+});
+
+describe("stub mode validates each route with its schema", () => {
+  let stub: Backend;
+  let stubAdmin: Backend;
+
+  beforeAll(async () => {
+    const world = memoryStorage();
+    stub = stubBackend(world, memoryStorage());
+    await stub.signUp({ email: "user@example.com", password: "a sturdy passphrase 42", displayName: "U" });
+    stubAdmin = stubBackend(world, memoryStorage(), { admins: ["admin@example.com"] });
+    await stubAdmin.signUp({
+      email: "admin@example.com",
+      password: "a sturdy passphrase 42",
+      displayName: "A",
+    });
+  });
+
+  /** The stub's answer: status and errors of the problem it raises. */
+  async function stubbed(call: () => Promise<unknown>) {
+    try {
+      return { status: 200, body: await call() };
+    } catch (error) {
+      if (!(error instanceof BacklineError)) throw error;
+      return { status: error.status, errors: error.errors };
     }
-    expect(failures).toBeGreaterThan(100);
+  }
+  const rejected = (schema: z.ZodType, body: unknown) => {
+    const answer = server(schema, body);
+    expect(answer.ok).toBe(false);
+    return { status: 400, errors: (answer as { errors: unknown }).errors };
+  };
+
+  it.each([
+    [{}],
+    [{ lessonId: "x".repeat(81), score: 100.5, completed: "yes" }],
+    [{ lessonId: 5, score: "10", extra: true }],
+    [null],
+  ])("progress attempt %j", async (body) => {
+    expect(await stubbed(() => stub.recordProgress(body as never))).toEqual(rejected(AttemptBody, body));
   });
 
   it.each([
-    [
-      "a@b",
-      `${"x".repeat(250)}@example.com`,
-      "a..b@example.com",
-      ".a@example.com",
-      "a@-x.com",
-      "a@x.c",
-      " A@B.CO ",
-      "ü@example.com",
-      5,
-      null,
-    ],
-  ])("emails like the server", (...emails) => {
-    for (const email of emails) {
-      expect(sdk(client.ForgotBody, { email })).toEqual(
-        server(z.object({ email: EmailSchema }).strict(), { email }),
-      );
-    }
+    [{ patternId: "nope", public: "yes", expiresIn: 59 }],
+    [{ patternId: goodPattern.id, expiresIn: 365 * 86_400 + 1, owner: "me" }],
+    [{ patternId: goodPattern.id, expiresIn: "60" }],
+  ])("share %j", async (body) => {
+    expect(await stubbed(() => stub.createShare(body as never))).toEqual(rejected(CreateShareBody, body));
+  });
+
+  it.each([
+    [{ id: "Bad Id", title: " ", category: "x_y", difficulty: "expert" }],
+    [{ id: "ok-id", title: "T", category: "ok", difficulty: "beginner", config: [], position: 10_001, x: 1 }],
+  ])("lesson %j", async (body) => {
+    expect(await stubbed(() => stubAdmin.createLesson(body as never))).toEqual(rejected(LessonBody, body));
+  });
+
+  it.each(["", "x".repeat(256), 5])("checkout price %j", async (priceId) => {
+    expect(await stubbed(() => stub.checkout(priceId as never))).toEqual(rejected(CheckoutBody, { priceId }));
+  });
+
+  it("rejects malformed sync changes with the reasons the worker gives (functions/patterns/sync.ts)", async () => {
+    const id = "0b6f4a3e-7f5c-4a8e-9d21-5b0f3c2a1e77";
+    const other = "1b6f4a3e-7f5c-4a8e-9d21-5b0f3c2a1e77";
+    const changes = [
+      { op: "move", id },
+      { op: "upsert", id: "nope", baseVersion: 0 },
+      { op: "upsert", id, pattern: { name: "", tempo: 10, tracks: [{}] } },
+      "x",
+      { op: "upsert", id: other, pattern: { name: "ok", tempo: 100, tracks: [], extra: 1 } },
+    ];
+    const { results } = await stub.syncPatterns({ since: "0", changes } as never);
+    expect(results.map((r) => [r.id, r.status, r.reason])).toEqual([
+      [id, "rejected", 'op: Invalid option: expected one of "upsert"|"delete"'],
+      ["nope", "rejected", "id: Invalid UUID; baseVersion: Too small: expected number to be >=1"],
+      [
+        id,
+        "rejected",
+        "pattern.name: Too small: expected string to have >=1 characters; pattern.tempo: Too small: expected number to be >=20; pattern.tracks.0.instrument: Invalid input: expected string, received undefined; pattern.tracks.0.steps: Invalid input: expected array, received undefined; pattern.tracks.0.volume: Invalid input: expected number, received undefined",
+      ],
+      ["", "rejected", ": Invalid input: expected object, received string"],
+      [other, "rejected", 'pattern.: Unrecognized key: "extra"'],
+    ]);
   });
 });

@@ -1,12 +1,18 @@
 import { and, desc, eq, notInArray, type SQL, sql } from "drizzle-orm";
 import type { Cursor } from "../../shared/cursor";
 import type { Database } from "../database";
+import { ENDED_STATUSES, GRACE_STATUS, PLAN_HOLDING_STATUSES, PREMIUM_STATUSES } from "../entitlements";
 import { invoices, paymentRefunds, subscriptions } from "../schema/billing";
 import { users } from "../schema/users";
 import { newestFirst } from "./keyset";
 
-/** Subscription statuses that have ended for good: such a row is never updated again. */
-export const ENDED_STATUSES = ["canceled", "incomplete_expired"] as const;
+/** A status list as SQL: `('a', 'b')` with each status a bound parameter. */
+function statusList(statuses: readonly string[]): SQL {
+  return sql`(${sql.join(
+    statuses.map((s) => sql`${s}`),
+    sql`, `,
+  )})`;
+}
 
 /** What checkout needs to know about a user, in one query. */
 export async function findBillingAccount(db: Database, userId: string) {
@@ -16,7 +22,7 @@ export async function findBillingAccount(db: Database, userId: string) {
       stripeCustomerId: users.stripeCustomerId,
       activeSubscriptionId: sql<string | null>`(
         select s.id from ${subscriptions} s
-        where s.user_id = ${userId} and s.status in ('active', 'trialing', 'past_due')
+        where s.user_id = ${userId} and s.status in ${statusList(PLAN_HOLDING_STATUSES)}
         order by s.event_at desc limit 1)`,
     })
     .from(users)
@@ -101,7 +107,7 @@ export function upsertSubscriptionStatement(db: Database, s: SubscriptionState) 
                (select id from users where id = ${s.userHint}::uuid)),
       ${s.customerId}, ${s.status}, ${s.priceId}, ${iso(s.currentPeriodEnd)}::timestamptz, ${s.cancelAtPeriodEnd},
       ${iso(s.canceledAt)}::timestamptz, ${iso(s.endedAt)}::timestamptz,
-      case when ${s.status} = 'past_due' then ${iso(s.eventAt)}::timestamptz end,
+      case when ${s.status} = ${GRACE_STATUS} then ${iso(s.eventAt)}::timestamptz end,
       ${iso(s.eventAt)}::timestamptz, ${s.eventRank})
     on conflict (id) do update set
       user_id = coalesce(excluded.user_id, cur.user_id),
@@ -111,13 +117,13 @@ export function upsertSubscriptionStatement(db: Database, s: SubscriptionState) 
       cancel_at_period_end = excluded.cancel_at_period_end,
       canceled_at = excluded.canceled_at,
       ended_at = excluded.ended_at,
-      past_due_since = case when excluded.status = 'past_due'
+      past_due_since = case when excluded.status = ${GRACE_STATUS}
         then coalesce(cur.past_due_since, excluded.past_due_since) end,
       event_at = excluded.event_at,
       event_rank = excluded.event_rank,
       updated_at = now()
     where (cur.event_at, cur.event_rank) <= (excluded.event_at, excluded.event_rank)
-      and cur.status not in ('canceled', 'incomplete_expired')
+      and cur.status not in ${statusList(ENDED_STATUSES)}
   `);
 }
 
@@ -138,21 +144,21 @@ export function lockUserStatement(
 }
 
 /**
- * The entitlement rule, in one place: a user is premium while one of their subscriptions is
- * active or trialing, or past_due for less than the grace period.
+ * The entitlement rule of db/entitlements.ts (entitlesPremium) as SQL, for the webhook's tier
+ * recomputation and the grace cron: one of the user's subscriptions makes them premium.
  */
 function entitlesPremium(userId: SQL, graceSeconds: number): SQL {
   return sql`exists (select 1 from subscriptions s where s.user_id = ${userId} and (
-    s.status in ('active', 'trialing')
-    or (s.status = 'past_due' and s.past_due_since > now() - make_interval(secs => ${graceSeconds}))))`;
+    s.status in ${statusList(PREMIUM_STATUSES)}
+    or (s.status = ${GRACE_STATUS} and s.past_due_since > now() - make_interval(secs => ${graceSeconds}))))`;
 }
 
 /** Who a tier recomputation is for: the owner of a subscription, or one user. */
 export type TierTarget = { subscriptionId: string } | { userId: string };
 
 /**
- * Sets the tier the user's subscriptions entitle them to (premium while one is active or
- * trialing, or past_due for less than the grace period) and audit-logs a change. No-op when
+ * Sets the tier the user's subscriptions entitle them to (db/entitlements.ts) and audit-logs a
+ * change. No-op when
  * the tier is already right or the subscription has no user.
  */
 export function recomputeTierStatement(
@@ -191,7 +197,7 @@ export async function expirePastDueGrace(db: Database, graceSeconds: number) {
   // Premium users with a past_due subscription that no longer entitle them (comped premium
   // without any subscription is left alone).
   const lapsed = sql`u.tier = 'premium'
-    and exists (select 1 from subscriptions s where s.user_id = u.id and s.status = 'past_due')
+    and exists (select 1 from subscriptions s where s.user_id = u.id and s.status = ${GRACE_STATUS})
     and not ${entitlesPremium(sql`u.id`, graceSeconds)}`;
   const [, changed] = await db.batch([
     db.execute(sql`select u.id from users u where ${lapsed} for update`),

@@ -1,9 +1,7 @@
 import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "../database";
+import { FREE_PATTERN_LIMIT } from "../entitlements";
 import { type Mixer, type Pattern, patterns, type Track } from "../schema/patterns";
-
-/** Live patterns a free account may keep. */
-export const FREE_PATTERN_LIMIT = 50;
 
 export interface PatternInput {
   name: string;

@@ -59,3 +59,39 @@ export async function updateProfile(
     .returning(profileColumns);
   return profile;
 }
+
+/** What deleting an account needs: the password hash to confirm it, the name for the goodbye email, the Stripe customer. */
+export async function findAccountForDeletion(db: Database, userId: string) {
+  const [user] = await db
+    .select({
+      hash: users.passwordHash,
+      displayName: users.displayName,
+      stripeCustomerId: users.stripeCustomerId,
+    })
+    .from(users)
+    .where(eq(users.id, userId));
+  return user;
+}
+
+/** What a password change needs: the current hash, and where and to whom the notice goes. */
+export async function findPasswordHolder(db: Database, userId: string) {
+  const [user] = await db
+    .select({ email: users.email, hash: users.passwordHash, displayName: users.displayName })
+    .from(users)
+    .where(eq(users.id, userId));
+  return user;
+}
+
+/** Who a verification email goes to, and whether the address is already verified. */
+export async function findVerificationTarget(db: Database, userId: string) {
+  const [user] = await db
+    .select({
+      id: users.id,
+      email: users.email,
+      displayName: users.displayName,
+      verifiedAt: users.emailVerifiedAt,
+    })
+    .from(users)
+    .where(eq(users.id, userId));
+  return user;
+}

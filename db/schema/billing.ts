@@ -11,6 +11,7 @@ import {
   timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
+import { WEBHOOK_STATUSES } from "../enums";
 import { users } from "./users";
 
 /**
@@ -81,8 +82,7 @@ export const paymentRefunds = pgTable("payment_refunds", {
   updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
 });
 
-export const WEBHOOK_STATUSES = ["processing", "processed", "ignored", "failed"] as const;
-export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+export { WEBHOOK_STATUSES, type WebhookStatus } from "../enums";
 
 /**
  * The Stripe event ledger, keyed by event id: the insert that claims an event decides who

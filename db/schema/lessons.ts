@@ -11,10 +11,10 @@ import {
   timestamp,
   uuid,
 } from "drizzle-orm/pg-core";
+import { DIFFICULTIES } from "../enums";
 import { users } from "./users";
 
-export const DIFFICULTIES = ["beginner", "intermediate", "advanced"] as const;
-export type Difficulty = (typeof DIFFICULTIES)[number];
+export { DIFFICULTIES, type Difficulty } from "../enums";
 
 /** The lesson catalogue, edited by admins without a deploy. Unpublished lessons are drafts. */
 export const lessons = pgTable(

@@ -1,10 +1,9 @@
 import { sql } from "drizzle-orm";
 import { bigint, check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
-export const ROLES = ["user", "teacher", "admin"] as const;
-export const TIERS = ["free", "premium"] as const;
-export type Role = (typeof ROLES)[number];
-export type Tier = (typeof TIERS)[number];
+import { ROLES, TIERS } from "../enums";
+
+export { ROLES, type Role, TIERS, type Tier } from "../enums";
 
 const timestamps = {
   createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),

@@ -1,36 +1,22 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { WEBHOOK_STATUSES } from "../../db/enums";
 import { insertAudit } from "../../db/queries/audit";
 import { findInvoiceForRefund } from "../../db/queries/billing";
 import { claimReplay, listWebhookEvents } from "../../db/queries/webhook-events";
-import { WEBHOOK_STATUSES } from "../../db/schema/billing";
 import { createRouter } from "../../shared/app";
 import { processClaimedEvent } from "../../shared/billing/events";
 import { stripeCall } from "../../shared/billing/stripe-errors";
 import { requestMeta } from "../../shared/client-ip";
 import { createStripe } from "../../shared/clients";
-import { PageQuery, page } from "../../shared/cursor";
+import { page } from "../../shared/cursor";
 import { problems } from "../../shared/errors";
 import { requireRole } from "../../shared/middleware/auth";
 import { idempotency } from "../../shared/middleware/idempotency";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
+import { ListWebhookEventsQuery, RefundBody, WebhookEventIdParam } from "../../shared/schemas/admin";
 
 const adminOnly = { security: [{ bearer: [] }], tags: ["Admin"] };
 const denied = { 401: problemContent("Not signed in"), 403: problemContent("Not an admin") };
-
-const RefundBody = z
-  .object({
-    invoiceId: z.string().regex(/^in_\w{1,250}$/, "is not a Stripe invoice id (in_…)"),
-    amount: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .openapi({ description: "Minor units; default: what is left" }),
-    reason: z.enum(["duplicate", "fraudulent", "requested_by_customer"]),
-    note: z.string().trim().max(500).optional().openapi({ description: "Kept in the audit log" }),
-  })
-  .strict()
-  .openapi("RefundRequest");
 
 const RefundSchema = z
   .object({
@@ -85,7 +71,7 @@ const listEvents = createRoute({
   path: "/webhook-events",
   summary: "The Stripe event ledger, newest first, optionally by status (e.g. failed)",
   middleware: [requireRole("admin")] as const,
-  request: { query: PageQuery.extend({ status: z.enum(WEBHOOK_STATUSES).optional() }) },
+  request: { query: ListWebhookEventsQuery },
   responses: {
     200: jsonContent(
       z.object({ events: z.array(WebhookEventSchema), nextCursor: z.string().nullable() }),
@@ -103,7 +89,7 @@ const replay = createRoute({
   summary: "Processes a failed event again from its recorded payload; audit-logged",
   middleware: [requireRole("admin")] as const,
   request: {
-    params: z.object({ id: z.string().regex(/^evt_\w{1,250}$/, "is not a Stripe event id (evt_…)") }),
+    params: WebhookEventIdParam,
   },
   responses: {
     200: jsonContent(z.object({ id: z.string(), status: z.literal("processed") }), "Processed"),

@@ -1,15 +1,15 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminUpdateUser, searchAuditLogs, searchUsers } from "../../db/queries/admin";
 import { revokeSessions } from "../../db/queries/sessions";
-import { ROLES } from "../../db/schema/users";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
 import { requestMeta } from "../../shared/client-ip";
-import { PageQuery, page } from "../../shared/cursor";
+import { page } from "../../shared/cursor";
 import { problems } from "../../shared/errors";
 import { requireRole } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
+import { ListAuditLogsQuery, ListUsersQuery, PatchUserBody, UserIdParam } from "../../shared/schemas/admin";
 import { adminBilling } from "./billing";
 
 const AdminUserSchema = UserSchema.extend({ disabled: z.boolean() }).openapi("AdminUser");
@@ -29,14 +29,13 @@ const AuditLogSchema = z
 
 const adminOnly = { security: [{ bearer: [] }], middleware: requireRole("admin"), tags: ["Admin"] };
 const denied = { 401: problemContent("Not signed in"), 403: problemContent("Not an admin") };
-const UserIdParam = z.object({ id: z.uuid() });
 
 const listUsers = createRoute({
   ...adminOnly,
   method: "get",
   path: "/users",
   summary: "Searches users by email, newest first",
-  request: { query: PageQuery.extend({ q: z.string().trim().max(254).optional() }) },
+  request: { query: ListUsersQuery },
   responses: {
     200: {
       description: "A page of users",
@@ -60,10 +59,7 @@ const patchUser = createRoute({
     body: {
       content: {
         "application/json": {
-          schema: z
-            .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
-            .strict()
-            .refine((b) => b.role !== undefined || b.disabled !== undefined, "send role or disabled"),
+          schema: PatchUserBody,
         },
       },
       required: true,
@@ -93,13 +89,7 @@ const listAuditLogs = createRoute({
   path: "/audit-logs",
   summary: "Audit log entries by actor, action, target and time range, newest first",
   request: {
-    query: PageQuery.extend({
-      actor: z.uuid().optional(),
-      action: z.string().max(100).optional(),
-      target: z.string().max(100).optional(),
-      from: z.iso.datetime({ offset: true }).optional(),
-      to: z.iso.datetime({ offset: true }).optional(),
-    }),
+    query: ListAuditLogsQuery,
   },
   responses: {
     200: {

@@ -1,8 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { consumeVerifyToken, insertEmailToken } from "../../db/queries/email-tokens";
 import { insertOutbox } from "../../db/queries/outbox";
-import { users } from "../../db/schema/users";
+import { findVerificationTarget } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
 import { requestMeta } from "../../shared/client-ip";
 import { randomToken, sha256 } from "../../shared/crypto";
@@ -11,6 +10,7 @@ import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
+import { VerifyEmailBody } from "../../shared/schemas/auth";
 import { appLink } from "./links";
 
 const verifyRequest = createRoute({
@@ -30,7 +30,7 @@ const verify = createRoute({
   summary: "Confirms the email address with the emailed token",
   request: {
     body: {
-      content: { "application/json": { schema: z.object({ token: z.string().min(1).max(200) }).strict() } },
+      content: { "application/json": { schema: VerifyEmailBody } },
       required: true,
     },
   },
@@ -65,15 +65,7 @@ export const emailVerification = createRouter()
   .openapi(verifyRequest, async (c) => {
     const db = c.get("db");
     const userId = c.get("userId") as string;
-    const [user] = await db
-      .select({
-        id: users.id,
-        email: users.email,
-        displayName: users.displayName,
-        verifiedAt: users.emailVerifiedAt,
-      })
-      .from(users)
-      .where(eq(users.id, userId));
+    const user = await findVerificationTarget(db, userId);
     if (!user) throw problems.notFound("This account no longer exists.");
     if (user.verifiedAt) return c.body(null, 202);
     const mail = await verificationEmail(db, (t) => appLink(c, "verify-email", t), user);

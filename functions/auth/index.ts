@@ -19,6 +19,7 @@ import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
+import { RefreshBody, SessionIdParam, SigninBody, SignupBody } from "../../shared/schemas/auth";
 import { emailVerification, verificationEmail } from "./email-verification";
 import { appLink } from "./links";
 import { password } from "./password";
@@ -29,7 +30,7 @@ import {
   presentedRefreshToken,
   setRefreshCookie,
 } from "./refresh-cookie";
-import { AuthResponse, RefreshBody, SessionSchema, SigninBody, SignupBody, TokenResponse } from "./schemas";
+import { AuthResponse, SessionSchema, TokenResponse } from "./schemas";
 import { newRefreshToken, tokenResponse } from "./session-tokens";
 import { assertSigninAllowed, recordSigninFailure } from "./throttle";
 
@@ -120,7 +121,7 @@ const deleteSession = createRoute({
   summary: "Ends one of the signed-in user's sessions",
   security: [{ bearer: [] }],
   middleware: [requireAuth()] as const,
-  request: { params: z.object({ id: z.uuid() }) },
+  request: { params: SessionIdParam },
   responses: { 204: { description: "Session ended" }, 404: problemContent("No such live session") },
 });
 

@@ -1,10 +1,9 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { createRoute } from "@hono/zod-openapi";
 import { insertAudit } from "../../db/queries/audit";
 import { completePasswordReset, startPasswordReset } from "../../db/queries/email-tokens";
 import { insertOutbox } from "../../db/queries/outbox";
 import { revokeSessionsStatement } from "../../db/queries/sessions";
-import { users } from "../../db/schema/users";
+import { findPasswordHolder, updatePasswordHash } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { requestMeta } from "../../shared/client-ip";
@@ -14,9 +13,9 @@ import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, problemContent } from "../../shared/openapi";
+import { ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody } from "../../shared/schemas/auth";
 import { appLink } from "./links";
 import { authErrors } from "./problems";
-import { EmailSchema, NewPasswordSchema } from "./schemas";
 
 const change = createRoute({
   method: "post",
@@ -26,9 +25,7 @@ const change = createRoute({
   security: [{ bearer: [] }],
   middleware: [requireAuth()] as const,
   request: {
-    body: jsonBody(
-      z.object({ currentPassword: z.string().min(1).max(1024), newPassword: NewPasswordSchema }).strict(),
-    ),
+    body: jsonBody(ChangePasswordBody),
   },
   responses: {
     204: { description: "Changed" },
@@ -42,7 +39,7 @@ const forgot = createRoute({
   path: "/forgot",
   tags: ["Auth"],
   summary: "Emails a password reset link (always answers 202)",
-  request: { body: jsonBody(z.object({ email: EmailSchema }).strict()) },
+  request: { body: jsonBody(ForgotPasswordBody) },
   responses: { 202: { description: "If the account exists, a reset link is on its way" } },
 });
 
@@ -52,7 +49,7 @@ const reset = createRoute({
   tags: ["Auth"],
   summary: "Sets a new password with an emailed token and signs out every session",
   request: {
-    body: jsonBody(z.object({ token: z.string().min(1).max(200), newPassword: NewPasswordSchema }).strict()),
+    body: jsonBody(ResetPasswordBody),
   },
   responses: {
     204: { description: "Password reset" },
@@ -72,10 +69,7 @@ export const password = createRouter()
     const auth = c.get("auth");
     const db = c.get("db");
     if (!auth) throw problems.unauthorized();
-    const [current] = await db
-      .select({ email: users.email, hash: users.passwordHash, displayName: users.displayName })
-      .from(users)
-      .where(eq(users.id, auth.sub));
+    const current = await findPasswordHolder(db, auth.sub);
     if (!current || !(await verifyPassword(currentPassword, current.hash)).valid) {
       throw authErrors.invalidCredentials("The current password is wrong.");
     }
@@ -83,7 +77,7 @@ export const password = createRouter()
     const outboxId = crypto.randomUUID();
     const passwordHash = await hashPassword(newPassword);
     const [, , revoked] = await db.batch([
-      db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, auth.sub)),
+      updatePasswordHash(db, auth.sub, passwordHash),
       insertAudit(db, {
         actorId: auth.sub,
         action: "auth.password_changed",

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
+import { FREE_PATTERN_LIMIT } from "../../db/entitlements";
 import { grantAdmin } from "../../db/queries/admin";
-import { FREE_PATTERN_LIMIT } from "../../db/queries/patterns";
 import { createDb, createStripe } from "../../shared/clients";
 import { loadConfig } from "../../shared/config";
 import { bearer, type SignedUp, signUp } from "../../test/support/accounts";

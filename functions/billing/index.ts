@@ -14,12 +14,14 @@ import { type Plan, PlanSchema } from "../../shared/billing/plans";
 import { currentStripeSubscription, reusableCheckoutSession } from "../../shared/billing/stripe-customer";
 import { stripeCall } from "../../shared/billing/stripe-errors";
 import { createStripe } from "../../shared/clients";
-import { PageQuery, page } from "../../shared/cursor";
+import { page } from "../../shared/cursor";
 import type { AppEnv } from "../../shared/env";
 import { defineProblems, problems, validationError } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { idempotency } from "../../shared/middleware/idempotency";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
+import { CheckoutBody } from "../../shared/schemas/billing";
+import { PageQuery } from "../../shared/schemas/page";
 
 const billingProblems = defineProblems({
   alreadySubscribed: { status: 409, title: "Already subscribed" },
@@ -84,12 +86,7 @@ const checkout = createRoute({
     "for other plans are expired, and a subscription Stripe already has gives 409 even before its webhooks arrive.",
   middleware: [requireAuth(), idempotency()] as const,
   request: {
-    body: jsonBody(
-      z
-        .object({ priceId: z.string().min(1).max(255) })
-        .strict()
-        .openapi("CheckoutRequest"),
-    ),
+    body: jsonBody(CheckoutBody),
   },
   responses: {
     200: jsonContent(CheckoutSessionSchema, "An open session for this plan already exists: go to its `url`"),

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
+import { pingDatabase } from "../../db/queries/health";
 import { createRouter } from "../../shared/app";
 import { problems } from "../../shared/errors";
 import { ProblemSchema } from "../../shared/openapi";
@@ -58,7 +58,7 @@ export const health = createRouter().openapi(getHealth, async (c) => {
   const db = c.get("db");
   const redis = c.get("redis");
   const [postgres, redisCheck] = await Promise.all([
-    probe(() => db.execute(sql`select 1`)),
+    probe(() => pingDatabase(db)),
     probe(() => redis.ping()),
   ]);
   const checks = { postgres, redis: redisCheck };

@@ -1,9 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { insertAudit, insertAuditIf } from "../../db/queries/audit";
-import { deleteLesson, findLesson, insertLesson, listLessons, replaceLesson } from "../../db/queries/lessons";
-import { DIFFICULTIES, type Lesson } from "../../db/schema/lessons";
+import { DIFFICULTIES } from "../../db/enums";
+import { insertAudit } from "../../db/queries/audit";
+import {
+  deleteLesson,
+  findLesson,
+  insertLesson,
+  insertLessonAudit,
+  listLessons,
+  replaceLesson,
+} from "../../db/queries/lessons";
+import type { Lesson } from "../../db/schema/lessons";
 import { createRouter } from "../../shared/app";
 import { unlocksPremium } from "../../shared/auth/access-token";
 import { requestMeta } from "../../shared/client-ip";
@@ -14,25 +21,7 @@ import { problems } from "../../shared/errors";
 import { assertLiveSession, requireRole } from "../../shared/middleware/auth";
 import { idempotency } from "../../shared/middleware/idempotency";
 import { jsonContent, problemContent } from "../../shared/openapi";
-
-const Slug = z
-  .string()
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "must be a slug like drum-basics-1")
-  .max(80);
-
-const LessonBody = z
-  .object({
-    id: Slug,
-    title: z.string().trim().min(1).max(120),
-    category: Slug,
-    difficulty: z.enum(DIFFICULTIES),
-    config: z.record(z.string(), z.unknown()).default({}),
-    isPremium: z.boolean().default(false),
-    position: z.number().int().min(0).max(10_000).default(0),
-    published: z.boolean().default(true),
-  })
-  .strict()
-  .openapi("LessonInput");
+import { LessonBody, LessonIdParam, ReplaceLessonBody } from "../../shared/schemas/lessons";
 
 const LessonSummary = z
   .object({
@@ -92,7 +81,7 @@ const get = createRoute({
   path: "/{id}",
   tags: ["Lessons"],
   summary: "One lesson with its config",
-  request: { params: z.object({ id: Slug }) },
+  request: { params: LessonIdParam },
   responses: {
     200: jsonContent(LessonSchema, "The lesson"),
     403: problemContent("Premium lesson: premium required"),
@@ -121,8 +110,8 @@ const put = createRoute({
   summary: "Replaces a lesson (admin)",
   middleware: [requireRole("admin")],
   request: {
-    params: z.object({ id: Slug }),
-    body: { content: { "application/json": { schema: LessonBody.omit({ id: true }) } }, required: true },
+    params: LessonIdParam,
+    body: { content: { "application/json": { schema: ReplaceLessonBody } }, required: true },
   },
   responses: { 200: jsonContent(LessonSchema, "Saved"), 404: problemContent("No such lesson") },
 });
@@ -133,7 +122,7 @@ const remove = createRoute({
   path: "/{id}",
   summary: "Deletes a lesson and its progress records (admin)",
   middleware: [requireRole("admin")],
-  request: { params: z.object({ id: Slug }) },
+  request: { params: LessonIdParam },
   responses: { 204: { description: "Deleted" }, 404: problemContent("No such lesson") },
 });
 
@@ -194,15 +183,9 @@ export const lessonRoutes = createRouter()
   .openapi(put, async (c) => {
     const id = c.req.valid("param").id;
     const db = c.get("db");
-    const audit = {
-      actorId: c.get("userId") as string,
-      action: "lesson.updated",
-      targetType: "lesson",
-      targetId: id,
-      ...requestMeta(c),
-    };
+    const audit = { actorId: c.get("userId") as string, action: "lesson.updated", ...requestMeta(c) };
     const [, [lesson]] = await db.batch([
-      insertAuditIf(db, audit, sql`select 1 from lessons where id = ${id}`),
+      insertLessonAudit(db, id, audit),
       replaceLesson(db, { id, ...c.req.valid("json") }),
     ]);
     if (!lesson) throw problems.notFound("No lesson with this id.");
@@ -211,17 +194,8 @@ export const lessonRoutes = createRouter()
   .openapi(remove, async (c) => {
     const id = c.req.valid("param").id;
     const db = c.get("db");
-    const audit = {
-      actorId: c.get("userId") as string,
-      action: "lesson.deleted",
-      targetType: "lesson",
-      targetId: id,
-      ...requestMeta(c),
-    };
-    const [, deleted] = await db.batch([
-      insertAuditIf(db, audit, sql`select 1 from lessons where id = ${id}`),
-      deleteLesson(db, id),
-    ]);
+    const audit = { actorId: c.get("userId") as string, action: "lesson.deleted", ...requestMeta(c) };
+    const [, deleted] = await db.batch([insertLessonAudit(db, id, audit), deleteLesson(db, id)]);
     if (deleted.length === 0) throw problems.notFound("No lesson with this id.");
     return c.body(null, 204);
   });

@@ -1,8 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { createRoute } from "@hono/zod-openapi";
 import { deleteAccount } from "../../db/queries/accounts";
-import { findProfile, updateProfile } from "../../db/queries/users";
-import { users } from "../../db/schema/users";
+import { findAccountForDeletion, findProfile, updateProfile } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
@@ -14,22 +12,8 @@ import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
+import { DeleteMeBody, PatchMeBody } from "../../shared/schemas/me";
 import { authErrors } from "../auth/problems";
-import { DisplayNameSchema } from "../auth/schemas";
-
-/** Only these fields are writable; anything else (role, tier, email, ids…) is a 400. */
-const PatchMeBody = z
-  .object({
-    displayName: DisplayNameSchema.optional(),
-    avatarUrl: z
-      .url({ protocol: /^https$/, error: "must be an https URL" })
-      .max(2048)
-      .nullable()
-      .optional(),
-  })
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, "send at least one of displayName, avatarUrl")
-  .openapi("UpdateMeRequest");
 
 const getMe = createRoute({
   method: "get",
@@ -69,7 +53,7 @@ const deleteMe = createRoute({
   request: {
     body: {
       content: {
-        "application/json": { schema: z.object({ password: z.string().min(1).max(1024) }).strict() },
+        "application/json": { schema: DeleteMeBody },
       },
       required: true,
     },
@@ -96,14 +80,7 @@ export const me = createRouter()
     const { password } = c.req.valid("json");
     const db = c.get("db");
     const userId = c.get("userId") as string;
-    const [user] = await db
-      .select({
-        hash: users.passwordHash,
-        displayName: users.displayName,
-        stripeCustomerId: users.stripeCustomerId,
-      })
-      .from(users)
-      .where(eq(users.id, userId));
+    const user = await findAccountForDeletion(db, userId);
     if (!user || !(await verifyPassword(password, user.hash)).valid) {
       throw authErrors.invalidCredentials("The password is wrong.");
     }

@@ -1,12 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import {
-  createPattern,
-  FREE_PATTERN_LIMIT,
-  findVisiblePattern,
-  listPatterns,
-  updatePattern,
-} from "../../db/queries/patterns";
+import { FREE_PATTERN_LIMIT } from "../../db/entitlements";
+import { createPattern, findVisiblePattern, listPatterns, updatePattern } from "../../db/queries/patterns";
 import { createRouter } from "../../shared/app";
 import type { AppEnv } from "../../shared/env";
 import { defineProblems, problems, validationError } from "../../shared/errors";
@@ -14,14 +9,13 @@ import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import {
   CreatePatternBody,
-  etagOf,
+  IfMatchHeader,
+  ListPatternsQuery,
   PatchPatternBody,
-  PatternSchema,
+  PatternIdParam,
   PutPatternBody,
-  parseIfMatch,
-  sameContent,
-  toPatternDto,
-} from "./schemas";
+} from "../../shared/schemas/patterns";
+import { etagOf, PatternSchema, parseIfMatch, sameContent, toPatternDto } from "./schemas";
 import { syncRoutes } from "./sync";
 
 export const patternErrors = defineProblems({
@@ -29,14 +23,7 @@ export const patternErrors = defineProblems({
   versionMismatch: { status: 412, title: "The pattern changed since you read it" },
 });
 
-const IdParam = z.object({ id: z.uuid() });
 const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Patterns"] };
-const IfMatchHeader = z.object({
-  "if-match": z
-    .string()
-    .optional()
-    .openapi({ description: "Only write if the pattern is still at this version (its ETag)." }),
-});
 const PageSchema = z.object({
   items: z.array(PatternSchema),
   nextCursor: z
@@ -51,17 +38,7 @@ const list = createRoute({
   path: "/",
   summary: "Lists your patterns, or with `since` every change (tombstones included) after a sync cursor",
   request: {
-    query: z.object({
-      limit: z.coerce.number().int().min(1).max(100).default(50),
-      cursor: z
-        .string()
-        .regex(/^\d{1,15}$/, "is not a cursor this API returned")
-        .optional(),
-      since: z
-        .string()
-        .regex(/^\d{1,15}$/, "is not a cursor this API returned")
-        .optional(),
-    }),
+    query: ListPatternsQuery,
   },
   responses: {
     200: jsonContent(PageSchema, "Patterns in change order"),
@@ -79,7 +56,7 @@ const create = createRoute({
     201: jsonContent(PatternSchema, "Created"),
     200: jsonContent(PatternSchema, "Already created by an identical earlier request"),
     400: problemContent("Invalid pattern"),
-    403: problemContent("Free accounts keep at most 50 patterns"),
+    403: problemContent(`Free accounts keep at most ${FREE_PATTERN_LIMIT} patterns`),
     409: problemContent("The id is used by another pattern"),
   },
 });
@@ -89,7 +66,7 @@ const get = createRoute({
   path: "/{id}",
   tags: ["Patterns"],
   summary: "A pattern: yours, or anyone's public one",
-  request: { params: IdParam },
+  request: { params: PatternIdParam },
   responses: {
     200: jsonContent(PatternSchema, "The pattern"),
     404: problemContent("No such pattern visible to you"),
@@ -101,7 +78,7 @@ const put = createRoute({
   method: "put",
   path: "/{id}",
   summary: "Replaces a pattern",
-  request: { params: IdParam, headers: IfMatchHeader, body: jsonBody(PutPatternBody) },
+  request: { params: PatternIdParam, headers: IfMatchHeader, body: jsonBody(PutPatternBody) },
   responses: {
     200: jsonContent(PatternSchema, "Saved; ETag is the new version"),
     404: problemContent("No such pattern of yours"),
@@ -114,7 +91,7 @@ const patch = createRoute({
   method: "patch",
   path: "/{id}",
   summary: "Changes some fields of a pattern",
-  request: { params: IdParam, headers: IfMatchHeader, body: jsonBody(PatchPatternBody) },
+  request: { params: PatternIdParam, headers: IfMatchHeader, body: jsonBody(PatchPatternBody) },
   responses: {
     200: jsonContent(PatternSchema, "Saved; ETag is the new version"),
     404: problemContent("No such pattern of yours"),
@@ -127,7 +104,7 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   summary: "Deletes a pattern (a tombstone other devices sync)",
-  request: { params: IdParam, headers: IfMatchHeader },
+  request: { params: PatternIdParam, headers: IfMatchHeader },
   responses: { 204: { description: "Deleted" }, 404: problemContent("No such pattern of yours") },
 });
 

@@ -1,65 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import type { Pattern } from "../../db/schema/patterns";
+import { MixerSchema, TrackSchema } from "../../shared/schemas/patterns";
 
-const unit = z.number().min(0).max(1);
-
-export const TrackSchema = z
-  .object({
-    id: z.string().max(64).optional(),
-    instrument: z.string().trim().min(1).max(40),
-    steps: z
-      .array(z.union([z.boolean(), unit]))
-      .min(1)
-      .max(64),
-    volume: unit,
-    pan: z.number().min(-1).max(1).optional(),
-    muted: z.boolean().optional(),
-    solo: z.boolean().optional(),
-  })
-  .strict()
-  .openapi("Track");
-
-export const MixerSchema = z
-  .object({
-    masterVolume: unit.optional(),
-    swing: unit.optional(),
-    effects: z.record(z.string().max(40), z.union([z.number(), z.boolean(), z.string().max(100)])).optional(),
-  })
-  .strict()
-  .openapi("Mixer");
-
-const fields = {
-  name: z.string().trim().min(1).max(120),
-  tempo: z.number().int().min(20).max(300).openapi({ description: "Beats per minute" }),
-  tracks: z.array(TrackSchema).max(64),
-  mixer: MixerSchema,
-  isPublic: z.boolean(),
-};
-
-export const CreatePatternBody = z
-  .object({
-    id: z
-      .uuid()
-      .optional()
-      .openapi({ description: "Client-made id (offline creation); a repeat is idempotent." }),
-    ...fields,
-    mixer: fields.mixer.default({}),
-    isPublic: fields.isPublic.default(false),
-  })
-  .strict()
-  .openapi("CreatePattern");
-
-export const PutPatternBody = z
-  .object({ ...fields, mixer: fields.mixer.default({}), isPublic: fields.isPublic.default(false) })
-  .strict()
-  .openapi("ReplacePattern");
-
-export const PatchPatternBody = z
-  .object(fields)
-  .partial()
-  .strict()
-  .refine((b) => Object.keys(b).length > 0, "send at least one field")
-  .openapi("UpdatePattern");
+// The request schemas live in shared/schemas/patterns.ts (the SDK validates with them too).
+export {
+  CreatePatternBody,
+  MixerSchema,
+  PatchPatternBody,
+  PutPatternBody,
+  TrackSchema,
+} from "../../shared/schemas/patterns";
 
 export const PatternSchema = z
   .object({

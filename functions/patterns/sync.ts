@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { FREE_PATTERN_LIMIT } from "../../db/entitlements";
 import {
   createPatternStatement,
   listPatterns,
@@ -10,31 +11,8 @@ import type { Pattern } from "../../db/schema/patterns";
 import { createRouter } from "../../shared/app";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
-import { PatternSchema, PutPatternBody, sameContent, toPatternDto } from "./schemas";
-
-/** One offline edit: create or replace (`upsert`) or delete, made on top of `baseVersion` (absent: new). */
-const ChangeSchema = z
-  .object({
-    op: z.enum(["upsert", "delete"]),
-    id: z.uuid(),
-    baseVersion: z.number().int().min(1).optional(),
-    pattern: z
-      .unknown()
-      .optional()
-      .openapi({ description: "For upsert: the whole pattern (as PUT takes it)." }),
-  })
-  .openapi("PatternChange");
-
-const SyncBody = z
-  .object({
-    since: z
-      .string()
-      .regex(/^\d{1,15}$/, "is not a cursor this API returned")
-      .default("0"),
-    changes: z.array(z.unknown()).max(100),
-  })
-  .strict()
-  .openapi("SyncRequest");
+import { PatternChangeSchema, PutPatternBody, SyncPatternsBody } from "../../shared/schemas/patterns";
+import { PatternSchema, sameContent, toPatternDto } from "./schemas";
 
 const ResultSchema = z
   .object({
@@ -60,7 +38,7 @@ const sync = createRoute({
     "Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason). The response also carries every change after `since`, tombstones included, and the new cursor.",
   security: [{ bearer: [] }],
   middleware: requireAuth(),
-  request: { body: { content: { "application/json": { schema: SyncBody } }, required: true } },
+  request: { body: { content: { "application/json": { schema: SyncPatternsBody } }, required: true } },
   responses: {
     200: {
       description: "Results and server changes",
@@ -80,12 +58,12 @@ export const syncRoutes = createRouter().openapi(sync, async (c) => {
   const results: (Result | undefined)[] = [];
   const planned: {
     index: number;
-    change: z.infer<typeof ChangeSchema>;
+    change: z.infer<typeof PatternChangeSchema>;
     input?: z.infer<typeof PutPatternBody>;
   }[] = [];
 
   for (const [index, raw] of changes.entries()) {
-    const change = ChangeSchema.safeParse(raw);
+    const change = PatternChangeSchema.safeParse(raw);
     if (!change.success) {
       const id = typeof (raw as { id?: unknown })?.id === "string" ? (raw as { id: string }).id : "";
       results[index] = {
@@ -161,7 +139,7 @@ export const syncRoutes = createRouter().openapi(sync, async (c) => {
       results[index] = {
         id: change.id,
         status: "rejected",
-        reason: "premium required: free accounts keep 50 patterns",
+        reason: `premium required: free accounts keep ${FREE_PATTERN_LIMIT} patterns`,
       };
     else if (created.pattern.userId !== userId)
       results[index] = { id: change.id, status: "rejected", reason: "this id is used by another pattern" };

@@ -1,24 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { listProgress, type ProgressInput, recordProgressStatement } from "../../db/queries/lessons";
+import { listProgress, recordProgress, recordProgressBatch } from "../../db/queries/progress";
 import type { LessonProgress } from "../../db/schema/lessons";
 import { createRouter } from "../../shared/app";
 import { unlocksPremium } from "../../shared/auth/access-token";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { jsonContent, problemContent } from "../../shared/openapi";
-
-const Attempt = z
-  .object({
-    lessonId: z.string().min(1).max(80),
-    score: z.number().int().min(0).max(100),
-    completed: z.boolean().default(false),
-    attemptId: z
-      .uuid()
-      .optional()
-      .openapi({ description: "Client-made id of this attempt: sending it again is counted once" }),
-  })
-  .strict()
-  .openapi("ProgressAttempt");
+import { AttemptBody, LessonRefParam, SyncProgressBody } from "../../shared/schemas/progress";
 
 const ProgressSchema = z
   .object({
@@ -46,31 +34,6 @@ function toDto(p: LessonProgress): ProgressDto {
   };
 }
 
-/** A progress row as row_to_json returns it. */
-function fromJson(row: Record<string, unknown>): ProgressDto {
-  return {
-    lessonId: row.lesson_id as string,
-    completed: row.completed as boolean,
-    score: row.score as number,
-    bestScore: row.best_score as number,
-    attempts: row.attempts as number,
-    completedAt: row.completed_at ? new Date(row.completed_at as string).toISOString() : null,
-    updatedAt: new Date(row.updated_at as string).toISOString(),
-  };
-}
-
-type Outcome = { ok: true; progress: ProgressDto } | { ok: false; status: 403 | 404; reason: string };
-
-function outcomeOf(result: {
-  rows: { progress: Record<string, unknown> | null; lesson_premium: boolean | null }[];
-}): Outcome {
-  const row = result.rows[0];
-  if (row?.progress) return { ok: true, progress: fromJson(row.progress) };
-  if (row?.lesson_premium === true)
-    return { ok: false, status: 403, reason: "premium required for this lesson" };
-  return { ok: false, status: 404, reason: "no such lesson" };
-}
-
 const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Progress"] };
 
 const list = createRoute({
@@ -86,7 +49,7 @@ const getOne = createRoute({
   method: "get",
   path: "/{lessonId}",
   summary: "Your progress on one lesson",
-  request: { params: z.object({ lessonId: z.string().min(1).max(80) }) },
+  request: { params: LessonRefParam },
   responses: {
     200: jsonContent(ProgressSchema, "Progress"),
     404: problemContent("No progress on this lesson yet"),
@@ -98,7 +61,7 @@ const record = createRoute({
   method: "post",
   path: "/",
   summary: "Records an attempt: keeps the best score, counts attempts, stamps the first completion",
-  request: { body: { content: { "application/json": { schema: Attempt } }, required: true } },
+  request: { body: { content: { "application/json": { schema: AttemptBody } }, required: true } },
   responses: {
     200: jsonContent(ProgressSchema, "Progress after this attempt"),
     403: problemContent("Premium lesson: premium required"),
@@ -113,7 +76,7 @@ const sync = createRoute({
   summary: "Records a batch of attempts made offline, in one round trip",
   request: {
     body: {
-      content: { "application/json": { schema: z.object({ attempts: z.array(Attempt).max(100) }).strict() } },
+      content: { "application/json": { schema: SyncProgressBody } },
       required: true,
     },
   },
@@ -147,14 +110,12 @@ export const progressRoutes = createRouter()
   })
   .openapi(record, async (c) => {
     const auth = c.get("auth");
-    const outcome = outcomeOf(
-      await recordProgressStatement(c.get("db"), {
-        ...(c.req.valid("json") as ProgressInput),
-        userId: auth?.sub as string,
-        premium: unlocksPremium(auth),
-      }),
-    );
-    if (outcome.ok) return c.json(outcome.progress, 200);
+    const outcome = await recordProgress(c.get("db"), {
+      ...c.req.valid("json"),
+      userId: c.get("userId") as string,
+      premium: unlocksPremium(auth),
+    });
+    if (outcome.ok) return c.json(toDto(outcome.progress), 200);
     if (outcome.status === 403) {
       throw problems.premiumRequired({
         detail: "This lesson is for premium members.",
@@ -164,20 +125,17 @@ export const progressRoutes = createRouter()
     throw problems.notFound("No published lesson with this id.");
   })
   .openapi(sync, async (c) => {
-    const db = c.get("db");
-    const auth = c.get("auth");
-    const userId = auth?.sub as string;
     const { attempts } = c.req.valid("json");
-    const statements = attempts.map((a) =>
-      recordProgressStatement(db, { ...(a as ProgressInput), userId, premium: unlocksPremium(auth) }),
-    );
-    const all = listProgress(db, userId);
-    const out = await db.batch([...statements, all] as unknown as [typeof all]);
-    const results = attempts.map((a, i) => {
-      const o = outcomeOf(out[i] as never);
-      return o.ok
-        ? { lessonId: a.lessonId, status: "applied" as const, progress: o.progress }
-        : { lessonId: a.lessonId, status: "rejected" as const, reason: o.reason };
+    const { outcomes, progress } = await recordProgressBatch(c.get("db"), {
+      userId: c.get("userId") as string,
+      premium: unlocksPremium(c.get("auth")),
+      attempts,
     });
-    return c.json({ results, progress: (out[out.length - 1] as LessonProgress[]).map(toDto) }, 200);
+    const results = attempts.map((a, i) => {
+      const o = outcomes[i];
+      return o?.ok
+        ? { lessonId: a.lessonId, status: "applied" as const, progress: toDto(o.progress) }
+        : { lessonId: a.lessonId, status: "rejected" as const, reason: o?.reason };
+    });
+    return c.json({ results, progress: progress.map(toDto) }, 200);
   });

@@ -6,9 +6,8 @@ import { randomBase62 } from "../../shared/crypto";
 import { problems } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonContent, problemContent } from "../../shared/openapi";
+import { CreateShareBody, ShareIdParam } from "../../shared/schemas/shares";
 import { PatternSchema, toPatternDto } from "../patterns/schemas";
-
-const ShareIdParam = z.object({ shareId: z.string().regex(/^[0-9A-Za-z]{12,32}$/, "is not a share id") });
 
 const ShareSchema = z
   .object({
@@ -33,23 +32,7 @@ const create = createRoute({
     body: {
       content: {
         "application/json": {
-          schema: z
-            .object({
-              patternId: z.uuid(),
-              public: z
-                .boolean()
-                .default(true)
-                .openapi({ description: "false: only signed-in users can open it" }),
-              expiresIn: z
-                .number()
-                .int()
-                .min(60)
-                .max(365 * 86_400)
-                .nullable()
-                .default(null)
-                .openapi({ description: "Seconds; null = never" }),
-            })
-            .strict(),
+          schema: CreateShareBody,
         },
       },
       required: true,

@@ -1,6 +1,7 @@
 import { decode, sign, verify } from "hono/jwt";
 import type { Role, Tier } from "../../db/schema/users";
-import { sha256, toBase64Url } from "../crypto";
+import { toBase64Url } from "../base64url";
+import { sha256 } from "../crypto";
 
 /** Access tokens live 15 minutes; a revoked session's tokens are refused through Redis meanwhile. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;

@@ -1,12 +1,7 @@
 import { z } from "@hono/zod-openapi";
+import { ENTITLEMENTS } from "../../db/entitlements";
+import { ROLES, TIERS } from "../../db/enums";
 import type { Profile } from "../../db/queries/users";
-import { ROLES, TIERS, type Tier } from "../../db/schema/users";
-
-/** Entitlements per tier; the billing and catalogue issues read them. */
-export const ENTITLEMENTS: Record<Tier, string[]> = {
-  free: ["patterns:50", "lessons:free"],
-  premium: ["patterns:unlimited", "lessons:premium"],
-};
 
 export const UserSchema = z
   .object({
@@ -34,7 +29,7 @@ export function toUserDto(profile: Profile): UserDto {
     role: profile.role,
     tier: profile.tier,
     emailVerified: profile.emailVerifiedAt !== null,
-    entitlements: ENTITLEMENTS[profile.tier],
+    entitlements: [...ENTITLEMENTS[profile.tier]],
     createdAt: profile.createdAt.toISOString(),
   };
 }

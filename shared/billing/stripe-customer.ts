@@ -1,11 +1,7 @@
 import type Stripe from "stripe";
+import { hasEnded, holdsPlan } from "../../db/entitlements";
 import { ApiError } from "../errors";
 import { stripeCall } from "./stripe-errors";
-
-/** Statuses after which a subscription never bills again. */
-const ENDED: Stripe.Subscription.Status[] = ["canceled", "incomplete_expired"];
-/** Statuses that mean the customer already has a plan (checkout would make a second one). */
-const SUBSCRIBED: Stripe.Subscription.Status[] = ["active", "trialing", "past_due", "unpaid"];
 
 /**
  * The customer's subscriptions that may still bill, asked of Stripe itself: the local table
@@ -16,12 +12,12 @@ export async function billableSubscriptions(
   customerId: string,
 ): Promise<Stripe.Subscription[]> {
   const listed = await stripeCall(() => stripe.subscriptions.list({ customer: customerId, limit: 100 }));
-  return listed.data.filter((s) => !ENDED.includes(s.status));
+  return listed.data.filter((s) => !hasEnded(s.status));
 }
 
 /** The customer's current plan at Stripe, if any. */
 export async function currentStripeSubscription(stripe: Stripe, customerId: string) {
-  return (await billableSubscriptions(stripe, customerId)).find((s) => SUBSCRIBED.includes(s.status));
+  return (await billableSubscriptions(stripe, customerId)).find((s) => holdsPlan(s.status));
 }
 
 /** Cancels every subscription of the customer that may still bill (account deletion). */

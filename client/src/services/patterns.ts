@@ -4,13 +4,13 @@
  * per 100), which also returns what changed elsewhere since the saved cursor. Conflicts
  * resolve as "last save wins": the edit is re-sent on top of the server's version once.
  */
+import { CreatePatternBody, PatternIdParam } from "../../../shared/schemas/patterns";
 import type { Backend, PatternChange, ServerPattern } from "../backend";
 import { randomId, validationProblem } from "../errors";
 import type { JsonStore } from "../storage";
 import { stubProblems } from "../stub/problems";
 import type { Pattern, PatternInput, SyncSummary } from "../types";
-import { CreatePatternBody, PatternIdParam } from "../validation/bodies";
-import { parse } from "../validation/schema";
+import { asJson, parse } from "../validate";
 import type { AuthCore } from "./auth";
 
 interface Queued {
@@ -138,7 +138,7 @@ export function createPatternSync(backend: Backend, auth: AuthCore, store: JsonS
     trySync,
 
     async savePattern(input: PatternInput): Promise<Pattern> {
-      const parsed = parse(CreatePatternBody, JSON.parse(JSON.stringify(input)) as unknown);
+      const parsed = parse(CreatePatternBody, asJson(input));
       if (!parsed.ok) throw validationProblem(parsed.errors, "/api/patterns");
       const { id = randomId(), ...content } = parsed.value;
       const key = keyOf();

@@ -2,12 +2,12 @@
  * Lesson progress: recorded on the server when it can be, else queued on the device (with a
  * local estimate) and sent in one POST /api/progress/sync by the next `syncProgress`.
  */
+import { AttemptBody } from "../../../shared/schemas/progress";
 import type { AttemptInput, Backend } from "../backend";
 import { isNetworkError, randomId, validationProblem } from "../errors";
 import type { JsonStore } from "../storage";
 import type { Progress, ProgressAttempt, ProgressSyncSummary } from "../types";
-import { AttemptBody } from "../validation/bodies";
-import { parse } from "../validation/schema";
+import { asJson, parse } from "../validate";
 import type { AuthCore } from "./auth";
 
 interface ProgressStore {
@@ -86,7 +86,7 @@ export function createProgressSync(backend: Backend, auth: AuthCore, store: Json
     },
 
     async saveProgress(attempt: ProgressAttempt): Promise<Progress> {
-      const parsed = parse(AttemptBody, JSON.parse(JSON.stringify(attempt)) as unknown);
+      const parsed = parse(AttemptBody, asJson(attempt));
       if (!parsed.ok) throw validationProblem(parsed.errors, "/api/progress");
       // One id per attempt, kept when the attempt is queued: if the answer to the first send is
       // lost, the queued copy is recognised by the server and counted once.

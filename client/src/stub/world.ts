@@ -1,0 +1,129 @@
+/**
+ * What every stub service shares: the stub's data (what the server would keep, in `world`
+ * storage under `backline:stub:db`), the session (what the refresh cookie would keep) and
+ * the checks every signed-in route makes.
+ */
+import type { ServerPattern } from "../backend";
+import { browser } from "../globals";
+import { JsonStore } from "../storage";
+import type { KeyValueStorage, Lesson, Progress, Subscription, User } from "../types";
+import { stubProblems as p } from "./problems";
+
+export interface StubUser {
+  id: string;
+  email: string;
+  displayName: string;
+  role: User["role"];
+  tier: User["tier"];
+  createdAt: string;
+  salt: string;
+  hash: string;
+}
+export type StoredPattern = ServerPattern & { userId: string; changeSeq: number };
+export interface StoredShare {
+  shareId: string;
+  patternId: string;
+  ownerId: string;
+  isPublic: boolean;
+  views: number;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+export type StoredLesson = Omit<Lesson, "published"> & { publishedAt: string | null };
+export type StoredSubscription = Subscription & { customerId: string };
+
+/** The stub's tables. */
+export interface StubDb {
+  users: Record<string, StubUser>;
+  patterns: Record<string, StoredPattern>;
+  /** Each user's last change sequence number (the sync cursor). */
+  seq: Record<string, number>;
+  progress: Record<string, Record<string, Progress>>;
+  /** Attempt ids already counted, per user (as the server's progress_attempts). */
+  attempts?: Record<string, string[]>;
+  shares: Record<string, StoredShare>;
+  /** Seeded on first use. */
+  lessons: Record<string, StoredLesson> | null;
+  subscriptions: Record<string, StoredSubscription>;
+}
+
+const emptyDb = (): StubDb => ({
+  users: {},
+  patterns: {},
+  seq: {},
+  progress: {},
+  shares: {},
+  lessons: null,
+  subscriptions: {},
+});
+
+export interface StubOptions {
+  admins?: string[];
+  shareBaseUrl?: string;
+}
+
+/** The stub's data, session and settings, handed to each service. */
+export interface StubWorld {
+  /** Emails that sign up as admins (lowercased). */
+  readonly admins: ReadonlySet<string>;
+  /** The page's origin (checkout and portal URLs). */
+  readonly origin: string;
+  /** Where share URLs point. */
+  readonly shareBase: string;
+  /** The refresh cookie's stand-in. */
+  readonly cookie: JsonStore;
+  /** The signed-in user id: the stub's access token, in memory only. */
+  current: string | undefined;
+  /** Reads the data without changing it. */
+  read(): Promise<StubDb>;
+  /** One read-modify-write of the data, serialized with the others; a throw writes nothing. */
+  tx<R>(change: (db: StubDb) => R | Promise<R>): Promise<R>;
+  /** The signed-in user (requireAuth), or the 401 problem. */
+  viewer(db: StubDb, instance: string): StubUser;
+  /** The signed-in user, if any (routes open to everyone). */
+  maybeViewer(db: StubDb): StubUser | undefined;
+  /** The signed-in admin (requireRole("admin")), or the 401/403 problem. */
+  admin(db: StubDb, instance: string): StubUser;
+}
+
+/**
+ * `world` holds the stub's data; `browserStorage` holds its session. They are the same
+ * storage unless told otherwise.
+ */
+export function createStubWorld(
+  world: KeyValueStorage,
+  browserStorage: KeyValueStorage,
+  options: StubOptions = {},
+): StubWorld {
+  const store = new JsonStore(world, "backline:stub:");
+  const origin = browser.location?.origin ?? "http://localhost:8788";
+  const self: StubWorld = {
+    admins: new Set((options.admins ?? []).map((e) => e.trim().toLowerCase())),
+    origin,
+    shareBase: options.shareBaseUrl ?? `${origin}/share`,
+    cookie: new JsonStore(browserStorage, "backline:stub:"),
+    current: undefined,
+    read: () => store.read("db", emptyDb),
+    tx: (change) => store.update("db", emptyDb, change),
+    viewer(db, instance) {
+      const user = self.maybeViewer(db);
+      if (!user) throw p.unauthorized(instance);
+      return user;
+    },
+    maybeViewer: (db) => (self.current ? db.users[self.current] : undefined),
+    admin(db, instance) {
+      const user = self.viewer(db, instance);
+      if (user.role !== "admin") throw p.forbidden("This needs the admin role.", instance);
+      return user;
+    },
+  };
+  return self;
+}
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** A random id of base-62 characters (share ids, Stripe-like ids). */
+export function randomBase62(length: number): string {
+  return [...crypto.getRandomValues(new Uint8Array(length))].map((b) => BASE62[b % 62]).join("");
+}

@@ -1,0 +1,42 @@
+/** Request schemas of the admin group (users, audit log, refunds, the webhook ledger). */
+import { z } from "zod";
+import { ROLES, WEBHOOK_STATUSES } from "../../db/enums";
+import { PageQuery } from "./page";
+
+export const UserIdParam = z.object({ id: z.uuid() });
+
+export const ListUsersQuery = PageQuery.extend({ q: z.string().trim().max(254).optional() });
+
+export const PatchUserBody = z
+  .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
+  .strict()
+  .refine((b) => b.role !== undefined || b.disabled !== undefined, "send role or disabled");
+
+export const ListAuditLogsQuery = PageQuery.extend({
+  actor: z.uuid().optional(),
+  action: z.string().max(100).optional(),
+  target: z.string().max(100).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const RefundBody = z
+  .object({
+    invoiceId: z.string().regex(/^in_\w{1,250}$/, "is not a Stripe invoice id (in_…)"),
+    amount: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "Minor units; default: what is left" }),
+    reason: z.enum(["duplicate", "fraudulent", "requested_by_customer"]),
+    note: z.string().trim().max(500).optional().meta({ description: "Kept in the audit log" }),
+  })
+  .strict()
+  .meta({ id: "RefundRequest" });
+
+export const ListWebhookEventsQuery = PageQuery.extend({ status: z.enum(WEBHOOK_STATUSES).optional() });
+
+export const WebhookEventIdParam = z.object({
+  id: z.string().regex(/^evt_\w{1,250}$/, "is not a Stripe event id (evt_…)"),
+});

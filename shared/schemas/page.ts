@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { fromBase64Url } from "../base64url";
+
+/** What an opaque list cursor decodes to: the last row's time and id. */
+const CursorShape = z.object({ at: z.iso.datetime({ offset: true }), id: z.string().min(1).max(64) });
+
+/** Query parameters every list accepts: `limit` (1–100, default 50) and an opaque `cursor`. */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z
+    .string()
+    .max(512)
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      try {
+        return CursorShape.parse(JSON.parse(new TextDecoder().decode(fromBase64Url(value))));
+      } catch {
+        ctx.addIssue({ code: "custom", message: "is not a cursor this API returned" });
+        return z.NEVER;
+      }
+    })
+    .meta({ type: "string", description: "The `nextCursor` of the previous page." }),
+});

@@ -1,0 +1,70 @@
+/**
+ * The entitlement rule (db/entitlements.ts) once as a table, checked twice: the TypeScript
+ * rule, and the SQL the webhook's tier recomputation and the grace cron run on a real database.
+ */
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { ENTITLEMENTS, entitlesPremium, FREE_PATTERN_LIMIT, hasEnded, holdsPlan } from "../db/entitlements";
+import { recomputeTierStatement } from "../db/queries/billing";
+import { insertUser } from "../db/queries/users";
+import { createDb } from "../shared/clients";
+import { loadConfig } from "../shared/config";
+import { fileEnv } from "./support/harness";
+
+const bindings = fileEnv("entitlements");
+const db = () => createDb(loadConfig(bindings));
+
+const GRACE = 3 * 86_400;
+const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
+
+/** [status, past_due_since, premium, holds a plan, ended] */
+const RULE: [string, Date | null, boolean, boolean, boolean][] = [
+  ["active", null, true, true, false],
+  ["trialing", null, true, true, false],
+  ["past_due", hoursAgo(1), true, true, false],
+  ["past_due", hoursAgo(24 * 3 + 1), false, true, false],
+  ["past_due", null, false, true, false],
+  ["unpaid", null, false, true, false],
+  ["incomplete", null, false, false, false],
+  ["paused", null, false, false, false],
+  ["canceled", null, false, false, true],
+  ["incomplete_expired", null, false, false, true],
+];
+
+describe("the entitlement rule", () => {
+  it.each(RULE)(
+    "%s (past_due since %s): premium %s, holds a plan %s, ended %s",
+    (status, since, premium, held, ended) => {
+      expect(entitlesPremium({ status, pastDueSince: since }, GRACE)).toBe(premium);
+      expect(holdsPlan(status)).toBe(held);
+      expect(hasEnded(status)).toBe(ended);
+    },
+  );
+
+  it("lists the free pattern limit among the free tier's entitlements", () => {
+    expect(ENTITLEMENTS.free).toContain(`patterns:${FREE_PATTERN_LIMIT}`);
+    expect(ENTITLEMENTS.premium).toContain("patterns:unlimited");
+  });
+
+  it("is what the SQL of the tier recomputation decides, status by status", async () => {
+    const rows = await Promise.all(
+      RULE.map(async ([status, since, premium], i) => {
+        const userId = crypto.randomUUID();
+        await insertUser(db(), {
+          id: userId,
+          email: `rule-${i}-${userId}@example.com`,
+          passwordHash: "unused",
+          displayName: "Rule",
+        });
+        await db().execute(sql`
+          insert into subscriptions (id, user_id, customer_id, status, past_due_since, event_at, event_rank)
+          values (${`sub_rule_${i}_${userId.slice(0, 8)}`}, ${userId}, ${`cus_rule_${i}`}, ${status},
+            ${since?.toISOString() ?? null}::timestamptz, now(), 0)`);
+        await recomputeTierStatement(db(), { userId }, { graceSeconds: GRACE, reason: {} });
+        const tier = await db().execute<{ tier: string }>(sql`select tier from users where id = ${userId}`);
+        return { status, since, expected: premium ? "premium" : "free", tier: tier.rows[0]?.tier };
+      }),
+    );
+    for (const row of rows) expect(row.tier, `${row.status} since ${row.since}`).toBe(row.expected);
+  });
+});
