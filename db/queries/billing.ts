@@ -2,6 +2,7 @@ import { and, desc, eq, notInArray, type SQL, sql } from "drizzle-orm";
 import type { Cursor } from "../../shared/cursor";
 import type { Database } from "../database";
 import { ENDED_STATUSES, GRACE_STATUS, PLAN_HOLDING_STATUSES, PREMIUM_STATUSES } from "../entitlements";
+import { iso } from "../iso";
 import { invoices, paymentRefunds, subscriptions } from "../schema/billing";
 import { users } from "../schema/users";
 import { newestFirst } from "./keyset";
@@ -91,8 +92,6 @@ export interface SubscriptionState {
   /** Orders events of the same second: created < updated < deleted. */
   eventRank: number;
 }
-
-const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 /**
  * Applies a subscription state unless the row already holds a newer one (by event time, then

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { iso } from "../../db/iso";
 import type { Pattern } from "../../db/schema/patterns";
 import { MixerSchema, TrackSchema } from "../../shared/schemas/patterns";
 
@@ -40,7 +41,7 @@ export function toPatternDto(p: Pattern): PatternDto {
     version: p.version,
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
-    deletedAt: p.deletedAt?.toISOString() ?? null,
+    deletedAt: iso(p.deletedAt),
   };
 }
 

@@ -51,7 +51,7 @@ const sync = createRoute({
 
 type Result = z.infer<typeof ResultSchema>;
 
-export const syncRoutes = createRouter().openapi(sync, async (c) => {
+export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
   const { since, changes } = c.req.valid("json");
   const db = c.get("db");
   const userId = c.get("userId") as string;

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { iso } from "../../db/iso";
 import { fromRow } from "../../db/queries/patterns";
 import { createShare, listShares, revokeShare, viewShare } from "../../db/queries/shares";
 import { createRouter } from "../../shared/app";
@@ -102,7 +103,7 @@ export const shareRoutes = createRouter()
         public: isPublic,
         views: 0,
         createdAt: new Date(row.created_at).toISOString(),
-        expiresAt: expiresAt?.toISOString() ?? null,
+        expiresAt: iso(expiresAt),
       },
       201,
     );
@@ -132,7 +133,7 @@ export const shareRoutes = createRouter()
       public: s.isPublic,
       views: s.views,
       createdAt: s.createdAt.toISOString(),
-      expiresAt: s.expiresAt?.toISOString() ?? null,
+      expiresAt: iso(s.expiresAt),
     }));
     return c.json({ shares: out }, 200);
   });
