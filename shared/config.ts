@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PlansJsonSchema } from "./billing/plans";
-import type { Bindings } from "./env";
+import type { Bindings } from "./bindings";
 import { type FieldError, problems } from "./errors";
 
 /** Placeholders from .dev.vars.example that must never reach a running worker. */

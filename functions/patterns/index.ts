@@ -7,6 +7,7 @@ import type { AppEnv } from "../../shared/env";
 import { problems, validationError } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
+import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
 import {
   CreatePatternBody,
   IfMatchHeader,
@@ -16,7 +17,7 @@ import {
   PutPatternBody,
 } from "../../shared/schemas/patterns";
 import { patternProblems } from "./problems";
-import { etagOf, PatternSchema, parseIfMatch, sameContent, toPatternDto } from "./schemas";
+import { etagOf, parseIfMatch, sameContent } from "./schemas";
 import { patternSyncRoutes } from "./sync";
 
 const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Patterns"] };

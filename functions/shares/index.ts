@@ -7,8 +7,8 @@ import { randomBase62 } from "../../shared/crypto";
 import { problems } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonContent, problemContent } from "../../shared/openapi";
+import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
 import { CreateShareBody, ShareIdParam } from "../../shared/schemas/shares";
-import { PatternSchema, toPatternDto } from "../patterns/schemas";
 
 const ShareSchema = z
   .object({

@@ -6,8 +6,6 @@ import { isSessionRevoked } from "../auth/revocation";
 import type { AppEnv } from "../env";
 import { problems } from "../errors";
 
-export type RevocationCheck = Promise<{ ok: true; revoked: boolean } | { ok: false; error: unknown }>;
-
 /**
  * Reads a Bearer access token if there is one: verifies it with no DB query, sets `auth`,
  * `userId` and `principal`, and starts the session revocation check in Redis without
