@@ -8,12 +8,12 @@ import { deliverOutbox } from "../shared/email/outbox";
 import type { Bindings } from "../shared/env";
 import { authenticate } from "../shared/middleware/auth";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
-import { admin } from "./admin";
-import { auth } from "./auth";
+import { adminRoutes } from "./admin";
+import { authRoutes } from "./auth";
 import { billingRoutes } from "./billing";
-import { health } from "./health";
+import { healthRoutes } from "./health";
 import { lessonRoutes } from "./lessons";
-import { me } from "./me";
+import { meRoutes } from "./me";
 import { patternRoutes } from "./patterns";
 import { progressRoutes } from "./progress";
 import { shareRoutes } from "./shares";
@@ -51,10 +51,10 @@ app.use("/api/billing/*", authenticate(), rateLimit(policies.billing));
 // Webhooks are not rate limited: Stripe authenticates by signature, and refusing a delivery only delays it.
 
 const routes = app
-  .route("/api/health", health)
-  .route("/api/auth", auth)
-  .route("/api/me", me)
-  .route("/api/admin", admin)
+  .route("/api/health", healthRoutes)
+  .route("/api/auth", authRoutes)
+  .route("/api/me", meRoutes)
+  .route("/api/admin", adminRoutes)
   .route("/api/patterns", patternRoutes)
   .route("/api/lessons", lessonRoutes)
   .route("/api/progress", progressRoutes)

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PlansJsonSchema } from "./billing/plans";
-import type { Bindings } from "./env";
+import type { Bindings } from "./bindings";
 import { type FieldError, problems } from "./errors";
 
 /** Placeholders from .dev.vars.example that must never reach a running worker. */
@@ -130,16 +130,27 @@ export type Config = Omit<
   local: boolean;
 };
 
-type Checked = { ok: true; config: Config } | { ok: false; errors: FieldError[] };
+type Checked = { ok: true; config: Config } | { ok: false; errors: FieldError[]; allowedOrigins: string[] };
 const checked = new WeakMap<Bindings, Checked>();
 
-/** Validates the bindings once per isolate (per env object) and returns the config, or throws a 500 problem naming every binding at fault. */
-export function loadConfig(env: Bindings): Config {
+function checkOnce(env: Bindings): Checked {
   let result = checked.get(env);
   if (!result) {
     result = check(env);
     checked.set(env, result);
   }
+  return result;
+}
+
+/** The origins CORS and the refresh cookie accept, from the same parse as the config (also when another binding is invalid). */
+export function allowedOrigins(env: Bindings): readonly string[] {
+  const result = checkOnce(env);
+  return result.ok ? result.config.ALLOWED_ORIGINS : result.allowedOrigins;
+}
+
+/** Validates the bindings once per isolate (per env object) and returns the config, or throws a 500 problem naming every binding at fault. */
+export function loadConfig(env: Bindings): Config {
+  const result = checkOnce(env);
   if (!result.ok) {
     throw problems.configInvalid({
       detail: `The worker is misconfigured: ${result.errors.map((e) => e.message).join("; ")}.`,
@@ -156,7 +167,9 @@ function check(env: Bindings): Checked {
       path: issue.path.join("."),
       message: issue.message,
     }));
-    return { ok: false, errors };
+    // CORS still answers for the allowed origins, so a browser can read the config problem.
+    const allowed = origins.safeParse(env.ALLOWED_ORIGINS);
+    return { ok: false, errors, allowedOrigins: allowed.success ? allowed.data : [] };
   }
   const data = parsed.data;
   const local = data.NEON_HTTP_ENDPOINT !== undefined;

@@ -1,10 +1,5 @@
+import type { Cursor } from "../db/queries/keyset";
 import { toBase64Url } from "./base64url";
-
-/** A keyset position in a list ordered by (time, id): opaque to clients. */
-export interface Cursor {
-  at: string;
-  id: string;
-}
 
 /** The opaque `nextCursor` text of a keyset position. */
 export function encodeCursor(cursor: Cursor): string {

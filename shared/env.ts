@@ -1,24 +1,12 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/database";
 import type { AccessClaims } from "./auth/access-token";
+import type { RevocationCheck } from "./auth/revocation";
+import type { Bindings } from "./bindings";
 import type { Config } from "./config";
-import type { RevocationCheck } from "./middleware/auth";
-
-/** Worker bindings: the generated `Env` plus the local-only stand-in overrides. */
-export type Bindings = Env & {
-  /** Local only: Neon HTTP SQL endpoint of the dev stack. Never set in production. */
-  NEON_HTTP_ENDPOINT?: string;
-  /** Local only: base URL of the Stripe emulator. Never set in production. */
-  STRIPE_API_BASE?: string;
-  /** Mailbox URL (MAIL_TRANSPORT=mailbox). */
-  MAIL_URL?: string;
-  /** Secret: email provider key (MAIL_TRANSPORT=resend|postmark). */
-  MAIL_API_KEY?: string;
-  /** Secret: the previous JWT secret during a rotation. */
-  JWT_SECRET_PREVIOUS?: string;
-};
 
 export type { Database, Schema } from "../db/database";
+export type { Bindings } from "./bindings";
 
 /** Context variables set by the shared middleware. */
 export type Variables = {

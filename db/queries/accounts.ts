@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { RenderedEmail } from "../../shared/email/templates";
 import type { Database } from "../database";
+import type { RenderedEmail } from "../schema/email";
 
 /**
  * Deletes an account and its personal data in one statement: sessions, tokens and queued

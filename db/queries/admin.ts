@@ -1,9 +1,8 @@
 import { and, desc, eq, gte, ilike, lt, lte, sql } from "drizzle-orm";
-import type { Cursor } from "../../shared/cursor";
 import type { Database } from "../database";
 import { auditLogs } from "../schema/audit";
 import { type Role, users } from "../schema/users";
-import { newestFirst } from "./keyset";
+import { type Cursor, newestFirst } from "./keyset";
 import { profileColumns } from "./users";
 
 /** Users whose email contains `q`, newest first, one page past `cursor` (plus one row to tell if there is more). */

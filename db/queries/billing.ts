@@ -1,10 +1,10 @@
 import { and, desc, eq, notInArray, type SQL, sql } from "drizzle-orm";
-import type { Cursor } from "../../shared/cursor";
 import type { Database } from "../database";
 import { ENDED_STATUSES, GRACE_STATUS, PLAN_HOLDING_STATUSES, PREMIUM_STATUSES } from "../entitlements";
+import { iso } from "../iso";
 import { invoices, paymentRefunds, subscriptions } from "../schema/billing";
 import { users } from "../schema/users";
-import { newestFirst } from "./keyset";
+import { type Cursor, newestFirst } from "./keyset";
 
 /** A status list as SQL: `('a', 'b')` with each status a bound parameter. */
 function statusList(statuses: readonly string[]): SQL {
@@ -91,8 +91,6 @@ export interface SubscriptionState {
   /** Orders events of the same second: created < updated < deleted. */
   eventRank: number;
 }
-
-const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 /**
  * Applies a subscription state unless the row already holds a newer one (by event time, then

@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { RenderedEmail } from "../../shared/email/templates";
 import type { Database } from "../database";
-import { type EmailTokenPurpose, emailTokens } from "../schema/email";
+import { type EmailTokenPurpose, emailTokens, type RenderedEmail } from "../schema/email";
 
 /** Lifetimes of emailed tokens. */
 export const TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {

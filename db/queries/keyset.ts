@@ -1,5 +1,10 @@
 import { type AnyColumn, desc, type SQL, sql } from "drizzle-orm";
-import type { Cursor } from "../../shared/cursor";
+
+/** A keyset position in a list ordered by (time, id): opaque to clients. */
+export interface Cursor {
+  at: string;
+  id: string;
+}
 
 /**
  * Newest-first keyset paging over (time, id). Cursors carry milliseconds and Postgres keeps

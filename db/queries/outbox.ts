@@ -1,7 +1,6 @@
 import { and, inArray, isNull, lte, sql } from "drizzle-orm";
-import type { RenderedEmail } from "../../shared/email/templates";
 import type { Database } from "../database";
-import { emailOutbox } from "../schema/email";
+import { emailOutbox, type RenderedEmail } from "../schema/email";
 
 export type OutboxRow = typeof emailOutbox.$inferSelect;
 

@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../database";
+import { iso } from "../iso";
 import { shares } from "../schema/shares";
 
 /** Creates a share link for one of the owner's live patterns; nothing when it is not theirs. */
@@ -9,7 +10,7 @@ export async function createShare(
 ) {
   const result = await db.execute<{ share_id: string; created_at: string }>(sql`
     insert into shares (share_id, pattern_id, owner_id, is_public, expires_at)
-    select ${v.shareId}, p.id, p.user_id, ${v.isPublic}, ${v.expiresAt?.toISOString() ?? null}::timestamptz
+    select ${v.shareId}, p.id, p.user_id, ${v.isPublic}, ${iso(v.expiresAt)}::timestamptz
     from patterns p where p.id = ${v.patternId} and p.user_id = ${v.ownerId} and p.deleted_at is null
     returning share_id, created_at
   `);

@@ -1,8 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Cursor } from "../../shared/cursor";
 import type { Database } from "../database";
 import { stripeEvents, type WebhookStatus } from "../schema/billing";
-import { newestFirst } from "./keyset";
+import { type Cursor, newestFirst } from "./keyset";
 
 /** An event as the ledger records it. */
 export interface LedgerEvent {

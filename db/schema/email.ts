@@ -21,6 +21,14 @@ export const emailTokens = pgTable(
   (t) => [index("email_tokens_user_idx").on(t.userId, t.purpose)],
 );
 
+/** An email ready for the outbox: the template it was rendered from, its subject and both bodies. */
+export interface RenderedEmail {
+  template: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
 /**
  * Emails to send. Rows are written in the same batch as the action that causes them,
  * sent after the commit, and retried by the scheduled handler until sent.

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { WEBHOOK_STATUSES } from "../../db/enums";
+import { iso } from "../../db/iso";
 import { insertAudit } from "../../db/queries/audit";
 import { findInvoiceForRefund } from "../../db/queries/billing";
 import { claimReplay, listWebhookEvents } from "../../db/queries/webhook-events";
@@ -100,9 +101,7 @@ const replay = createRoute({
   },
 });
 
-const iso = (d: Date | null) => d?.toISOString() ?? null;
-
-export const adminBilling = createRouter()
+export const adminBillingRoutes = createRouter()
   .openapi(refund, async (c) => {
     const { config, db, requestId } = c.var;
     const body = c.req.valid("json");

@@ -10,7 +10,7 @@ import { problems } from "../../shared/errors";
 import { requireRole } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { ListAuditLogsQuery, ListUsersQuery, PatchUserBody, UserIdParam } from "../../shared/schemas/admin";
-import { adminBilling } from "./billing";
+import { adminBillingRoutes } from "./billing";
 
 const AdminUserSchema = UserSchema.extend({ disabled: z.boolean() }).openapi("AdminUser");
 const AuditLogSchema = z
@@ -104,7 +104,7 @@ const listAuditLogs = createRoute({
   },
 });
 
-export const admin = createRouter()
+export const adminRoutes = createRouter()
   .openapi(listUsers, async (c) => {
     const { q, cursor, limit } = c.req.valid("query");
     const rows = await searchUsers(c.get("db"), { q, cursor, limit });
@@ -153,4 +153,4 @@ export const admin = createRouter()
     const entries = items.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() }));
     return c.json({ entries, nextCursor }, 200);
   })
-  .route("/", adminBilling);
+  .route("/", adminBillingRoutes);

@@ -3,6 +3,7 @@ import { consumeVerifyToken, insertEmailToken } from "../../db/queries/email-tok
 import { insertOutbox } from "../../db/queries/outbox";
 import { findVerificationTarget } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
+import { authProblems } from "../../shared/auth/problems";
 import { requestMeta } from "../../shared/client-ip";
 import { randomToken, sha256 } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
@@ -61,7 +62,7 @@ export async function verificationEmail(
   };
 }
 
-export const emailVerification = createRouter()
+export const emailVerificationRoutes = createRouter()
   .openapi(verifyRequest, async (c) => {
     const db = c.get("db");
     const userId = c.get("userId") as string;
@@ -76,11 +77,6 @@ export const emailVerification = createRouter()
   .openapi(verify, async (c) => {
     const { token } = c.req.valid("json");
     const userId = await consumeVerifyToken(c.get("db"), await sha256(token), requestMeta(c));
-    if (!userId) {
-      throw problems.validation({
-        detail: "This link is invalid, was already used or has expired.",
-        extensions: { errors: [{ path: "token", message: "is invalid, used or expired" }] },
-      });
-    }
+    if (!userId) throw authProblems.invalidEmailedToken();
     return c.json({ emailVerified: true as const }, 200);
   });

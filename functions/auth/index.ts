@@ -9,6 +9,7 @@ import {
 } from "../../db/queries/sessions";
 import { findUserForSignin, insertUser, updatePasswordHash } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
+import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto } from "../../shared/auth/user-dto";
 import { requestMeta } from "../../shared/client-ip";
@@ -20,10 +21,9 @@ import { problems } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { RefreshBody, SessionIdParam, SigninBody, SignupBody } from "../../shared/schemas/auth";
-import { emailVerification, verificationEmail } from "./email-verification";
+import { emailVerificationRoutes, verificationEmail } from "./email-verification";
 import { appLink } from "./links";
-import { password } from "./password";
-import { authErrors } from "./problems";
+import { passwordRoutes } from "./password";
 import {
   clearRefreshCookie,
   parseRefreshToken,
@@ -125,7 +125,7 @@ const deleteSession = createRoute({
   responses: { 204: { description: "Session ended" }, 404: problemContent("No such live session") },
 });
 
-export const auth = createRouter()
+export const authRoutes = createRouter()
   .openapi(signup, async (c) => {
     const body = c.req.valid("json");
     const db = c.get("db");
@@ -156,7 +156,7 @@ export const auth = createRouter()
         ...verification.statements,
       ]);
     } catch (error) {
-      if (isUniqueViolation(error, "users_email_unique")) throw authErrors.emailTaken();
+      if (isUniqueViolation(error, "users_email_unique")) throw authProblems.emailTaken();
       throw error;
     }
     const user = created[0];
@@ -191,11 +191,11 @@ export const auth = createRouter()
           ...meta,
         }),
       ]);
-      throw authErrors.invalidCredentials();
+      throw authProblems.invalidCredentials();
     }
     if (user.disabledAt) {
       await insertAudit(db, { actorId: user.id, action: "auth.signin_refused_disabled", ...meta });
-      throw authErrors.accountDisabled();
+      throw authProblems.accountDisabled();
     }
     const sessionId = crypto.randomUUID();
     const refreshToken = await newRefreshToken(sessionId);
@@ -225,7 +225,7 @@ export const auth = createRouter()
     const body = c.req.valid("json") ?? {};
     const presented = presentedRefreshToken(c, body.refreshToken);
     const parsed = presented ? parseRefreshToken(presented) : undefined;
-    if (!parsed) throw authErrors.invalidRefreshToken();
+    if (!parsed) throw authProblems.invalidRefreshToken();
     const next = await newRefreshToken(parsed.sessionId);
     const result = await rotateRefreshToken(c.get("db"), {
       sessionId: parsed.sessionId,
@@ -236,7 +236,7 @@ export const auth = createRouter()
     if (result.outcome === "invalid" || result.outcome === "reuse") {
       if (result.outcome === "reuse") await markSessionsRevoked(c.get("redis"), [parsed.sessionId]);
       clearRefreshCookie(c);
-      throw authErrors.invalidRefreshToken();
+      throw authProblems.invalidRefreshToken();
     }
     const user = {
       id: result.userId,
@@ -315,5 +315,5 @@ export const auth = createRouter()
     await markSessionsRevoked(c.get("redis"), revoked);
     return c.body(null, 204);
   })
-  .route("/password", password)
-  .route("/email", emailVerification);
+  .route("/password", passwordRoutes)
+  .route("/email", emailVerificationRoutes);

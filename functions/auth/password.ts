@@ -5,6 +5,7 @@ import { insertOutbox } from "../../db/queries/outbox";
 import { revokeSessionsStatement } from "../../db/queries/sessions";
 import { findPasswordHolder, updatePasswordHash } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
+import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { requestMeta } from "../../shared/client-ip";
 import { hashPassword, randomToken, sha256, verifyPassword } from "../../shared/crypto";
@@ -15,7 +16,6 @@ import { requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, problemContent } from "../../shared/openapi";
 import { ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody } from "../../shared/schemas/auth";
 import { appLink } from "./links";
-import { authErrors } from "./problems";
 
 const change = createRoute({
   method: "post",
@@ -57,13 +57,7 @@ const reset = createRoute({
   },
 });
 
-const invalidToken = () =>
-  problems.validation({
-    detail: "This link is invalid, was already used or has expired.",
-    extensions: { errors: [{ path: "token", message: "is invalid, used or expired" }] },
-  });
-
-export const password = createRouter()
+export const passwordRoutes = createRouter()
   .openapi(change, async (c) => {
     const { currentPassword, newPassword } = c.req.valid("json");
     const auth = c.get("auth");
@@ -71,7 +65,7 @@ export const password = createRouter()
     if (!auth) throw problems.unauthorized();
     const current = await findPasswordHolder(db, auth.sub);
     if (!current || !(await verifyPassword(currentPassword, current.hash)).valid) {
-      throw authErrors.invalidCredentials("The current password is wrong.");
+      throw authProblems.invalidCredentials("The current password is wrong.");
     }
     const meta = requestMeta(c);
     const outboxId = crypto.randomUUID();
@@ -128,7 +122,7 @@ export const password = createRouter()
       message: renderEmail({ template: "password-changed", displayName: "there" }),
       ...requestMeta(c),
     });
-    if (!done) throw invalidToken();
+    if (!done) throw authProblems.invalidEmailedToken();
     await markSessionsRevoked(c.get("redis"), done.sessionIds);
     deliverAfterResponse(c, [outboxId]);
     return c.body(null, 204);

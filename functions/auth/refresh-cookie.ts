@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { SESSION_MAX_AGE_DAYS } from "../../db/queries/sessions";
+import { authProblems } from "../../shared/auth/problems";
 import type { AppEnv } from "../../shared/env";
-import { authErrors } from "./problems";
 
 /** The refresh cookie: HttpOnly, Secure, only sent to /api/auth. */
 export const REFRESH_COOKIE = "backline_refresh";
@@ -37,7 +37,7 @@ export function presentedRefreshToken(c: Context<AppEnv>, fromBody: string | und
   if (!cookie) return undefined;
   const origin = c.req.header("Origin");
   if (!origin || !c.get("config").ALLOWED_ORIGINS.includes(origin)) {
-    throw authErrors.originNotAllowed("Cookie-authenticated requests must come from an allowed Origin.");
+    throw authProblems.originNotAllowed("Cookie-authenticated requests must come from an allowed Origin.");
   }
   return cookie;
 }

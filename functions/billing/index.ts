@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { iso } from "../../db/iso";
 import {
   findBillingAccount,
   findCurrentSubscription,
@@ -16,18 +17,13 @@ import { stripeCall } from "../../shared/billing/stripe-errors";
 import { createStripe } from "../../shared/clients";
 import { page } from "../../shared/cursor";
 import type { AppEnv } from "../../shared/env";
-import { defineProblems, problems, validationError } from "../../shared/errors";
+import { problems, validationError } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { idempotency } from "../../shared/middleware/idempotency";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { CheckoutBody } from "../../shared/schemas/billing";
 import { PageQuery } from "../../shared/schemas/page";
-
-const billingProblems = defineProblems({
-  alreadySubscribed: { status: 409, title: "Already subscribed" },
-  noSubscription: { status: 404, title: "No subscription" },
-  noCustomer: { status: 404, title: "No billing account" },
-});
+import { billingProblems } from "./problems";
 
 const SubscriptionSchema = z
   .object({
@@ -161,8 +157,6 @@ const invoiceList = createRoute({
     ...needsAuth,
   },
 });
-
-const iso = (d: Date | null) => d?.toISOString() ?? null;
 
 function planOfPrice(plansOnSale: Plan[], priceId: string | null) {
   return plansOnSale.find((p) => p.priceId === priceId)?.id ?? null;

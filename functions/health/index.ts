@@ -54,7 +54,7 @@ const getHealth = createRoute({
   },
 });
 
-export const health = createRouter().openapi(getHealth, async (c) => {
+export const healthRoutes = createRouter().openapi(getHealth, async (c) => {
   const db = c.get("db");
   const redis = c.get("redis");
   const [postgres, redisCheck] = await Promise.all([

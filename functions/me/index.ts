@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { deleteAccount } from "../../db/queries/accounts";
 import { findAccountForDeletion, findProfile, updateProfile } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
+import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
 import { cancelAllSubscriptions } from "../../shared/billing/stripe-customer";
@@ -13,7 +14,6 @@ import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { DeleteMeBody, PatchMeBody } from "../../shared/schemas/me";
-import { authErrors } from "../auth/problems";
 
 const getMe = createRoute({
   method: "get",
@@ -65,7 +65,7 @@ const deleteMe = createRoute({
   },
 });
 
-export const me = createRouter()
+export const meRoutes = createRouter()
   .openapi(getMe, async (c) => {
     const profile = await findProfile(c.get("db"), c.get("userId") as string);
     if (!profile) throw problems.notFound("This account no longer exists.");
@@ -82,7 +82,7 @@ export const me = createRouter()
     const userId = c.get("userId") as string;
     const user = await findAccountForDeletion(db, userId);
     if (!user || !(await verifyPassword(password, user.hash)).valid) {
-      throw authErrors.invalidCredentials("The password is wrong.");
+      throw authProblems.invalidCredentials("The password is wrong.");
     }
     // Stop billing first, asking Stripe (the local table may lag): if Stripe cannot be reached
     // the account stays, and the user can retry.

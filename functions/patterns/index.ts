@@ -4,9 +4,10 @@ import { FREE_PATTERN_LIMIT } from "../../db/entitlements";
 import { createPattern, findVisiblePattern, listPatterns, updatePattern } from "../../db/queries/patterns";
 import { createRouter } from "../../shared/app";
 import type { AppEnv } from "../../shared/env";
-import { defineProblems, problems, validationError } from "../../shared/errors";
+import { problems, validationError } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
+import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
 import {
   CreatePatternBody,
   IfMatchHeader,
@@ -15,13 +16,9 @@ import {
   PatternIdParam,
   PutPatternBody,
 } from "../../shared/schemas/patterns";
-import { etagOf, PatternSchema, parseIfMatch, sameContent, toPatternDto } from "./schemas";
-import { syncRoutes } from "./sync";
-
-export const patternErrors = defineProblems({
-  idInUse: { status: 409, title: "This pattern id is already used with other content" },
-  versionMismatch: { status: 412, title: "The pattern changed since you read it" },
-});
+import { patternProblems } from "./problems";
+import { etagOf, parseIfMatch, sameContent } from "./schemas";
+import { patternSyncRoutes } from "./sync";
 
 const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Patterns"] };
 const PageSchema = z.object({
@@ -131,7 +128,7 @@ async function write(
   });
   if (updated) return updated;
   if (!current) throw problems.notFound("No pattern of yours has this id.");
-  throw patternErrors.versionMismatch({
+  throw patternProblems.versionMismatch({
     detail: `You sent If-Match for a version that is no longer current (now ${current.version}).`,
     headers: { ETag: etagOf(current) },
     extensions: { current: toPatternDto(current) },
@@ -173,7 +170,7 @@ export const patternRoutes = createRouter()
     c.header("Location", `/api/patterns/${pattern.id}`);
     if (result.outcome === "created") return c.json(toPatternDto(pattern), 201);
     const mine = pattern.userId === c.get("userId") && pattern.deletedAt === null && pattern.version === 1;
-    if (!mine || !sameContent(pattern, input)) throw patternErrors.idInUse();
+    if (!mine || !sameContent(pattern, input)) throw patternProblems.idInUse();
     return c.json(toPatternDto(pattern), 200);
   })
   .openapi(get, async (c) => {
@@ -198,4 +195,4 @@ export const patternRoutes = createRouter()
     await write(c, c.req.valid("param").id, {}, true);
     return c.body(null, 204);
   })
-  .route("/", syncRoutes);
+  .route("/", patternSyncRoutes);

@@ -1,6 +1,4 @@
-import { z } from "@hono/zod-openapi";
 import type { Pattern } from "../../db/schema/patterns";
-import { MixerSchema, TrackSchema } from "../../shared/schemas/patterns";
 
 // The request schemas live in shared/schemas/patterns.ts (the SDK validates with them too).
 export {
@@ -10,39 +8,6 @@ export {
   PutPatternBody,
   TrackSchema,
 } from "../../shared/schemas/patterns";
-
-export const PatternSchema = z
-  .object({
-    id: z.uuid(),
-    name: z.string(),
-    tempo: z.number().int(),
-    tracks: z.array(TrackSchema),
-    mixer: MixerSchema,
-    isPublic: z.boolean(),
-    version: z.number().int(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-    deletedAt: z.iso.datetime().nullable(),
-  })
-  .openapi("Pattern");
-
-export type PatternDto = z.infer<typeof PatternSchema>;
-
-/** A pattern as the API shows it. */
-export function toPatternDto(p: Pattern): PatternDto {
-  return {
-    id: p.id,
-    name: p.name,
-    tempo: p.tempo,
-    tracks: p.tracks as PatternDto["tracks"],
-    mixer: p.mixer,
-    isPublic: p.isPublic,
-    version: p.version,
-    createdAt: p.createdAt.toISOString(),
-    updatedAt: p.updatedAt.toISOString(),
-    deletedAt: p.deletedAt?.toISOString() ?? null,
-  };
-}
 
 /** The `ETag` of a pattern version. */
 export function etagOf(p: Pick<Pattern, "version">): string {

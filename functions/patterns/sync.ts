@@ -11,8 +11,9 @@ import type { Pattern } from "../../db/schema/patterns";
 import { createRouter } from "../../shared/app";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
+import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
 import { PatternChangeSchema, PutPatternBody, SyncPatternsBody } from "../../shared/schemas/patterns";
-import { PatternSchema, sameContent, toPatternDto } from "./schemas";
+import { sameContent } from "./schemas";
 
 const ResultSchema = z
   .object({
@@ -51,7 +52,7 @@ const sync = createRoute({
 
 type Result = z.infer<typeof ResultSchema>;
 
-export const syncRoutes = createRouter().openapi(sync, async (c) => {
+export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
   const { since, changes } = c.req.valid("json");
   const db = c.get("db");
   const userId = c.get("userId") as string;

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { iso } from "../../db/iso";
 import { listProgress, recordProgress, recordProgressBatch } from "../../db/queries/progress";
 import type { LessonProgress } from "../../db/schema/lessons";
 import { createRouter } from "../../shared/app";
@@ -29,7 +30,7 @@ function toDto(p: LessonProgress): ProgressDto {
     score: p.score,
     bestScore: p.bestScore,
     attempts: p.attempts,
-    completedAt: p.completedAt?.toISOString() ?? null,
+    completedAt: iso(p.completedAt),
     updatedAt: p.updatedAt.toISOString(),
   };
 }

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { iso } from "../../db/iso";
 import { fromRow } from "../../db/queries/patterns";
 import { createShare, listShares, revokeShare, viewShare } from "../../db/queries/shares";
 import { createRouter } from "../../shared/app";
@@ -6,8 +7,8 @@ import { randomBase62 } from "../../shared/crypto";
 import { problems } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonContent, problemContent } from "../../shared/openapi";
+import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
 import { CreateShareBody, ShareIdParam } from "../../shared/schemas/shares";
-import { PatternSchema, toPatternDto } from "../patterns/schemas";
 
 const ShareSchema = z
   .object({
@@ -102,7 +103,7 @@ export const shareRoutes = createRouter()
         public: isPublic,
         views: 0,
         createdAt: new Date(row.created_at).toISOString(),
-        expiresAt: expiresAt?.toISOString() ?? null,
+        expiresAt: iso(expiresAt),
       },
       201,
     );
@@ -132,7 +133,7 @@ export const shareRoutes = createRouter()
       public: s.isPublic,
       views: s.views,
       createdAt: s.createdAt.toISOString(),
-      expiresAt: s.expiresAt?.toISOString() ?? null,
+      expiresAt: iso(s.expiresAt),
     }));
     return c.json({ shares: out }, 200);
   });

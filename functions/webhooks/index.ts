@@ -4,18 +4,14 @@ import { claimEvent, type LedgerEvent, recordIgnoredEvent } from "../../db/queri
 import { createRouter } from "../../shared/app";
 import { HANDLED_EVENTS, processClaimedEvent } from "../../shared/billing/events";
 import { createStripe } from "../../shared/clients";
-import { defineProblems, problems } from "../../shared/errors";
+import { problems } from "../../shared/errors";
 import { jsonContent, problemContent } from "../../shared/openapi";
+import { webhookProblems } from "./problems";
 
 /** Stripe's own default: a signature older than this is refused (replay protection). */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
 /** Asked of a delivery that arrives while another delivery of the same event is being processed. */
 const IN_FLIGHT_RETRY_SECONDS = 10;
-
-const webhookProblems = defineProblems({
-  badSignature: { status: 400, title: "Webhook signature verification failed" },
-  eventInFlight: { status: 409, title: "This event is being processed" },
-});
 
 const cryptoProvider = Stripe.createSubtleCryptoProvider();
 

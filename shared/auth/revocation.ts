@@ -1,6 +1,9 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { ACCESS_TOKEN_TTL_SECONDS } from "./access-token";
 
+/** The pending Redis check that a session is not revoked, started by authenticate() and awaited by requireAuth(). */
+export type RevocationCheck = Promise<{ ok: true; revoked: boolean } | { ok: false; error: unknown }>;
+
 /** Redis key marking a session whose access tokens must be refused before they expire. */
 export function revokedKey(sessionId: string): string {
   return `revoked:sid:${sessionId}`;

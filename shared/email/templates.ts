@@ -1,3 +1,5 @@
+import type { RenderedEmail as StoredEmail } from "../../db/schema/email";
+
 /** The emails Backline sends; each renders to a subject, a plain-text and an HTML body. */
 export type EmailTemplate =
   | { template: "welcome"; displayName: string }
@@ -6,11 +8,9 @@ export type EmailTemplate =
   | { template: "password-changed"; displayName: string }
   | { template: "account-deleted"; displayName: string };
 
-export interface RenderedEmail {
+/** A rendered email as the outbox stores it, from one of these templates. */
+export interface RenderedEmail extends StoredEmail {
   template: EmailTemplate["template"];
-  subject: string;
-  text: string;
-  html: string;
 }
 
 function escapeHtml(text: string): string {

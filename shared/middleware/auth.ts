@@ -1,20 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Role } from "../../db/schema/users";
 import { type AccessClaims, verifyAccessToken } from "../auth/access-token";
+import { authProblems } from "../auth/problems";
 import { isSessionRevoked } from "../auth/revocation";
 import type { AppEnv } from "../env";
 import { problems } from "../errors";
-
-export type RevocationCheck = Promise<{ ok: true; revoked: boolean } | { ok: false; error: unknown }>;
-
-/** Auth problems: one shape whatever was wrong with the token, so nothing is learned from it. */
-export const authProblems = {
-  invalidToken: () =>
-    problems.unauthorized({
-      detail: "The access token is missing, invalid or expired. Refresh it or sign in again.",
-      headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' },
-    }),
-};
 
 /**
  * Reads a Bearer access token if there is one: verifies it with no DB query, sets `auth`,
@@ -34,7 +24,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         current: config.JWT_SECRET,
         previous: config.JWT_SECRET_PREVIOUS,
       }));
-    if (!claims) throw authProblems.invalidToken();
+    if (!claims) throw authProblems.invalidAccessToken();
     c.set("auth", claims);
     c.set("userId", claims.sub);
     c.set("principal", `user:${claims.sub}`);
@@ -72,7 +62,7 @@ export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
 export async function assertLiveSession(c: Context<AppEnv>): Promise<AccessClaims> {
   const auth = c.get("auth");
   const revocation = c.get("revocation");
-  if (!auth || !revocation) throw authProblems.invalidToken();
+  if (!auth || !revocation) throw authProblems.invalidAccessToken();
   const result = await revocation;
   if (!result.ok) {
     throw problems.unavailable({
@@ -80,6 +70,6 @@ export async function assertLiveSession(c: Context<AppEnv>): Promise<AccessClaim
       cause: result.error,
     });
   }
-  if (result.revoked) throw authProblems.invalidToken();
+  if (result.revoked) throw authProblems.invalidAccessToken();
   return auth;
 }

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import type { AppEnv, Bindings } from "../env";
+import { allowedOrigins } from "../config";
+import type { AppEnv } from "../env";
 
 const ALLOWED_HEADERS = [
   "Content-Type",
@@ -23,41 +24,34 @@ const EXPOSED_HEADERS = [
   "Idempotent-Replayed",
 ];
 
-type Allowlist = { origins: Set<string>; handler: MiddlewareHandler };
-const allowlists = new WeakMap<Bindings, Allowlist>();
+const handlers = new WeakMap<readonly string[], MiddlewareHandler>();
 
-function allowlistFor(env: Bindings): Allowlist {
-  let allowlist = allowlists.get(env);
-  if (!allowlist) {
-    const origins = new Set(
-      (env.ALLOWED_ORIGINS ?? "")
-        .split(",")
-        .map((o) => o.trim())
-        .filter(Boolean),
-    );
-    const handler = cors({
-      origin: (origin) => (origins.has(origin) ? origin : null),
+/** Hono's CORS handler for one allowlist, built once per isolate. */
+function corsHandler(origins: readonly string[]): MiddlewareHandler {
+  let handler = handlers.get(origins);
+  if (!handler) {
+    handler = cors({
+      origin: (origin) => (origins.includes(origin) ? origin : null),
       credentials: true,
       allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       allowHeaders: ALLOWED_HEADERS,
       exposeHeaders: EXPOSED_HEADERS,
       maxAge: 600,
     });
-    allowlist = { origins, handler };
-    allowlists.set(env, allowlist);
+    handlers.set(origins, handler);
   }
-  return allowlist;
+  return handler;
 }
 
 /**
- * CORS for the origins listed in `ALLOWED_ORIGINS`, with credentials (the refresh
+ * CORS for the origins listed in `ALLOWED_ORIGINS` (as the config parsed them), with credentials (the refresh
  * cookie). Other origins get no CORS headers at all, so browsers block them.
  */
 export function corsFromAllowlist(): MiddlewareHandler<AppEnv> {
   return async function corsMiddleware(c, next) {
-    const { origins, handler } = allowlistFor(c.env);
+    const origins = allowedOrigins(c.env);
     const origin = c.req.header("Origin");
-    if (origin !== undefined && origins.has(origin)) return handler(c, next);
+    if (origin !== undefined && origins.includes(origin)) return corsHandler(origins)(c, next);
     c.header("Vary", "Origin", { append: true });
     await next();
   };

@@ -1,0 +1,13 @@
+/** Worker bindings: the generated `Env` plus the local-only stand-in overrides. */
+export type Bindings = Env & {
+  /** Local only: Neon HTTP SQL endpoint of the dev stack. Never set in production. */
+  NEON_HTTP_ENDPOINT?: string;
+  /** Local only: base URL of the Stripe emulator. Never set in production. */
+  STRIPE_API_BASE?: string;
+  /** Mailbox URL (MAIL_TRANSPORT=mailbox). */
+  MAIL_URL?: string;
+  /** Secret: email provider key (MAIL_TRANSPORT=resend|postmark). */
+  MAIL_API_KEY?: string;
+  /** Secret: the previous JWT secret during a rotation. */
+  JWT_SECRET_PREVIOUS?: string;
+};

@@ -1,0 +1,38 @@
+import { z } from "@hono/zod-openapi";
+import { iso } from "../../db/iso";
+import type { Pattern } from "../../db/schema/patterns";
+import { MixerSchema, TrackSchema } from "../schemas/patterns";
+
+/** A pattern as the API answers it: the patterns and shares groups both show patterns. */
+export const PatternSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    tempo: z.number().int(),
+    tracks: z.array(TrackSchema),
+    mixer: MixerSchema,
+    isPublic: z.boolean(),
+    version: z.number().int(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    deletedAt: z.iso.datetime().nullable(),
+  })
+  .openapi("Pattern");
+
+export type PatternDto = z.infer<typeof PatternSchema>;
+
+/** A pattern as the API shows it. */
+export function toPatternDto(p: Pattern): PatternDto {
+  return {
+    id: p.id,
+    name: p.name,
+    tempo: p.tempo,
+    tracks: p.tracks as PatternDto["tracks"],
+    mixer: p.mixer,
+    isPublic: p.isPublic,
+    version: p.version,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+    deletedAt: iso(p.deletedAt),
+  };
+}
