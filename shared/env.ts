@@ -14,8 +14,10 @@ export type Variables = {
   config: Config;
   db: Database;
   redis: Redis;
-  /** The verified access token's claims, when the request carries one. */
+  /** The verified access token's claims, when the request carries one (its session not yet checked). */
   auth?: AccessClaims;
+  /** The claims once requireAuth() or requireRole() found the session live. */
+  claims?: AccessClaims;
   /** The pending Redis check that the token's session is not revoked; awaited by requireAuth. */
   revocation?: RevocationCheck;
   /** The signed-in user's id; logged with the request. */

@@ -27,3 +27,8 @@ export function insertAuditIf(db: Database, e: AuditEntry, condition: SQL) {
     where exists (${condition})
   `);
 }
+
+/** The insert of an audit entry only if the user exists (a webhook may name a deleted account). */
+export function insertAuditIfUserExists(db: Database, userId: string, entry: AuditEntry) {
+  return insertAuditIf(db, entry, sql`select 1 from users where id = ${userId}`);
+}

@@ -103,7 +103,9 @@ const replay = createRoute({
 
 export const adminBillingRoutes = createRouter()
   .openapi(refund, async (c) => {
-    const { config, db, requestId } = c.var;
+    const config = c.get("config");
+    const db = c.get("db");
+    const requestId = c.get("requestId");
     const body = c.req.valid("json");
     const invoice = await findInvoiceForRefund(db, body.invoiceId);
     if (!invoice)
@@ -120,16 +122,16 @@ export const adminBillingRoutes = createRouter()
             payment_intent: paymentIntent,
             amount: body.amount,
             reason: body.reason,
-            metadata: { invoiceId: invoice.id, adminId: c.var.userId as string },
+            metadata: { invoiceId: invoice.id, adminId: c.get("userId") },
           },
           {
-            idempotencyKey: `backline-refund-${c.var.userId}-${invoice.id}-${c.req.header("Idempotency-Key")}`,
+            idempotencyKey: `backline-refund-${c.get("userId")}-${invoice.id}-${c.req.header("Idempotency-Key")}`,
           },
         ),
       { amount: "amount", payment_intent: "invoiceId" },
     );
     await insertAudit(db, {
-      actorId: c.var.userId as string,
+      actorId: c.get("userId"),
       action: "billing.refund_created",
       targetType: "invoice",
       targetId: invoice.id,
@@ -157,7 +159,7 @@ export const adminBillingRoutes = createRouter()
   })
   .openapi(listEvents, async (c) => {
     const query = c.req.valid("query");
-    const rows = await listWebhookEvents(c.var.db, query);
+    const rows = await listWebhookEvents(c.get("db"), query);
     const { items, nextCursor } = page(rows, query.limit, (e) => ({
       at: e.receivedAt.toISOString(),
       id: e.id,
@@ -171,7 +173,9 @@ export const adminBillingRoutes = createRouter()
     return c.json({ events, nextCursor }, 200);
   })
   .openapi(replay, async (c) => {
-    const { config, db, requestId } = c.var;
+    const config = c.get("config");
+    const db = c.get("db");
+    const requestId = c.get("requestId");
     const { id } = c.req.valid("param");
     const claim = await claimReplay(db, id);
     if (claim.outcome === "missing") throw problems.notFound("No such event.");
@@ -182,7 +186,7 @@ export const adminBillingRoutes = createRouter()
       });
     }
     const audit = insertAudit(db, {
-      actorId: c.var.userId as string,
+      actorId: c.get("userId"),
       action: "billing.webhook_replayed",
       targetType: "stripe_event",
       targetId: id,

@@ -119,7 +119,7 @@ export const adminRoutes = createRouter()
     const { role, disabled } = c.req.valid("json");
     const updated = await adminUpdateUser(c.get("db"), {
       userId: id,
-      adminId: c.get("userId") as string,
+      adminId: c.get("userId"),
       role,
       disabled,
       ...requestMeta(c),
@@ -132,7 +132,7 @@ export const adminRoutes = createRouter()
     const { id } = c.req.valid("param");
     const revoked = await revokeSessions(c.get("db"), {
       userId: id,
-      actorId: c.get("userId") as string,
+      actorId: c.get("userId"),
       action: "admin.session_revoked",
       ...requestMeta(c),
     });

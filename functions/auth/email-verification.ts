@@ -65,7 +65,7 @@ export async function verificationEmail(
 export const emailVerificationRoutes = createRouter()
   .openapi(verifyRequest, async (c) => {
     const db = c.get("db");
-    const userId = c.get("userId") as string;
+    const userId = c.get("userId");
     const user = await findVerificationTarget(db, userId);
     if (!user) throw problems.notFound("This account no longer exists.");
     if (user.verifiedAt) return c.body(null, 202);

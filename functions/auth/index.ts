@@ -282,7 +282,7 @@ export const authRoutes = createRouter()
     return c.body(null, 204);
   })
   .openapi(signoutAll, async (c) => {
-    const userId = c.get("userId") as string;
+    const userId = c.get("userId");
     const revoked = await revokeSessions(c.get("db"), {
       userId,
       action: "auth.signout_all",
@@ -293,8 +293,8 @@ export const authRoutes = createRouter()
     return c.body(null, 204);
   })
   .openapi(listSessions, async (c) => {
-    const current = c.get("auth")?.sid;
-    const rows = await listLiveSessions(c.get("db"), c.get("userId") as string);
+    const current = c.get("claims").sid;
+    const rows = await listLiveSessions(c.get("db"), c.get("userId"));
     const sessions = rows.map((s) => ({
       ...s,
       createdAt: s.createdAt.toISOString(),
@@ -306,7 +306,7 @@ export const authRoutes = createRouter()
   .openapi(deleteSession, async (c) => {
     const { id } = c.req.valid("param");
     const revoked = await revokeSessions(c.get("db"), {
-      userId: c.get("userId") as string,
+      userId: c.get("userId"),
       sessionId: id,
       action: "session.revoked",
       ...requestMeta(c),

@@ -11,7 +11,6 @@ import { requestMeta } from "../../shared/client-ip";
 import { hashPassword, randomToken, sha256, verifyPassword } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
 import { renderEmail } from "../../shared/email/templates";
-import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, problemContent } from "../../shared/openapi";
 import { ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody } from "../../shared/schemas/auth";
@@ -60,10 +59,9 @@ const reset = createRoute({
 export const passwordRoutes = createRouter()
   .openapi(change, async (c) => {
     const { currentPassword, newPassword } = c.req.valid("json");
-    const auth = c.get("auth");
+    const claims = c.get("claims");
     const db = c.get("db");
-    if (!auth) throw problems.unauthorized();
-    const current = await findPasswordHolder(db, auth.sub);
+    const current = await findPasswordHolder(db, claims.sub);
     if (!current || !(await verifyPassword(currentPassword, current.hash)).valid) {
       throw authProblems.invalidCredentials("The current password is wrong.");
     }
@@ -71,23 +69,23 @@ export const passwordRoutes = createRouter()
     const outboxId = crypto.randomUUID();
     const passwordHash = await hashPassword(newPassword);
     const [, , revoked] = await db.batch([
-      updatePasswordHash(db, auth.sub, passwordHash),
+      updatePasswordHash(db, claims.sub, passwordHash),
       insertAudit(db, {
-        actorId: auth.sub,
+        actorId: claims.sub,
         action: "auth.password_changed",
         targetType: "user",
-        targetId: auth.sub,
+        targetId: claims.sub,
         ...meta,
       }),
       revokeSessionsStatement(db, {
-        userId: auth.sub,
-        exceptSessionId: auth.sid,
+        userId: claims.sub,
+        exceptSessionId: claims.sid,
         action: "session.revoked_password_change",
         ...meta,
       }),
       insertOutbox(db, {
         id: outboxId,
-        userId: auth.sub,
+        userId: claims.sub,
         to: current.email,
         email: renderEmail({ template: "password-changed", displayName: current.displayName }),
       }),

@@ -8,12 +8,12 @@ import type { AppEnv } from "../../shared/env";
 export const REFRESH_COOKIE = "backline_refresh";
 const COOKIE_PATH = "/api/auth";
 
-function sameSite(c: Context<AppEnv>): "Lax" | "None" | "Strict" {
+function sameSite<E extends AppEnv>(c: Context<E>): "Lax" | "None" | "Strict" {
   return c.get("config").REFRESH_COOKIE_SAMESITE;
 }
 
 /** Sets the refresh cookie for a new or rotated refresh token. */
-export function setRefreshCookie(c: Context<AppEnv>, token: string): void {
+export function setRefreshCookie<E extends AppEnv>(c: Context<E>, token: string): void {
   setCookie(c, REFRESH_COOKIE, token, {
     httpOnly: true,
     secure: true,
@@ -23,7 +23,7 @@ export function setRefreshCookie(c: Context<AppEnv>, token: string): void {
   });
 }
 
-export function clearRefreshCookie(c: Context<AppEnv>): void {
+export function clearRefreshCookie<E extends AppEnv>(c: Context<E>): void {
   deleteCookie(c, REFRESH_COOKIE, { path: COOKIE_PATH, secure: true, sameSite: sameSite(c) });
 }
 
@@ -31,7 +31,10 @@ export function clearRefreshCookie(c: Context<AppEnv>): void {
  * The refresh token of this request: from the body (non-browser clients) or the cookie.
  * Cookie-authenticated requests must come from an allowed Origin (CSRF).
  */
-export function presentedRefreshToken(c: Context<AppEnv>, fromBody: string | undefined): string | undefined {
+export function presentedRefreshToken<E extends AppEnv>(
+  c: Context<E>,
+  fromBody: string | undefined,
+): string | undefined {
   if (fromBody) return fromBody;
   const cookie = getCookie(c, REFRESH_COOKIE);
   if (!cookie) return undefined;

@@ -11,8 +11,8 @@ export async function newRefreshToken(sessionId: string) {
 }
 
 /** The access token response for a session. */
-export async function tokenResponse(
-  c: Context<AppEnv>,
+export async function tokenResponse<E extends AppEnv>(
+  c: Context<E>,
   user: Pick<Profile, "id" | "role" | "tier"> & { emailVerified: boolean },
   sessionId: string,
   refreshToken?: string,

@@ -16,9 +16,8 @@ import { currentStripeSubscription, reusableCheckoutSession } from "../../shared
 import { stripeCall } from "../../shared/billing/stripe-errors";
 import { createStripe } from "../../shared/clients";
 import { page } from "../../shared/cursor";
-import type { AppEnv } from "../../shared/env";
 import { problems, validationError } from "../../shared/errors";
-import { requireAuth } from "../../shared/middleware/auth";
+import { requireAuth, type SignedInEnv } from "../../shared/middleware/auth";
 import { idempotency } from "../../shared/middleware/idempotency";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { CheckoutBody } from "../../shared/schemas/billing";
@@ -188,32 +187,34 @@ function alreadySubscribed(subscriptionId: string) {
 }
 
 /** The signed-in user's current subscription, or a 404 problem. */
-async function currentOr404(c: Context<AppEnv>) {
-  const sub = await findCurrentSubscription(c.var.db, c.var.userId as string);
+async function currentOr404<E extends SignedInEnv>(c: Context<E>) {
+  const sub = await findCurrentSubscription(c.get("db"), c.get("userId"));
   if (!sub) throw billingProblems.noSubscription("You have no current subscription.");
   return sub;
 }
 
-async function setCancelAtPeriodEnd(c: Context<AppEnv>, cancel: boolean) {
+async function setCancelAtPeriodEnd<E extends SignedInEnv>(c: Context<E>, cancel: boolean) {
   const sub = await currentOr404(c);
   const updated = await stripeCall(() =>
-    createStripe(c.var.config, c.var.requestId).subscriptions.update(sub.id, {
+    createStripe(c.get("config"), c.get("requestId")).subscriptions.update(sub.id, {
       cancel_at_period_end: cancel,
     }),
   );
   // Stripe's answer, read as the webhook will apply it a moment later.
   const state = subscriptionState(updated, new Date(), 0);
-  return c.json({ subscription: toSubscriptionDto(state, c.var.config.BILLING_PLANS) }, 200);
+  return c.json({ subscription: toSubscriptionDto(state, c.get("config").BILLING_PLANS) }, 200);
 }
 
 export const billingRoutes = createRouter()
   .openapi(plans, (c) => {
     c.header("Cache-Control", "public, max-age=300");
-    return c.json({ plans: c.var.config.BILLING_PLANS }, 200);
+    return c.json({ plans: c.get("config").BILLING_PLANS }, 200);
   })
   .openapi(checkout, async (c) => {
-    const { config, db, requestId } = c.var;
-    const userId = c.var.userId as string;
+    const config = c.get("config");
+    const db = c.get("db");
+    const requestId = c.get("requestId");
+    const userId = c.get("userId");
     const { priceId } = c.req.valid("json");
     const plan = config.BILLING_PLANS.find((p) => p.priceId === priceId);
     if (!plan) throw validationError([{ path: "priceId", message: "is not the price of a plan on sale" }]);
@@ -260,14 +261,16 @@ export const billingRoutes = createRouter()
     return c.json({ id: session.id, url: session.url }, 201);
   })
   .openapi(current, async (c) => {
-    const sub = await findCurrentSubscription(c.var.db, c.var.userId as string);
-    return c.json({ subscription: sub ? toSubscriptionDto(sub, c.var.config.BILLING_PLANS) : null }, 200);
+    const sub = await findCurrentSubscription(c.get("db"), c.get("userId"));
+    return c.json({ subscription: sub ? toSubscriptionDto(sub, c.get("config").BILLING_PLANS) : null }, 200);
   })
   .openapi(setCancel("cancel"), (c) => setCancelAtPeriodEnd(c, true))
   .openapi(setCancel("resume"), (c) => setCancelAtPeriodEnd(c, false))
   .openapi(portal, async (c) => {
-    const { config, db, requestId } = c.var;
-    const customerId = await findStripeCustomer(db, c.var.userId as string);
+    const config = c.get("config");
+    const db = c.get("db");
+    const requestId = c.get("requestId");
+    const customerId = await findStripeCustomer(db, c.get("userId"));
     if (!customerId)
       throw billingProblems.noCustomer("You have no billing account yet: check out a plan first.");
     const session = await stripeCall(() =>
@@ -280,7 +283,7 @@ export const billingRoutes = createRouter()
   })
   .openapi(invoiceList, async (c) => {
     const { cursor, limit } = c.req.valid("query");
-    const rows = await listInvoices(c.var.db, { userId: c.var.userId as string, cursor, limit });
+    const rows = await listInvoices(c.get("db"), { userId: c.get("userId"), cursor, limit });
     const { items, nextCursor } = page(rows, limit, (r) => ({
       at: r.invoice.issuedAt.toISOString(),
       id: r.invoice.id,

@@ -56,7 +56,7 @@ function toSummary(l: Summary) {
 }
 
 /** The caller's role, verified (no DB query), if they sent a token. */
-async function viewer(c: Context<AppEnv>) {
+async function viewer<E extends AppEnv>(c: Context<E>) {
   return c.get("auth") ? await assertLiveSession(c) : undefined;
 }
 
@@ -94,7 +94,7 @@ const create = createRoute({
   method: "post",
   path: "/",
   summary: "Adds a lesson (admin); accepts Idempotency-Key",
-  middleware: [requireRole("admin"), idempotency()],
+  middleware: [requireRole("admin"), idempotency()] as const,
   request: { body: { content: { "application/json": { schema: LessonBody } }, required: true } },
   responses: {
     201: jsonContent(LessonSchema, "Created"),
@@ -108,7 +108,7 @@ const put = createRoute({
   method: "put",
   path: "/{id}",
   summary: "Replaces a lesson (admin)",
-  middleware: [requireRole("admin")],
+  middleware: [requireRole("admin")] as const,
   request: {
     params: LessonIdParam,
     body: { content: { "application/json": { schema: ReplaceLessonBody } }, required: true },
@@ -121,7 +121,7 @@ const remove = createRoute({
   method: "delete",
   path: "/{id}",
   summary: "Deletes a lesson and its progress records (admin)",
-  middleware: [requireRole("admin")],
+  middleware: [requireRole("admin")] as const,
   request: { params: LessonIdParam },
   responses: { 204: { description: "Deleted" }, 404: problemContent("No such lesson") },
 });
@@ -160,7 +160,7 @@ export const lessonRoutes = createRouter()
   .openapi(create, async (c) => {
     const input = c.req.valid("json");
     const db = c.get("db");
-    const adminId = c.get("userId") as string;
+    const adminId = c.get("userId");
     try {
       const [[lesson]] = await db.batch([
         insertLesson(db, input),
@@ -183,7 +183,7 @@ export const lessonRoutes = createRouter()
   .openapi(put, async (c) => {
     const id = c.req.valid("param").id;
     const db = c.get("db");
-    const audit = { actorId: c.get("userId") as string, action: "lesson.updated", ...requestMeta(c) };
+    const audit = { actorId: c.get("userId"), action: "lesson.updated", ...requestMeta(c) };
     const [, [lesson]] = await db.batch([
       insertLessonAudit(db, id, audit),
       replaceLesson(db, { id, ...c.req.valid("json") }),
@@ -194,7 +194,7 @@ export const lessonRoutes = createRouter()
   .openapi(remove, async (c) => {
     const id = c.req.valid("param").id;
     const db = c.get("db");
-    const audit = { actorId: c.get("userId") as string, action: "lesson.deleted", ...requestMeta(c) };
+    const audit = { actorId: c.get("userId"), action: "lesson.deleted", ...requestMeta(c) };
     const [, deleted] = await db.batch([insertLessonAudit(db, id, audit), deleteLesson(db, id)]);
     if (deleted.length === 0) throw problems.notFound("No lesson with this id.");
     return c.body(null, 204);

@@ -67,19 +67,19 @@ const deleteMe = createRoute({
 
 export const meRoutes = createRouter()
   .openapi(getMe, async (c) => {
-    const profile = await findProfile(c.get("db"), c.get("userId") as string);
+    const profile = await findProfile(c.get("db"), c.get("userId"));
     if (!profile) throw problems.notFound("This account no longer exists.");
     return c.json(toUserDto(profile), 200);
   })
   .openapi(patchMe, async (c) => {
-    const profile = await updateProfile(c.get("db"), c.get("userId") as string, c.req.valid("json"));
+    const profile = await updateProfile(c.get("db"), c.get("userId"), c.req.valid("json"));
     if (!profile) throw problems.notFound("This account no longer exists.");
     return c.json(toUserDto(profile), 200);
   })
   .openapi(deleteMe, async (c) => {
     const { password } = c.req.valid("json");
     const db = c.get("db");
-    const userId = c.get("userId") as string;
+    const userId = c.get("userId");
     const user = await findAccountForDeletion(db, userId);
     if (!user || !(await verifyPassword(password, user.hash)).valid) {
       throw authProblems.invalidCredentials("The password is wrong.");

@@ -5,7 +5,7 @@ import { createPattern, findVisiblePattern, listPatterns, updatePattern } from "
 import { createRouter } from "../../shared/app";
 import type { AppEnv } from "../../shared/env";
 import { problems, validationError } from "../../shared/errors";
-import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
+import { assertLiveSession, requireAuth, type SignedInEnv } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
 import {
@@ -105,7 +105,7 @@ const remove = createRoute({
   responses: { 204: { description: "Deleted" }, 404: problemContent("No such pattern of yours") },
 });
 
-function ifMatch(c: Context<AppEnv>): number | undefined {
+function ifMatch<E extends AppEnv>(c: Context<E>): number | undefined {
   const version = parseIfMatch(c.req.header("If-Match"));
   if (version === "invalid")
     throw validationError([{ path: "If-Match", message: "must be a pattern version or its ETag" }]);
@@ -113,15 +113,15 @@ function ifMatch(c: Context<AppEnv>): number | undefined {
 }
 
 /** Writes, then maps the outcome: 404 when it is not the user's live pattern, 412 on a stale version. */
-async function write(
-  c: Context<AppEnv>,
+async function write<E extends SignedInEnv>(
+  c: Context<E>,
   id: string,
   changes: Parameters<typeof updatePattern>[1]["changes"],
   remove = false,
 ) {
   const { updated, current } = await updatePattern(c.get("db"), {
     id,
-    userId: c.get("userId") as string,
+    userId: c.get("userId"),
     ifVersion: ifMatch(c),
     changes,
     remove,
@@ -140,7 +140,7 @@ export const patternRoutes = createRouter()
     const { limit, cursor, since } = c.req.valid("query");
     const afterSeq = Number(since ?? cursor ?? 0);
     const rows = await listPatterns(c.get("db"), {
-      userId: c.get("userId") as string,
+      userId: c.get("userId"),
       afterSeq,
       limit,
       withDeleted: since !== undefined,
@@ -158,7 +158,7 @@ export const patternRoutes = createRouter()
   })
   .openapi(create, async (c) => {
     const { id = crypto.randomUUID(), ...input } = c.req.valid("json");
-    const result = await createPattern(c.get("db"), { id, userId: c.get("userId") as string, ...input });
+    const result = await createPattern(c.get("db"), { id, userId: c.get("userId"), ...input });
     if (result.outcome === "quota") {
       throw problems.premiumRequired({
         detail: `Free accounts keep up to ${FREE_PATTERN_LIMIT} patterns. Upgrade to premium for unlimited patterns, or delete some.`,

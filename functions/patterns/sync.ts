@@ -55,7 +55,7 @@ type Result = z.infer<typeof ResultSchema>;
 export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
   const { since, changes } = c.req.valid("json");
   const db = c.get("db");
-  const userId = c.get("userId") as string;
+  const userId = c.get("userId");
   const results: (Result | undefined)[] = [];
   const planned: {
     index: number;

@@ -101,20 +101,19 @@ const sync = createRoute({
 
 export const progressRoutes = createRouter()
   .openapi(list, async (c) => {
-    const rows = await listProgress(c.get("db"), c.get("userId") as string);
+    const rows = await listProgress(c.get("db"), c.get("userId"));
     return c.json({ progress: rows.map(toDto) }, 200);
   })
   .openapi(getOne, async (c) => {
-    const [row] = await listProgress(c.get("db"), c.get("userId") as string, c.req.valid("param").lessonId);
+    const [row] = await listProgress(c.get("db"), c.get("userId"), c.req.valid("param").lessonId);
     if (!row) throw problems.notFound("No progress on this lesson yet.");
     return c.json(toDto(row), 200);
   })
   .openapi(record, async (c) => {
-    const auth = c.get("auth");
     const outcome = await recordProgress(c.get("db"), {
       ...c.req.valid("json"),
-      userId: c.get("userId") as string,
-      premium: unlocksPremium(auth),
+      userId: c.get("userId"),
+      premium: unlocksPremium(c.get("claims")),
     });
     if (outcome.ok) return c.json(toDto(outcome.progress), 200);
     if (outcome.status === 403) {
@@ -128,8 +127,8 @@ export const progressRoutes = createRouter()
   .openapi(sync, async (c) => {
     const { attempts } = c.req.valid("json");
     const { outcomes, progress } = await recordProgressBatch(c.get("db"), {
-      userId: c.get("userId") as string,
-      premium: unlocksPremium(c.get("auth")),
+      userId: c.get("userId"),
+      premium: unlocksPremium(c.get("claims")),
       attempts,
     });
     const results = attempts.map((a, i) => {

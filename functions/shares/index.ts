@@ -88,7 +88,7 @@ export const shareRoutes = createRouter()
     const row = await createShare(c.get("db"), {
       shareId,
       patternId,
-      ownerId: c.get("userId") as string,
+      ownerId: c.get("userId"),
       isPublic,
       expiresAt,
     });
@@ -119,13 +119,13 @@ export const shareRoutes = createRouter()
     return c.json({ pattern: toPatternDto(fromRow(view.pattern)), views: view.views }, 200);
   })
   .openapi(revoke, async (c) => {
-    const revoked = await revokeShare(c.get("db"), c.req.valid("param").shareId, c.get("userId") as string);
+    const revoked = await revokeShare(c.get("db"), c.req.valid("param").shareId, c.get("userId"));
     if (!revoked) throw problems.notFound("No live share link of yours has this id.");
     return c.body(null, 204);
   })
   .openapi(list, async (c) => {
     const base = c.get("config").SHARE_BASE_URL;
-    const rows = await listShares(c.get("db"), c.get("userId") as string);
+    const rows = await listShares(c.get("db"), c.get("userId"));
     const out = rows.map((s) => ({
       shareId: s.shareId,
       url: shareUrl(base, s.shareId),

@@ -43,7 +43,8 @@ const stripeWebhook = createRoute({
 });
 
 export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => {
-  const { config, db } = c.var;
+  const config = c.get("config");
+  const db = c.get("db");
   // The exact bytes Stripe signed: read before (and instead of) any JSON parsing.
   const raw = await c.req.text();
   const signature = c.req.header("stripe-signature");
@@ -63,7 +64,7 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
       JSON.stringify({
         level: "warn",
         msg: "webhook signature rejected",
-        requestId: c.var.requestId,
+        requestId: c.get("requestId"),
         reason,
       }),
     );
@@ -100,14 +101,14 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
     await processClaimedEvent(ledger, claim.attempts, {
       db,
       config,
-      stripe: createStripe(config, c.var.requestId),
+      stripe: createStripe(config, c.get("requestId")),
     });
   } catch (error) {
     console.error(
       JSON.stringify({
         level: "error",
         msg: "webhook handler failed",
-        requestId: c.var.requestId,
+        requestId: c.get("requestId"),
         event: event.id,
         type: event.type,
         attempt: claim.attempts,

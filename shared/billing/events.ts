@@ -1,7 +1,6 @@
-import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type Stripe from "stripe";
-import { insertAuditIf } from "../../db/queries/audit";
+import { insertAuditIfUserExists } from "../../db/queries/audit";
 import {
   type InvoiceState,
   linkCustomerStatements,
@@ -138,17 +137,13 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
         lockUserStatement(db, { userId }),
         ...linkCustomerStatements(db, userId, customerId),
         recomputeTierStatement(db, { userId }, { graceSeconds: config.BILLING_GRACE_PERIOD, reason }),
-        insertAuditIf(
-          db,
-          {
-            actorId: userId,
-            action: "billing.checkout_completed",
-            targetType: "checkout_session",
-            targetId: session.id,
-            metadata: { subscription: idOf(session.subscription), customer: customerId },
-          },
-          sql`select 1 from users where id = ${userId}`,
-        ),
+        insertAuditIfUserExists(db, userId, {
+          actorId: userId,
+          action: "billing.checkout_completed",
+          targetType: "checkout_session",
+          targetId: session.id,
+          metadata: { subscription: idOf(session.subscription), customer: customerId },
+        }),
       ];
     }
     case "customer.subscription.created":

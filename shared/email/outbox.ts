@@ -26,7 +26,7 @@ export async function deliverOutbox(db: Database, config: Config, ids?: string[]
 }
 
 /** Sends the given outbox emails once the response is out (`waitUntil`), after the commit. */
-export function deliverAfterResponse(c: Context<AppEnv>, ids: string[]): void {
+export function deliverAfterResponse<E extends AppEnv>(c: Context<E>, ids: string[]): void {
   c.executionCtx.waitUntil(
     deliverOutbox(c.get("db"), c.get("config"), ids).catch((error: unknown) => {
       console.error(

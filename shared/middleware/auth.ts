@@ -1,9 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
 import type { Role } from "../../db/schema/users";
 import { type AccessClaims, verifyAccessToken } from "../auth/access-token";
 import { authProblems } from "../auth/problems";
 import { isSessionRevoked } from "../auth/revocation";
-import type { AppEnv } from "../env";
+import type { AppEnv, Bindings, Variables } from "../env";
 import { problems } from "../errors";
 
 /**
@@ -39,27 +40,42 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** Context variables of a request that requireAuth() or requireRole() let through. */
+export type SignedInVariables = {
+  /** The signed-in user's id. */
+  userId: string;
+  /** The access token's claims, its session checked live. */
+  claims: AccessClaims;
+};
+
+/** The env of a route behind requireAuth() or requireRole(): `userId` and `claims` are set. */
+export type SignedInEnv = { Bindings: Bindings; Variables: Variables & SignedInVariables };
+
 /** Refuses the request unless it carries a valid access token of a session that is not revoked. */
-export function requireAuth(): MiddlewareHandler<AppEnv> {
-  return async function requireAuthMiddleware(c, next) {
-    await assertLiveSession(c);
+export function requireAuth() {
+  return createMiddleware<SignedInEnv>(async function requireAuthMiddleware(c, next) {
+    const claims = await assertLiveSession(c);
+    c.set("claims", claims);
+    c.set("userId", claims.sub);
     await next();
-  };
+  });
 }
 
 /** Refuses the request unless the signed-in user has one of these roles (403 otherwise). */
-export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
-  return async function requireRoleMiddleware(c, next) {
-    const auth = await assertLiveSession(c);
-    if (!roles.includes(auth.role)) {
+export function requireRole(...roles: Role[]) {
+  return createMiddleware<SignedInEnv>(async function requireRoleMiddleware(c, next) {
+    const claims = await assertLiveSession(c);
+    if (!roles.includes(claims.role)) {
       throw problems.forbidden(`This needs the ${roles.join(" or ")} role.`);
     }
+    c.set("claims", claims);
+    c.set("userId", claims.sub);
     await next();
-  };
+  });
 }
 
 /** The request's claims if it carries a valid token of a live session; 401 (or 503 if Redis is down) otherwise. */
-export async function assertLiveSession(c: Context<AppEnv>): Promise<AccessClaims> {
+export async function assertLiveSession<E extends AppEnv>(c: Context<E>): Promise<AccessClaims> {
   const auth = c.get("auth");
   const revocation = c.get("revocation");
   if (!auth || !revocation) throw authProblems.invalidAccessToken();
