@@ -2,33 +2,14 @@
  * `npm run client:build`: bundles the SDK into one ES module and one declaration file,
  * client/dist/backline.js and client/dist/backline.d.ts, for `import … from "/sdk/backline.js"`.
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { generateDtsBundle } from "dts-bundle-generator";
-import { build, type Plugin } from "esbuild";
+import { build } from "esbuild";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const entry = here("src/index.ts");
 const outDir = here("dist/");
-
-/**
- * Reads `import { z } from "zod"` (the request schemas in shared/schemas) as `import * as z
- * from "zod"`: the same bindings, but esbuild can then drop what the SDK never calls. Kept as
- * a value, zod's `z` namespace brings every locale and the JSON Schema generator along
- * (807 KiB instead of 264 KiB).
- */
-const zodNamespaceImport: Plugin = {
-  name: "zod-namespace-import",
-  setup(build) {
-    build.onLoad({ filter: /\/shared\/schemas\/[^/]+\.ts$/ }, async ({ path }) => {
-      const source = await readFile(path, "utf8");
-      return {
-        contents: source.replace(/^import \{ z \} from "zod";$/m, 'import * as z from "zod";'),
-        loader: "ts",
-      };
-    });
-  },
-};
 
 /** The ES module: one file, no imports, for browsers without a build step. */
 export async function bundleModule(options: { write: boolean }) {
@@ -44,7 +25,6 @@ export async function bundleModule(options: { write: boolean }) {
     metafile: true,
     logLevel: "warning",
     write: options.write,
-    plugins: [zodNamespaceImport],
   });
 }
 

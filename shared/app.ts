@@ -11,20 +11,11 @@ import { ApiError, problems, validationError } from "./errors";
 import { configAndClients } from "./middleware/config-and-clients";
 import { corsFromAllowlist } from "./middleware/cors";
 import { requestLog } from "./middleware/request-log";
+import { fieldErrors } from "./schemas/field-errors";
 
 /** Turns zod issues into the `errors: [{path, message}]` of a 400 problem. */
 export function fromZodError(error: ZodError, where?: string): ApiError {
-  const at = (path: PropertyKey[]) => [where, ...path.map(String)].filter(Boolean).join(".") || "(root)";
-  return validationError(
-    error.issues.flatMap((issue) =>
-      issue.code === "unrecognized_keys"
-        ? issue.keys.map((key) => ({
-            path: at([...issue.path, key]),
-            message: "is not a field you can send here",
-          }))
-        : [{ path: at(issue.path), message: issue.message }],
-    ),
-  );
+  return validationError(fieldErrors(error.issues, where));
 }
 
 /** A sub-app for one endpoint group: OpenAPI routes whose validation failures are 400 problems. */

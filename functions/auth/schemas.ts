@@ -1,16 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { UserSchema } from "../../shared/auth/user-dto";
 
-// The request schemas live in shared/schemas/auth.ts (the SDK validates with them too).
-export {
-  DisplayNameSchema,
-  EmailSchema,
-  NewPasswordSchema,
-  RefreshBody,
-  SigninBody,
-  SignupBody,
-} from "../../shared/schemas/auth";
-
 export const TokenResponse = z
   .object({
     accessToken: z.string(),

@@ -1,14 +1,5 @@
 import type { Pattern } from "../../db/schema/patterns";
 
-// The request schemas live in shared/schemas/patterns.ts (the SDK validates with them too).
-export {
-  CreatePatternBody,
-  MixerSchema,
-  PatchPatternBody,
-  PutPatternBody,
-  TrackSchema,
-} from "../../shared/schemas/patterns";
-
 /** The `ETag` of a pattern version. */
 export function etagOf(p: Pick<Pattern, "version">): string {
   return `"v${p.version}"`;

@@ -1,5 +1,5 @@
 /** Request schemas of the admin group (users, audit log, refunds, the webhook ledger). */
-import { z } from "zod";
+import * as z from "zod";
 import { ROLES, WEBHOOK_STATUSES } from "../../db/enums";
 import { PageQuery } from "./page";
 

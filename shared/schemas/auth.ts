@@ -1,5 +1,5 @@
 /** Request schemas of the auth group (sign-up, sign-in, tokens, passwords, email verification). */
-import { z } from "zod";
+import * as z from "zod";
 import { isCommonPassword } from "../auth/common-passwords";
 
 export const EmailSchema = z

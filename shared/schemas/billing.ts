@@ -1,5 +1,5 @@
 /** Request schemas of the billing group. */
-import { z } from "zod";
+import * as z from "zod";
 
 export const CheckoutBody = z
   .object({ priceId: z.string().min(1).max(255) })

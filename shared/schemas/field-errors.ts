@@ -1,7 +1,7 @@
 /**
- * How zod issues become the `errors: [{path, message}]` of a 400 validation problem. The
- * browser SDK answers its local checks with it; shared/app.ts `fromZodError` maps the same
- * way (client/test/validation.test.ts holds them equal until it calls this instead).
+ * How zod issues become the `errors: [{path, message}]` of a 400 validation problem: the
+ * worker's route validation (shared/app.ts `fromZodError`) and the browser SDK's local checks
+ * both answer with it.
  */
 import type { z } from "zod";
 

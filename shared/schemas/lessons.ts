@@ -1,5 +1,5 @@
 /** Request schemas of the lessons catalogue. */
-import { z } from "zod";
+import * as z from "zod";
 import { DIFFICULTIES } from "../../db/enums";
 
 export const Slug = z

@@ -1,5 +1,5 @@
 /** Request schemas of the signed-in user's own account. */
-import { z } from "zod";
+import * as z from "zod";
 import { DisplayNameSchema } from "./auth";
 
 /** Only these fields are writable; anything else (role, tier, email, ids…) is a 400. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { fromBase64Url } from "../base64url";
 
 /** What an opaque list cursor decodes to: the last row's time and id. */

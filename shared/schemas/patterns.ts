@@ -1,5 +1,5 @@
 /** Request schemas of the patterns group, offline sync included. */
-import { z } from "zod";
+import * as z from "zod";
 
 const unit = z.number().min(0).max(1);
 

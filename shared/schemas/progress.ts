@@ -1,5 +1,5 @@
 /** Request schemas of lesson progress. */
-import { z } from "zod";
+import * as z from "zod";
 
 export const LessonRefParam = z.object({ lessonId: z.string().min(1).max(80) });
 

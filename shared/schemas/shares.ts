@@ -1,5 +1,5 @@
 /** Request schemas of share links. */
-import { z } from "zod";
+import * as z from "zod";
 
 export const ShareIdParam = z.object({
   shareId: z.string().regex(/^[0-9A-Za-z]{12,32}$/, "is not a share id"),

@@ -18,7 +18,7 @@ interface ProgressStore {
 const emptyStore = (): ProgressStore => ({ progress: {}, queue: [] });
 const byLesson = (list: Progress[]) => [...list].sort((a, b) => (a.lessonId < b.lessonId ? -1 : 1));
 
-/** What the server would make of one more attempt (db/queries/lessons.ts recordProgressStatement). */
+/** What the server would make of one more attempt (db/queries/progress.ts recordProgressStatement). */
 function estimate(before: Progress | undefined, a: AttemptInput): Progress {
   const now = new Date().toISOString();
   return {

@@ -1,27 +1,21 @@
 /**
- * The problems the stub raises: the server's own problem kinds (shared/errors.ts,
- * functions/auth/problems.ts) with the details its handlers give (functions/*).
+ * The problems the stub raises: the server's own problem lists (shared/errors.ts,
+ * shared/auth/problems.ts, functions/billing/problems.ts) with the details its handlers give.
  */
 
 import type { z } from "zod";
-import { authErrors } from "../../../functions/auth/problems";
-import { defineProblems, problems } from "../../../shared/errors";
+import { billingProblems } from "../../../functions/billing/problems";
+import { authProblems } from "../../../shared/auth/problems";
+import { problems } from "../../../shared/errors";
 import { type BacklineError, fromApiError, unauthorizedProblem, validationProblem } from "../errors";
 import { asJson, parse } from "../validate";
-
-/** functions/billing/index.ts billingProblems (that module needs Stripe and the database). */
-const billingProblems = defineProblems({
-  alreadySubscribed: { status: 409, title: "Already subscribed" },
-  noSubscription: { status: 404, title: "No subscription" },
-  noCustomer: { status: 404, title: "No billing account" },
-});
 
 export const stubProblems = {
   unauthorized: unauthorizedProblem,
   signInToOpen: (instance: string) =>
     fromApiError(problems.unauthorized("Sign in to open this share link."), instance),
-  invalidCredentials: (instance: string) => fromApiError(authErrors.invalidCredentials(), instance),
-  emailTaken: (instance: string) => fromApiError(authErrors.emailTaken(), instance),
+  invalidCredentials: (instance: string) => fromApiError(authProblems.invalidCredentials(), instance),
+  emailTaken: (instance: string) => fromApiError(authProblems.emailTaken(), instance),
   forbidden: (detail: string, instance: string) => fromApiError(problems.forbidden(detail), instance),
   premiumRequired: (detail: string, instance: string) =>
     fromApiError(

@@ -9,7 +9,7 @@ import type { StubDb, StubUser, StubWorld } from "./world";
 type Attempt = { lessonId: string; score: number; completed: boolean; attemptId?: string };
 type Outcome = { ok: true; progress: Progress } | { ok: false; status: 403 | 404 };
 
-/** Records one attempt (db/queries/lessons.ts recordProgressStatement): the progress, or why not. */
+/** Records one attempt (db/queries/progress.ts recordProgressStatement): the progress, or why not. */
 function recordAttempt(db: StubDb, user: StubUser, attempt: Attempt): Outcome {
   const lesson = lessonsOf(db)[attempt.lessonId];
   if (!lesson || lesson.publishedAt === null) return { ok: false, status: 404 };
