@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["dev/**/*.test.ts", "client/**/*.test.ts"],
+          include: ["dev/**/*.test.ts", "client/**/*.test.ts", "test/import-cycles.test.ts"],
           environment: "node",
           testTimeout: 30_000,
           hookTimeout: 60_000,
@@ -45,7 +45,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["functions/**/*.test.ts", "shared/**/*.test.ts", "test/**/*.test.ts"],
-          exclude: ["test/browser/**"],
+          exclude: ["test/browser/**", "test/import-cycles.test.ts"],
           globalSetup: ["test/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
