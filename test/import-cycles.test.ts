@@ -22,7 +22,7 @@ function sourceFiles(dir: string): string[] {
 function importsOf(file: string): string[] {
   const source = readFileSync(file, "utf8");
   const specifiers = [...source.matchAll(/(?:import|export)\s[^;]*?\sfrom\s+["'](\.[^"']+)["']/g)].map(
-    (m) => m[1],
+    (m) => m[1] as string,
   );
   return specifiers.flatMap((spec) => {
     const base = resolve(dirname(file), spec);

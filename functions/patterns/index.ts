@@ -8,6 +8,7 @@ import { problems, validationError } from "../../shared/errors";
 import { assertLiveSession, requireAuth, type SignedInEnv } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
+import { sameContent } from "../../shared/patterns/same-content";
 import {
   CreatePatternBody,
   IfMatchHeader,
@@ -17,7 +18,7 @@ import {
   PutPatternBody,
 } from "../../shared/schemas/patterns";
 import { patternProblems } from "./problems";
-import { etagOf, parseIfMatch, sameContent } from "./schemas";
+import { etagOf, parseIfMatch } from "./schemas";
 import { patternSyncRoutes } from "./sync";
 
 const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Patterns"] };

@@ -12,8 +12,9 @@ import { createRouter } from "../../shared/app";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
+import { sameContent } from "../../shared/patterns/same-content";
+import { issuesText } from "../../shared/schemas/field-errors";
 import { PatternChangeSchema, PutPatternBody, SyncPatternsBody } from "../../shared/schemas/patterns";
-import { sameContent } from "./schemas";
 
 const ResultSchema = z
   .object({
@@ -70,7 +71,7 @@ export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
       results[index] = {
         id,
         status: "rejected",
-        reason: change.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+        reason: issuesText(change.error.issues),
       };
       continue;
     }
@@ -83,7 +84,7 @@ export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
       results[index] = {
         id: change.data.id,
         status: "rejected",
-        reason: input.error.issues.map((i) => `pattern.${i.path.join(".")}: ${i.message}`).join("; "),
+        reason: issuesText(input.error.issues, "pattern."),
       };
       continue;
     }

@@ -24,3 +24,8 @@ export function fieldErrors(
       : [{ path: at(issue.path), message: issue.message }],
   );
 }
+
+/** Issues in one line, as a sync result's `reason` quotes them: `path: message; …`, paths under `prefix`. */
+export function issuesText(issues: readonly z.core.$ZodIssue[], prefix = ""): string {
+  return issues.map((issue) => `${prefix}${issue.path.join(".")}: ${issue.message}`).join("; ");
+}

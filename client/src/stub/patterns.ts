@@ -1,6 +1,7 @@
 /** Stub pattern sync (functions/patterns/sync.ts): offline edits applied in order, changes since a cursor. */
-import type { z } from "zod";
 import { FREE_PATTERN_LIMIT } from "../../../db/entitlements";
+import { sameContent } from "../../../shared/patterns/same-content";
+import { issuesText } from "../../../shared/schemas/field-errors";
 import { PatternChangeSchema, PutPatternBody, SyncPatternsBody } from "../../../shared/schemas/patterns";
 import type { Backend, PatternChange, ServerPattern } from "../backend";
 import { validate } from "./problems";
@@ -12,24 +13,7 @@ export function toPatternDto(s: StoredPattern): ServerPattern {
   return dto;
 }
 
-/** JSON with sorted keys (functions/patterns/schemas.ts `canonical`). */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
 type PatternContent = Pick<ServerPattern, "name" | "tempo" | "isPublic" | "tracks" | "mixer">;
-const sameContent = (a: PatternContent, b: PatternContent) =>
-  canonical([a.name, a.tempo, a.isPublic, a.tracks, a.mixer]) ===
-  canonical([b.name, b.tempo, b.isPublic, b.tracks, b.mixer]);
-
-/** Issues as a sync result's reason quotes them (functions/patterns/sync.ts), each path under `prefix`. */
-const reasonOf = (error: z.ZodError, prefix = "") =>
-  error.issues.map((i) => `${prefix}${i.path.join(".")}: ${i.message}`).join("; ");
 
 function lenientObject(input: unknown): Record<string, unknown> {
   return typeof input === "object" && input !== null && !Array.isArray(input)
@@ -46,7 +30,7 @@ function nextSeq(db: StubDb, userId: string): number {
 function applyChange(db: StubDb, user: StubUser, raw: unknown) {
   const parsed = PatternChangeSchema.safeParse(raw);
   const id = typeof lenientObject(raw).id === "string" ? (lenientObject(raw).id as string) : "";
-  if (!parsed.success) return { id, status: "rejected" as const, reason: reasonOf(parsed.error) };
+  if (!parsed.success) return { id, status: "rejected" as const, reason: issuesText(parsed.error.issues) };
   const change = parsed.data as PatternChange;
   const now = new Date().toISOString();
   const live = db.patterns[change.id];
@@ -66,7 +50,7 @@ function applyChange(db: StubDb, user: StubUser, raw: unknown) {
   }
   const input = PutPatternBody.safeParse(change.pattern);
   if (!input.success)
-    return { id: change.id, status: "rejected" as const, reason: reasonOf(input.error, "pattern.") };
+    return { id: change.id, status: "rejected" as const, reason: issuesText(input.error.issues, "pattern.") };
   const content: PatternContent = input.data;
   if (!live) {
     const count = Object.values(db.patterns).filter(
