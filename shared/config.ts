@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { PlansJsonSchema } from "./billing/plans";
 import type { Bindings } from "./bindings";
 import { type FieldError, problems } from "./errors";
