@@ -5,6 +5,7 @@
  * from BENCH_CPU_INPUT (JSON) and prints one JSON line.
  */
 import { hashPassword, verifyPassword } from "../shared/crypto";
+import floorWorker from "./floor/worker";
 
 export interface CpuCase {
   name: string;
@@ -14,6 +15,18 @@ export interface CpuCase {
   body?: string;
   /** Requests that must differ each time (e.g. signed webhook events): cycled through, overriding headers and body. */
   variants?: { headers: Record<string, string>; body: string }[];
+  /** Requests to time for this case; CpuInput.iterations by default. */
+  iterations?: number;
+  /** The round trips this request makes: the floor worker makes the same ones in-process, for the app's own share. */
+  floor?: { neon: number; upstash: number };
+}
+
+/** The bindings of bench/floor/worker.ts: the same stand-ins. */
+export interface FloorEnv {
+  NEON_URL: string;
+  DATABASE_URL: string;
+  UPSTASH_URL: string;
+  UPSTASH_TOKEN: string;
 }
 
 export interface CpuInput {
@@ -21,6 +34,7 @@ export interface CpuInput {
   cases: CpuCase[];
   iterations: number;
   hashIterations: number;
+  floorEnv?: FloorEnv;
 }
 
 export interface CpuRow {
@@ -30,6 +44,10 @@ export interface CpuRow {
   cpuMs: number;
   /** Mean wall time per request, ms (includes waiting on the stand-ins). */
   wallMs: number;
+  /** Mean process CPU of the floor worker making the same round trips in-process, ms. */
+  floorCpuMs?: number;
+  /** cpuMs minus floorCpuMs: what Backline's own code costs. */
+  appCpuMs?: number;
   statuses: Record<string, number>;
   /** The first non-2xx body, to say why. */
   failure?: string;
@@ -58,7 +76,7 @@ async function measure(
   run: () => Promise<number | undefined>,
 ): Promise<{ cpuMs: number; wallMs: number; statuses: Record<string, number> }> {
   const statuses: Record<string, number> = {};
-  for (let i = 0; i < Math.min(5, iterations); i++) await run(); // warm-up: JIT, config, lazy imports
+  for (let i = 0; i < Math.min(20, iterations); i++) await run(); // warm-up: JIT, config, lazy imports
   const cpu = process.cpuUsage();
   const wall = performance.now();
   for (let i = 0; i < iterations; i++) {
@@ -84,6 +102,22 @@ async function main(): Promise<CpuOutput> {
   } catch (error) {
     return { ok: false, error: `importing functions/index.ts in Node failed: ${String(error)}`, rows: [] };
   }
+  const floors = new Map<string, number>();
+  const floorCpu = async (neon: number, upstash: number): Promise<number | undefined> => {
+    if (!input.floorEnv) return undefined;
+    const key = `${neon}/${upstash}`;
+    let cpuMs = floors.get(key);
+    if (cpuMs === undefined) {
+      const url = `http://127.0.0.1/floor?neon=${neon}&upstash=${upstash}`;
+      ({ cpuMs } = await measure(input.iterations, async () => {
+        const res = await floorWorker.fetch(new Request(url), input.floorEnv as FloorEnv);
+        await res.text();
+        return res.status;
+      }));
+      floors.set(key, cpuMs);
+    }
+    return cpuMs;
+  };
   const rows: CpuRow[] = [];
   for (const c of input.cases) {
     const pending: Promise<unknown>[] = [];
@@ -94,7 +128,8 @@ async function main(): Promise<CpuOutput> {
     };
     let failure: string | undefined;
     let n = 0;
-    const result = await measure(input.iterations, async () => {
+    const iterations = c.iterations ?? input.iterations;
+    const result = await measure(iterations, async () => {
       const variant = c.variants?.[n++ % c.variants.length];
       const res = await app.fetch(
         new Request(`http://127.0.0.1${c.path}`, {
@@ -110,7 +145,14 @@ async function main(): Promise<CpuOutput> {
       await Promise.all(pending.splice(0));
       return res.status;
     });
-    rows.push({ name: c.name, iterations: input.iterations, ...result, ...(failure && { failure }) });
+    const floorCpuMs = c.floor && (await floorCpu(c.floor.neon, c.floor.upstash));
+    rows.push({
+      name: c.name,
+      iterations,
+      ...result,
+      ...(floorCpuMs !== undefined && { floorCpuMs, appCpuMs: round(result.cpuMs - floorCpuMs) }),
+      ...(failure && { failure }),
+    });
   }
   const n = input.hashIterations;
   const hashed = await measure(n, async () => {

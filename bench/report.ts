@@ -120,20 +120,22 @@ export function renderMarkdown(r: BenchResults): string {
   else {
     lines.push(
       "`app.fetch` imported into Node 22 and called sequentially against the stand-ins (which run in another process). " +
-        "CPU is the process's user + system time per request and includes the fetch client's work; wall includes the round trips.",
+        "CPU is the process's user + system time per request and includes the fetch client's work; wall includes the round trips. " +
+        "Floor is bench/floor/worker.ts making the same Neon and Upstash round trips in the same process; app is CPU minus floor, Backline's own work.",
       "",
-      "| Endpoint | Requests | CPU ms/req | Wall ms/req | Statuses |",
-      "| --- | --- | --- | --- | --- |",
+      "| Endpoint | Requests | CPU ms/req | Floor CPU ms/req | App CPU ms/req | Wall ms/req | Statuses |",
+      "| --- | --- | --- | --- | --- | --- | --- |",
     );
     for (const row of r.cpu.rows)
       lines.push(
-        `| ${row.name} | ${row.iterations} | ${fmt(row.cpuMs, 2)} | ${fmt(row.wallMs, 2)} | ${Object.entries(
-          row.statuses,
-        )
-          .map(([s, n]) => `${s}×${n}`)
-          .join(
-            " ",
-          )}${row.failure ? ` (first failure: ${row.failure.replace(/\|/g, "\\|").slice(0, 120)})` : ""} |`,
+        `| ${row.name} | ${row.iterations} | ${fmt(row.cpuMs, 2)} | ${row.floorCpuMs === undefined ? "" : fmt(row.floorCpuMs, 2)} | ` +
+          `${row.appCpuMs === undefined ? "" : fmt(row.appCpuMs, 2)} | ${fmt(row.wallMs, 2)} | ${Object.entries(
+            row.statuses,
+          )
+            .map(([s, n]) => `${s}×${n}`)
+            .join(
+              " ",
+            )}${row.failure ? ` (first failure: ${row.failure.replace(/\|/g, "\\|").slice(0, 120)})` : ""} |`,
       );
     const h = r.cpu.hash;
     if (h)

@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -79,6 +79,23 @@ export function problemResponse(c: Context<AppEnv>, problem: ApiError): Response
   });
 }
 
+const bodyLimits = new Map<number, MiddlewareHandler>();
+
+/** Hono's body limit for one size, built once per isolate; too large a body is a 413 problem. */
+function bodyLimitFor(maxSize: number): MiddlewareHandler {
+  let handler = bodyLimits.get(maxSize);
+  if (!handler) {
+    handler = bodyLimit({
+      maxSize,
+      onError: () => {
+        throw problems.payloadTooLarge(`The body may be at most ${maxSize} bytes.`);
+      },
+    });
+    bodyLimits.set(maxSize, handler);
+  }
+  return handler;
+}
+
 /**
  * The root app: request id, log line, CORS, secure headers, config check, body
  * limit and per-request clients, in that order, with one error path for all groups.
@@ -99,13 +116,7 @@ export function createApp() {
   app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
   app.use(configAndClients());
   app.use(async function bodyLimitMiddleware(c, next) {
-    const limit = bodyLimit({
-      maxSize: c.get("config").MAX_BODY_BYTES,
-      onError: () => {
-        throw problems.payloadTooLarge(`The body may be at most ${c.get("config").MAX_BODY_BYTES} bytes.`);
-      },
-    });
-    return limit(c, next);
+    return bodyLimitFor(c.get("config").MAX_BODY_BYTES)(c, next);
   });
   app.onError(renderError);
   app.notFound((c) => problemResponse(c, problems.notFound(`No route for ${c.req.method} ${c.req.path}`)));

@@ -8,6 +8,8 @@ export type Bindings = Env & {
   MAIL_URL?: string;
   /** Secret: email provider key (MAIL_TRANSPORT=resend|postmark). */
   MAIL_API_KEY?: string;
+  /** Which requests are logged: `all` or `errors` (5xx and slow); unset: `errors` with the stand-ins, else `all`. */
+  LOG_REQUESTS?: string;
   /** Secret: the previous JWT secret during a rotation. */
   JWT_SECRET_PREVIOUS?: string;
 };

@@ -55,6 +55,20 @@ function toSummary(l: Summary) {
   };
 }
 
+/** ETags of the last few catalogue bodies, per isolate: hashed once per content version, not per request. */
+const etags = new Map<string, string>();
+const ETAGS_KEPT = 4;
+
+/** A weak ETag for a catalogue body: a SHA-256 prefix of the body itself. */
+async function etagOf(body: string): Promise<string> {
+  const known = etags.get(body);
+  if (known) return known;
+  const etag = `W/"${(await sha256(body)).slice(0, 27)}"`;
+  if (etags.size >= ETAGS_KEPT) etags.delete(etags.keys().next().value as string);
+  etags.set(body, etag);
+  return etag;
+}
+
 /** The caller's role, verified (no DB query), if they sent a token. */
 async function viewer<E extends AppEnv>(c: Context<E>) {
   return c.get("auth") ? await assertLiveSession(c) : undefined;
@@ -131,7 +145,7 @@ export const lessonRoutes = createRouter()
     const admin = (await viewer(c))?.role === "admin";
     const rows = await listLessons(c.get("db"), admin);
     const body = JSON.stringify({ lessons: rows.map(toSummary) });
-    const etag = `W/"${(await sha256(body)).slice(0, 27)}"`;
+    const etag = await etagOf(body);
     c.header("ETag", etag);
     c.header("Cache-Control", admin ? "private, no-cache" : "public, max-age=60, stale-while-revalidate=300");
     c.header("Vary", "Authorization", { append: true });

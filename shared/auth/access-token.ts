@@ -1,6 +1,5 @@
-import { decode, sign, verify } from "hono/jwt";
 import type { Role, Tier } from "../../db/schema/users";
-import { toBase64Url } from "../base64url";
+import { fromBase64Url, toBase64Url } from "../base64url";
 import { sha256 } from "../crypto";
 
 /** Access tokens live 15 minutes; a revoked session's tokens are refused through Redis meanwhile. */
@@ -23,22 +22,35 @@ export function unlocksPremium(claims: Pick<AccessClaims, "role" | "tier"> | und
   return claims?.tier === "premium" || claims?.role === "admin";
 }
 
-type SigningKey = { kid: string; secret: string };
+/** A secret's HS256 key, imported once, and its key id. */
+type SigningKey = { kid: string; key: CryptoKey };
 
-const keyCache = new Map<string, Promise<SigningKey>>();
+const HS256 = { name: "HMAC", hash: "SHA-256" } as const;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-/** The key id of a secret: a short hash, so a rotated-out secret can still be picked by `kid`. */
-function signingKey(secret: string): Promise<SigningKey> {
-  let key = keyCache.get(secret);
-  if (!key) {
-    key = sha256(`backline-jwt:${secret}`).then((hash) => ({ kid: hash.slice(0, 12), secret }));
-    keyCache.set(secret, key);
-  }
-  return key;
+/**
+ * Imported keys by secret, per isolate (a CryptoKey is stateless: style.md). Settled values
+ * only, never a pending promise another request could be left waiting on; two requests that
+ * miss at once both import, harmlessly.
+ */
+const signingKeys = new Map<string, SigningKey>();
+
+/** The key of a secret, and its id: a short hash, so a rotated-out secret can still be picked by `kid`. */
+async function signingKey(secret: string): Promise<SigningKey> {
+  const cached = signingKeys.get(secret);
+  if (cached) return cached;
+  const [hash, key] = await Promise.all([
+    sha256(`backline-jwt:${secret}`),
+    crypto.subtle.importKey("raw", encoder.encode(secret), HS256, false, ["sign", "verify"]),
+  ]);
+  const entry = { kid: hash.slice(0, 12), key };
+  signingKeys.set(secret, entry);
+  return entry;
 }
 
-function jwk({ kid, secret }: SigningKey) {
-  return { kty: "oct", alg: "HS256", kid, k: toBase64Url(new TextEncoder().encode(secret)) } as const;
+function encodePart(value: unknown): string {
+  return toBase64Url(encoder.encode(JSON.stringify(value)));
 }
 
 /** Signs an HS256 access token with the current secret, `kid` in the header. */
@@ -47,29 +59,74 @@ export async function signAccessToken(
   secret: string,
   now = Math.floor(Date.now() / 1000),
 ): Promise<string> {
-  const key = await signingKey(secret);
+  const { kid, key } = await signingKey(secret);
   const payload: AccessClaims = { ...claims, iat: now, nbf: now, exp: now + ACCESS_TOKEN_TTL_SECONDS };
-  return sign({ ...payload }, jwk(key));
+  const signed = `${encodePart({ alg: "HS256", typ: "JWT", kid })}.${encodePart(payload)}`;
+  const signature = await crypto.subtle.sign(HS256, key, encoder.encode(signed));
+  return `${signed}.${toBase64Url(new Uint8Array(signature))}`;
 }
+
+const PART = /^[A-Za-z0-9_-]+$/;
+
+function decodePart(part: string): unknown {
+  return JSON.parse(decoder.decode(fromBase64Url(part)));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `typ` absent or JWT (RFC 7519 §5.1), and no `crit` extensions we would have to understand. */
+function isAcceptedHeader(header: Record<string, unknown>): boolean {
+  const typ = header.typ;
+  const typOk =
+    typ === undefined ||
+    (typeof typ === "string" && typ.toLowerCase().replace(/^application\//, "") === "jwt");
+  return header.alg === "HS256" && typOk && !("crit" in header);
+}
+
+/** A NumericDate claim that is present and finite. */
+const isTime = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
 
 /**
  * Verifies an access token against the current secret or, during rotation, the previous
- * one (picked by `kid`). Only HS256 is accepted; `exp`, `nbf` and `iat` are required.
- * Returns null for any token that is not valid, without saying why.
+ * one (picked by `kid`). Only HS256 is accepted; `exp`, `nbf` and `iat` are required
+ * (`nbf` and `iat` not in the future, `exp` not reached). The token is decoded once and
+ * each secret's key imported once per isolate. Returns null for any token that is not
+ * valid, without saying why.
  */
 export async function verifyAccessToken(
   token: string,
   secrets: { current: string; previous?: string },
 ): Promise<AccessClaims | null> {
   try {
-    const { header } = decode(token);
-    if (header.alg !== "HS256") return null;
+    const parts = token.split(".");
+    if (parts.length !== 3) return null;
+    const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
+    if (!PART.test(headerPart) || !PART.test(payloadPart) || !PART.test(signaturePart)) return null;
+    const header = decodePart(headerPart);
+    if (!isRecord(header) || !isAcceptedHeader(header)) return null;
+    const payload = decodePart(payloadPart);
+    if (!isRecord(payload) || !isAccessClaims(payload)) return null;
+    const now = Math.floor(Date.now() / 1000);
+    if (payload.nbf > now || payload.exp <= now || payload.iat > now) return null;
     const candidates = [secrets.current, ...(secrets.previous ? [secrets.previous] : [])];
-    const keys = await Promise.all(candidates.map(signingKey));
-    const key = keys.find((k) => k.kid === (header as { kid?: string }).kid);
+    let key: SigningKey | undefined;
+    for (const secret of candidates) {
+      const candidate = await signingKey(secret);
+      if (candidate.kid === header.kid) {
+        key = candidate;
+        break;
+      }
+    }
     if (!key) return null;
-    const payload = await verify(token, jwk(key), { alg: "HS256", nbf: true, exp: true, iat: true });
-    return isAccessClaims(payload) ? payload : null;
+    const valid = await crypto.subtle.verify(
+      HS256,
+      key.key,
+      new Uint8Array(fromBase64Url(signaturePart)),
+      encoder.encode(`${headerPart}.${payloadPart}`),
+    );
+    return valid ? payload : null;
   } catch {
     return null;
   }
@@ -82,8 +139,8 @@ function isAccessClaims(payload: Record<string, unknown>): payload is AccessClai
     typeof payload.role === "string" &&
     typeof payload.tier === "string" &&
     typeof payload.email_verified === "boolean" &&
-    typeof payload.exp === "number" &&
-    typeof payload.nbf === "number" &&
-    typeof payload.iat === "number"
+    isTime(payload.exp) &&
+    isTime(payload.nbf) &&
+    isTime(payload.iat)
   );
 }
