@@ -404,6 +404,16 @@ export function defineContract(target: ContractTarget): void {
         expect((await failure(client.sharing.revokeShareLink(share.shareId))).status).toBe(404);
       });
 
+      it("lists no link to a deleted pattern", async () => {
+        const { client } = await signedUp();
+        const kept = await client.dataSync.savePattern(pattern({ name: "Kept" }));
+        const gone = await client.dataSync.savePattern(pattern({ name: "Gone" }));
+        const live = await client.sharing.createShareLink(kept.id);
+        await client.sharing.createShareLink(gone.id);
+        await client.dataSync.deletePattern(gone.id);
+        expect((await client.sharing.listShares()).map((s) => s.shareId)).toEqual([live.shareId]);
+      });
+
       it("keeps private links to signed-in users and shares only your own patterns", async () => {
         const { client } = await signedUp();
         const p = await client.dataSync.savePattern(pattern());
