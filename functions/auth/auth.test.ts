@@ -198,6 +198,17 @@ describe("refresh tokens", () => {
     expect((await send(bindings, "/api/me", { headers: bearer(rotated.accessToken) })).status).toBe(401);
   }, 20_000);
 
+  it("refuses a made-up secret for a known session id as invalid, without revoking the session", async () => {
+    const user = await signUp(bindings);
+    const sessionId = user.refreshToken.split(".")[0];
+    const forged = await refresh(`${sessionId}.${"A".repeat(43)}`);
+    expect(forged.status).toBe(401);
+    const live = await refresh(user.refreshToken);
+    expect(live.status).toBe(200);
+    const { accessToken } = (await live.json()) as { accessToken: string };
+    expect((await send(bindings, "/api/me", { headers: bearer(accessToken) })).status).toBe(200);
+  });
+
   it("refuses a cookie refresh from an origin that is not allowed", async () => {
     const user = await signUp(bindings);
     const res = await send(bindings, "/api/auth/refresh", {
