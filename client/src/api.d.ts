@@ -2907,7 +2907,7 @@ export interface components {
     };
     RefreshRequest: {
       refreshToken?: string;
-      /** @description Non-browser clients: also return the refresh token in the body. */
+      /** @description Non-browser clients: also return the refresh token in the body. Refused (400) from a browser (a request with a cookie or an Origin header). */
       returnRefreshToken?: boolean;
     };
     Refund: {
@@ -2964,7 +2964,7 @@ export interface components {
       /** @example ada@example.com */
       email: string;
       password: string;
-      /** @description Non-browser clients: also return the refresh token in the body. */
+      /** @description Non-browser clients: also return the refresh token in the body. Refused (400) from a browser (a request with a cookie or an Origin header). */
       returnRefreshToken?: boolean;
     };
     SignupRequest: {
@@ -2974,7 +2974,7 @@ export interface components {
       email: string;
       /** @example correct horse battery staple */
       password: string;
-      /** @description Non-browser clients: also return the refresh token in the body. */
+      /** @description Non-browser clients: also return the refresh token in the body. Refused (400) from a browser (a request with a cookie or an Origin header). */
       returnRefreshToken?: boolean;
     };
     Subscription: {

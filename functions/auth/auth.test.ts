@@ -310,3 +310,57 @@ describe("budgets", () => {
     expect(await roundTrips(trace)).toMatchObject({ neon: 1, upstash: 1 });
   });
 });
+
+describe("returnRefreshToken is for non-browser clients only", () => {
+  const browser = [
+    ["an Origin header", { Origin: "http://localhost:8788" }],
+    ["a cookie", { Cookie: "backline_refresh=x" }],
+  ] as const;
+
+  async function refused(res: Response) {
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    const body = (await res.json()) as { errors: { path: string }[] };
+    expect(body.errors.map((e) => e.path)).toEqual(["returnRefreshToken"]);
+  }
+
+  it.each(browser)(
+    "refuses it on sign-up, sign-in and refresh from a request with %s",
+    async (_, headers) => {
+      const user = await signUp(bindings);
+      await refused(
+        await send(bindings, "/api/auth/signup", {
+          method: "POST",
+          headers,
+          json: {
+            email: uniqueEmail(),
+            password: "a sturdy passphrase 42",
+            displayName: "B",
+            returnRefreshToken: true,
+          },
+        }),
+      );
+      await refused(
+        await send(bindings, "/api/auth/signin", {
+          method: "POST",
+          headers,
+          json: { email: user.email, password: user.password, returnRefreshToken: true },
+        }),
+      );
+      await refused(
+        await send(bindings, "/api/auth/refresh", {
+          method: "POST",
+          headers,
+          json: { refreshToken: user.refreshToken, returnRefreshToken: true },
+        }),
+      );
+      // The refused refresh did not use the token up.
+      const ok = await send(bindings, "/api/auth/refresh", {
+        method: "POST",
+        json: { refreshToken: user.refreshToken, returnRefreshToken: true },
+      });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { refreshToken?: string }).refreshToken).toBeDefined();
+    },
+  );
+});

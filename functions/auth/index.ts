@@ -25,6 +25,7 @@ import { emailVerificationRoutes, verificationEmail } from "./email-verification
 import { appLink } from "./links";
 import { passwordRoutes } from "./password";
 import {
+  assertNoBodyTokenForBrowser,
   clearRefreshCookie,
   parseRefreshToken,
   presentedRefreshToken,
@@ -128,6 +129,7 @@ const deleteSession = createRoute({
 export const authRoutes = createRouter()
   .openapi(signup, async (c) => {
     const body = c.req.valid("json");
+    assertNoBodyTokenForBrowser(c, body.returnRefreshToken);
     const db = c.get("db");
     const meta = requestMeta(c);
     const userId = crypto.randomUUID();
@@ -174,6 +176,7 @@ export const authRoutes = createRouter()
   })
   .openapi(signin, async (c) => {
     const { email, password, returnRefreshToken } = c.req.valid("json");
+    assertNoBodyTokenForBrowser(c, returnRefreshToken);
     const db = c.get("db");
     const meta = requestMeta(c);
     await assertSigninAllowed(c, email);
@@ -223,6 +226,7 @@ export const authRoutes = createRouter()
   })
   .openapi(refresh, async (c) => {
     const body = c.req.valid("json") ?? {};
+    assertNoBodyTokenForBrowser(c, body.returnRefreshToken);
     const presented = presentedRefreshToken(c, body.refreshToken);
     const parsed = presented ? parseRefreshToken(presented) : undefined;
     if (!parsed) throw authProblems.invalidRefreshToken();
