@@ -3,6 +3,7 @@ import { FREE_PATTERN_LIMIT } from "../../db/entitlements";
 import {
   createPatternStatement,
   listPatterns,
+  lockPatternOwnerStatement,
   readCreate,
   readUpdate,
   updatePatternStatement,
@@ -115,13 +116,16 @@ export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
         ],
   );
   const listing = listPatterns(db, { userId, afterSeq: Number(since), limit: 1000, withDeleted: true });
+  // The owner's lock goes first so the creates count patterns after concurrent ones commit.
   const batchResults =
     statements.length > 0
-      ? await db.batch([...statements, listing] as unknown as [typeof listing])
+      ? await db.batch([lockPatternOwnerStatement(db, userId), ...statements, listing] as unknown as [
+          typeof listing,
+        ])
       : [await listing];
   const serverChanges = batchResults[batchResults.length - 1] as Pattern[];
 
-  let cursorIndex = 0;
+  let cursorIndex = statements.length > 0 ? 1 : 0;
   for (const { index, change, input } of planned) {
     if (change.op === "delete") {
       const { updated, current } = readUpdate(batchResults[cursorIndex++] as never);
