@@ -195,6 +195,16 @@ export function defineContract(target: ContractTarget): void {
         ]);
       });
 
+      it("a mixer with more than 32 effects", async () => {
+        const effects = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`fx${i}`, i]));
+        const { client } = await signedUp();
+        const error = await failure(client.dataSync.savePattern({ ...pattern(), mixer: { effects } }));
+        expect([error.status, error.errors]).toEqual([
+          400,
+          [{ path: "mixer.effects", message: "has more than 32 effects" }],
+        ]);
+      });
+
       it("a bad share expiry, lesson id and progress score", async () => {
         const { client } = await signedUp();
         const saved = await client.dataSync.savePattern(pattern());
