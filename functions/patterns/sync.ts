@@ -14,7 +14,7 @@ import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
 import { sameContent } from "../../shared/patterns/same-content";
-import { issuesText } from "../../shared/schemas/field-errors";
+import { rejectedChange } from "../../shared/schemas/field-errors";
 import { PatternChangeSchema, PutPatternBody, SyncPatternsBody } from "../../shared/schemas/patterns";
 
 const ResultSchema = z
@@ -24,7 +24,11 @@ const ResultSchema = z
     pattern: PatternSchema.optional().openapi({
       description: "applied: the saved pattern; conflict: the server copy",
     }),
-    reason: z.string().optional(),
+    reason: z.string().optional().openapi({ description: "Why, in a few plain words" }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: "rejected as invalid: each field at fault, as a 400 problem lists them" }),
   })
   .openapi("SyncResult");
 
@@ -38,7 +42,7 @@ const sync = createRoute({
   tags: ["Patterns"],
   summary: "Applies a batch of offline edits and returns the server's changes since the cursor",
   description:
-    "Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason). The response also carries every change after `since`, tombstones included, and the new cursor.",
+    "Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason, and for an invalid change its field errors). The response also carries every change after `since`, tombstones included, and the new cursor.",
   security: [{ bearer: [] }],
   middleware: requireAuth(),
   request: { body: { content: { "application/json": { schema: SyncPatternsBody } }, required: true } },
@@ -69,11 +73,7 @@ export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
     const change = PatternChangeSchema.safeParse(raw);
     if (!change.success) {
       const id = typeof (raw as { id?: unknown })?.id === "string" ? (raw as { id: string }).id : "";
-      results[index] = {
-        id,
-        status: "rejected",
-        reason: issuesText(change.error.issues),
-      };
+      results[index] = { id, status: "rejected", ...rejectedChange(change.error.issues) };
       continue;
     }
     if (change.data.op === "delete") {
@@ -85,7 +85,7 @@ export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
       results[index] = {
         id: change.data.id,
         status: "rejected",
-        reason: issuesText(input.error.issues, "pattern."),
+        ...rejectedChange(input.error.issues, "pattern"),
       };
       continue;
     }
