@@ -2240,7 +2240,7 @@ export interface paths {
     put?: never;
     /**
      * Applies a batch of offline edits and returns the server's changes since the cursor
-     * @description Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason). The response also carries every change after `since`, tombstones included, and the new cursor.
+     * @description Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason, and for an invalid change its field errors). The response also carries every change after `since`, tombstones included, and the new cursor.
      */
     post: {
       parameters: {
@@ -2907,7 +2907,7 @@ export interface components {
     };
     RefreshRequest: {
       refreshToken?: string;
-      /** @description Non-browser clients: also return the refresh token in the body. */
+      /** @description Non-browser clients: also return the refresh token in the body. Refused (400) from a browser (a request with a cookie or an Origin header). */
       returnRefreshToken?: boolean;
     };
     Refund: {
@@ -2964,7 +2964,7 @@ export interface components {
       /** @example ada@example.com */
       email: string;
       password: string;
-      /** @description Non-browser clients: also return the refresh token in the body. */
+      /** @description Non-browser clients: also return the refresh token in the body. Refused (400) from a browser (a request with a cookie or an Origin header). */
       returnRefreshToken?: boolean;
     };
     SignupRequest: {
@@ -2974,7 +2974,7 @@ export interface components {
       email: string;
       /** @example correct horse battery staple */
       password: string;
-      /** @description Non-browser clients: also return the refresh token in the body. */
+      /** @description Non-browser clients: also return the refresh token in the body. Refused (400) from a browser (a request with a cookie or an Origin header). */
       returnRefreshToken?: boolean;
     };
     Subscription: {
@@ -3001,8 +3001,14 @@ export interface components {
       results: components["schemas"]["SyncResult"][];
     };
     SyncResult: {
+      /** @description rejected as invalid: each field at fault, as a 400 problem lists them */
+      errors?: {
+        message: string;
+        path: string;
+      }[];
       id: string;
       pattern?: components["schemas"]["Pattern"] & unknown;
+      /** @description Why, in a few plain words */
       reason?: string;
       /** @enum {string} */
       status: "applied" | "conflict" | "rejected";

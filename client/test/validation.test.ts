@@ -145,7 +145,7 @@ describe("stub mode validates each route with its schema", () => {
     expect(await stubbed(() => stub.checkout(priceId as never))).toEqual(rejected(CheckoutBody, { priceId }));
   });
 
-  it("rejects malformed sync changes with the reasons the worker gives (functions/patterns/sync.ts)", async () => {
+  it("rejects malformed sync changes with the field errors the worker gives (functions/patterns/sync.ts)", async () => {
     const id = "0b6f4a3e-7f5c-4a8e-9d21-5b0f3c2a1e77";
     const other = "1b6f4a3e-7f5c-4a8e-9d21-5b0f3c2a1e77";
     const changes = [
@@ -156,16 +156,49 @@ describe("stub mode validates each route with its schema", () => {
       { op: "upsert", id: other, pattern: { name: "ok", tempo: 100, tracks: [], extra: 1 } },
     ];
     const { results } = await stub.syncPatterns({ since: "0", changes } as never);
-    expect(results.map((r) => [r.id, r.status, r.reason])).toEqual([
-      [id, "rejected", 'op: Invalid option: expected one of "upsert"|"delete"'],
-      ["nope", "rejected", "id: Invalid UUID; baseVersion: Too small: expected number to be >=1"],
+    expect(results.map((r) => [r.id, r.status, r.reason, r.errors])).toEqual([
       [
         id,
         "rejected",
-        "pattern.name: Too small: expected string to have >=1 characters; pattern.tempo: Too small: expected number to be >=20; pattern.tracks.0.instrument: Invalid input: expected string, received undefined; pattern.tracks.0.steps: Invalid input: expected array, received undefined; pattern.tracks.0.volume: Invalid input: expected number, received undefined",
+        "the change is not valid",
+        [{ path: "op", message: 'Invalid option: expected one of "upsert"|"delete"' }],
       ],
-      ["", "rejected", ": Invalid input: expected object, received string"],
-      [other, "rejected", 'pattern.: Unrecognized key: "extra"'],
+      [
+        "nope",
+        "rejected",
+        "the change is not valid",
+        [
+          { path: "id", message: "Invalid UUID" },
+          { path: "baseVersion", message: "Too small: expected number to be >=1" },
+        ],
+      ],
+      [
+        id,
+        "rejected",
+        "the pattern is not valid",
+        [
+          { path: "pattern.name", message: "Too small: expected string to have >=1 characters" },
+          { path: "pattern.tempo", message: "Too small: expected number to be >=20" },
+          {
+            path: "pattern.tracks.0.instrument",
+            message: "Invalid input: expected string, received undefined",
+          },
+          { path: "pattern.tracks.0.steps", message: "Invalid input: expected array, received undefined" },
+          { path: "pattern.tracks.0.volume", message: "Invalid input: expected number, received undefined" },
+        ],
+      ],
+      [
+        "",
+        "rejected",
+        "the change is not valid",
+        [{ path: "(root)", message: "Invalid input: expected object, received string" }],
+      ],
+      [
+        other,
+        "rejected",
+        "the pattern is not valid",
+        [{ path: "pattern.extra", message: "is not a field you can send here" }],
+      ],
     ]);
   });
 });

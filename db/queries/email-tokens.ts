@@ -68,9 +68,10 @@ export async function consumeVerifyToken(
 }
 
 /**
- * Completes a password reset in one statement: uses the token, sets the new hash, revokes
- * every session, audit-logs it and queues the "password changed" email. Returns the user id
- * and the revoked session ids, or undefined when the token is invalid, used or expired.
+ * Completes a password reset in one statement: uses the token and every other outstanding
+ * reset token of the user, sets the new hash, revokes every session, audit-logs it and
+ * queues the "password changed" email. Returns the user id and the revoked session ids, or
+ * undefined when the token is invalid, used or expired.
  */
 export async function completePasswordReset(
   db: Database,
@@ -93,6 +94,11 @@ export async function completePasswordReset(
       update users set password_hash = ${v.passwordHash}, updated_at = now()
       from t where users.id = t.user_id
       returning users.id, users.email
+    ),
+    other_links as (
+      update email_tokens set used_at = now()
+      from u where email_tokens.user_id = u.id and email_tokens.purpose = 'reset_password'
+        and email_tokens.used_at is null and email_tokens.token_hash <> ${v.tokenHash}
     ),
     s as (
       update sessions set revoked_at = now()

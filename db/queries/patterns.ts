@@ -36,15 +36,33 @@ function fromJson(row: Row | null): Pattern | undefined {
 }
 
 /**
- * Creates a pattern with a (possibly client-made) id in one statement, unless the id is
- * taken or a free account is at its limit. Returns what happened and, when the id exists,
- * that pattern (for the idempotent-repeat check).
+ * Creates a pattern with a (possibly client-made) id, unless the id is taken or a free
+ * account is at its limit; one round trip (the owner's lock, then the insert, in one batch).
+ * Returns what happened and, when the id exists, that pattern (for the idempotent-repeat check).
  */
 export async function createPattern(db: Database, v: PatternInput & { id: string; userId: string }) {
-  return readCreate(await createPatternStatement(db, v));
+  const [, created] = await db.batch([
+    lockPatternOwnerStatement(db, v.userId),
+    createPatternStatement(db, v),
+  ]);
+  return readCreate(created);
 }
 
-/** The statement of `createPattern`, for a `db.batch`; read its result with `readCreate`. */
+/**
+ * Locks the user's row until the batch commits. Put it first in a batch that creates
+ * patterns: under READ COMMITTED each later statement then counts the user's patterns with
+ * a snapshot taken after every concurrent create has committed, so the free quota holds
+ * (a lone statement counts with the snapshot it started with, and two overlapping creates
+ * both saw 49).
+ */
+export function lockPatternOwnerStatement(db: Database, userId: string) {
+  return db.execute(sql`select 1 from users where id = ${userId} for update`);
+}
+
+/**
+ * The statement of `createPattern`, for a `db.batch` after `lockPatternOwnerStatement`;
+ * read its result with `readCreate`.
+ */
 export function createPatternStatement(db: Database, v: PatternInput & { id: string; userId: string }) {
   return db.execute<{ created: Row | null; existing: Row | null }>(sql`
     with existing as (select * from patterns where id = ${v.id}),

@@ -34,12 +34,20 @@ export type RefreshOutcome =
 /**
  * Rotates a refresh token in one statement: the current token is swapped for `newHash`;
  * the previous one within the grace window is accepted without rotating again; any other
- * token of the family is a replay and revokes the session (audit-logged). Expired, idle,
+ * token this session once issued (`presentedWasIssued`) is a replay and revokes the session
+ * (audit-logged), while a made-up one is only invalid. Expired, idle,
  * revoked and disabled sessions are invalid. Concurrent refreshes serialize on the row lock.
  */
 export async function rotateRefreshToken(
   db: Database,
-  args: { sessionId: string; presentedHash: string; newHash: string; ip?: string; userAgent?: string },
+  args: {
+    sessionId: string;
+    presentedHash: string;
+    presentedWasIssued: boolean;
+    newHash: string;
+    ip?: string;
+    userAgent?: string;
+  },
 ): Promise<RefreshOutcome> {
   const result = await db.execute<{
     outcome: "rotate" | "grace" | "reuse" | "invalid";
@@ -62,7 +70,8 @@ export async function rotateRefreshToken(
         when c.refresh_hash = ${args.presentedHash} then 'rotate'
         when c.previous_refresh_hash = ${args.presentedHash}
           and c.rotated_at > now() - make_interval(secs => ${REFRESH_GRACE_SECONDS}) then 'grace'
-        else 'reuse'
+        when ${args.presentedWasIssued} then 'reuse'
+        else 'invalid'
       end as outcome
       from current c
     ),

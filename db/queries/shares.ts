@@ -1,6 +1,7 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { iso } from "../iso";
+import { patterns } from "../schema/patterns";
 import { shares } from "../schema/shares";
 
 /** Creates a share link for one of the owner's live patterns; nothing when it is not theirs. */
@@ -71,12 +72,20 @@ export async function revokeShare(db: Database, shareId: string, ownerId: string
   return rows.length > 0;
 }
 
-/** The owner's live links, newest first. */
-export function listShares(db: Database, ownerId: string) {
-  return db
-    .select()
+/** The owner's live links (not revoked, not expired, to a live pattern), newest first. */
+export async function listShares(db: Database, ownerId: string) {
+  const rows = await db
+    .select({ share: shares })
     .from(shares)
-    .where(and(eq(shares.ownerId, ownerId), isNull(shares.revokedAt)))
+    .innerJoin(patterns, and(eq(patterns.id, shares.patternId), isNull(patterns.deletedAt)))
+    .where(
+      and(
+        eq(shares.ownerId, ownerId),
+        isNull(shares.revokedAt),
+        or(isNull(shares.expiresAt), gt(shares.expiresAt, sql`now()`)),
+      ),
+    )
     .orderBy(desc(shares.createdAt))
     .limit(200);
+  return rows.map((r) => r.share);
 }

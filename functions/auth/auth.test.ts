@@ -198,6 +198,17 @@ describe("refresh tokens", () => {
     expect((await send(bindings, "/api/me", { headers: bearer(rotated.accessToken) })).status).toBe(401);
   }, 20_000);
 
+  it("refuses a made-up secret for a known session id as invalid, without revoking the session", async () => {
+    const user = await signUp(bindings);
+    const sessionId = user.refreshToken.split(".")[0];
+    const forged = await refresh(`${sessionId}.${"A".repeat(43)}`);
+    expect(forged.status).toBe(401);
+    const live = await refresh(user.refreshToken);
+    expect(live.status).toBe(200);
+    const { accessToken } = (await live.json()) as { accessToken: string };
+    expect((await send(bindings, "/api/me", { headers: bearer(accessToken) })).status).toBe(200);
+  });
+
   it("refuses a cookie refresh from an origin that is not allowed", async () => {
     const user = await signUp(bindings);
     const res = await send(bindings, "/api/auth/refresh", {
@@ -298,4 +309,58 @@ describe("budgets", () => {
     // The profile read is the one Neon round trip; authentication adds none.
     expect(await roundTrips(trace)).toMatchObject({ neon: 1, upstash: 1 });
   });
+});
+
+describe("returnRefreshToken is for non-browser clients only", () => {
+  const browser = [
+    ["an Origin header", { Origin: "http://localhost:8788" }],
+    ["a cookie", { Cookie: "backline_refresh=x" }],
+  ] as const;
+
+  async function refused(res: Response) {
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    const body = (await res.json()) as { errors: { path: string }[] };
+    expect(body.errors.map((e) => e.path)).toEqual(["returnRefreshToken"]);
+  }
+
+  it.each(browser)(
+    "refuses it on sign-up, sign-in and refresh from a request with %s",
+    async (_, headers) => {
+      const user = await signUp(bindings);
+      await refused(
+        await send(bindings, "/api/auth/signup", {
+          method: "POST",
+          headers,
+          json: {
+            email: uniqueEmail(),
+            password: "a sturdy passphrase 42",
+            displayName: "B",
+            returnRefreshToken: true,
+          },
+        }),
+      );
+      await refused(
+        await send(bindings, "/api/auth/signin", {
+          method: "POST",
+          headers,
+          json: { email: user.email, password: user.password, returnRefreshToken: true },
+        }),
+      );
+      await refused(
+        await send(bindings, "/api/auth/refresh", {
+          method: "POST",
+          headers,
+          json: { refreshToken: user.refreshToken, returnRefreshToken: true },
+        }),
+      );
+      // The refused refresh did not use the token up.
+      const ok = await send(bindings, "/api/auth/refresh", {
+        method: "POST",
+        json: { refreshToken: user.refreshToken, returnRefreshToken: true },
+      });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { refreshToken?: string }).refreshToken).toBeDefined();
+    },
+  );
 });

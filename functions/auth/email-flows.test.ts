@@ -83,6 +83,23 @@ describe("password reset", () => {
     expect(reuse.status).toBe(400);
     expect((await mailFor(user.email)).some((m) => m.subject === "Your password was changed")).toBe(true);
   });
+
+  it("an older reset link stops working once a newer one is used", async () => {
+    const user = await signUp(bindings);
+    const resetLinks = async () =>
+      (await mailFor(user.email)).filter((m) => m.subject === "Reset your password").map((m) => tokenIn(m));
+    await send(bindings, "/api/auth/password/forgot", { method: "POST", json: { email: user.email } });
+    const [older] = await resetLinks();
+    await send(bindings, "/api/auth/password/forgot", { method: "POST", json: { email: user.email } });
+    const [newer, ...rest] = await resetLinks();
+    expect(rest).toEqual([older]);
+    const reset = (token: string | undefined, newPassword: string) =>
+      send(bindings, "/api/auth/password/reset", { method: "POST", json: { token, newPassword } });
+    expect((await reset(newer, "the newer passphrase")).status).toBe(204);
+    expect((await reset(older, "the older passphrase")).status).toBe(400);
+    expect((await signin(user.email, "the older passphrase")).status).toBe(401);
+    expect((await signin(user.email, "the newer passphrase")).status).toBe(200);
+  });
 });
 
 describe("password change", () => {
@@ -105,6 +122,23 @@ describe("password change", () => {
     expect((await send(bindings, "/api/me", { headers: bearer(other.accessToken) })).status).toBe(401);
     expect((await signin(user.email, "a changed passphrase")).status).toBe(200);
     expect((await mailFor(user.email)).some((m) => m.subject === "Your password was changed")).toBe(true);
+  });
+
+  it("an older reset link stops working once a newer one is used", async () => {
+    const user = await signUp(bindings);
+    const resetLinks = async () =>
+      (await mailFor(user.email)).filter((m) => m.subject === "Reset your password").map((m) => tokenIn(m));
+    await send(bindings, "/api/auth/password/forgot", { method: "POST", json: { email: user.email } });
+    const [older] = await resetLinks();
+    await send(bindings, "/api/auth/password/forgot", { method: "POST", json: { email: user.email } });
+    const [newer, ...rest] = await resetLinks();
+    expect(rest).toEqual([older]);
+    const reset = (token: string | undefined, newPassword: string) =>
+      send(bindings, "/api/auth/password/reset", { method: "POST", json: { token, newPassword } });
+    expect((await reset(newer, "the newer passphrase")).status).toBe(204);
+    expect((await reset(older, "the older passphrase")).status).toBe(400);
+    expect((await signin(user.email, "the older passphrase")).status).toBe(401);
+    expect((await signin(user.email, "the newer passphrase")).status).toBe(200);
   });
 });
 

@@ -25,13 +25,14 @@ import { emailVerificationRoutes, verificationEmail } from "./email-verification
 import { appLink } from "./links";
 import { passwordRoutes } from "./password";
 import {
+  assertNoBodyTokenForBrowser,
   clearRefreshCookie,
   parseRefreshToken,
   presentedRefreshToken,
   setRefreshCookie,
 } from "./refresh-cookie";
 import { AuthResponse, SessionSchema, TokenResponse } from "./schemas";
-import { newRefreshToken, tokenResponse } from "./session-tokens";
+import { newRefreshToken, tokenResponse, wasIssuedFor } from "./session-tokens";
 import { assertSigninAllowed, recordSigninFailure } from "./throttle";
 
 /** Checked when the email is unknown, so both failures cost the same time. Matches no password. */
@@ -128,13 +129,14 @@ const deleteSession = createRoute({
 export const authRoutes = createRouter()
   .openapi(signup, async (c) => {
     const body = c.req.valid("json");
+    assertNoBodyTokenForBrowser(c, body.returnRefreshToken);
     const db = c.get("db");
     const meta = requestMeta(c);
     const userId = crypto.randomUUID();
     const sessionId = crypto.randomUUID();
     const [passwordHash, refreshToken] = await Promise.all([
       hashPassword(body.password),
-      newRefreshToken(sessionId),
+      newRefreshToken(c.get("config"), sessionId),
     ]);
     const account = { id: userId, email: body.email, displayName: body.displayName };
     const welcomeId = crypto.randomUUID();
@@ -174,6 +176,7 @@ export const authRoutes = createRouter()
   })
   .openapi(signin, async (c) => {
     const { email, password, returnRefreshToken } = c.req.valid("json");
+    assertNoBodyTokenForBrowser(c, returnRefreshToken);
     const db = c.get("db");
     const meta = requestMeta(c);
     await assertSigninAllowed(c, email);
@@ -198,7 +201,7 @@ export const authRoutes = createRouter()
       throw authProblems.accountDisabled();
     }
     const sessionId = crypto.randomUUID();
-    const refreshToken = await newRefreshToken(sessionId);
+    const refreshToken = await newRefreshToken(c.get("config"), sessionId);
     const rehash = check.needsRehash ? await hashPassword(password) : undefined;
     await db.batch([
       insertSession(db, { id: sessionId, userId: user.id, refreshHash: refreshToken.hash, ...meta }),
@@ -223,13 +226,15 @@ export const authRoutes = createRouter()
   })
   .openapi(refresh, async (c) => {
     const body = c.req.valid("json") ?? {};
+    assertNoBodyTokenForBrowser(c, body.returnRefreshToken);
     const presented = presentedRefreshToken(c, body.refreshToken);
     const parsed = presented ? parseRefreshToken(presented) : undefined;
     if (!parsed) throw authProblems.invalidRefreshToken();
-    const next = await newRefreshToken(parsed.sessionId);
+    const next = await newRefreshToken(c.get("config"), parsed.sessionId);
     const result = await rotateRefreshToken(c.get("db"), {
       sessionId: parsed.sessionId,
       presentedHash: await sha256(parsed.secret),
+      presentedWasIssued: await wasIssuedFor(c.get("config"), parsed.sessionId, parsed.secret),
       newHash: next.hash,
       ...requestMeta(c),
     });

@@ -3,6 +3,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { SESSION_MAX_AGE_DAYS } from "../../db/queries/sessions";
 import { authProblems } from "../../shared/auth/problems";
 import type { AppEnv } from "../../shared/env";
+import { validationError } from "../../shared/errors";
 
 /** The refresh cookie: HttpOnly, Secure, only sent to /api/auth. */
 export const REFRESH_COOKIE = "backline_refresh";
@@ -49,4 +50,22 @@ export function presentedRefreshToken<E extends AppEnv>(
 export function parseRefreshToken(token: string): { sessionId: string; secret: string } | undefined {
   const match = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/.exec(token);
   return match ? { sessionId: match[1] as string, secret: match[2] as string } : undefined;
+}
+
+/**
+ * Refuses `returnRefreshToken` from a browser (a request with a cookie or an `Origin`
+ * header): there the refresh token lives only in the HttpOnly cookie, out of scripts' reach.
+ */
+export function assertNoBodyTokenForBrowser<E extends AppEnv>(
+  c: Context<E>,
+  returnRefreshToken?: boolean,
+): void {
+  if (!returnRefreshToken) return;
+  if (c.req.header("Cookie") === undefined && c.req.header("Origin") === undefined) return;
+  throw validationError([
+    {
+      path: "returnRefreshToken",
+      message: "is only for non-browser clients; a browser keeps the refresh token in its cookie",
+    },
+  ]);
 }

@@ -1,13 +1,69 @@
 import type { Context } from "hono";
 import type { Profile } from "../../db/queries/users";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../shared/auth/access-token";
-import { randomToken, sha256 } from "../../shared/crypto";
+import { fromBase64Url, toBase64Url } from "../../shared/base64url";
+import { sha256 } from "../../shared/crypto";
 import type { AppEnv } from "../../shared/env";
 
-/** A new refresh token `<sessionId>.<secret>` and the hash stored for it. */
-export async function newRefreshToken(sessionId: string) {
-  const secret = randomToken();
+/** The keys refresh-token secrets are tagged with: the JWT key, and the previous one while it rotates. */
+export interface RefreshKeys {
+  JWT_SECRET: string;
+  JWT_SECRET_PREVIOUS?: string;
+}
+
+const encoder = new TextEncoder();
+const NONCE_BYTES = 16;
+const TAG_BYTES = 16;
+
+/** The tag binding a nonce to its session: HMAC-SHA-256 (domain-separated from JWTs), truncated. */
+async function refreshTag(key: string, sessionId: string, nonce: Uint8Array): Promise<Uint8Array> {
+  const hmac = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(key),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const label = encoder.encode(`backline refresh token:${sessionId}:`);
+  const data = new Uint8Array(label.length + nonce.length);
+  data.set(label);
+  data.set(nonce, label.length);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", hmac, data)).slice(0, TAG_BYTES);
+}
+
+/**
+ * A new refresh token `<sessionId>.<secret>` and the hash stored for it. The secret is a
+ * 128-bit nonce and its tag, so the server can tell a secret it once issued for this session
+ * (a replay) from a made-up one, without keeping every rotated hash.
+ */
+export async function newRefreshToken(keys: RefreshKeys, sessionId: string) {
+  const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+  const bytes = new Uint8Array(NONCE_BYTES + TAG_BYTES);
+  bytes.set(nonce);
+  bytes.set(await refreshTag(keys.JWT_SECRET, sessionId, nonce), NONCE_BYTES);
+  const secret = toBase64Url(bytes);
   return { token: `${sessionId}.${secret}`, hash: await sha256(secret) };
+}
+
+/** Whether this server issued `secret` for this session (its tag checks under a current or previous key). */
+export async function wasIssuedFor(keys: RefreshKeys, sessionId: string, secret: string): Promise<boolean> {
+  let bytes: Uint8Array;
+  try {
+    bytes = fromBase64Url(secret);
+  } catch {
+    return false;
+  }
+  if (bytes.length !== NONCE_BYTES + TAG_BYTES) return false;
+  const nonce = bytes.slice(0, NONCE_BYTES);
+  const tag = bytes.slice(NONCE_BYTES);
+  for (const key of [keys.JWT_SECRET, keys.JWT_SECRET_PREVIOUS]) {
+    if (!key) continue;
+    const expected = await refreshTag(key, sessionId, nonce);
+    let diff = 0;
+    for (let i = 0; i < TAG_BYTES; i++) diff |= (expected[i] as number) ^ (tag[i] as number);
+    if (diff === 0) return true;
+  }
+  return false;
 }
 
 /** The access token response for a session. */

@@ -255,6 +255,28 @@ describe("free tier quota", () => {
   });
 });
 
+describe("free tier quota under concurrency", () => {
+  // The quota held only when creates did not overlap: two statements could both count 49.
+  it("10 parallel creates at 49 live patterns make exactly one the 50th (10 rounds)", async () => {
+    const db = createDb(loadConfig(bindings));
+    for (let round = 0; round < 10; round++) {
+      const user = await signUp(bindings);
+      await db.execute(sql`
+        with u as (update users set pattern_seq = 49 where id = ${user.userId} returning id)
+        insert into patterns (id, user_id, name, tempo, tracks, change_seq)
+        select gen_random_uuid(), u.id, 'filler ' || n, 90, '[]'::jsonb, n from u, generate_series(1, 49) n`);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => create(user.accessToken, beat(`race ${i}`))),
+      );
+      expect(results.map((r) => r.status).sort()).toEqual([201, ...Array(9).fill(403)]);
+      const live = await db.execute<{ n: string }>(
+        sql`select count(*) as n from patterns where user_id = ${user.userId} and deleted_at is null`,
+      );
+      expect(Number(live.rows[0]?.n)).toBe(50);
+    }
+  });
+});
+
 describe("round-trip budget: one Neon round trip per endpoint", () => {
   it.each(["list", "since", "create", "get", "put", "patch", "delete"])("%s", async (op) => {
     const user = await signUp(bindings);

@@ -6,7 +6,13 @@ const bindings = fileEnv("pattern_sync");
 
 type Pattern = { id: string; name: string; tempo: number; version: number; deletedAt: string | null };
 type SyncResponse = {
-  results: { id: string; status: string; pattern?: Pattern; reason?: string }[];
+  results: {
+    id: string;
+    status: string;
+    pattern?: Pattern;
+    reason?: string;
+    errors?: { path: string; message: string }[];
+  }[];
   changes: Pattern[];
   cursor: string;
 };
@@ -85,8 +91,36 @@ describe("POST /api/patterns/sync", () => {
       { op: "explode", id: "x" },
     ]);
     expect(out.results.map((r) => r.status)).toEqual(["rejected", "applied", "rejected"]);
-    expect(out.results[0]?.reason).toContain("pattern.tempo");
+    expect(out.results[0]).toMatchObject({
+      reason: "the pattern is not valid",
+      errors: [{ path: "pattern.tempo", message: "Too big: expected number to be <=300" }],
+    });
+    expect(out.results[2]).toMatchObject({
+      reason: "the change is not valid",
+      errors: [
+        { path: "op", message: 'Invalid option: expected one of "upsert"|"delete"' },
+        { path: "id", message: "Invalid UUID" },
+      ],
+    });
     expect(out.changes.map((p) => p.id)).toEqual([good]);
+  });
+
+  it("answers a delete of another user's pattern exactly like one of an unknown id, and keeps it", async () => {
+    const owner = await signUp(bindings);
+    const other = await signUp(bindings);
+    const id = crypto.randomUUID();
+    await sync(owner.accessToken, "0", [{ op: "upsert", id, pattern: pattern("Mine") }]);
+    const unknown = crypto.randomUUID();
+    const out = await sync(other.accessToken, "0", [
+      { op: "delete", id },
+      { op: "delete", id: unknown },
+    ]);
+    expect(out.results).toEqual([
+      { id, status: "applied", reason: "already deleted or never synced" },
+      { id: unknown, status: "applied", reason: "already deleted or never synced" },
+    ]);
+    const mine = await sync(owner.accessToken, "0", []);
+    expect(mine.changes.find((p) => p.id === id)?.deletedAt).toBeNull();
   });
 
   it("applies a batch of 100 changes in one Neon round trip", async () => {

@@ -3,6 +3,7 @@ import { FREE_PATTERN_LIMIT } from "../../db/entitlements";
 import {
   createPatternStatement,
   listPatterns,
+  lockPatternOwnerStatement,
   readCreate,
   readUpdate,
   updatePatternStatement,
@@ -13,7 +14,7 @@ import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
 import { sameContent } from "../../shared/patterns/same-content";
-import { issuesText } from "../../shared/schemas/field-errors";
+import { rejectedChange } from "../../shared/schemas/field-errors";
 import { PatternChangeSchema, PutPatternBody, SyncPatternsBody } from "../../shared/schemas/patterns";
 
 const ResultSchema = z
@@ -23,7 +24,11 @@ const ResultSchema = z
     pattern: PatternSchema.optional().openapi({
       description: "applied: the saved pattern; conflict: the server copy",
     }),
-    reason: z.string().optional(),
+    reason: z.string().optional().openapi({ description: "Why, in a few plain words" }),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: "rejected as invalid: each field at fault, as a 400 problem lists them" }),
   })
   .openapi("SyncResult");
 
@@ -37,7 +42,7 @@ const sync = createRoute({
   tags: ["Patterns"],
   summary: "Applies a batch of offline edits and returns the server's changes since the cursor",
   description:
-    "Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason). The response also carries every change after `since`, tombstones included, and the new cursor.",
+    "Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason, and for an invalid change its field errors). The response also carries every change after `since`, tombstones included, and the new cursor.",
   security: [{ bearer: [] }],
   middleware: requireAuth(),
   request: { body: { content: { "application/json": { schema: SyncPatternsBody } }, required: true } },
@@ -68,11 +73,7 @@ export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
     const change = PatternChangeSchema.safeParse(raw);
     if (!change.success) {
       const id = typeof (raw as { id?: unknown })?.id === "string" ? (raw as { id: string }).id : "";
-      results[index] = {
-        id,
-        status: "rejected",
-        reason: issuesText(change.error.issues),
-      };
+      results[index] = { id, status: "rejected", ...rejectedChange(change.error.issues) };
       continue;
     }
     if (change.data.op === "delete") {
@@ -84,7 +85,7 @@ export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
       results[index] = {
         id: change.data.id,
         status: "rejected",
-        reason: issuesText(input.error.issues, "pattern."),
+        ...rejectedChange(input.error.issues, "pattern"),
       };
       continue;
     }
@@ -115,13 +116,16 @@ export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
         ],
   );
   const listing = listPatterns(db, { userId, afterSeq: Number(since), limit: 1000, withDeleted: true });
+  // The owner's lock goes first so the creates count patterns after concurrent ones commit.
   const batchResults =
     statements.length > 0
-      ? await db.batch([...statements, listing] as unknown as [typeof listing])
+      ? await db.batch([lockPatternOwnerStatement(db, userId), ...statements, listing] as unknown as [
+          typeof listing,
+        ])
       : [await listing];
   const serverChanges = batchResults[batchResults.length - 1] as Pattern[];
 
-  let cursorIndex = 0;
+  let cursorIndex = statements.length > 0 ? 1 : 0;
   for (const { index, change, input } of planned) {
     if (change.op === "delete") {
       const { updated, current } = readUpdate(batchResults[cursorIndex++] as never);

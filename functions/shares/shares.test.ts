@@ -104,6 +104,27 @@ describe("share links", () => {
     expect(list.shares).toEqual([expect.objectContaining({ shareId: body.shareId, views: 20 })]);
   });
 
+  it("lists only live links: not expired, not revoked, not to a deleted pattern", async () => {
+    const owner = await signUp(bindings);
+    const kept = await patternOf(owner.accessToken);
+    const doomed = await patternOf(owner.accessToken);
+    const live = (await share(owner.accessToken, kept)).body;
+    const expiring = (await share(owner.accessToken, kept, { expiresIn: 60 })).body;
+    const revoked = (await share(owner.accessToken, kept)).body;
+    await share(owner.accessToken, doomed);
+    await createDb(loadConfig(bindings)).execute(
+      sql`update shares set expires_at = now() - interval '1 second' where share_id = ${expiring.shareId}`,
+    );
+    await send(bindings, `/api/shares/${revoked.shareId}`, {
+      method: "DELETE",
+      headers: bearer(owner.accessToken),
+    });
+    await send(bindings, `/api/patterns/${doomed}`, { method: "DELETE", headers: bearer(owner.accessToken) });
+    const res = await send(bindings, "/api/shares", { headers: bearer(owner.accessToken) });
+    const list = (await res.json()) as { shares: { shareId: string }[] };
+    expect(list.shares.map((s) => s.shareId)).toEqual([live.shareId]);
+  });
+
   it("does not let another user revoke the link", async () => {
     const owner = await signUp(bindings);
     const other = await signUp(bindings);

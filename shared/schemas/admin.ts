@@ -1,18 +1,18 @@
 /** Request schemas of the admin group (users, audit log, refunds, the webhook ledger). */
 import * as z from "zod";
 import { ROLES, WEBHOOK_STATUSES } from "../../db/enums";
-import { PageQuery } from "./page";
+import { PageQuery, pageQuery } from "./page";
 
 export const UserIdParam = z.object({ id: z.uuid() });
 
-export const ListUsersQuery = PageQuery.extend({ q: z.string().trim().max(254).optional() });
+export const ListUsersQuery = pageQuery(z.uuid()).extend({ q: z.string().trim().max(254).optional() });
 
 export const PatchUserBody = z
   .object({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
   .strict()
   .refine((b) => b.role !== undefined || b.disabled !== undefined, "send role or disabled");
 
-export const ListAuditLogsQuery = PageQuery.extend({
+export const ListAuditLogsQuery = pageQuery(z.string().regex(/^\d{1,15}$/)).extend({
   actor: z.uuid().optional(),
   action: z.string().max(100).optional(),
   target: z.string().max(100).optional(),

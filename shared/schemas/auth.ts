@@ -30,10 +30,10 @@ const PresentedPassword = z.string().min(1).max(1024);
 /** An emailed single-use token. */
 const EmailedToken = z.string().min(1).max(200);
 
-const returnRefreshToken = z
-  .boolean()
-  .optional()
-  .meta({ description: "Non-browser clients: also return the refresh token in the body." });
+const returnRefreshToken = z.boolean().optional().meta({
+  description:
+    "Non-browser clients: also return the refresh token in the body. Refused (400) from a browser (a request with a cookie or an Origin header).",
+});
 
 export const SignupBody = z
   .object({

@@ -25,7 +25,13 @@ export function fieldErrors(
   );
 }
 
-/** Issues in one line, as a sync result's `reason` quotes them: `path: message; …`, paths under `prefix`. */
-export function issuesText(issues: readonly z.core.$ZodIssue[], prefix = ""): string {
-  return issues.map((issue) => `${prefix}${issue.path.join(".")}: ${issue.message}`).join("; ");
+/**
+ * A sync change refused by validation: its field errors, mapped as `fieldErrors` maps them
+ * (under `pattern` for the pattern's own fields), and a short plain-words `reason`.
+ */
+export function rejectedChange(issues: readonly z.core.$ZodIssue[], where?: "pattern") {
+  return {
+    reason: where ? "the pattern is not valid" : "the change is not valid",
+    errors: fieldErrors(issues, where),
+  };
 }

@@ -15,7 +15,10 @@ export const LessonBody = z
     title: z.string().trim().min(1).max(120),
     category: Slug,
     difficulty: z.enum(DIFFICULTIES),
-    config: z.record(z.string(), z.unknown()).default({}),
+    config: z
+      .record(z.string().max(100), z.unknown())
+      .refine((config) => JSON.stringify(config).length <= 16_384, "is larger than 16 KiB of JSON")
+      .default({}),
     isPremium: z.boolean().default(false),
     position: z.number().int().min(0).max(10_000).default(0),
     published: z.boolean().default(true),

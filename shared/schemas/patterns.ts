@@ -3,6 +3,9 @@ import * as z from "zod";
 
 const unit = z.number().min(0).max(1);
 
+/** How many named effects a pattern's mixer may carry. */
+export const MAX_EFFECTS = 32;
+
 export const TrackSchema = z
   .object({
     id: z.string().max(64).optional(),
@@ -23,7 +26,11 @@ export const MixerSchema = z
   .object({
     masterVolume: unit.optional(),
     swing: unit.optional(),
-    effects: z.record(z.string().max(40), z.union([z.number(), z.boolean(), z.string().max(100)])).optional(),
+    effects: z
+      .record(z.string().min(1).max(40), z.union([z.number(), z.boolean(), z.string().max(100)]))
+      .refine((effects) => Object.keys(effects).length <= MAX_EFFECTS, `has more than ${MAX_EFFECTS} effects`)
+      .meta({ maxProperties: MAX_EFFECTS })
+      .optional(),
   })
   .strict()
   .meta({ id: "Mixer" });
@@ -84,7 +91,7 @@ export const PatternChangeSchema = z
   .object({
     op: z.enum(["upsert", "delete"]),
     id: z.uuid(),
-    baseVersion: z.number().int().min(1).optional(),
+    baseVersion: z.number().int().min(1).max(2_147_483_647).optional(),
     pattern: z.unknown().optional().meta({ description: "For upsert: the whole pattern (as PUT takes it)." }),
   })
   .meta({ id: "PatternChange" });

@@ -195,6 +195,16 @@ export function defineContract(target: ContractTarget): void {
         ]);
       });
 
+      it("a mixer with more than 32 effects", async () => {
+        const effects = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`fx${i}`, i]));
+        const { client } = await signedUp();
+        const error = await failure(client.dataSync.savePattern({ ...pattern(), mixer: { effects } }));
+        expect([error.status, error.errors]).toEqual([
+          400,
+          [{ path: "mixer.effects", message: "has more than 32 effects" }],
+        ]);
+      });
+
       it("a bad share expiry, lesson id and progress score", async () => {
         const { client } = await signedUp();
         const saved = await client.dataSync.savePattern(pattern());
@@ -402,6 +412,16 @@ export function defineContract(target: ContractTarget): void {
         });
         expect(await client.sharing.listShares()).toEqual([]);
         expect((await failure(client.sharing.revokeShareLink(share.shareId))).status).toBe(404);
+      });
+
+      it("lists no link to a deleted pattern", async () => {
+        const { client } = await signedUp();
+        const kept = await client.dataSync.savePattern(pattern({ name: "Kept" }));
+        const gone = await client.dataSync.savePattern(pattern({ name: "Gone" }));
+        const live = await client.sharing.createShareLink(kept.id);
+        await client.sharing.createShareLink(gone.id);
+        await client.dataSync.deletePattern(gone.id);
+        expect((await client.sharing.listShares()).map((s) => s.shareId)).toEqual([live.shareId]);
       });
 
       it("keeps private links to signed-in users and shares only your own patterns", async () => {

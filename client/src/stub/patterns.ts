@@ -1,7 +1,7 @@
 /** Stub pattern sync (functions/patterns/sync.ts): offline edits applied in order, changes since a cursor. */
 import { FREE_PATTERN_LIMIT } from "../../../db/entitlements";
 import { sameContent } from "../../../shared/patterns/same-content";
-import { issuesText } from "../../../shared/schemas/field-errors";
+import { rejectedChange } from "../../../shared/schemas/field-errors";
 import { PatternChangeSchema, PutPatternBody, SyncPatternsBody } from "../../../shared/schemas/patterns";
 import type { Backend, PatternChange, ServerPattern } from "../backend";
 import { validate } from "./problems";
@@ -30,7 +30,7 @@ function nextSeq(db: StubDb, userId: string): number {
 function applyChange(db: StubDb, user: StubUser, raw: unknown) {
   const parsed = PatternChangeSchema.safeParse(raw);
   const id = typeof lenientObject(raw).id === "string" ? (lenientObject(raw).id as string) : "";
-  if (!parsed.success) return { id, status: "rejected" as const, reason: issuesText(parsed.error.issues) };
+  if (!parsed.success) return { id, status: "rejected" as const, ...rejectedChange(parsed.error.issues) };
   const change = parsed.data as PatternChange;
   const now = new Date().toISOString();
   const live = db.patterns[change.id];
@@ -50,7 +50,7 @@ function applyChange(db: StubDb, user: StubUser, raw: unknown) {
   }
   const input = PutPatternBody.safeParse(change.pattern);
   if (!input.success)
-    return { id: change.id, status: "rejected" as const, reason: issuesText(input.error.issues, "pattern.") };
+    return { id: change.id, status: "rejected" as const, ...rejectedChange(input.error.issues, "pattern") };
   const content: PatternContent = input.data;
   if (!live) {
     const count = Object.values(db.patterns).filter(

@@ -77,7 +77,13 @@ export function stubShares(world: StubWorld): Pick<Backend, ShareCalls> {
       const db = await world.read();
       const user = world.viewer(db, "/api/shares");
       return Object.values(db.shares)
-        .filter((s) => s.ownerId === user.id && s.revokedAt === null)
+        .filter(
+          (s) =>
+            s.ownerId === user.id &&
+            s.revokedAt === null &&
+            (s.expiresAt === null || Date.parse(s.expiresAt) > Date.now()) &&
+            db.patterns[s.patternId]?.deletedAt === null,
+        )
         .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
         .slice(0, 200)
         .map((s) => toShareDto(s, world.shareBase));
