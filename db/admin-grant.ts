@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-http";
 import { grantAdmin } from "./queries/admin";
-import * as schema from "./schema";
 
 const email = process.argv[2];
 if (!email) {
@@ -32,7 +31,7 @@ const endpoint =
   (local ? `http://127.0.0.1:${process.env.STACK_PORT ?? 8790}/sql` : undefined);
 if (endpoint) neonConfig.fetchEndpoint = endpoint;
 
-const id = await grantAdmin(drizzle({ client: neon(databaseUrl), schema, casing: "snake_case" }), email);
+const id = await grantAdmin(drizzle({ client: neon(databaseUrl), casing: "snake_case" }), email);
 if (!id) {
   console.error(`No account with the email ${email}. Sign up first.`);
   process.exit(1);

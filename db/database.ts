@@ -1,6 +1,7 @@
 import type { NeonHttpDatabase } from "drizzle-orm/neon-http";
-import type * as schema from "./schema";
 
-export type Schema = typeof schema;
-/** Drizzle over Neon's HTTP driver, typed with the whole schema. */
-export type Database = NeonHttpDatabase<Schema>;
+/**
+ * Drizzle over Neon's HTTP driver, without the relational schema: queries use the query
+ * builder (db/queries), so `db.query` does not exist, at run time or in types.
+ */
+export type Database = NeonHttpDatabase;

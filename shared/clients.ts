@@ -22,8 +22,7 @@ const databases = new WeakMap<Config, Database>();
  * Drizzle over Neon's HTTP driver: one round trip per query or per `db.batch`. Built once per
  * isolate and config; a traced local call (its own connection string) gets its own.
  * No relational schema is passed: nothing uses `db.query`, and building its config cost
- * 16–29% of a request's CPU. `Database` still names the schema type (db/database.ts), so
- * `db.query.*` would type-check but is undefined at run time: use the query builder.
+ * 16–29% of a request's CPU.
  */
 export function createDb(config: Config, traceId?: string): Database {
   if (config.local && traceId) {
@@ -44,7 +43,7 @@ function buildDb(config: Config, url: string): Database {
     // Global in the driver; only ever set when the worker runs against the local stand-in.
     neonConfig.fetchEndpoint = config.NEON_HTTP_ENDPOINT;
   }
-  return drizzle({ client: neon(url), casing: "snake_case" }) as unknown as Database;
+  return drizzle({ client: neon(url), casing: "snake_case" });
 }
 
 /**

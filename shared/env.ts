@@ -5,7 +5,7 @@ import type { RevocationCheck } from "./auth/revocation";
 import type { Bindings } from "./bindings";
 import type { Config } from "./config";
 
-export type { Database, Schema } from "../db/database";
+export type { Database } from "../db/database";
 export type { Bindings } from "./bindings";
 
 /** Context variables set by the shared middleware. */

@@ -158,4 +158,20 @@ describe("admin writes", () => {
       "id",
     ]);
   });
+
+  it("bounds a lesson's config at 16 KiB of JSON", async () => {
+    const create = (config: unknown, id: string) =>
+      send(bindings, "/api/lessons", {
+        method: "POST",
+        headers: bearer(adminToken),
+        json: { ...draft, id, config },
+      });
+    const big = await create({ notes: "x".repeat(16_400) }, `big-${crypto.randomUUID().slice(0, 8)}`);
+    expect(big.status).toBe(400);
+    expect(await big.json()).toMatchObject({
+      errors: [{ path: "config", message: "is larger than 16 KiB of JSON" }],
+    });
+    const fits = await create({ notes: "x".repeat(16_000) }, `fits-${crypto.randomUUID().slice(0, 8)}`);
+    expect(fits.status).toBe(201);
+  });
 });
