@@ -64,6 +64,28 @@ export function randomToken(bytes = 32): string {
 }
 
 /** SHA-256 of a string, base64url: how tokens are stored. */
+/**
+ * HMAC-SHA-256 keys by secret, imported once per isolate (a CryptoKey is stateless). Settled
+ * values only, never a pending promise another request could be left waiting on; two requests
+ * that miss at once both import, harmlessly.
+ */
+const hmacKeys = new Map<string, CryptoKey>();
+
+/** The HMAC-SHA-256 key of a secret (sign and verify), from the per-isolate cache. */
+export async function hmacKey(secret: string): Promise<CryptoKey> {
+  const cached = hmacKeys.get(secret);
+  if (cached) return cached;
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign", "verify"],
+  );
+  hmacKeys.set(secret, key);
+  return key;
+}
+
 export async function sha256(value: string): Promise<string> {
   return toBase64Url(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value))));
 }

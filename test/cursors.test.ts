@@ -3,7 +3,7 @@ import { grantAdmin } from "../db/queries/admin";
 import { createDb } from "../shared/clients";
 import { loadConfig } from "../shared/config";
 import { encodeCursor } from "../shared/cursor";
-import { bearer, type SignedUp, signUp } from "./support/accounts";
+import { bearer, refreshedAccessToken, type SignedUp, signUp } from "./support/accounts";
 import { fileEnv, send } from "./support/harness";
 
 const bindings = fileEnv("page-cursor");
@@ -12,11 +12,7 @@ let admin: SignedUp & { adminToken: string };
 beforeAll(async () => {
   const user = await signUp(bindings);
   await grantAdmin(createDb(loadConfig(bindings)), user.email);
-  const res = await send(bindings, "/api/auth/refresh", {
-    method: "POST",
-    json: { refreshToken: user.refreshToken },
-  });
-  admin = { ...user, adminToken: ((await res.json()) as { accessToken: string }).accessToken };
+  admin = { ...user, adminToken: await refreshedAccessToken(bindings, user) };
 });
 
 /** A cursor that decodes fine but whose id is not of the list's id type. */

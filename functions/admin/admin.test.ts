@@ -2,7 +2,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { grantAdmin } from "../../db/queries/admin";
 import { createDb } from "../../shared/clients";
 import { loadConfig } from "../../shared/config";
-import { bearer, type SignedUp, signUp, uniqueEmail } from "../../test/support/accounts";
+import {
+  bearer,
+  refreshedAccessToken,
+  type SignedUp,
+  signUp,
+  uniqueEmail,
+} from "../../test/support/accounts";
 import { fileEnv, randomIp, send } from "../../test/support/harness";
 
 const bindings = fileEnv("admin");
@@ -12,12 +18,7 @@ let admin: SignedUp & { adminToken: string };
 async function makeAdmin() {
   const user = await signUp(bindings);
   expect(await grantAdmin(createDb(loadConfig(bindings)), user.email.toUpperCase())).toBe(user.userId);
-  const res = await send(bindings, "/api/auth/refresh", {
-    method: "POST",
-    json: { refreshToken: user.refreshToken },
-  });
-  const { accessToken } = (await res.json()) as { accessToken: string };
-  return { ...user, adminToken: accessToken };
+  return { ...user, adminToken: await refreshedAccessToken(bindings, user) };
 }
 
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { Profile } from "../../db/queries/users";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../shared/auth/access-token";
 import { fromBase64Url, toBase64Url } from "../../shared/base64url";
-import { sha256 } from "../../shared/crypto";
+import { hmacKey, sha256 } from "../../shared/crypto";
 import type { AppEnv } from "../../shared/env";
 
 /** The keys refresh-token secrets are tagged with: the JWT key, and the previous one while it rotates. */
@@ -17,13 +17,7 @@ const TAG_BYTES = 16;
 
 /** The tag binding a nonce to its session: HMAC-SHA-256 (domain-separated from JWTs), truncated. */
 async function refreshTag(key: string, sessionId: string, nonce: Uint8Array): Promise<Uint8Array> {
-  const hmac = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(key),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
+  const hmac = await hmacKey(key);
   const label = encoder.encode(`backline refresh token:${sessionId}:`);
   const data = new Uint8Array(label.length + nonce.length);
   data.set(label);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { grantAdmin } from "../../db/queries/admin";
 import { createDb } from "../../shared/clients";
 import { loadConfig } from "../../shared/config";
-import { bearer, type SignedUp, signUp } from "../../test/support/accounts";
+import { bearer, refreshedAccessToken, type SignedUp, signUp } from "../../test/support/accounts";
 import { fileEnv, send } from "../../test/support/harness";
 
 const bindings = fileEnv("lessons");
@@ -18,16 +18,6 @@ type Summary = {
   config?: unknown;
 };
 
-/** Signs up and refreshes once the DB says so, so the token carries the new role or tier. */
-async function withToken(user: SignedUp) {
-  const res = await send(bindings, "/api/auth/refresh", {
-    method: "POST",
-    json: { refreshToken: user.refreshToken },
-  });
-  const body = (await res.json()) as { accessToken: string; refreshToken: string };
-  return body.accessToken;
-}
-
 let free: SignedUp;
 let premiumToken: string;
 let adminToken: string;
@@ -36,10 +26,10 @@ beforeAll(async () => {
   free = await signUp(bindings);
   const premium = await signUp(bindings);
   await db().execute(sql`update users set tier = 'premium' where id = ${premium.userId}`);
-  premiumToken = await withToken(premium);
+  premiumToken = await refreshedAccessToken(bindings, premium);
   const admin = await signUp(bindings);
   await grantAdmin(db(), admin.email);
-  adminToken = await withToken(admin);
+  adminToken = await refreshedAccessToken(bindings, admin);
 });
 
 describe("GET /api/lessons", () => {

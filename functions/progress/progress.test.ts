@@ -3,21 +3,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { grantAdmin } from "../../db/queries/admin";
 import { createDb } from "../../shared/clients";
 import { loadConfig } from "../../shared/config";
-import { bearer, type SignedUp, signUp } from "../../test/support/accounts";
+import { bearer, refreshedAccessToken, signUp } from "../../test/support/accounts";
 import { fileEnv, roundTrips, send, traceId } from "../../test/support/harness";
 
 const bindings = fileEnv("progress");
 const db = () => createDb(loadConfig(bindings));
-
-/** Refreshes once the DB says so, so the token carries the new role or tier. */
-async function withToken(user: SignedUp) {
-  const res = await send(bindings, "/api/auth/refresh", {
-    method: "POST",
-    json: { refreshToken: user.refreshToken },
-  });
-  const body = (await res.json()) as { accessToken: string; refreshToken: string };
-  return body.accessToken;
-}
 
 let premiumToken: string;
 let adminToken: string;
@@ -25,10 +15,10 @@ let adminToken: string;
 beforeAll(async () => {
   const premium = await signUp(bindings);
   await db().execute(sql`update users set tier = 'premium' where id = ${premium.userId}`);
-  premiumToken = await withToken(premium);
+  premiumToken = await refreshedAccessToken(bindings, premium);
   const admin = await signUp(bindings);
   await grantAdmin(db(), admin.email);
-  adminToken = await withToken(admin);
+  adminToken = await refreshedAccessToken(bindings, admin);
 });
 
 describe("progress", () => {

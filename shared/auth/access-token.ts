@@ -1,6 +1,6 @@
 import type { Role, Tier } from "../../db/schema/users";
 import { fromBase64Url, toBase64Url } from "../base64url";
-import { sha256 } from "../crypto";
+import { hmacKey, sha256 } from "../crypto";
 
 /** Access tokens live 15 minutes; a revoked session's tokens are refused through Redis meanwhile. */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
@@ -29,21 +29,14 @@ const HS256 = { name: "HMAC", hash: "SHA-256" } as const;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/**
- * Imported keys by secret, per isolate (a CryptoKey is stateless: style.md). Settled values
- * only, never a pending promise another request could be left waiting on; two requests that
- * miss at once both import, harmlessly.
- */
+/** Keys and key ids by secret, per isolate (the key itself from shared/crypto.ts `hmacKey`). */
 const signingKeys = new Map<string, SigningKey>();
 
 /** The key of a secret, and its id: a short hash, so a rotated-out secret can still be picked by `kid`. */
 async function signingKey(secret: string): Promise<SigningKey> {
   const cached = signingKeys.get(secret);
   if (cached) return cached;
-  const [hash, key] = await Promise.all([
-    sha256(`backline-jwt:${secret}`),
-    crypto.subtle.importKey("raw", encoder.encode(secret), HS256, false, ["sign", "verify"]),
-  ]);
+  const [hash, key] = await Promise.all([sha256(`backline-jwt:${secret}`), hmacKey(secret)]);
   const entry = { kid: hash.slice(0, 12), key };
   signingKeys.set(secret, entry);
   return entry;

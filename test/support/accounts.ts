@@ -40,3 +40,13 @@ export async function signUp(bindings: TestBindings, overrides: { email?: string
 export function bearer(token: string): Record<string, string> {
   return { Authorization: `Bearer ${token}` };
 }
+
+/** A new access token from the user's refresh token: it carries the role and tier the database holds now. */
+export async function refreshedAccessToken(bindings: TestBindings, user: SignedUp): Promise<string> {
+  const res = await send(bindings, "/api/auth/refresh", {
+    method: "POST",
+    json: { refreshToken: user.refreshToken },
+  });
+  if (res.status !== 200) throw new Error(`refresh failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
