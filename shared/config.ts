@@ -37,9 +37,14 @@ const origins = z
     ),
   );
 
+const APP_ENVS = ["development", "test", "staging", "production"] as const;
+
 const configSchema = z
   .object({
-    APP_ENV: z.string().default("production"),
+    /** Unset means production, so a worker deployed without it gets the guard rails. */
+    APP_ENV: z
+      .enum(APP_ENVS, { error: `APP_ENV must be one of ${APP_ENVS.join(", ")}` })
+      .default("production"),
     ALLOWED_ORIGINS: origins,
     MAX_BODY_BYTES: z.coerce
       .number()
@@ -164,18 +169,27 @@ export function loadConfig(env: Bindings): Config {
   return result.config;
 }
 
-function check(env: Bindings): Checked {
+/** Every binding at fault: the schema's findings, then in production the guard rails. */
+export function configErrors(env: Partial<Bindings>): FieldError[] {
+  return validate(env).errors;
+}
+
+function validate(env: Partial<Bindings>): { errors: FieldError[]; data?: z.output<typeof configSchema> } {
   const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const errors = parsed.error.issues.map((issue) => ({
-      path: issue.path.join("."),
-      message: issue.message,
-    }));
+  const errors = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+  if (isProduction(env)) errors.push(...productionErrors(env));
+  return { errors, data: parsed.data };
+}
+
+function check(env: Bindings): Checked {
+  const { errors, data } = validate(env);
+  if (errors.length > 0 || !data) {
     // CORS still answers for the allowed origins, so a browser can read the config problem.
     const allowed = origins.safeParse(env.ALLOWED_ORIGINS);
     return { ok: false, errors, allowedOrigins: allowed.success ? allowed.data : [] };
   }
-  const data = parsed.data;
   const local = data.NEON_HTTP_ENDPOINT !== undefined;
   return {
     ok: true,
@@ -190,4 +204,155 @@ function check(env: Bindings): Checked {
       BILLING_PORTAL_RETURN_URL: data.BILLING_PORTAL_RETURN_URL ?? `${data.APP_URL}/`,
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Production guard rails. Values that only make sense on a laptop or in a test run: a worker
+// with APP_ENV=production (or no APP_ENV) refuses every request while one is set, and
+// `npm run check:production` (dev/check-production.ts) runs these same rules over wrangler.toml
+// before `wrangler deploy`. Messages never quote a URL's value: DATABASE_URL holds a password.
+
+function isProduction(env: Partial<Bindings>): boolean {
+  return (env.APP_ENV ?? "production") === "production";
+}
+
+/** The dev/ stand-ins: any value at all means the worker talks to a local emulator. */
+const STAND_IN_BINDINGS = ["NEON_HTTP_ENDPOINT", "STRIPE_API_BASE", "MAIL_URL"] as const;
+
+/** URL bindings that must be https on a public host in production (ALLOWED_ORIGINS is checked per entry). */
+const PUBLIC_URL_BINDINGS = [
+  "APP_URL",
+  "SHARE_BASE_URL",
+  "CHECKOUT_SUCCESS_URL",
+  "CHECKOUT_CANCEL_URL",
+  "BILLING_PORTAL_RETURN_URL",
+  "UPSTASH_REDIS_REST_URL",
+] as const;
+
+/** Bindings whose defaults are local values (localhost, example.com): production must set them. */
+const NO_DEFAULT_IN_PRODUCTION = ["APP_URL", "SHARE_BASE_URL", "MAIL_FROM"] as const;
+
+/** The email transports that deliver nothing: `log` prints the message, `mailbox` is the dev/ stand-in. */
+const LOCAL_MAIL_TRANSPORTS = new Set(["log", "mailbox"]);
+
+function productionErrors(env: Partial<Bindings>): FieldError[] {
+  return [
+    ...missingInProduction(env),
+    ...standIns(env),
+    ...localMail(env),
+    ...testModeStripe(env),
+    ...originErrors(env.ALLOWED_ORIGINS),
+    ...PUBLIC_URL_BINDINGS.flatMap((name) => urlErrors(name, env[name])),
+    ...databaseHostErrors(env.DATABASE_URL),
+    ...mailFromErrors(env.MAIL_FROM),
+  ];
+}
+
+function missingInProduction(env: Partial<Bindings>): FieldError[] {
+  return NO_DEFAULT_IN_PRODUCTION.filter((name) => !env[name]).map((name) => ({
+    path: name,
+    message: `${name} is missing (production has no default)`,
+  }));
+}
+
+function standIns(env: Partial<Bindings>): FieldError[] {
+  return STAND_IN_BINDINGS.filter((name) => env[name] !== undefined).map((name) => ({
+    path: name,
+    message: `${name} points the worker at a local stand-in and must not be set in production`,
+  }));
+}
+
+function localMail(env: Partial<Bindings>): FieldError[] {
+  const transport = env.MAIL_TRANSPORT ?? "log";
+  if (!LOCAL_MAIL_TRANSPORTS.has(transport)) return [];
+  return [
+    {
+      path: "MAIL_TRANSPORT",
+      message: `MAIL_TRANSPORT is ${transport}${env.MAIL_TRANSPORT ? "" : " (its default)"}, which sends no email; production needs resend or postmark`,
+    },
+  ];
+}
+
+/**
+ * Production means live mode: a test key takes no money while the webhook still grants premium.
+ * A staging deployment against Stripe's test mode runs with APP_ENV=staging.
+ */
+function testModeStripe(env: Partial<Bindings>): FieldError[] {
+  if (!env.STRIPE_SECRET_KEY || !/^(sk|rk)_test_/.test(env.STRIPE_SECRET_KEY)) return [];
+  return [
+    {
+      path: "STRIPE_SECRET_KEY",
+      message:
+        "STRIPE_SECRET_KEY is a test-mode key; production needs a live key (sk_live_… or rk_live_…), test mode runs with APP_ENV=staging",
+    },
+  ];
+}
+
+function originErrors(raw: string | undefined): FieldError[] {
+  const entries = (raw ?? "").split(",").map((o) => o.trim());
+  return entries.flatMap((entry, i) => {
+    if (!entry || !URL.canParse(entry)) return [];
+    const fault = publicHttpsFault(new URL(entry));
+    return fault
+      ? [{ path: `ALLOWED_ORIGINS.${i}`, message: `ALLOWED_ORIGINS entry "${entry}" ${fault}` }]
+      : [];
+  });
+}
+
+function urlErrors(name: string, value: string | undefined): FieldError[] {
+  // Unset optional URLs derive from APP_URL; a malformed one is the schema's finding.
+  if (!value || !URL.canParse(value)) return [];
+  const fault = publicHttpsFault(new URL(value));
+  return fault ? [{ path: name, message: `${name} ${fault}` }] : [];
+}
+
+function databaseHostErrors(value: string | undefined): FieldError[] {
+  if (!value || !URL.canParse(value)) return [];
+  const host = hostKind(new URL(value).hostname);
+  if (host === "public") return [];
+  return [{ path: "DATABASE_URL", message: `DATABASE_URL ${hostFault(host)}` }];
+}
+
+function mailFromErrors(value: string | undefined): FieldError[] {
+  const domain = value?.match(/@([^\s>]+)>?\s*$/)?.[1];
+  if (!domain) return [];
+  const host = hostKind(domain);
+  if (host === "public") return [];
+  return [{ path: "MAIL_FROM", message: `MAIL_FROM ${hostFault(host)}` }];
+}
+
+/** Why a URL cannot serve production, or undefined when it can. */
+function publicHttpsFault(url: URL): string | undefined {
+  if (url.protocol !== "https:") return "must use https in production";
+  const host = hostKind(url.hostname);
+  return host === "public" ? undefined : hostFault(host);
+}
+
+function hostFault(host: "local" | "placeholder"): string {
+  return host === "local"
+    ? "points at this machine (localhost or a loopback address), not at a production host"
+    : "still holds a placeholder host (example.com, .example, .invalid, .test): set the real one";
+}
+
+/** Names RFC 2606 and RFC 6761 reserve: no production service lives under them. */
+const PLACEHOLDER_DOMAINS = ["example", "invalid", "test", "example.com", "example.net", "example.org"];
+
+function hostKind(hostname: string): "local" | "placeholder" | "public" {
+  const host = hostname.toLowerCase().replace(/\.$/, "");
+  if (isLoopback(host)) return "local";
+  const isUnder = (domain: string) => host === domain || host.endsWith(`.${domain}`);
+  return PLACEHOLDER_DOMAINS.some(isUnder) ? "placeholder" : "public";
+}
+
+/** localhost and *.localhost, 127.0.0.0/8, ::1, the unspecified addresses, and IPv4-mapped loopback. */
+function isLoopback(host: string): boolean {
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    /^127\.\d+\.\d+\.\d+$/.test(host) ||
+    host === "0.0.0.0" ||
+    host === "[::1]" ||
+    host === "[::]" ||
+    /^\[::ffff:(127\.|7f)/.test(host)
+  );
 }
