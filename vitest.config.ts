@@ -19,7 +19,7 @@ export default defineConfig({
           cloudflareTest(({ inject }) => {
             const stack = inject<StackInfo>("stack");
             return {
-              wrangler: { configPath: "./wrangler.toml" },
+              wrangler: { configPath: "./wrangler.toml", environment: "dev" },
               miniflare: {
                 bindings: {
                   APP_ENV: "test",

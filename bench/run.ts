@@ -288,7 +288,7 @@ async function measureStartup(
   };
   for (let i = 0; i < 3; i++) {
     // The first answered readiness probe is the first request this workerd served: the cold sample.
-    const dev = await startWrangler({ cwd: root, vars, envFile, readyPath: "/api/health" });
+    const dev = await startWrangler({ cwd: root, env: "dev", vars, envFile, readyPath: "/api/health" });
     try {
       firstMs.push(dev.firstMs);
       const warm: number[] = [];
@@ -384,7 +384,7 @@ async function main(): Promise<void> {
     const floorEnv = join(scratch, "floor.env");
     writeFileSync(floorEnv, "");
     const [app, floor] = await Promise.all([
-      startWrangler({ cwd: root, vars, envFile, readyPath: "/api/health" }),
+      startWrangler({ cwd: root, env: "dev", vars, envFile, readyPath: "/api/health" }),
       startWrangler({
         cwd: join(root, "bench/floor"),
         vars: floorVars,
@@ -711,9 +711,12 @@ async function main(): Promise<void> {
   }
 }
 
-/** The `[vars]` of wrangler.toml, which wrangler dev would bind. */
+/** The `[env.dev.vars]` of wrangler.toml, which `wrangler dev --env dev` would bind. */
 function wranglerTomlVars(): Record<string, string> {
-  const config = unstable_readConfig({ config: join(root, "wrangler.toml") }, { hideWarnings: true });
+  const config = unstable_readConfig(
+    { config: join(root, "wrangler.toml"), env: "dev" },
+    { hideWarnings: true },
+  );
   return Object.fromEntries(
     Object.entries(config.vars ?? {}).filter(
       (entry): entry is [string, string] => typeof entry[1] === "string",

@@ -15,6 +15,8 @@ export interface WranglerDev {
 export interface WranglerOptions {
   cwd: string;
   config?: string;
+  /** The wrangler.toml environment (`--env`); Backline's local one is `dev`. */
+  env?: string;
   vars: Record<string, string>;
   /** An env file to load instead of the developer's .dev.vars. */
   envFile?: string;
@@ -39,6 +41,7 @@ export async function startWrangler(options: WranglerOptions): Promise<WranglerD
     "--log-level",
     "warn",
     ...(options.config ? ["--config", options.config] : []),
+    ...(options.env ? ["--env", options.env] : []),
     ...(options.envFile ? ["--env-file", options.envFile] : []),
     ...Object.entries(options.vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
   ];

@@ -200,6 +200,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       "wrangler",
       [
         "dev",
+        "--env",
+        "dev",
         "--ip",
         "127.0.0.1",
         "--port",

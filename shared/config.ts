@@ -3,6 +3,22 @@ import { PlansJsonSchema } from "./billing/plans";
 import type { Bindings } from "./bindings";
 import { type FieldError, problems } from "./errors";
 
+/**
+ * Bindings that are secrets: set with `wrangler secret put`, never in wrangler.toml's [vars].
+ * The required ones are the uncommented lines of .dev.vars.example (a test keeps them equal).
+ */
+export const SECRET_BINDINGS = {
+  required: [
+    "DATABASE_URL",
+    "UPSTASH_REDIS_REST_URL",
+    "UPSTASH_REDIS_REST_TOKEN",
+    "JWT_SECRET",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+  ],
+  optional: ["JWT_SECRET_PREVIOUS", "MAIL_API_KEY"],
+} as const satisfies Record<string, readonly (keyof Bindings)[]>;
+
 /** Placeholders from .dev.vars.example that must never reach a running worker. */
 const PLACEHOLDERS = new Set(["replace-me", "replace-with-at-least-32-random-bytes-xxxxxxxx"]);
 
@@ -108,22 +124,27 @@ const configSchema = z
     NEON_HTTP_ENDPOINT: httpUrl("NEON_HTTP_ENDPOINT").optional(),
     STRIPE_API_BASE: httpUrl("STRIPE_API_BASE").optional(),
   })
-  .superRefine((env, ctx) => {
-    if (env.MAIL_TRANSPORT === "mailbox" && !env.MAIL_URL) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["MAIL_URL"],
-        message: "MAIL_URL is missing (MAIL_TRANSPORT is mailbox)",
-      });
-    }
-    if ((env.MAIL_TRANSPORT === "resend" || env.MAIL_TRANSPORT === "postmark") && !env.MAIL_API_KEY) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["MAIL_API_KEY"],
-        message: `MAIL_API_KEY is missing (MAIL_TRANSPORT is ${env.MAIL_TRANSPORT})`,
-      });
-    }
-  });
+  .superRefine(
+    (env, ctx) => {
+      if (env.MAIL_TRANSPORT === "mailbox" && !env.MAIL_URL) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["MAIL_URL"],
+          message: "MAIL_URL is missing (MAIL_TRANSPORT is mailbox)",
+        });
+      }
+      if ((env.MAIL_TRANSPORT === "resend" || env.MAIL_TRANSPORT === "postmark") && !env.MAIL_API_KEY) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["MAIL_API_KEY"],
+          message: `MAIL_API_KEY is missing (MAIL_TRANSPORT is ${env.MAIL_TRANSPORT})`,
+        });
+      }
+      // Also when another binding is at fault: the problem names every binding to fix, and the
+      // deploy check (which cannot see the secrets) still learns that the mail key is needed.
+    },
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null },
+  );
 
 /** Validated configuration, derived once per isolate from the bindings. */
 export type Config = Omit<
@@ -331,7 +352,7 @@ function publicHttpsFault(url: URL): string | undefined {
 function hostFault(host: "local" | "placeholder"): string {
   return host === "local"
     ? "points at this machine (localhost or a loopback address), not at a production host"
-    : "still holds a placeholder host (example.com, .example, .invalid, .test): set the real one";
+    : "still holds a placeholder domain (example.com, .example, .invalid, .test): set the real one";
 }
 
 /** Names RFC 2606 and RFC 6761 reserve: no production service lives under them. */
