@@ -1,10 +1,10 @@
 /** Worker bindings: the generated `Env` plus the local-only stand-in overrides. */
 export type Bindings = Env & {
-  /** Local only: Neon HTTP SQL endpoint of the dev stack. Never set in production. */
+  /** Local only: Neon HTTP SQL endpoint of the dev stack. A production worker refuses to run with it set. */
   NEON_HTTP_ENDPOINT?: string;
-  /** Local only: base URL of the Stripe emulator. Never set in production. */
+  /** Local only: base URL of the Stripe emulator. A production worker refuses to run with it set. */
   STRIPE_API_BASE?: string;
-  /** Mailbox URL (MAIL_TRANSPORT=mailbox). */
+  /** Local only: the dev/ mailbox (MAIL_TRANSPORT=mailbox). A production worker refuses to run with it set. */
   MAIL_URL?: string;
   /** Secret: email provider key (MAIL_TRANSPORT=resend|postmark). */
   MAIL_API_KEY?: string;
