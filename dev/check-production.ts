@@ -13,7 +13,6 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
-import type { Bindings } from "../shared/bindings";
 import { configErrors, SECRET_BINDINGS } from "../shared/config";
 import type { FieldError } from "../shared/errors";
 
@@ -37,7 +36,7 @@ export function checkProduction(
   );
   const env: Record<string, string> = { ...vars, ...secrets };
   const unseen = new Set(SECRET_NAMES.filter((name) => !(name in env)));
-  const errors = [...notProduction(vars), ...secretsInVars(vars), ...configErrors(env as Partial<Bindings>)];
+  const errors = [...notProduction(vars), ...secretsInVars(vars), ...configErrors(env)];
   // A finding about a secret this shell cannot see says nothing about the deployed value.
   const seenErrors = errors.filter((e) => !unseen.has(bindingOf(e)));
   const neededUnseen = new Set([

@@ -1,6 +1,5 @@
 import * as z from "zod";
 import { PlansJsonSchema } from "./billing/plans";
-import type { Bindings } from "./bindings";
 import { type FieldError, problems } from "./errors";
 
 /**
@@ -17,7 +16,7 @@ export const SECRET_BINDINGS = {
     "STRIPE_WEBHOOK_SECRET",
   ],
   optional: ["JWT_SECRET_PREVIOUS", "MAIL_API_KEY"],
-} as const satisfies Record<string, readonly (keyof Bindings)[]>;
+} as const satisfies Record<string, readonly BindingName[]>;
 
 /** Placeholders from .dev.vars.example that must never reach a running worker. */
 const PLACEHOLDERS = new Set(["replace-me", "replace-with-at-least-32-random-bytes-xxxxxxxx"]);
@@ -146,6 +145,15 @@ const configSchema = z
     { when: (payload) => typeof payload.value === "object" && payload.value !== null },
   );
 
+/** The names of the bindings the config reads. */
+type BindingName = keyof z.input<typeof configSchema>;
+
+/**
+ * The bindings as validation reads them (the worker's `Bindings` is one). Structural, so the
+ * Node side (dev/check-production.ts) can validate wrangler.toml's vars without the worker types.
+ */
+export type ConfigBindings = Readonly<Partial<Record<BindingName, string>>>;
+
 /** Validated configuration, derived once per isolate from the bindings. */
 export type Config = Omit<
   z.output<typeof configSchema>,
@@ -161,9 +169,9 @@ export type Config = Omit<
 };
 
 type Checked = { ok: true; config: Config } | { ok: false; errors: FieldError[]; allowedOrigins: string[] };
-const checked = new WeakMap<Bindings, Checked>();
+const checked = new WeakMap<ConfigBindings, Checked>();
 
-function checkOnce(env: Bindings): Checked {
+function checkOnce(env: ConfigBindings): Checked {
   let result = checked.get(env);
   if (!result) {
     result = check(env);
@@ -173,13 +181,13 @@ function checkOnce(env: Bindings): Checked {
 }
 
 /** The origins CORS and the refresh cookie accept, from the same parse as the config (also when another binding is invalid). */
-export function allowedOrigins(env: Bindings): readonly string[] {
+export function allowedOrigins(env: ConfigBindings): readonly string[] {
   const result = checkOnce(env);
   return result.ok ? result.config.ALLOWED_ORIGINS : result.allowedOrigins;
 }
 
 /** Validates the bindings once per isolate (per env object) and returns the config, or throws a 500 problem naming every binding at fault. */
-export function loadConfig(env: Bindings): Config {
+export function loadConfig(env: ConfigBindings): Config {
   const result = checkOnce(env);
   if (!result.ok) {
     throw problems.configInvalid({
@@ -191,11 +199,11 @@ export function loadConfig(env: Bindings): Config {
 }
 
 /** Every binding at fault: the schema's findings, then in production the guard rails. */
-export function configErrors(env: Partial<Bindings>): FieldError[] {
+export function configErrors(env: ConfigBindings): FieldError[] {
   return validate(env).errors;
 }
 
-function validate(env: Partial<Bindings>): { errors: FieldError[]; data?: z.output<typeof configSchema> } {
+function validate(env: ConfigBindings): { errors: FieldError[]; data?: z.output<typeof configSchema> } {
   const parsed = configSchema.safeParse(env);
   const errors = parsed.success
     ? []
@@ -204,7 +212,7 @@ function validate(env: Partial<Bindings>): { errors: FieldError[]; data?: z.outp
   return { errors, data: parsed.data };
 }
 
-function check(env: Bindings): Checked {
+function check(env: ConfigBindings): Checked {
   const { errors, data } = validate(env);
   if (errors.length > 0 || !data) {
     // CORS still answers for the allowed origins, so a browser can read the config problem.
@@ -233,7 +241,7 @@ function check(env: Bindings): Checked {
 // `npm run check:production` (dev/check-production.ts) runs these same rules over wrangler.toml
 // before `wrangler deploy`. Messages never quote a URL's value: DATABASE_URL holds a password.
 
-function isProduction(env: Partial<Bindings>): boolean {
+function isProduction(env: ConfigBindings): boolean {
   return (env.APP_ENV ?? "production") === "production";
 }
 
@@ -256,7 +264,7 @@ const NO_DEFAULT_IN_PRODUCTION = ["APP_URL", "SHARE_BASE_URL", "MAIL_FROM"] as c
 /** The email transports that deliver nothing: `log` prints the message, `mailbox` is the dev/ stand-in. */
 const LOCAL_MAIL_TRANSPORTS = new Set(["log", "mailbox"]);
 
-function productionErrors(env: Partial<Bindings>): FieldError[] {
+function productionErrors(env: ConfigBindings): FieldError[] {
   return [
     ...missingInProduction(env),
     ...standIns(env),
@@ -269,21 +277,21 @@ function productionErrors(env: Partial<Bindings>): FieldError[] {
   ];
 }
 
-function missingInProduction(env: Partial<Bindings>): FieldError[] {
+function missingInProduction(env: ConfigBindings): FieldError[] {
   return NO_DEFAULT_IN_PRODUCTION.filter((name) => !env[name]).map((name) => ({
     path: name,
     message: `${name} is missing (production has no default)`,
   }));
 }
 
-function standIns(env: Partial<Bindings>): FieldError[] {
+function standIns(env: ConfigBindings): FieldError[] {
   return STAND_IN_BINDINGS.filter((name) => env[name] !== undefined).map((name) => ({
     path: name,
     message: `${name} points the worker at a local stand-in and must not be set in production`,
   }));
 }
 
-function localMail(env: Partial<Bindings>): FieldError[] {
+function localMail(env: ConfigBindings): FieldError[] {
   const transport = env.MAIL_TRANSPORT ?? "log";
   if (!LOCAL_MAIL_TRANSPORTS.has(transport)) return [];
   return [
@@ -298,7 +306,7 @@ function localMail(env: Partial<Bindings>): FieldError[] {
  * Production means live mode: a test key takes no money while the webhook still grants premium.
  * A staging deployment against Stripe's test mode runs with APP_ENV=staging.
  */
-function testModeStripe(env: Partial<Bindings>): FieldError[] {
+function testModeStripe(env: ConfigBindings): FieldError[] {
   if (!env.STRIPE_SECRET_KEY || !/^(sk|rk)_test_/.test(env.STRIPE_SECRET_KEY)) return [];
   return [
     {
