@@ -139,9 +139,9 @@ const configSchema = z
           message: `MAIL_API_KEY is missing (MAIL_TRANSPORT is ${env.MAIL_TRANSPORT})`,
         });
       }
-      // Also when another binding is at fault: the problem names every binding to fix, and the
-      // deploy check (which cannot see the secrets) still learns that the mail key is needed.
     },
+    // Also when another binding is at fault: the problem names every binding to fix, and the
+    // deploy check (which cannot see the secrets) still learns that the mail key is needed.
     { when: (payload) => typeof payload.value === "object" && payload.value !== null },
   );
 
