@@ -4,8 +4,10 @@
  * Backline SDK's services into the spec's five interfaces; behind it, mode 'real' is the SDK in
  * http mode (the API) and mode 'stub' the SDK's offline stub, keeping its data in localStorage.
  *
- * Mode: `?backend=real` in the page URL, else `window.BACKEND_AVAILABLE`, else 'stub'. The API's
- * origin: `window.BACKLINE_CONFIG.apiUrl` (the dev server's /config.js), else the page's own.
+ * Mode: `?backend=real` in the page URL, else `window.BACKEND_AVAILABLE`, else 'stub'. The page
+ * may set `window.BACKLINE_CONFIG` (the dev server's /config.js does): `apiUrl`, the API's origin
+ * (default: the page's own), and `stubShareBaseUrl`, where stub share links point (a URL or a
+ * path on the page's site; default `<origin>/share`).
  */
 
 import { browser } from "../globals";
@@ -34,7 +36,7 @@ export { STUB_USER_KEY };
 /** What a page may set before importing the module. */
 interface PageGlobals {
   BACKEND_AVAILABLE?: unknown;
-  BACKLINE_CONFIG?: { apiUrl?: string };
+  BACKLINE_CONFIG?: { apiUrl?: string; stubShareBaseUrl?: string };
 }
 
 /** Settings for a factory made by hand (tests, pages that know their API); the singleton reads the page. */
@@ -49,7 +51,7 @@ export interface ServiceFactoryOptions {
   stubStorage?: KeyValueStorage;
   /** Stub mode: emails that sign up as admins. */
   stubAdmins?: string[];
-  /** Stub mode: the base of share URLs (default `<page origin>/share`). */
+  /** Stub mode: the base of share URLs (default `window.BACKLINE_CONFIG.stubShareBaseUrl`, else `<page origin>/share`). */
   stubShareBaseUrl?: string;
   /** The page's query string for detectMode (default `location.search`). */
   search?: string;
@@ -154,12 +156,15 @@ export class ServiceFactory {
   private stubClient(): Client {
     // The spec's stub keeps everything in localStorage (its session under `stub-user`).
     const storage = this.options.storage ?? localStorageOrMemory();
+    const shareBase =
+      this.options.stubShareBaseUrl ?? (globalThis as PageGlobals).BACKLINE_CONFIG?.stubShareBaseUrl;
+    const page = browser.location?.origin;
     const sdk = createBackline({
       mode: "stub",
       storage,
       stubStorage: this.options.stubStorage ?? storage,
       ...(this.options.stubAdmins && { stubAdmins: this.options.stubAdmins }),
-      ...(this.options.stubShareBaseUrl && { stubShareBaseUrl: this.options.stubShareBaseUrl }),
+      ...(shareBase && { stubShareBaseUrl: page ? new URL(shareBase, page).href : shareBase }),
     });
     return { mode: "stub", sdk, session: stubSession(storage) };
   }
