@@ -1,5 +1,5 @@
-// The spec's "Example: Sequencer Save with Cloud Sync" (Phase 4), unchanged (formatter comments aside) between the import
-// of the site's local store and the export.
+// The spec's "Example: Sequencer Save with Cloud Sync" (Phase 4), unchanged (formatter comments
+// aside) between the import of the site's local store and the export.
 import { patternStorage } from "./pattern-storage.js";
 
 // sequencer.js

@@ -1,5 +1,5 @@
-// The spec's "Example: Sharing a Pattern" (Phase 4), unchanged (formatter comments aside) between the import of the site's
-// toast and the export.
+// The spec's "Example: Sharing a Pattern" (Phase 4), unchanged (formatter comments aside)
+// between the import of the site's toast and the export.
 import { showToast } from "./toast.js";
 
 // share-pattern.js
