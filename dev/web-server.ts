@@ -30,7 +30,10 @@ export interface WebServer {
 
 /** Starts the static server on localhost (the refresh cookie is SameSite=Lax: page and API share a site). */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
-  const configJs = `window.BACKLINE_CONFIG = ${JSON.stringify({ apiUrl: options.apiUrl })};\n`;
+  // stubShareBaseUrl: where links made in stub mode open (the share page in stub mode), for
+  // pages on the drop-in serviceFactory (the demo app passes its own).
+  const config = { apiUrl: options.apiUrl, stubShareBaseUrl: "/share/stub" };
+  const configJs = `window.BACKLINE_CONFIG = ${JSON.stringify(config)};\n`;
   const app = new Hono();
   app.use(async (c, next) => {
     await next();
