@@ -21,6 +21,7 @@ import type { Config } from "../config";
 import { sqlStateOf } from "../db-errors";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
+import { entitlementRule } from "./entitlement-rule";
 
 /** Event types with effects; any other type is acknowledged and recorded only. */
 export const HANDLED_EVENTS = new Set<string>([
@@ -136,7 +137,7 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
       return [
         lockUserStatement(db, { userId }),
         ...linkCustomerStatements(db, userId, customerId),
-        recomputeTierStatement(db, { userId }, { graceSeconds: config.BILLING_GRACE_PERIOD, reason }),
+        recomputeTierStatement(db, { userId }, { ...entitlementRule(config), reason }),
         insertAuditIfUserExists(db, userId, {
           actorId: userId,
           action: "billing.checkout_completed",
@@ -160,7 +161,7 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
         recomputeTierStatement(
           db,
           { subscriptionId: state.id },
-          { graceSeconds: config.BILLING_GRACE_PERIOD, reason: { ...reason, subscription: state.id } },
+          { ...entitlementRule(config), reason: { ...reason, subscription: state.id } },
         ),
       ];
     }

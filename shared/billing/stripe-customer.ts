@@ -1,5 +1,5 @@
 import type Stripe from "stripe";
-import { hasEnded, holdsPlan } from "../../db/entitlements";
+import { hasEnded, holdsPlan, isPlanPrice } from "../../db/entitlements";
 import { ApiError } from "../errors";
 import { stripeCall } from "./stripe-errors";
 
@@ -15,9 +15,15 @@ export async function billableSubscriptions(
   return listed.data.filter((s) => !hasEnded(s.status));
 }
 
-/** The customer's current plan at Stripe, if any. */
-export async function currentStripeSubscription(stripe: Stripe, customerId: string) {
-  return (await billableSubscriptions(stripe, customerId)).find((s) => holdsPlan(s.status));
+/** The customer's current plan at Stripe, if any: a subscription to a plan's price (never another product's). */
+export async function currentStripeSubscription(
+  stripe: Stripe,
+  customerId: string,
+  planPriceIds: readonly string[],
+) {
+  return (await billableSubscriptions(stripe, customerId)).find(
+    (s) => holdsPlan(s.status) && s.items.data.some((item) => isPlanPrice(item.price.id, planPriceIds)),
+  );
 }
 
 /** Cancels every subscription of the customer that may still bill (account deletion). */
