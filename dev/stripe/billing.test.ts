@@ -501,3 +501,40 @@ describe("Stripe emulator: billing portal", () => {
     expect(foreign.status).toBe(404);
   });
 });
+
+describe("Stripe emulator: deleting a customer", () => {
+  it("cancels its subscriptions, leaves a retrievable stub, sends customer.deleted; a second delete is 404", async () => {
+    const { customer, subscription } = await subscribed();
+    const open = await createSession(customer.id);
+    const deleted = await stripe.customers.del(customer.id);
+    expect(deleted).toEqual({ id: customer.id, object: "customer", deleted: true });
+
+    const events = await Promise.all((await take(customer.id)).map(verify));
+    expect(events.map((e) => e.type)).toEqual(["customer.subscription.deleted", "customer.deleted"]);
+    expect(events[0]?.data.object).toMatchObject({ id: subscription.id, status: "canceled" });
+    expect(events[1]?.data.object).toMatchObject({ id: customer.id, email: customer.email });
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe("canceled");
+
+    // Still retrievable, as a stub; left out of lists; nothing more can be done with it.
+    expect(await stripe.customers.retrieve(customer.id)).toEqual(deleted);
+    expect((await stripe.customers.list({ email: customer.email ?? "" })).data).toEqual([]);
+    await expect(stripe.customers.del(customer.id)).rejects.toMatchObject({
+      statusCode: 404,
+      code: "resource_missing",
+    });
+    await expect(createSession(customer.id)).rejects.toMatchObject({ statusCode: 404, param: "customer" });
+    const { status } = await server.control(`/_stripe/checkout/${open.id}/pay`);
+    expect(status).toBe(404);
+  });
+
+  it("expires an open Checkout Session on request, once: a second expire is a 400", async () => {
+    const customer = await newCustomer();
+    const session = await createSession(customer.id);
+    expect(
+      (await stripe.checkout.sessions.list({ customer: customer.id, status: "open" })).data,
+    ).toHaveLength(1);
+    expect((await stripe.checkout.sessions.expire(session.id)).status).toBe("expired");
+    expect((await stripe.checkout.sessions.list({ customer: customer.id, status: "open" })).data).toEqual([]);
+    await expect(stripe.checkout.sessions.expire(session.id)).rejects.toMatchObject({ statusCode: 400 });
+  });
+});

@@ -102,6 +102,7 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
       db,
       config,
       stripe: createStripe(config, c.get("requestId")),
+      ownerGone: claim.ownerGone,
     });
   } catch (error) {
     console.error(
