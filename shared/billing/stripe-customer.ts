@@ -1,6 +1,5 @@
 import Stripe from "stripe";
 import { hasEnded, holdsPlan, isPlanPrice } from "../../db/entitlements";
-import { ApiError } from "../errors";
 import { fromStripeError, stripeCall } from "./stripe-errors";
 
 /**
@@ -101,11 +100,8 @@ export async function reusableCheckoutSession(stripe: Stripe, customerId: string
   );
   const reusable = open.data.find((s) => s.metadata?.plan === planId && s.url);
   for (const session of open.data) {
-    if (session === reusable) continue;
-    await stripeCall(() => stripe.checkout.sessions.expire(session.id)).catch((error: unknown) => {
-      // Completed or expired in the meantime.
-      if (!(error instanceof ApiError)) throw error;
-    });
+    // Completed or expired in the meantime counts as done; Stripe being down does not.
+    if (session !== reusable) await unlessGone(() => stripe.checkout.sessions.expire(session.id));
   }
   return reusable;
 }
