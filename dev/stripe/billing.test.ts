@@ -527,14 +527,13 @@ describe("Stripe emulator: deleting a customer", () => {
     expect(status).toBe(404);
   });
 
-  it("expires an open Checkout Session on request, once: a second expire is a 400", async () => {
+  it("expiring a session sends checkout.session.expired; the expired session has no url", async () => {
     const customer = await newCustomer();
     const session = await createSession(customer.id);
-    expect(
-      (await stripe.checkout.sessions.list({ customer: customer.id, status: "open" })).data,
-    ).toHaveLength(1);
-    expect((await stripe.checkout.sessions.expire(session.id)).status).toBe("expired");
-    expect((await stripe.checkout.sessions.list({ customer: customer.id, status: "open" })).data).toEqual([]);
-    await expect(stripe.checkout.sessions.expire(session.id)).rejects.toMatchObject({ statusCode: 400 });
+    const expired = await stripe.checkout.sessions.expire(session.id);
+    expect(expired).toMatchObject({ status: "expired", url: null });
+    const [event] = await Promise.all((await take(customer.id)).map(verify));
+    expect(event?.type).toBe("checkout.session.expired");
+    expect(event?.data.object).toEqual(wire(expired));
   });
 });
