@@ -3,6 +3,10 @@
  * the rule. It imports nothing (only the enum module), so the SDK can show the same limits and
  * entitlements without bundling drizzle; db/queries/billing.ts builds its SQL from these lists.
  *
+ * Only a subscription to a plan's price (BILLING_PLANS) counts: a subscription to any other
+ * product on the same Stripe customer grants nothing and holds no plan (it neither makes the
+ * user premium nor stops them from buying one).
+ *
  * The rule, by Stripe subscription status:
  * - `active`, `trialing`: premium.
  * - `past_due`: premium for the grace period (BILLING_GRACE_PERIOD) after the subscription
@@ -37,17 +41,23 @@ export const ENTITLEMENTS: Readonly<Record<Tier, readonly string[]>> = {
   premium: ["patterns:unlimited", "lessons:premium"],
 };
 
+/** Whether a price is one of the plans' (BILLING_PLANS): only those make anyone premium. */
+export function isPlanPrice(priceId: string | null, planPriceIds: readonly string[]): boolean {
+  return priceId !== null && planPriceIds.includes(priceId);
+}
+
 /** Whether one subscription makes its user premium at `now` (the SQL in db/queries/billing.ts says the same). */
 export function entitlesPremium(
-  sub: { status: string; pastDueSince: Date | null },
-  graceSeconds: number,
+  sub: { status: string; priceId: string | null; pastDueSince: Date | null },
+  rule: { graceSeconds: number; planPriceIds: readonly string[] },
   now: Date = new Date(),
 ): boolean {
+  if (!isPlanPrice(sub.priceId, rule.planPriceIds)) return false;
   if ((PREMIUM_STATUSES as readonly string[]).includes(sub.status)) return true;
   return (
     sub.status === GRACE_STATUS &&
     sub.pastDueSince !== null &&
-    sub.pastDueSince.getTime() > now.getTime() - graceSeconds * 1000
+    sub.pastDueSince.getTime() > now.getTime() - rule.graceSeconds * 1000
   );
 }
 

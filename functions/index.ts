@@ -1,6 +1,7 @@
 import { Scalar } from "@scalar/hono-api-reference";
 import { expirePastDueGrace } from "../db/queries/billing";
 import { createApp } from "../shared/app";
+import { entitlementRule } from "../shared/billing/entitlement-rule";
 import { clientIp } from "../shared/client-ip";
 import { createDb } from "../shared/clients";
 import { loadConfig } from "../shared/config";
@@ -101,6 +102,6 @@ export default {
     const config = loadConfig(env);
     const db = createDb(config);
     ctx.waitUntil(deliverOutbox(db, config));
-    ctx.waitUntil(expirePastDueGrace(db, config.BILLING_GRACE_PERIOD));
+    ctx.waitUntil(expirePastDueGrace(db, entitlementRule(config)));
   },
 } satisfies ExportedHandler<Bindings>;

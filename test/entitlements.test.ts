@@ -15,27 +15,35 @@ const bindings = fileEnv("entitlements");
 const db = () => createDb(loadConfig(bindings));
 
 const GRACE = 3 * 86_400;
+const PLAN_PRICE = "price_rule_plan";
+const OTHER_PRICE = "price_rule_other_product";
+const RULE_INPUT = { graceSeconds: GRACE, planPriceIds: [PLAN_PRICE, "price_rule_plan_yearly"] };
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000);
 
-/** [status, past_due_since, premium, holds a plan, ended] */
-const RULE: [string, Date | null, boolean, boolean, boolean][] = [
-  ["active", null, true, true, false],
-  ["trialing", null, true, true, false],
-  ["past_due", hoursAgo(1), true, true, false],
-  ["past_due", hoursAgo(24 * 3 + 1), false, true, false],
-  ["past_due", null, false, true, false],
-  ["unpaid", null, false, true, false],
-  ["incomplete", null, false, false, false],
-  ["paused", null, false, false, false],
-  ["canceled", null, false, false, true],
-  ["incomplete_expired", null, false, false, true],
+/** [status, past_due_since, price, premium, holds a plan (by status), ended] */
+const RULE: [string, Date | null, string | null, boolean, boolean, boolean][] = [
+  ["active", null, PLAN_PRICE, true, true, false],
+  ["trialing", null, PLAN_PRICE, true, true, false],
+  ["past_due", hoursAgo(1), PLAN_PRICE, true, true, false],
+  ["past_due", hoursAgo(24 * 3 + 1), PLAN_PRICE, false, true, false],
+  ["past_due", null, PLAN_PRICE, false, true, false],
+  ["unpaid", null, PLAN_PRICE, false, true, false],
+  ["incomplete", null, PLAN_PRICE, false, false, false],
+  ["paused", null, PLAN_PRICE, false, false, false],
+  ["canceled", null, PLAN_PRICE, false, false, true],
+  ["incomplete_expired", null, PLAN_PRICE, false, false, true],
+  // Another product's subscription on the same customer grants nothing, whatever its status.
+  ["active", null, OTHER_PRICE, false, true, false],
+  ["trialing", null, OTHER_PRICE, false, true, false],
+  ["past_due", hoursAgo(1), OTHER_PRICE, false, true, false],
+  ["active", null, null, false, true, false],
 ];
 
 describe("the entitlement rule", () => {
   it.each(RULE)(
-    "%s (past_due since %s): premium %s, holds a plan %s, ended %s",
-    (status, since, premium, held, ended) => {
-      expect(entitlesPremium({ status, pastDueSince: since }, GRACE)).toBe(premium);
+    "%s (past_due since %s) of %s: premium %s, holds a plan %s, ended %s",
+    (status, since, priceId, premium, held, ended) => {
+      expect(entitlesPremium({ status, priceId, pastDueSince: since }, RULE_INPUT)).toBe(premium);
       expect(holdsPlan(status)).toBe(held);
       expect(hasEnded(status)).toBe(ended);
     },
@@ -48,7 +56,7 @@ describe("the entitlement rule", () => {
 
   it("is what the SQL of the tier recomputation decides, status by status", async () => {
     const rows = await Promise.all(
-      RULE.map(async ([status, since, premium], i) => {
+      RULE.map(async ([status, since, priceId, premium], i) => {
         const userId = crypto.randomUUID();
         await insertUser(db(), {
           id: userId,
@@ -57,14 +65,16 @@ describe("the entitlement rule", () => {
           displayName: "Rule",
         });
         await db().execute(sql`
-          insert into subscriptions (id, user_id, customer_id, status, past_due_since, event_at, event_rank)
-          values (${`sub_rule_${i}_${userId.slice(0, 8)}`}, ${userId}, ${`cus_rule_${i}`}, ${status},
+          insert into subscriptions (id, user_id, customer_id, status, price_id, past_due_since, event_at, event_rank)
+          values (${`sub_rule_${i}_${userId.slice(0, 8)}`}, ${userId}, ${`cus_rule_${i}`}, ${status}, ${priceId},
             ${since?.toISOString() ?? null}::timestamptz, now(), 0)`);
-        await recomputeTierStatement(db(), { userId }, { graceSeconds: GRACE, reason: {} });
+        await recomputeTierStatement(db(), { userId }, { ...RULE_INPUT, reason: {} });
         const tier = await db().execute<{ tier: string }>(sql`select tier from users where id = ${userId}`);
-        return { status, since, expected: premium ? "premium" : "free", tier: tier.rows[0]?.tier };
+        return { status, since, priceId, expected: premium ? "premium" : "free", tier: tier.rows[0]?.tier };
       }),
     );
-    for (const row of rows) expect(row.tier, `${row.status} since ${row.since}`).toBe(row.expected);
+    for (const row of rows) {
+      expect(row.tier, `${row.status} since ${row.since} of ${row.priceId}`).toBe(row.expected);
+    }
   });
 });

@@ -18,15 +18,20 @@ export function searchUsers(db: Database, v: { q?: string; cursor?: Cursor; limi
 }
 
 /**
- * Changes a user's role or disabled flag, audit-logged by the admin; disabling also revokes
- * every session, all in one statement. Returns the user and the revoked session ids.
+ * Changes a user's role or disabled flag, audit-logged by the admin, all in one statement.
+ * Disabling or a change of role revokes every session: an access token carries the role, so
+ * a demoted admin must not keep using one until it expires. Returns the user and the revoked
+ * session ids (for Redis).
  */
 export async function adminUpdateUser(
   db: Database,
   v: { userId: string; adminId: string; role?: Role; disabled?: boolean; ip?: string; userAgent?: string },
 ) {
   const result = await db.execute<{ id: string; session_ids: string[] }>(sql`
-    with u as (
+    with before as (
+      select id, role from users where id = ${v.userId}
+    ),
+    u as (
       update users set
         role = coalesce(${v.role ?? null}, role),
         disabled_at = case
@@ -35,11 +40,13 @@ export async function adminUpdateUser(
           else null end,
         updated_at = now()
       where id = ${v.userId}
-      returning id
+      returning id, role
     ),
     s as (
       update sessions set revoked_at = now()
-      from u where sessions.user_id = u.id and ${v.disabled === true} and sessions.revoked_at is null
+      from u join before on before.id = u.id
+      where sessions.user_id = u.id and sessions.revoked_at is null
+        and (${v.disabled === true} or u.role <> before.role)
       returning sessions.id
     ),
     a as (

@@ -1,4 +1,4 @@
-import { and, desc, eq, notInArray, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, notInArray, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { ENDED_STATUSES, GRACE_STATUS, PLAN_HOLDING_STATUSES, PREMIUM_STATUSES } from "../entitlements";
 import { iso } from "../iso";
@@ -14,8 +14,17 @@ function statusList(statuses: readonly string[]): SQL {
   )})`;
 }
 
-/** What checkout needs to know about a user, in one query. */
-export async function findBillingAccount(db: Database, userId: string) {
+/** `s.price_id` is a plan's price; false when there are no plans (`in ()` is not SQL). */
+function planPrice(planPriceIds: readonly string[]): SQL {
+  return planPriceIds.length === 0 ? sql`false` : sql`s.price_id in ${statusList(planPriceIds)}`;
+}
+
+/**
+ * What checkout needs to know about a user, in one query. Only a subscription to a plan's
+ * price holds a plan: another product's subscription on the same customer does not stop
+ * the user from buying one.
+ */
+export async function findBillingAccount(db: Database, userId: string, planPriceIds: readonly string[]) {
   const [row] = await db
     .select({
       email: users.email,
@@ -23,6 +32,7 @@ export async function findBillingAccount(db: Database, userId: string) {
       activeSubscriptionId: sql<string | null>`(
         select s.id from ${subscriptions} s
         where s.user_id = ${userId} and s.status in ${statusList(PLAN_HOLDING_STATUSES)}
+          and ${planPrice(planPriceIds)}
         order by s.event_at desc limit 1)`,
     })
     .from(users)
@@ -49,12 +59,21 @@ export async function findStripeCustomer(db: Database, userId: string) {
   return row?.stripeCustomerId ?? undefined;
 }
 
-/** The user's current subscription: the newest one that has not ended. */
-export async function findCurrentSubscription(db: Database, userId: string) {
+/**
+ * The user's current plan subscription: the newest one to a plan's price that has not ended
+ * (another product's subscription is not this API's to show, cancel or resume).
+ */
+export async function findCurrentSubscription(db: Database, userId: string, planPriceIds: readonly string[]) {
   const [row] = await db
     .select()
     .from(subscriptions)
-    .where(and(eq(subscriptions.userId, userId), notInArray(subscriptions.status, [...ENDED_STATUSES])))
+    .where(
+      and(
+        eq(subscriptions.userId, userId),
+        notInArray(subscriptions.status, [...ENDED_STATUSES]),
+        planPriceIds.length === 0 ? sql`false` : inArray(subscriptions.priceId, [...planPriceIds]),
+      ),
+    )
     .orderBy(desc(subscriptions.eventAt))
     .limit(1);
   return row;
@@ -143,12 +162,19 @@ export function lockUserStatement(
 
 /**
  * The entitlement rule of db/entitlements.ts (entitlesPremium) as SQL, for the webhook's tier
- * recomputation and the grace cron: one of the user's subscriptions makes them premium.
+ * recomputation and the grace cron: one of the user's subscriptions to a plan's price makes
+ * them premium.
  */
-function entitlesPremium(userId: SQL, graceSeconds: number): SQL {
-  return sql`exists (select 1 from subscriptions s where s.user_id = ${userId} and (
+function entitlesPremium(userId: SQL, rule: EntitlementRule): SQL {
+  return sql`exists (select 1 from subscriptions s where s.user_id = ${userId} and ${planPrice(rule.planPriceIds)} and (
     s.status in ${statusList(PREMIUM_STATUSES)}
-    or (s.status = ${GRACE_STATUS} and s.past_due_since > now() - make_interval(secs => ${graceSeconds}))))`;
+    or (s.status = ${GRACE_STATUS} and s.past_due_since > now() - make_interval(secs => ${rule.graceSeconds}))))`;
+}
+
+/** What the entitlement rule needs from the configuration: the grace period and the plans' prices. */
+export interface EntitlementRule {
+  graceSeconds: number;
+  planPriceIds: readonly string[];
 }
 
 /** Who a tier recomputation is for: the owner of a subscription, or one user. */
@@ -162,7 +188,7 @@ export type TierTarget = { subscriptionId: string } | { userId: string };
 export function recomputeTierStatement(
   db: Database,
   target: TierTarget,
-  v: { graceSeconds: number; reason: Record<string, unknown> },
+  v: EntitlementRule & { reason: Record<string, unknown> },
 ) {
   const owner =
     "userId" in target
@@ -171,7 +197,7 @@ export function recomputeTierStatement(
   return db.execute(sql`
     with target as (${owner}),
     entitled as (
-      select t.id, case when ${entitlesPremium(sql`t.id`, v.graceSeconds)} then 'premium' else 'free' end as tier
+      select t.id, case when ${entitlesPremium(sql`t.id`, v)} then 'premium' else 'free' end as tier
       from target t
     ),
     changed as (
@@ -191,12 +217,12 @@ export function recomputeTierStatement(
  * audit entry. One batch: the first statement locks them (waiting for any event being applied
  * to them), the second decides again on what is committed by then. Returns how many.
  */
-export async function expirePastDueGrace(db: Database, graceSeconds: number) {
+export async function expirePastDueGrace(db: Database, rule: EntitlementRule) {
   // Premium users with a past_due subscription that no longer entitle them (comped premium
   // without any subscription is left alone).
   const lapsed = sql`u.tier = 'premium'
     and exists (select 1 from subscriptions s where s.user_id = u.id and s.status = ${GRACE_STATUS})
-    and not ${entitlesPremium(sql`u.id`, graceSeconds)}`;
+    and not ${entitlesPremium(sql`u.id`, rule)}`;
   const [, changed] = await db.batch([
     db.execute(sql`select u.id from users u where ${lapsed} for update`),
     db.execute<{ id: string }>(sql`

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { stripeEvents, type WebhookStatus } from "../schema/billing";
 import { type Cursor, newestFirst } from "./keyset";
@@ -14,9 +14,59 @@ export interface LedgerEvent {
 /** A claim left in `processing` this long is taken to have died with its worker and may be claimed again. */
 const STALE_CLAIM_SECONDS = 120;
 
+/** The audit entry deleteAccount writes for a Stripe customer it closed (the marker of a deleted customer). */
+export const CUSTOMER_DELETED = {
+  action: "billing.customer_deleted",
+  targetType: "stripe_customer",
+} as const;
+
+/** The Stripe customer an event's object belongs to: its `customer`, or itself when it is a customer. */
+function customerOf(payload: SQL): SQL {
+  return sql`coalesce(${payload} #>> '{data,object,customer}',
+    case when ${payload} #>> '{data,object,object}' = 'customer' then ${payload} #>> '{data,object,id}' end)`;
+}
+
+/**
+ * Whether an event (its payload as SQL) concerns an account deleted here: its customer was
+ * closed when an account was deleted, or its metadata (an invoice: its subscription's) names
+ * a deleted user; and no user
+ * holds the customer now. An unknown customer alone is not enough (it may be another
+ * environment's, or a checkout not linked yet).
+ */
+export function concernsDeletedAccount(payload: SQL): SQL {
+  return sql`((exists (select 1 from audit_logs
+        where target_type = ${CUSTOMER_DELETED.targetType} and target_id = ${customerOf(payload)}
+          and action = ${CUSTOMER_DELETED.action})
+      or exists (select 1 from audit_logs
+        where target_type = 'user' and action = 'user.deleted'
+          and target_id = coalesce(${payload} #>> '{data,object,metadata,userId}',
+            ${payload} #>> '{data,object,parent,subscription_details,metadata,userId}')))
+    and not exists (select 1 from users where stripe_customer_id = ${customerOf(payload)}))`;
+}
+
+/**
+ * An event payload without personal data: its object keeps only its id and kind (and
+ * `scrubbed: true`), and `previous_attributes` goes. What remains of events about a deleted
+ * account.
+ */
+export function scrubbedPayload(payload: SQL): SQL {
+  return sql`jsonb_set(${payload}, '{data}', jsonb_build_object('object', jsonb_build_object(
+    'id', ${payload} #> '{data,object,id}', 'object', ${payload} #> '{data,object,object}', 'scrubbed', true)))`;
+}
+
+/** The payload to store for an event: scrubbed when it concerns a deleted account. */
+function storedPayload(e: LedgerEvent): SQL {
+  const incoming = sql`${JSON.stringify(e.payload)}::jsonb`;
+  return sql`(select case when ${concernsDeletedAccount(sql`i.p`)} then ${scrubbedPayload(sql`i.p`)} else i.p end
+    from (select ${incoming} as p) i)`;
+}
+
 export type Claim =
-  /** This request processes the event (attempt n). */
-  | { outcome: "claimed"; attempts: number }
+  /**
+   * This request processes the event (attempt n). `ownerGone`: the event concerns an account
+   * deleted here, so its stored payload is scrubbed and it must give no one anything.
+   */
+  | { outcome: "claimed"; attempts: number; ownerGone: boolean }
   /** Already done (processed or ignored): acknowledge, change nothing. */
   | { outcome: "done" }
   /** Another delivery holds the claim right now. */
@@ -25,36 +75,44 @@ export type Claim =
 /**
  * Claims an event for processing with one insert: a new event, a failed one, or one whose
  * claim went stale is claimed; anything else is a duplicate. Concurrent duplicates serialize
- * on the primary key, so exactly one of them claims.
+ * on the primary key, so exactly one of them claims. An event about a deleted account is
+ * stored scrubbed.
  */
 export async function claimEvent(db: Database, e: LedgerEvent): Promise<Claim> {
-  const result = await db.execute<{ attempts: number | null; existing: WebhookStatus | null }>(sql`
+  const result = await db.execute<{
+    attempts: number | null;
+    scrubbed: boolean | null;
+    existing: WebhookStatus | null;
+  }>(sql`
     with claim as (
       insert into stripe_events as cur (id, type, created_at, status, payload)
-      values (${e.id}, ${e.type}, ${e.createdAt.toISOString()}::timestamptz, 'processing', ${JSON.stringify(e.payload)}::jsonb)
+      values (${e.id}, ${e.type}, ${e.createdAt.toISOString()}::timestamptz, 'processing', ${storedPayload(e)})
       on conflict (id) do update set
         status = 'processing', attempts = cur.attempts + 1, claimed_at = now(), error = null
       where cur.status = 'failed'
         or (cur.status = 'processing' and cur.claimed_at < now() - make_interval(secs => ${STALE_CLAIM_SECONDS}))
-      returning attempts
+      returning attempts, coalesce(payload #> '{data,object,scrubbed}' = 'true'::jsonb, false) as scrubbed
     )
-    select (select attempts from claim) as attempts,
+    select (select attempts from claim) as attempts, (select scrubbed from claim) as scrubbed,
       (select status from stripe_events where id = ${e.id}) as existing
   `);
   const row = result.rows[0];
-  if (row?.attempts != null) return { outcome: "claimed", attempts: Number(row.attempts) };
+  if (row?.attempts != null) {
+    return { outcome: "claimed", attempts: Number(row.attempts), ownerGone: row.scrubbed === true };
+  }
   // Not claimed. A row this statement cannot see was committed by a concurrent claimer.
   return row?.existing === "processed" || row?.existing === "ignored"
     ? { outcome: "done" }
     : { outcome: "in-flight" };
 }
 
-/** Records an event type the API does not handle, once (acknowledged, never processed). */
+/** Records an event type the API does not handle, once (acknowledged, never processed; scrubbed if about a deleted account). */
 export async function recordIgnoredEvent(db: Database, e: LedgerEvent) {
-  await db
-    .insert(stripeEvents)
-    .values({ ...e, status: "ignored", processedAt: sql`now()` })
-    .onConflictDoNothing({ target: stripeEvents.id });
+  await db.execute(sql`
+    insert into stripe_events (id, type, created_at, status, processed_at, payload)
+    values (${e.id}, ${e.type}, ${e.createdAt.toISOString()}::timestamptz, 'ignored', now(), ${storedPayload(e)})
+    on conflict (id) do nothing
+  `);
 }
 
 /**

@@ -501,3 +501,39 @@ describe("Stripe emulator: billing portal", () => {
     expect(foreign.status).toBe(404);
   });
 });
+
+describe("Stripe emulator: deleting a customer", () => {
+  it("cancels its subscriptions, leaves a retrievable stub, sends customer.deleted; a second delete is 404", async () => {
+    const { customer, subscription } = await subscribed();
+    const open = await createSession(customer.id);
+    const deleted = await stripe.customers.del(customer.id);
+    expect(deleted).toEqual({ id: customer.id, object: "customer", deleted: true });
+
+    const events = await Promise.all((await take(customer.id)).map(verify));
+    expect(events.map((e) => e.type)).toEqual(["customer.subscription.deleted", "customer.deleted"]);
+    expect(events[0]?.data.object).toMatchObject({ id: subscription.id, status: "canceled" });
+    expect(events[1]?.data.object).toMatchObject({ id: customer.id, email: customer.email });
+    expect((await stripe.subscriptions.retrieve(subscription.id)).status).toBe("canceled");
+
+    // Still retrievable, as a stub; left out of lists; nothing more can be done with it.
+    expect(await stripe.customers.retrieve(customer.id)).toEqual(deleted);
+    expect((await stripe.customers.list({ email: customer.email ?? "" })).data).toEqual([]);
+    await expect(stripe.customers.del(customer.id)).rejects.toMatchObject({
+      statusCode: 404,
+      code: "resource_missing",
+    });
+    await expect(createSession(customer.id)).rejects.toMatchObject({ statusCode: 404, param: "customer" });
+    const { status } = await server.control(`/_stripe/checkout/${open.id}/pay`);
+    expect(status).toBe(404);
+  });
+
+  it("expiring a session sends checkout.session.expired; the expired session has no url", async () => {
+    const customer = await newCustomer();
+    const session = await createSession(customer.id);
+    const expired = await stripe.checkout.sessions.expire(session.id);
+    expect(expired).toMatchObject({ status: "expired", url: null });
+    const [event] = await Promise.all((await take(customer.id)).map(verify));
+    expect(event?.type).toBe("checkout.session.expired");
+    expect(event?.data.object).toEqual(wire(expired));
+  });
+});

@@ -336,7 +336,8 @@ export function registerCheckoutRoutes(emulator: StripeEmulator): void {
     return paginate(sessions, form, path);
   });
 
-  // Stripe: only an open session can be expired; its page then refuses to pay.
+  // Stripe: only an open session can be expired; its page then refuses to pay, its `url` is
+  // gone (present only while a session is open), and checkout.session.expired is sent.
   emulator.route("POST", "/v1/checkout/sessions/:id/expire", ({ params, form }) => {
     rejectUnknown(form, ["expand"]);
     const session = requireSession(emulator, params.id ?? "");
@@ -347,7 +348,9 @@ export function registerCheckoutRoutes(emulator: StripeEmulator): void {
         `Only Checkout Sessions with a status of open can be expired. This Checkout Session has a status of ${session.status}.`,
       );
     }
-    return emulator.store.put(SESSIONS, { ...session, status: "expired" as const });
+    const expired = emulator.store.put(SESSIONS, { ...session, status: "expired" as const, url: null });
+    void emulator.emitEvent("checkout.session.expired", expired);
+    return expired;
   });
 
   emulator.control("GET", "/_stripe/checkout/:id", ({ params }) => ({

@@ -81,21 +81,40 @@ function newCustomer(): Stripe.Customer {
   };
 }
 
-/** Reads a customer, 404 like Stripe when unknown. */
+/** A stored customer: live, or the stub Stripe keeps of a deleted one. */
+type StoredCustomer = Stripe.Customer | Stripe.DeletedCustomer;
+
+function isDeleted(customer: StoredCustomer): customer is Stripe.DeletedCustomer {
+  return "deleted" in customer && customer.deleted === true;
+}
+
+/** Reads a live customer, 404 like Stripe when unknown or deleted (nothing more can be done with it). */
 export function requireCustomer(emulator: StripeEmulator, id: string, param = "id"): Stripe.Customer {
-  const customer = emulator.store.get<Stripe.Customer>(COLLECTION, id);
-  if (!customer) throw StripeApiError.missing("customer", id, param);
+  const customer = emulator.store.get<StoredCustomer>(COLLECTION, id);
+  if (!customer || isDeleted(customer)) throw StripeApiError.missing("customer", id, param);
   return customer;
 }
 
-/** /v1/customers: create, retrieve and list (email filter); the app never updates or deletes customers. */
+/** Replaces a customer with the stub Stripe keeps once it is deleted; returns that stub. */
+export function markCustomerDeleted(emulator: StripeEmulator, id: string): Stripe.DeletedCustomer {
+  return emulator.store.put<Stripe.DeletedCustomer>(COLLECTION, { id, object: "customer", deleted: true });
+}
+
+/**
+ * /v1/customers: create, retrieve and list (email filter). A deleted customer (customer-deletion.ts)
+ * is still retrieved, as `{id, object, deleted: true}`, and is left out of lists, as at Stripe.
+ */
 export function registerCustomerRoutes(emulator: StripeEmulator): void {
   emulator.route("POST", "/v1/customers", ({ form }) => {
     rejectUnknown(form, WRITABLE);
     return emulator.store.put(COLLECTION, applyParams(newCustomer(), form));
   });
 
-  emulator.route("GET", "/v1/customers/:id", ({ params }) => requireCustomer(emulator, params.id ?? ""));
+  emulator.route("GET", "/v1/customers/:id", ({ params }) => {
+    const customer = emulator.store.get<StoredCustomer>(COLLECTION, params.id ?? "");
+    if (!customer) throw StripeApiError.missing("customer", params.id ?? "");
+    return customer;
+  });
 
   emulator.route("GET", "/v1/customers", ({ form, path }) => {
     rejectUnknown(
@@ -104,7 +123,8 @@ export function registerCustomerRoutes(emulator: StripeEmulator): void {
     );
     const email = stringParam(form, "email");
     const customers = emulator.store
-      .all<Stripe.Customer>(COLLECTION)
+      .all<StoredCustomer>(COLLECTION)
+      .filter((customer): customer is Stripe.Customer => !isDeleted(customer))
       .filter((customer) => email === undefined || customer.email === email);
     return paginate(customers, form, path);
   });

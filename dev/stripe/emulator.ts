@@ -4,6 +4,7 @@ import type Stripe from "stripe";
 import type { Plan } from "../../shared/billing/plans";
 import { errorMessage, escapeHtml } from "../http-util";
 import { registerCheckoutRoutes } from "./checkout";
+import { registerCustomerDeletionRoutes } from "./customer-deletion";
 import { registerCustomerRoutes } from "./customers";
 import { type EmitOutcome, EventDelivery, registerDeliveryRoutes } from "./delivery";
 import { expandResponse } from "./expand";
@@ -114,6 +115,7 @@ export class StripeEmulator {
     this.publicUrl = options.publicUrl ?? "http://127.0.0.1";
     this.delivery = new EventDelivery(this, options.retryDelaysMs ?? [100, 500, 2000]);
     registerCustomerRoutes(this);
+    registerCustomerDeletionRoutes(this);
     registerEventRoutes(this);
     registerDeliveryRoutes(this);
     registerPriceRoutes(this);

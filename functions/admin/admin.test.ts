@@ -80,22 +80,57 @@ describe("admin: users", () => {
     expect(entries[0]?.metadata).toEqual({ disabled: true });
   });
 
-  it("changes a role, effective from the user's next refresh", async () => {
+  it("changes a role, which signs the user out everywhere: the next sign-in carries the new role", async () => {
     const user = await signUp(bindings);
-    await send(bindings, `/api/admin/users/${user.userId}`, {
+    const res = await send(bindings, `/api/admin/users/${user.userId}`, {
       method: "PATCH",
       headers: bearer(admin.adminToken),
       json: { role: "teacher" },
     });
-    const res = await send(bindings, "/api/auth/refresh", {
+    expect(res.status).toBe(204);
+    expect((await send(bindings, "/api/me", { headers: bearer(user.accessToken) })).status).toBe(401);
+    const refresh = await send(bindings, "/api/auth/refresh", {
       method: "POST",
       json: { refreshToken: user.refreshToken },
     });
-    const { accessToken } = (await res.json()) as { accessToken: string };
+    expect(refresh.status).toBe(401);
+    const signin = await send(bindings, "/api/auth/signin", {
+      method: "POST",
+      headers: { "CF-Connecting-IP": randomIp() },
+      json: { email: user.email, password: user.password },
+    });
+    const { accessToken } = (await signin.json()) as { accessToken: string };
     const me = (await (await send(bindings, "/api/me", { headers: bearer(accessToken) })).json()) as {
       role: string;
     };
     expect(me.role).toBe("teacher");
+  });
+
+  // Regression: a role change left the user's sessions alive, so a demoted admin's access
+  // token kept its admin claim (and admin rights) until it expired.
+  it("demoting an admin ends their admin rights at once: the old token is refused on admin routes", async () => {
+    const demoted = await makeAdmin();
+    const before = await send(bindings, "/api/admin/users?limit=1", { headers: bearer(demoted.adminToken) });
+    expect(before.status).toBe(200);
+    const res = await send(bindings, `/api/admin/users/${demoted.userId}`, {
+      method: "PATCH",
+      headers: bearer(admin.adminToken),
+      json: { role: "user" },
+    });
+    expect(res.status).toBe(204);
+    const after = await send(bindings, "/api/admin/users?limit=1", { headers: bearer(demoted.adminToken) });
+    expect(after.status).toBe(401);
+  });
+
+  it("a PATCH that sets the role a user already has leaves their sessions alone", async () => {
+    const user = await signUp(bindings);
+    const res = await send(bindings, `/api/admin/users/${user.userId}`, {
+      method: "PATCH",
+      headers: bearer(admin.adminToken),
+      json: { role: "user" },
+    });
+    expect(res.status).toBe(204);
+    expect((await send(bindings, "/api/me", { headers: bearer(user.accessToken) })).status).toBe(200);
   });
 
   it("revokes a user's sessions", async () => {

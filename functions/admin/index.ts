@@ -53,7 +53,7 @@ const patchUser = createRoute({
   ...adminOnly,
   method: "patch",
   path: "/users/{id}",
-  summary: "Changes a user's role or disables the account (which signs it out everywhere)",
+  summary: "Changes a user's role or disables the account; either signs the user out everywhere",
   request: {
     params: UserIdParam,
     body: {

@@ -7,6 +7,7 @@ import { loadConfig } from "../../shared/config";
 import { bearer, type SignedUp, signUp } from "../../test/support/accounts";
 import { fileEnv, roundTrips, send, traceId } from "../../test/support/harness";
 import { advance, deliverPending, pay } from "../../test/support/stripe-emulator";
+import { deliverEvent, stripeEvent, stripeId, subscriptionObject } from "../../test/support/stripe-events";
 
 const bindings = fileEnv("billing");
 const config = loadConfig(bindings);
@@ -410,5 +411,29 @@ describe("account deletion", () => {
     expect(rows).toEqual([{ status: "canceled", user_id: null }]);
     // The recorded events about the customer no longer carry the person's email.
     expect(await eventsMentioning(user.email)).toBe(0);
+  });
+});
+
+describe("premium comes only from the plans' prices", () => {
+  // Regression: any active subscription on the user made them premium and blocked checkout,
+  // even one to another product sold on the same Stripe account.
+  it("another product's active subscription grants nothing, is not shown, and does not block checkout", async () => {
+    const user = await signUp(bindings);
+    const customer = stripeId("cus");
+    const sub = subscriptionObject({
+      id: stripeId("sub"),
+      customer,
+      status: "active",
+      priceId: "price_some_other_product",
+      userId: user.userId,
+    });
+    expect(await deliverEvent(bindings, stripeEvent("customer.subscription.created", sub))).toBe(200);
+    const { rows } = await db.execute<{ user_id: string }>(
+      sql`select user_id from subscriptions where id = ${sub.id}`,
+    );
+    expect(rows).toEqual([{ user_id: user.userId }]);
+    expect((await me(user)).tier).toBe("free");
+    expect(await subscription(user)).toBeNull();
+    expect((await checkout(user)).status).toBe(201);
   });
 });

@@ -10,11 +10,13 @@ import {
 } from "../../db/queries/billing";
 import type { Subscription } from "../../db/schema/billing";
 import { createRouter } from "../../shared/app";
+import { entitlementRule } from "../../shared/billing/entitlement-rule";
 import { subscriptionState } from "../../shared/billing/events";
 import { type Plan, PlanSchema } from "../../shared/billing/plans";
 import { currentStripeSubscription, reusableCheckoutSession } from "../../shared/billing/stripe-customer";
 import { stripeCall } from "../../shared/billing/stripe-errors";
 import { createStripe } from "../../shared/clients";
+import type { Config } from "../../shared/config";
 import { page } from "../../shared/cursor";
 import { problems, validationError } from "../../shared/errors";
 import { requireAuth, type SignedInEnv } from "../../shared/middleware/auth";
@@ -157,6 +159,11 @@ const invoiceList = createRoute({
   },
 });
 
+/** The prices of the plans: only subscriptions to these are this API's to show or manage. */
+function planPriceIds(config: Config) {
+  return entitlementRule(config).planPriceIds;
+}
+
 function planOfPrice(plansOnSale: Plan[], priceId: string | null) {
   return plansOnSale.find((p) => p.priceId === priceId)?.id ?? null;
 }
@@ -188,7 +195,7 @@ function alreadySubscribed(subscriptionId: string) {
 
 /** The signed-in user's current subscription, or a 404 problem. */
 async function currentOr404<E extends SignedInEnv>(c: Context<E>) {
-  const sub = await findCurrentSubscription(c.get("db"), c.get("userId"));
+  const sub = await findCurrentSubscription(c.get("db"), c.get("userId"), planPriceIds(c.get("config")));
   if (!sub) throw billingProblems.noSubscription("You have no current subscription.");
   return sub;
 }
@@ -218,14 +225,14 @@ export const billingRoutes = createRouter()
     const { priceId } = c.req.valid("json");
     const plan = config.BILLING_PLANS.find((p) => p.priceId === priceId);
     if (!plan) throw validationError([{ path: "priceId", message: "is not the price of a plan on sale" }]);
-    const account = await findBillingAccount(db, userId);
+    const account = await findBillingAccount(db, userId, planPriceIds(config));
     if (!account) throw problems.notFound("This account no longer exists.");
     if (account.activeSubscriptionId) throw alreadySubscribed(account.activeSubscriptionId);
     const stripe = createStripe(config, requestId);
     let customerId = account.stripeCustomerId;
     if (customerId) {
       // Paid a moment ago, webhooks still on their way: Stripe knows before our table does.
-      const live = await currentStripeSubscription(stripe, customerId);
+      const live = await currentStripeSubscription(stripe, customerId, planPriceIds(config));
       if (live) throw alreadySubscribed(live.id);
       const open = await reusableCheckoutSession(stripe, customerId, plan.id);
       if (open?.url) return c.json({ id: open.id, url: open.url }, 200);
@@ -261,7 +268,8 @@ export const billingRoutes = createRouter()
     return c.json({ id: session.id, url: session.url }, 201);
   })
   .openapi(current, async (c) => {
-    const sub = await findCurrentSubscription(c.get("db"), c.get("userId"));
+    const config = c.get("config");
+    const sub = await findCurrentSubscription(c.get("db"), c.get("userId"), planPriceIds(config));
     return c.json({ subscription: sub ? toSubscriptionDto(sub, c.get("config").BILLING_PLANS) : null }, 200);
   })
   .openapi(setCancel("cancel"), (c) => setCancelAtPeriodEnd(c, true))

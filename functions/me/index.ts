@@ -5,7 +5,7 @@ import { createRouter } from "../../shared/app";
 import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
-import { cancelAllSubscriptions } from "../../shared/billing/stripe-customer";
+import { closeCustomer } from "../../shared/billing/stripe-customer";
 import { createStripe } from "../../shared/clients";
 import { verifyPassword } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
@@ -84,11 +84,12 @@ export const meRoutes = createRouter()
     if (!user || !(await verifyPassword(password, user.hash)).valid) {
       throw authProblems.invalidCredentials("The password is wrong.");
     }
-    // Stop billing first, asking Stripe (the local table may lag): if Stripe cannot be reached
-    // the account stays, and the user can retry.
+    // Close the customer at Stripe first (open checkouts expired, subscriptions canceled, the
+    // customer deleted), asking Stripe itself since the local table may lag: if Stripe cannot
+    // be reached the account stays, and the user can retry.
     if (user.stripeCustomerId) {
       const stripe = createStripe(c.get("config"), c.get("requestId"));
-      await cancelAllSubscriptions(stripe, user.stripeCustomerId, `backline-delete-${userId}`);
+      await closeCustomer(stripe, user.stripeCustomerId, `backline-delete-${userId}`);
     }
     const outboxId = crypto.randomUUID();
     const deleted = await deleteAccount(db, {

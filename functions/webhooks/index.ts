@@ -31,7 +31,9 @@ const stripeWebhook = createRoute({
     "Verifies `Stripe-Signature` on the raw body (300 s tolerance) before anything else. Each event id is " +
     "processed once: duplicates are acknowledged without effect, and a delivery that arrives while the same " +
     "event is being processed gets 409 so Stripe retries it. Answers 2xx only after the effects commit; a " +
-    "failed handler answers 500 (Stripe retries) and the event can be replayed by an admin.",
+    "failed handler answers 500 (Stripe retries) and the event can be replayed by an admin. An event about an " +
+    "account deleted here is stored scrubbed (its object keeps only id and kind), and a subscription of it that " +
+    "may still bill is canceled at Stripe (audit-logged) before the event is acknowledged.",
   // No request schema on purpose: a validator would parse the body, and the signature covers
   // the exact bytes. The body is a Stripe Event object.
   responses: {
@@ -102,6 +104,7 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
       db,
       config,
       stripe: createStripe(config, c.get("requestId")),
+      ownerGone: claim.ownerGone,
     });
   } catch (error) {
     console.error(

@@ -1,6 +1,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import type Stripe from "stripe";
-import { insertAuditIfUserExists } from "../../db/queries/audit";
+import { hasEnded } from "../../db/entitlements";
+import { insertAudit, insertAuditIfUserExists } from "../../db/queries/audit";
 import {
   type InvoiceState,
   linkCustomerStatements,
@@ -21,6 +22,8 @@ import type { Config } from "../config";
 import { sqlStateOf } from "../db-errors";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
+import { entitlementRule } from "./entitlement-rule";
+import { cancelOrphanSubscription } from "./stripe-customer";
 
 /** Event types with effects; any other type is acknowledged and recorded only. */
 export const HANDLED_EVENTS = new Set<string>([
@@ -46,6 +49,8 @@ export interface EventContext {
   db: Database;
   config: Config;
   stripe: Stripe;
+  /** The event concerns an account deleted here (claimEvent says so): it gives no one anything. */
+  ownerGone?: boolean;
 }
 
 type Statement = BatchItem<"pg">;
@@ -93,7 +98,7 @@ async function paymentIntentOf(invoice: Stripe.Invoice, stripe: Stripe): Promise
 async function invoiceState(
   event: LedgerEvent,
   invoice: Stripe.Invoice,
-  stripe: Stripe,
+  ctx: EventContext,
 ): Promise<InvoiceState> {
   const customerId = idOf(invoice.customer);
   if (!customerId || !invoice.id) throw new EventDataError("invoice has no id or customer");
@@ -106,14 +111,38 @@ async function invoiceState(
     currency: invoice.currency,
     amountDue: invoice.amount_due,
     amountPaid: invoice.amount_paid,
-    hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
-    paymentIntentId: await paymentIntentOf(invoice, stripe),
+    // A deleted account's invoices keep their amounts (accounting) but no link to the person's invoice.
+    hostedInvoiceUrl: ctx.ownerGone ? null : (invoice.hosted_invoice_url ?? null),
+    paymentIntentId: await paymentIntentOf(invoice, ctx.stripe),
     periodStart: date(invoice.period_start),
     periodEnd: date(invoice.period_end),
     issuedAt: date(invoice.created) ?? event.createdAt,
     eventAt: event.createdAt,
     eventRank: event.type === "invoice.paid" ? 1 : 0,
   };
+}
+
+/**
+ * A subscription billing an account that was deleted here (a checkout paid as the account
+ * went): canceled at Stripe before the event's batch commits, so a failed cancel fails the
+ * event and Stripe's retry cancels again (one idempotency key per subscription). Returns the
+ * audit entry for the batch, or nothing when Stripe had ended it already.
+ */
+async function cancelOrphanStatements(
+  ctx: EventContext,
+  subscriptionId: string,
+  reason: Record<string, unknown>,
+): Promise<Statement[]> {
+  if (!(await cancelOrphanSubscription(ctx.stripe, subscriptionId))) return [];
+  return [
+    insertAudit(ctx.db, {
+      actorId: null,
+      action: "billing.orphan_subscription_canceled",
+      targetType: "subscription",
+      targetId: subscriptionId,
+      metadata: reason,
+    }),
+  ];
 }
 
 /** The payload is not the object its type promises; replaying will not help. */
@@ -127,6 +156,12 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
   const object = (event.payload.data as { object?: unknown } | undefined)?.object as Record<string, unknown>;
   if (!object || typeof object !== "object") throw new EventDataError("event has no data.object");
   const reason = { event: event.id, type: event.type };
+  if (object.scrubbed === true) {
+    // Replayed after its account was deleted: only the object's id and kind remain.
+    return object.object === "subscription" && typeof object.id === "string"
+      ? cancelOrphanStatements(ctx, object.id, reason)
+      : [];
+  }
   switch (event.type) {
     case "checkout.session.completed": {
       const session = object as unknown as Stripe.Checkout.Session;
@@ -136,7 +171,7 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
       return [
         lockUserStatement(db, { userId }),
         ...linkCustomerStatements(db, userId, customerId),
-        recomputeTierStatement(db, { userId }, { graceSeconds: config.BILLING_GRACE_PERIOD, reason }),
+        recomputeTierStatement(db, { userId }, { ...entitlementRule(config), reason }),
         insertAuditIfUserExists(db, userId, {
           actorId: userId,
           action: "billing.checkout_completed",
@@ -160,17 +195,17 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
         recomputeTierStatement(
           db,
           { subscriptionId: state.id },
-          { graceSeconds: config.BILLING_GRACE_PERIOD, reason: { ...reason, subscription: state.id } },
+          { ...entitlementRule(config), reason: { ...reason, subscription: state.id } },
         ),
+        ...(ctx.ownerGone && !hasEnded(state.status)
+          ? await cancelOrphanStatements(ctx, state.id, { ...reason, customer: state.customerId })
+          : []),
       ];
     }
     case "invoice.paid":
     case "invoice.payment_failed":
       return [
-        upsertInvoiceStatement(
-          db,
-          await invoiceState(event, object as unknown as Stripe.Invoice, ctx.stripe),
-        ),
+        upsertInvoiceStatement(db, await invoiceState(event, object as unknown as Stripe.Invoice, ctx)),
       ];
     case "charge.refunded": {
       const charge = object as unknown as Stripe.Charge;

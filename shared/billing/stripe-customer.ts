@@ -1,7 +1,6 @@
-import type Stripe from "stripe";
-import { hasEnded, holdsPlan } from "../../db/entitlements";
-import { ApiError } from "../errors";
-import { stripeCall } from "./stripe-errors";
+import Stripe from "stripe";
+import { hasEnded, holdsPlan, isPlanPrice } from "../../db/entitlements";
+import { fromStripeError, stripeCall } from "./stripe-errors";
 
 /**
  * The customer's subscriptions that may still bill, asked of Stripe itself: the local table
@@ -15,21 +14,78 @@ export async function billableSubscriptions(
   return listed.data.filter((s) => !hasEnded(s.status));
 }
 
-/** The customer's current plan at Stripe, if any. */
-export async function currentStripeSubscription(stripe: Stripe, customerId: string) {
-  return (await billableSubscriptions(stripe, customerId)).find((s) => holdsPlan(s.status));
+/** The customer's current plan at Stripe, if any: a subscription to a plan's price (never another product's). */
+export async function currentStripeSubscription(
+  stripe: Stripe,
+  customerId: string,
+  planPriceIds: readonly string[],
+) {
+  return (await billableSubscriptions(stripe, customerId)).find(
+    (s) => holdsPlan(s.status) && s.items.data.some((item) => isPlanPrice(item.price.id, planPriceIds)),
+  );
 }
 
-/** Cancels every subscription of the customer that may still bill (account deletion). */
-export async function cancelAllSubscriptions(stripe: Stripe, customerId: string, idempotencyPrefix: string) {
+/**
+ * Closes a customer at Stripe for account deletion, so nothing can bill and no personal data
+ * stays there: expires its open Checkout sessions (none can be paid afterwards), cancels its
+ * subscriptions that may still bill, then deletes the customer. Safe to retry at any point:
+ * what is already expired, canceled or deleted counts as done, and a customer Stripe reports
+ * deleted (or does not know) is already closed. Throws the 503 problem when Stripe cannot be
+ * reached, before the caller deletes anything of its own.
+ */
+export async function closeCustomer(stripe: Stripe, customerId: string, idempotencyPrefix: string) {
+  const customer = await unlessGone(() => stripe.customers.retrieve(customerId));
+  if (!customer || customer.deleted) return;
+  const open = await stripeCall(() =>
+    stripe.checkout.sessions.list({ customer: customerId, status: "open", limit: 100 }),
+  );
+  for (const session of open.data) {
+    await unlessGone(() =>
+      stripe.checkout.sessions.expire(
+        session.id,
+        {},
+        { idempotencyKey: `${idempotencyPrefix}-${session.id}` },
+      ),
+    );
+  }
+  // After the sessions: one paid in the meantime has made its subscription by now.
   for (const sub of await billableSubscriptions(stripe, customerId)) {
-    await stripeCall(
-      () => stripe.subscriptions.cancel(sub.id, {}, { idempotencyKey: `${idempotencyPrefix}-${sub.id}` }),
-      { id: "subscription" },
-    ).catch((error: unknown) => {
-      // Canceled in the meantime: nothing left to stop.
-      if (!(error instanceof ApiError && error.status === 404)) throw error;
-    });
+    await unlessGone(() =>
+      stripe.subscriptions.cancel(sub.id, {}, { idempotencyKey: `${idempotencyPrefix}-${sub.id}` }),
+    );
+  }
+  // Stripe also cancels what is left when a customer is deleted; the cancels above come
+  // first so each one is ours, keyed, and announced by its own webhook.
+  await unlessGone(() => stripe.customers.del(customerId));
+}
+
+/**
+ * Cancels at Stripe a subscription whose account was deleted here (webhook); false when Stripe
+ * had ended it already. Throws the 503 problem when Stripe cannot be reached.
+ */
+export async function cancelOrphanSubscription(stripe: Stripe, subscriptionId: string): Promise<boolean> {
+  const canceled = await unlessGone(() =>
+    stripe.subscriptions.cancel(subscriptionId, {}, { idempotencyKey: `backline-orphan-${subscriptionId}` }),
+  );
+  return canceled !== undefined;
+}
+
+/**
+ * Runs a Stripe call on something that may already be gone: Stripe's 404 (deleted, unknown)
+ * or 400 (a session no longer open, a subscription already canceled) means the work is done,
+ * and gives undefined. Any other failure is this API's problem (503 when Stripe is down).
+ */
+async function unlessGone<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    if (
+      error instanceof Stripe.errors.StripeInvalidRequestError &&
+      (error.statusCode === 404 || error.statusCode === 400)
+    ) {
+      return undefined;
+    }
+    throw fromStripeError(error);
   }
 }
 
@@ -44,11 +100,8 @@ export async function reusableCheckoutSession(stripe: Stripe, customerId: string
   );
   const reusable = open.data.find((s) => s.metadata?.plan === planId && s.url);
   for (const session of open.data) {
-    if (session === reusable) continue;
-    await stripeCall(() => stripe.checkout.sessions.expire(session.id)).catch((error: unknown) => {
-      // Completed or expired in the meantime.
-      if (!(error instanceof ApiError)) throw error;
-    });
+    // Completed or expired in the meantime counts as done; Stripe being down does not.
+    if (session !== reusable) await unlessGone(() => stripe.checkout.sessions.expire(session.id));
   }
   return reusable;
 }
