@@ -1853,7 +1853,7 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    /** Deletes the account and its personal data, canceling any subscription at Stripe first */
+    /** Deletes the account and its personal data, closing the Stripe customer first (open checkouts expired, subscriptions canceled, customer deleted) */
     delete: {
       parameters: {
         query?: never;
@@ -1885,7 +1885,7 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description Stripe is not reachable to cancel the subscription; nothing was deleted */
+        /** @description Stripe is not reachable; nothing was deleted */
         503: {
           headers: {
             [name: string]: unknown;

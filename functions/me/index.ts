@@ -47,7 +47,8 @@ const deleteMe = createRoute({
   method: "delete",
   path: "/",
   tags: ["Me"],
-  summary: "Deletes the account and its personal data, canceling any subscription at Stripe first",
+  summary:
+    "Deletes the account and its personal data, closing the Stripe customer first (open checkouts expired, subscriptions canceled, customer deleted)",
   security: [{ bearer: [] }],
   middleware: [requireAuth()] as const,
   request: {
@@ -61,7 +62,7 @@ const deleteMe = createRoute({
   responses: {
     204: { description: "Deleted" },
     401: problemContent("Not signed in, or the password is wrong"),
-    503: problemContent("Stripe is not reachable to cancel the subscription; nothing was deleted"),
+    503: problemContent("Stripe is not reachable; nothing was deleted"),
   },
 });
 
