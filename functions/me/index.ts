@@ -1,13 +1,18 @@
 import { createRoute } from "@hono/zod-openapi";
 import { deleteAccount } from "../../db/queries/accounts";
-import { findAccountForDeletion, findProfile, updateProfile } from "../../db/queries/users";
+import {
+  findAccountForDeletion,
+  findPasswordHolder,
+  findProfile,
+  updateProfile,
+} from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
+import { checkAccountPassword } from "../../shared/auth/password-guard";
 import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
 import { cancelAllSubscriptions } from "../../shared/billing/stripe-customer";
 import { createStripe } from "../../shared/clients";
-import { verifyPassword } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
 import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
@@ -61,6 +66,7 @@ const deleteMe = createRoute({
   responses: {
     204: { description: "Deleted" },
     401: problemContent("Not signed in, or the password is wrong"),
+    429: problemContent("Too many wrong passwords for this account; retry later"),
     503: problemContent("Stripe is not reachable to cancel the subscription; nothing was deleted"),
   },
 });
@@ -80,8 +86,13 @@ export const meRoutes = createRouter()
     const { password } = c.req.valid("json");
     const db = c.get("db");
     const userId = c.get("userId");
-    const user = await findAccountForDeletion(db, userId);
-    if (!user || !(await verifyPassword(password, user.hash)).valid) {
+    // The password counts in the account's guessing budget, keyed by its email (in one read with
+    // findAccountForDeletion once that query selects the email).
+    const [user, holder] = await Promise.all([
+      findAccountForDeletion(db, userId),
+      findPasswordHolder(db, userId),
+    ]);
+    if (!user || !holder || !(await checkAccountPassword(c, { id: userId, ...holder }, password))) {
       throw authProblems.invalidCredentials("The password is wrong.");
     }
     // Stop billing first, asking Stripe (the local table may lag): if Stripe cannot be reached
