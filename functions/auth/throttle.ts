@@ -3,6 +3,7 @@ import { findUserForSignin } from "../../db/queries/users";
 import { checkPassword } from "../../shared/auth/hash-gate";
 import {
   accountBudget,
+  accountKeyOf,
   type Budget,
   refundPasswordAttempt,
   withPasswordAttempt,
@@ -24,7 +25,10 @@ function signinBudgets(c: Context<AppEnv>, email: string): Budget[] {
   const window = config.AUTH_FAILURE_WINDOW as Window;
   const ip = clientRateLimitKey(c);
   return [
-    { policy: { name: "signin-account", limit, window, failMode: "closed" }, key: `${email}|${ip}` },
+    {
+      policy: { name: "signin-account", limit, window, failMode: "closed" },
+      key: `${accountKeyOf(email)}|${ip}`,
+    },
     { policy: { name: "signin-ip", limit: limit * 3, window, failMode: "closed" }, key: ip },
     accountBudget(config, email),
   ];

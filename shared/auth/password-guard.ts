@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { Config } from "../config";
 import type { AppEnv } from "../env";
@@ -35,9 +36,17 @@ export function accountPasswordPolicy(config: Config): RateLimitPolicy {
   };
 }
 
+/**
+ * How an account is named in Redis keys: a hash of its email, so no address rests in Redis
+ * (nor outlives a deleted account there).
+ */
+export function accountKeyOf(email: string): string {
+  return createHash("sha256").update(email.toLowerCase()).digest("base64url").slice(0, 22);
+}
+
 /** The per-account budget of the account with this email. */
 export function accountBudget(config: Config, email: string): Budget {
-  return { policy: accountPasswordPolicy(config), key: email.toLowerCase() };
+  return { policy: accountPasswordPolicy(config), key: accountKeyOf(email) };
 }
 
 /** Attempts of this isolate in progress per budget key (numbers only: nothing another request settles). */
