@@ -5,6 +5,7 @@ import { insertOutbox } from "../../db/queries/outbox";
 import { revokeSessionsStatement } from "../../db/queries/sessions";
 import { findPasswordHolder, updatePasswordHash } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
+import { whenRedisIdle } from "../../shared/auth/hash-gate";
 import { checkAccountPassword } from "../../shared/auth/password-guard";
 import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
@@ -69,7 +70,7 @@ export const passwordRoutes = createRouter()
     }
     const meta = requestMeta(c);
     const outboxId = crypto.randomUUID();
-    const passwordHash = await hashPassword(newPassword);
+    const passwordHash = await whenRedisIdle(() => hashPassword(newPassword));
     const [, , revoked] = await db.batch([
       updatePasswordHash(db, claims.sub, passwordHash),
       insertAudit(db, {
@@ -117,7 +118,7 @@ export const passwordRoutes = createRouter()
     const outboxId = crypto.randomUUID();
     const done = await completePasswordReset(c.get("db"), {
       tokenHash: await sha256(token),
-      passwordHash: await hashPassword(newPassword),
+      passwordHash: await whenRedisIdle(() => hashPassword(newPassword)),
       outboxId,
       message: renderEmail({ template: "password-changed", displayName: "there" }),
       ...requestMeta(c),

@@ -27,7 +27,7 @@ export interface RateLimitPolicy {
 
 /**
  * Limiter calls of this isolate still waiting for their answer. Password hashing (synchronous,
- * ~0.2 s) waits for none to be pending (shared/auth/password-guard.ts): a hash started while a
+ * ~0.2 s) waits for none to be pending (shared/auth/hash-gate.ts): a hash started while a
  * call is in flight would hold the isolate past that call's Redis timeout and turn it into a 503.
  */
 let redisCallsInFlight = 0;
