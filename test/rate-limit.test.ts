@@ -70,6 +70,15 @@ describe("rate limit", () => {
     ).toBe(200);
   });
 
+  it("counts an IPv6 client per /64, so rotating addresses inside it does not reset the limit", async () => {
+    const app = limitedApp({ limit: 1 });
+    const from = (ip: string) =>
+      send(bindings, "/api/limited", { headers: { "CF-Connecting-IP": ip } }, app).then((r) => r.status);
+    expect(await from("2001:db8:42:1::1")).toBe(200);
+    expect(await from("2001:db8:42:1:abcd::2")).toBe(429);
+    expect(await from("2001:db8:42:2::1")).toBe(200);
+  });
+
   it("fails closed with 503 when Redis is down and the policy says so", async () => {
     const res = await send(
       { ...bindings, UPSTASH_REDIS_REST_URL: DEAD_URL },

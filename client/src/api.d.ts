@@ -661,6 +661,15 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
+        /** @description Too many wrong passwords for this account; retry later */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
       };
     };
     delete?: never;
@@ -1878,6 +1887,15 @@ export interface paths {
         };
         /** @description Not signed in, or the password is wrong */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many wrong passwords for this account; retry later */
+        429: {
           headers: {
             [name: string]: unknown;
           };

@@ -64,6 +64,7 @@ export async function updateProfile(
 export async function findAccountForDeletion(db: Database, userId: string) {
   const [user] = await db
     .select({
+      email: users.email,
       hash: users.passwordHash,
       displayName: users.displayName,
       stripeCustomerId: users.stripeCustomerId,

@@ -7,13 +7,14 @@ import {
   revokeSessions,
   rotateRefreshToken,
 } from "../../db/queries/sessions";
-import { findUserForSignin, insertUser, updatePasswordHash } from "../../db/queries/users";
+import { insertUser, updatePasswordHash } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
+import { whenRedisIdle } from "../../shared/auth/hash-gate";
 import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto } from "../../shared/auth/user-dto";
 import { requestMeta } from "../../shared/client-ip";
-import { hashPassword, sha256, verifyPassword } from "../../shared/crypto";
+import { hashPassword, sha256 } from "../../shared/crypto";
 import { isUniqueViolation } from "../../shared/db-errors";
 import { deliverAfterResponse } from "../../shared/email/outbox";
 import { renderEmail } from "../../shared/email/templates";
@@ -33,10 +34,7 @@ import {
 } from "./refresh-cookie";
 import { AuthResponse, SessionSchema, TokenResponse } from "./schemas";
 import { newRefreshToken, tokenResponse, wasIssuedFor } from "./session-tokens";
-import { assertSigninAllowed, recordSigninFailure } from "./throttle";
-
-/** Checked when the email is unknown, so both failures cost the same time. Matches no password. */
-const DUMMY_HASH = "$scrypt$ln=14,r=8,p=5$9RKumKDHPHlCeU_lhMQKlg$m2wif7FtPD2qTNLfdXTIXVceHoIspIG13SnouA2FaC4";
+import { attemptSignin, refundSigninAttempt } from "./throttle";
 
 const signup = createRoute({
   method: "post",
@@ -135,7 +133,7 @@ export const authRoutes = createRouter()
     const userId = crypto.randomUUID();
     const sessionId = crypto.randomUUID();
     const [passwordHash, refreshToken] = await Promise.all([
-      hashPassword(body.password),
+      whenRedisIdle(() => hashPassword(body.password)),
       newRefreshToken(c.get("config"), sessionId),
     ]);
     const account = { id: userId, email: body.email, displayName: body.displayName };
@@ -179,21 +177,16 @@ export const authRoutes = createRouter()
     assertNoBodyTokenForBrowser(c, returnRefreshToken);
     const db = c.get("db");
     const meta = requestMeta(c);
-    await assertSigninAllowed(c, email);
-    const user = await findUserForSignin(db, email);
-    const check = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    const { user, check } = await attemptSignin(c, email, password);
     if (!user || !check.valid) {
-      await Promise.all([
-        recordSigninFailure(c, email),
-        insertAudit(db, {
-          actorId: user?.id ?? null,
-          action: "auth.signin_failed",
-          targetType: "user",
-          targetId: user?.id,
-          metadata: { reason: user ? "wrong_password" : "unknown_email" },
-          ...meta,
-        }),
-      ]);
+      await insertAudit(db, {
+        actorId: user?.id ?? null,
+        action: "auth.signin_failed",
+        targetType: "user",
+        targetId: user?.id,
+        metadata: { reason: user ? "wrong_password" : "unknown_email" },
+        ...meta,
+      });
       throw authProblems.invalidCredentials();
     }
     if (user.disabledAt) {
@@ -202,17 +195,20 @@ export const authRoutes = createRouter()
     }
     const sessionId = crypto.randomUUID();
     const refreshToken = await newRefreshToken(c.get("config"), sessionId);
-    const rehash = check.needsRehash ? await hashPassword(password) : undefined;
-    await db.batch([
-      insertSession(db, { id: sessionId, userId: user.id, refreshHash: refreshToken.hash, ...meta }),
-      insertAudit(db, {
-        actorId: user.id,
-        action: "auth.signin",
-        targetType: "session",
-        targetId: sessionId,
-        ...meta,
-      }),
-      ...(rehash ? [updatePasswordHash(db, user.id, rehash)] : []),
+    const rehash = check.needsRehash ? await whenRedisIdle(() => hashPassword(password)) : undefined;
+    await Promise.all([
+      db.batch([
+        insertSession(db, { id: sessionId, userId: user.id, refreshHash: refreshToken.hash, ...meta }),
+        insertAudit(db, {
+          actorId: user.id,
+          action: "auth.signin",
+          targetType: "session",
+          targetId: sessionId,
+          ...meta,
+        }),
+        ...(rehash ? [updatePasswordHash(db, user.id, rehash)] : []),
+      ]),
+      refundSigninAttempt(c, email),
     ]);
     setRefreshCookie(c, refreshToken.token);
     const emailVerified = user.emailVerifiedAt !== null;

@@ -5,10 +5,12 @@ import { insertOutbox } from "../../db/queries/outbox";
 import { revokeSessionsStatement } from "../../db/queries/sessions";
 import { findPasswordHolder, updatePasswordHash } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
+import { whenRedisIdle } from "../../shared/auth/hash-gate";
+import { checkAccountPassword } from "../../shared/auth/password-guard";
 import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { requestMeta } from "../../shared/client-ip";
-import { hashPassword, randomToken, sha256, verifyPassword } from "../../shared/crypto";
+import { hashPassword, randomToken, sha256 } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
 import { renderEmail } from "../../shared/email/templates";
 import { requireAuth } from "../../shared/middleware/auth";
@@ -30,6 +32,7 @@ const change = createRoute({
     204: { description: "Changed" },
     400: problemContent("Invalid new password"),
     401: problemContent("Not signed in, or the current password is wrong"),
+    429: problemContent("Too many wrong passwords for this account; retry later"),
   },
 });
 
@@ -62,12 +65,12 @@ export const passwordRoutes = createRouter()
     const claims = c.get("claims");
     const db = c.get("db");
     const current = await findPasswordHolder(db, claims.sub);
-    if (!current || !(await verifyPassword(currentPassword, current.hash)).valid) {
+    if (!current || !(await checkAccountPassword(c, { id: claims.sub, ...current }, currentPassword))) {
       throw authProblems.invalidCredentials("The current password is wrong.");
     }
     const meta = requestMeta(c);
     const outboxId = crypto.randomUUID();
-    const passwordHash = await hashPassword(newPassword);
+    const passwordHash = await whenRedisIdle(() => hashPassword(newPassword));
     const [, , revoked] = await db.batch([
       updatePasswordHash(db, claims.sub, passwordHash),
       insertAudit(db, {
@@ -115,7 +118,7 @@ export const passwordRoutes = createRouter()
     const outboxId = crypto.randomUUID();
     const done = await completePasswordReset(c.get("db"), {
       tokenHash: await sha256(token),
-      passwordHash: await hashPassword(newPassword),
+      passwordHash: await whenRedisIdle(() => hashPassword(newPassword)),
       outboxId,
       message: renderEmail({ template: "password-changed", displayName: "there" }),
       ...requestMeta(c),

@@ -1,56 +1,58 @@
 import type { Context } from "hono";
-import { clientIp } from "../../shared/client-ip";
-import type { AppEnv } from "../../shared/env";
-import { ApiError } from "../../shared/errors";
+import { findUserForSignin } from "../../db/queries/users";
+import { checkPassword } from "../../shared/auth/hash-gate";
 import {
-  limiterFor,
-  limiterUnavailable,
-  type RateLimitPolicy,
-  rateLimitedError,
-  type Window,
-} from "../../shared/middleware/rate-limit";
+  accountBudget,
+  accountKeyOf,
+  type Budget,
+  refundPasswordAttempt,
+  withPasswordAttempt,
+} from "../../shared/auth/password-guard";
+import { clientRateLimitKey } from "../../shared/client-ip";
+import type { AppEnv } from "../../shared/env";
+import type { Window } from "../../shared/middleware/rate-limit";
 
-/** The two sign-in failure policies: per account+IP, and (3x looser) per IP. */
-function policies(c: Context<AppEnv>): { account: RateLimitPolicy; ip: RateLimitPolicy } {
-  const { AUTH_FAILURE_LIMIT: limit, AUTH_FAILURE_WINDOW: window } = c.get("config");
-  return {
-    account: { name: "signin-account", limit, window: window as Window, failMode: "closed" },
-    ip: { name: "signin-ip", limit: limit * 3, window: window as Window, failMode: "closed" },
-  };
-}
+/** Checked when the email is unknown, so both failures cost the same time. Matches no password. */
+const DUMMY_HASH = "$scrypt$ln=14,r=8,p=5$9RKumKDHPHlCeU_lhMQKlg$m2wif7FtPD2qTNLfdXTIXVceHoIspIG13SnouA2FaC4";
 
-function keys(c: Context<AppEnv>, email: string) {
-  const ip = clientIp(c);
-  return { account: `${email}|${ip}`, ip };
+/**
+ * The sign-in budgets: failures per account+IP, per IP (3x looser), and per account whatever
+ * the IP (shared with every endpoint that takes the current password). IPv6 counts per /64.
+ */
+function signinBudgets(c: Context<AppEnv>, email: string): Budget[] {
+  const config = c.get("config");
+  const { AUTH_FAILURE_LIMIT: limit } = config;
+  const window = config.AUTH_FAILURE_WINDOW as Window;
+  const ip = clientRateLimitKey(c);
+  return [
+    {
+      policy: { name: "signin-account", limit, window, failMode: "closed" },
+      key: `${accountKeyOf(email)}|${ip}`,
+    },
+    { policy: { name: "signin-ip", limit: limit * 3, window, failMode: "closed" }, key: ip },
+    accountBudget(config, email),
+  ];
 }
 
 /**
- * Refuses a sign-in attempt (429) when this account+IP or this IP has used up its
- * failures. Both checks travel in one Upstash round trip; nothing is counted yet.
+ * One sign-in attempt: its unit is taken from every budget (one Upstash round trip, 429 when
+ * one is used up, and the owner of a locked account is told), then the account is looked up,
+ * then the password hashed. Returns the account (if any) and the check.
  */
-export async function assertSigninAllowed(c: Context<AppEnv>, email: string): Promise<void> {
-  const policy = policies(c);
-  const key = keys(c, email);
-  try {
-    const [account, ip] = await Promise.all([
-      limiterFor(c, policy.account).getRemaining(key.account),
-      limiterFor(c, policy.ip).getRemaining(key.ip),
-    ]);
-    if (account.remaining <= 0)
-      throw rateLimitedError(policy.account, { ...account, limit: policy.account.limit });
-    if (ip.remaining <= 0) throw rateLimitedError(policy.ip, { ...ip, limit: policy.ip.limit });
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
-    limiterUnavailable(c, policy.account, error);
-  }
+export function attemptSignin(c: Context<AppEnv>, email: string, password: string) {
+  const db = c.get("db");
+  const activeAccount = async () => {
+    const user = await findUserForSignin(db, email);
+    return user && !user.disabledAt ? user : undefined;
+  };
+  return withPasswordAttempt(c, signinBudgets(c, email), activeAccount, async () => {
+    const user = await findUserForSignin(db, email);
+    const check = await checkPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    return { user, check };
+  });
 }
 
-/** Counts one failed sign-in against both policies (one Upstash round trip). */
-export async function recordSigninFailure(c: Context<AppEnv>, email: string): Promise<void> {
-  const policy = policies(c);
-  const key = keys(c, email);
-  await Promise.all([
-    limiterFor(c, policy.account).limit(key.account),
-    limiterFor(c, policy.ip).limit(key.ip),
-  ]).catch((error: unknown) => limiterUnavailable(c, policy.account, error));
+/** Gives a successful sign-in's units back: the budgets count failures only. */
+export function refundSigninAttempt(c: Context<AppEnv>, email: string): Promise<void> {
+  return refundPasswordAttempt(c, signinBudgets(c, email));
 }

@@ -2,12 +2,12 @@ import { createRoute } from "@hono/zod-openapi";
 import { deleteAccount } from "../../db/queries/accounts";
 import { findAccountForDeletion, findProfile, updateProfile } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
+import { checkAccountPassword } from "../../shared/auth/password-guard";
 import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
 import { closeCustomer } from "../../shared/billing/stripe-customer";
 import { createStripe } from "../../shared/clients";
-import { verifyPassword } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
 import { renderEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
@@ -62,6 +62,7 @@ const deleteMe = createRoute({
   responses: {
     204: { description: "Deleted" },
     401: problemContent("Not signed in, or the password is wrong"),
+    429: problemContent("Too many wrong passwords for this account; retry later"),
     503: problemContent("Stripe is not reachable; nothing was deleted"),
   },
 });
@@ -81,8 +82,9 @@ export const meRoutes = createRouter()
     const { password } = c.req.valid("json");
     const db = c.get("db");
     const userId = c.get("userId");
+    // The password counts in the account's guessing budget, shared with sign-in.
     const user = await findAccountForDeletion(db, userId);
-    if (!user || !(await verifyPassword(password, user.hash)).valid) {
+    if (!user || !(await checkAccountPassword(c, { id: userId, ...user }, password))) {
       throw authProblems.invalidCredentials("The password is wrong.");
     }
     // Close the customer at Stripe first (open checkouts expired, subscriptions canceled, the

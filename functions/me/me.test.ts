@@ -2,7 +2,8 @@ import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { signAccessToken } from "../../shared/auth/access-token";
 import { bearer, signUp } from "../../test/support/accounts";
-import { fileEnv, send } from "../../test/support/harness";
+import { fileEnv, roundTrips, send, traceId } from "../../test/support/harness";
+import { mailFor } from "../../test/support/mailbox";
 
 const bindings = fileEnv("me");
 
@@ -126,4 +127,46 @@ describe("PATCH /api/me", () => {
       expect(me).toMatchObject({ displayName: "Test User", role: "user" });
     },
   );
+});
+
+describe("DELETE /api/me password guessing", () => {
+  /** 5 password checks per account (whatever the address) in 4 hours. */
+  const strict = { ...bindings, AUTH_FAILURE_LIMIT: "1", AUTH_FAILURE_WINDOW: "60 m" } as typeof bindings;
+
+  it("counts wrong passwords in the account's budget shared with sign-in, then refuses with 429", async () => {
+    const user = await signUp(strict);
+    const remove = (password: string) =>
+      send(strict, "/api/me", { method: "DELETE", headers: bearer(user.accessToken), json: { password } });
+    for (let i = 0; i < 5; i++) expect((await remove("wrong password 123")).status).toBe(401);
+    const refused = await remove(user.password);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("RateLimit-Policy")).toBe('"password-account";q=5;w=14400');
+    expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    expect((await send(strict, "/api/me", { headers: bearer(user.accessToken) })).status).toBe(200);
+    const signin = await send(strict, "/api/auth/signin", {
+      method: "POST",
+      json: { email: user.email, password: user.password },
+    });
+    expect(signin.status).toBe(429);
+    const notices = (await mailFor(user.email)).filter(
+      (m) => m.subject === "Someone is trying your password",
+    );
+    expect(notices).toHaveLength(1);
+  }, 30_000);
+});
+
+describe("DELETE /api/me round trips", () => {
+  it("costs two Neon round trips before the answer (the account read, with the email the password budget is keyed by; the delete), two after it (sending the goodbye email)", async () => {
+    const user = await signUp(bindings);
+    const trace = traceId();
+    const res = await send(bindings, "/api/me", {
+      method: "DELETE",
+      headers: { ...bearer(user.accessToken), "X-Request-Id": trace },
+      json: { password: user.password },
+    });
+    expect(res.status).toBe(204);
+    const trips = await roundTrips(trace);
+    expect(trips.neon).toBe(4);
+    expect(trips.stripe).toBe(0);
+  });
 });

@@ -6,7 +6,8 @@ export type EmailTemplate =
   | { template: "verify-email"; displayName: string; link: string }
   | { template: "reset-password"; link: string }
   | { template: "password-changed"; displayName: string }
-  | { template: "account-deleted"; displayName: string };
+  | { template: "account-deleted"; displayName: string }
+  | { template: "password-guessing"; displayName: string };
 
 /** A rendered email as the outbox stores it, from one of these templates. */
 export interface RenderedEmail extends StoredEmail {
@@ -85,6 +86,20 @@ export function renderEmail(email: EmailTemplate, appName = "Music Producer Lab"
       return {
         template: email.template,
         subject: "Your account was deleted",
+        text: lines.join("\n\n"),
+        html: layout(lines),
+      };
+    }
+    case "password-guessing": {
+      const lines = [
+        `Hi ${email.displayName},`,
+        "Someone is trying to guess your password: so many wrong passwords were tried that sign-in with a password is paused for this account for up to an hour.",
+        "If it was you, wait a while before you try again.",
+        'If it was not you, your account stays safe as long as your password is strong and used nowhere else. You can choose a new password at any time with "Forgot password" on the sign-in page.',
+      ];
+      return {
+        template: email.template,
+        subject: "Someone is trying your password",
         text: lines.join("\n\n"),
         html: layout(lines),
       };

@@ -1,6 +1,6 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Context, MiddlewareHandler } from "hono";
-import { principalOf } from "../client-ip";
+import { rateLimitPrincipalOf } from "../client-ip";
 import type { AppEnv } from "../env";
 import { problems } from "../errors";
 
@@ -25,9 +25,30 @@ export interface RateLimitPolicy {
   skip?: (c: Context<AppEnv>) => boolean;
 }
 
+/**
+ * Limiter calls of this isolate still waiting for their answer. Password hashing (synchronous,
+ * ~0.2 s) waits for none to be pending (shared/auth/hash-gate.ts): a hash started while a
+ * call is in flight would hold the isolate past that call's Redis timeout and turn it into a 503.
+ */
+let redisCallsInFlight = 0;
+
+/** Counts a Redis call as in flight until it settles. */
+export function trackRedisCall<T>(call: Promise<T>): Promise<T> {
+  redisCallsInFlight++;
+  return call.finally(() => {
+    redisCallsInFlight--;
+  });
+}
+
+/** How many tracked Redis calls of this isolate are waiting for their answer. */
+export function pendingRedisCalls(): number {
+  return redisCallsInFlight;
+}
+
 const UNIT_SECONDS: Record<Unit, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
-function windowSeconds(window: Window): number {
+/** A window's length in seconds. */
+export function windowSeconds(window: Window): number {
   const [amount, unit] = window.split(" ") as [string, Unit];
   return Number(amount) * UNIT_SECONDS[unit];
 }
@@ -45,7 +66,7 @@ function cacheFor(name: string): Map<string, number> {
 }
 
 /** A sliding-window limiter for a policy, on this request's Redis client and the isolate's ephemeral cache. */
-export function limiterFor(c: Context<AppEnv>, policy: RateLimitPolicy): Ratelimit {
+export function limiterFor<E extends AppEnv>(c: Context<E>, policy: RateLimitPolicy): Ratelimit {
   return new Ratelimit({
     redis: c.get("redis"),
     limiter: Ratelimit.slidingWindow(policy.limit, policy.window),
@@ -81,7 +102,11 @@ export function rateLimitedError(policy: RateLimitPolicy, state: LimitState) {
 }
 
 /** What a policy does when Redis cannot be reached in time. */
-export function limiterUnavailable(c: Context<AppEnv>, policy: RateLimitPolicy, cause: unknown): void {
+export function limiterUnavailable<E extends AppEnv>(
+  c: Context<E>,
+  policy: RateLimitPolicy,
+  cause: unknown,
+): void {
   console.warn(
     JSON.stringify({
       level: "warn",
@@ -107,10 +132,10 @@ export function limiterUnavailable(c: Context<AppEnv>, policy: RateLimitPolicy, 
 export function rateLimit(policy: RateLimitPolicy): MiddlewareHandler<AppEnv> {
   return async function rateLimitMiddleware(c, next) {
     if (policy.skip?.(c)) return next();
-    const key = policy.key?.(c) ?? principalOf(c);
+    const key = policy.key?.(c) ?? rateLimitPrincipalOf(c);
     let result: Awaited<ReturnType<Ratelimit["limit"]>>;
     try {
-      result = await limiterFor(c, policy).limit(key);
+      result = await trackRedisCall(limiterFor(c, policy).limit(key));
     } catch (cause) {
       limiterUnavailable(c, policy, cause);
       return next();
