@@ -181,3 +181,12 @@ export function listLiveSessions(db: Database, userId: string) {
     .orderBy(desc(sessions.lastUsedAt))
     .limit(100);
 }
+
+/**
+ * The statement that fails with SQLSTATE BL401 (assert_live_session, migration 0007) unless the
+ * session is live and the user's: sent ahead of a request's first statement while Redis cannot
+ * tell whether the session was revoked (see `withAssertion` in db/database.ts).
+ */
+export function liveSessionAssertion(sessionId: string, userId: string) {
+  return { query: "select assert_live_session($1, $2)", params: [sessionId, userId] };
+}
