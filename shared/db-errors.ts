@@ -79,6 +79,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return status !== undefined && (status.startsWith("5") || status === "429");
 }
 
+/** Whether a driver gave up waiting (its fetch timeout fired), anywhere in the cause chain. */
+export function isTimeoutError(error: unknown): boolean {
+  return causeChain(error).some((e) => e instanceof Error && e.name === "TimeoutError");
+}
+
 /** Whether the request's session assertion (sent while Redis was down) found the session over. */
 export function isSessionNotLive(error: unknown): boolean {
   return pgErrorOf(error)?.code === SESSION_NOT_LIVE;
