@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRouter } from "../shared/app";
 import { bearer, type SignedUp, signUp, uniqueEmail } from "./support/accounts";
-import { DEAD_URL, fileEnv, roundTrips, send, type TestBindings, testEnv, traceId } from "./support/harness";
+import { DEAD_URL, fileEnv, send, type TestBindings, testEnv, traceId } from "./support/harness";
 import { sign, stripeEvent, subscriptionObject } from "./support/stripe-events";
 import { appWith } from "./support/test-app";
 
