@@ -211,11 +211,20 @@ describe("Redis unreachable", () => {
       json: { displayName: "Should not stick" },
     });
     await expectProblem(write, 401, "https://backline.dev/problems/unauthorized");
+    // A write sent as one db.batch: the assertion leads the same transaction.
+    const batch = await send(redisDown, "/api/patterns", {
+      method: "POST",
+      headers: bearer(victim.accessToken),
+      json: { name: "Should not exist", tempo: 90, tracks: [] },
+    });
+    await expectProblem(batch, 401, "https://backline.dev/problems/unauthorized");
     const again = await signInAgain(victim);
     const me = (await (await send(bindings, "/api/me", { headers: bearer(again) })).json()) as {
       displayName: string;
     };
     expect(me.displayName).toBe("Test User");
+    const patterns = await send(bindings, "/api/patterns", { headers: bearer(again) });
+    expect(JSON.stringify(await patterns.json())).not.toContain("Should not exist");
   });
 
   it("sign-out ends the database session and clears the cookie", async () => {
