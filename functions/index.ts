@@ -27,12 +27,11 @@ import { webhookRoutes } from "./webhooks";
  * keep anyone signed in against their will nor sign everyone out when their access token expires.
  * Sign-up, password and email routes stay closed (throttles and mail abuse need Redis).
  */
-function failsOpenWithoutRedis(c: Context<AppEnv>): boolean {
-  const path = c.req.path;
-  return SESSION_ROUTES.has(path) || path === "/api/auth/sessions" || path.startsWith("/api/auth/sessions/");
-}
+const FAIL_OPEN_AUTH_ROUTES = /^\/api\/auth\/(signout|signout-all|refresh|sessions(\/[^/]+)?)$/;
 
-const SESSION_ROUTES = new Set(["/api/auth/signout", "/api/auth/signout-all", "/api/auth/refresh"]);
+function failsOpenWithoutRedis(c: Context<AppEnv>): boolean {
+  return FAIL_OPEN_AUTH_ROUTES.test(c.req.path);
+}
 
 const auth = {
   name: "auth",
