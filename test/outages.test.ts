@@ -255,6 +255,22 @@ describe("Redis unreachable", () => {
     expect(other.status).toBe(401);
   });
 
+  it("revoking one session from the list ends it", async () => {
+    const first = await signUp(bindings);
+    const second = await signInAgain(first);
+    const list = await send(redisDown, "/api/auth/sessions", { headers: bearer(first.accessToken) });
+    expect(list.status).toBe(200);
+    const { sessions } = (await list.json()) as { sessions: { id: string; current: boolean }[] };
+    const other = sessions.find((s) => !s.current);
+    const res = await send(redisDown, `/api/auth/sessions/${other?.id}`, {
+      method: "DELETE",
+      headers: bearer(first.accessToken),
+    });
+    expect(res.status).toBe(204);
+    expect((await send(redisDown, "/api/me", { headers: bearer(second) })).status).toBe(401);
+    expect((await send(redisDown, "/api/me", { headers: bearer(first.accessToken) })).status).toBe(200);
+  });
+
   it("refresh keeps working: it needs no Redis to be safe", async () => {
     const signedIn = await signUp(bindings);
     const res = await send(redisDown, "/api/auth/refresh", {
