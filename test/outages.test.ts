@@ -1,6 +1,9 @@
 import { sql } from "drizzle-orm";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createRouter } from "../shared/app";
+import { remarkRecentRevocations } from "../shared/auth/revocation";
+import { createDb, createRedis } from "../shared/clients";
+import { loadConfig } from "../shared/config";
 import { bearer, type SignedUp, signUp, uniqueEmail } from "./support/accounts";
 import { DEAD_URL, fileEnv, send, type TestBindings, testEnv, traceId } from "./support/harness";
 import { sign, stripeEvent, subscriptionObject } from "./support/stripe-events";
@@ -253,6 +256,20 @@ describe("Redis unreachable", () => {
     expect(res.headers.get("Set-Cookie")).toMatch(/^backline_refresh=;/);
     const other = await send(redisDown, "/api/me", { headers: bearer(second) });
     expect(other.status).toBe(401);
+  });
+
+  it("a revocation made while Redis was down is marked again by the scheduled job", async () => {
+    const victim = await signUp(bindings);
+    const signout = await send(redisDown, "/api/auth/signout", {
+      method: "POST",
+      headers: bearer(victim.accessToken),
+    });
+    expect(signout.status).toBe(204);
+    // Redis is back but never got the mark: the token passes its check until the job runs.
+    expect((await send(bindings, "/api/me", { headers: bearer(victim.accessToken) })).status).toBe(200);
+    const config = loadConfig(bindings);
+    await remarkRecentRevocations(createDb(config), createRedis(config));
+    expect((await send(bindings, "/api/me", { headers: bearer(victim.accessToken) })).status).toBe(401);
   });
 
   it("revoking one session from the list ends it", async () => {

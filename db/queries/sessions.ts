@@ -159,6 +159,24 @@ export function revokeSessionsStatement(db: Database, r: RevokeSessions) {
   `);
 }
 
+/**
+ * Ids of the sessions revoked in the last `seconds`, newest first, at most `limit`: those whose
+ * access tokens may still be live. A scan of recent revocations, for the scheduled job.
+ */
+export async function recentlyRevokedSessionIds(
+  db: Database,
+  seconds: number,
+  limit = 10_000,
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(gt(sessions.revokedAt, sql`now() - make_interval(secs => ${seconds})`))
+    .orderBy(desc(sessions.revokedAt))
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
 /** A user's live sessions, newest first. */
 export function listLiveSessions(db: Database, userId: string) {
   return db

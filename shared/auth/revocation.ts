@@ -1,5 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import { recentlyRevokedSessionIds } from "../../db/queries/sessions";
 import { describeError } from "../db-errors";
+import type { Database } from "../env";
 import { ACCESS_TOKEN_TTL_SECONDS } from "./access-token";
 
 /** The pending Redis check that a session is not revoked, started by authenticate() and awaited by requireAuth(). */
@@ -46,4 +48,14 @@ export async function markSessionsRevoked(
       }),
     );
   }
+}
+
+/**
+ * Marks again every session revoked within an access token's lifetime. A revocation made while
+ * Redis was down left no mark, so once Redis is back its access tokens would pass until they
+ * expire; run from the scheduled handler, this closes that window to one cron interval.
+ */
+export async function remarkRecentRevocations(db: Database, redis: Redis): Promise<void> {
+  const ids = await recentlyRevokedSessionIds(db, ACCESS_TOKEN_TTL_SECONDS + 60);
+  await markSessionsRevoked(redis, ids);
 }
