@@ -1,7 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import type { Database } from "../../db/database";
 import { recentlyRevokedSessionIds } from "../../db/queries/sessions";
 import { describeError } from "../db-errors";
-import type { Database } from "../env";
 import { ACCESS_TOKEN_TTL_SECONDS } from "./access-token";
 
 /** The pending Redis check that a session is not revoked, started by authenticate() and awaited by requireAuth(). */
