@@ -1,4 +1,5 @@
 import { Scalar } from "@scalar/hono-api-reference";
+import type { Context } from "hono";
 import { expirePastDueGrace } from "../db/queries/billing";
 import { createApp } from "../shared/app";
 import { entitlementRule } from "../shared/billing/entitlement-rule";
@@ -6,7 +7,7 @@ import { clientIp } from "../shared/client-ip";
 import { createDb } from "../shared/clients";
 import { loadConfig } from "../shared/config";
 import { deliverOutbox } from "../shared/email/outbox";
-import type { Bindings } from "../shared/env";
+import type { AppEnv, Bindings } from "../shared/env";
 import { authenticate } from "../shared/middleware/auth";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
 import { adminRoutes } from "./admin";
@@ -20,16 +21,33 @@ import { progressRoutes } from "./progress";
 import { shareRoutes } from "./shares";
 import { webhookRoutes } from "./webhooks";
 
+/**
+ * Auth routes whose safety needs no Redis, so their limit fails open: signing out and revoking a
+ * session end it in the database; listing sessions is a signed-in read; a refresh token is an
+ * unguessable single-use secret checked (reuse included) in Postgres. A Redis outage must neither
+ * keep anyone signed in against their will nor sign everyone out when their access token expires.
+ * Sign-up, password and email routes stay closed (throttles and mail abuse need Redis).
+ */
+const FAIL_OPEN_AUTH_ROUTES = /^\/api\/auth\/(signout|signout-all|refresh|sessions(\/[^/]+)?)$/;
+
+function failsOpenWithoutRedis(c: Context<AppEnv>): boolean {
+  return FAIL_OPEN_AUTH_ROUTES.test(c.req.path);
+}
+
+const auth = {
+  name: "auth",
+  limit: 30,
+  window: "1 m",
+  failMode: "closed",
+  // Sign-in counts failures per account+IP and per IP instead (functions/auth/throttle.ts).
+  skip: (c) => c.req.path === "/api/auth/signin" || failsOpenWithoutRedis(c),
+} satisfies RateLimitPolicy;
+
 /** Rate-limit policies, one per group. Authentication fails closed when Redis is down; reads fail open. */
 const policies = {
-  auth: {
-    name: "auth",
-    limit: 30,
-    window: "1 m",
-    failMode: "closed",
-    // Sign-in counts failures per account+IP and per IP instead (functions/auth/throttle.ts).
-    skip: (c) => c.req.path === "/api/auth/signin",
-  },
+  auth,
+  // The same bucket as `auth`, failing open (see failsOpenWithoutRedis).
+  authSession: { ...auth, failMode: "open", skip: (c) => !failsOpenWithoutRedis(c) },
   api: { name: "api", limit: 300, window: "1 m", failMode: "open" },
   // Payment routes fail closed: without Redis no limit, and no idempotency keys, can be enforced.
   billing: { name: "billing", limit: 60, window: "1 m", failMode: "closed" },
@@ -41,7 +59,7 @@ const app = createApp();
 
 // Groups that know users read the Bearer token first (no DB query), so the limiter counts per
 // user and the session revocation check shares its Upstash round trip.
-app.use("/api/auth/*", authenticate(), rateLimit(policies.auth));
+app.use("/api/auth/*", authenticate(), rateLimit(policies.auth), rateLimit(policies.authSession));
 app.use("/api/me/*", authenticate(), rateLimit(policies.api));
 app.use("/api/admin/*", authenticate(), rateLimit(policies.api));
 app.use("/api/patterns/*", authenticate(), rateLimit(policies.api));

@@ -6,8 +6,10 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
+import { authProblems } from "./auth/problems";
+import { describeError, isDatabaseUnavailable, isSessionNotLive } from "./db-errors";
 import type { AppEnv } from "./env";
-import { ApiError, problems, validationError } from "./errors";
+import { ApiError, dependencyUnavailable, problems, RETRY_AFTER_SECONDS, validationError } from "./errors";
 import { configAndClients } from "./middleware/config-and-clients";
 import { corsFromAllowlist } from "./middleware/cors";
 import { requestLog } from "./middleware/request-log";
@@ -28,23 +30,33 @@ export function createRouter() {
   });
 }
 
-/** Renders any error as RFC 9457 problem+json; unknown errors become a bare 500 and go to the log. */
+/**
+ * Renders any error as RFC 9457 problem+json. A database that is down or too slow is a 503 with
+ * Retry-After; a session found over by the database is the 401 of an invalid token; anything
+ * else unknown is a bare 500. Every 5xx goes to the log with its class and SQLSTATE only.
+ */
 export function renderError(err: unknown, c: Context<AppEnv>): Response {
   const problem = toApiError(err);
-  if (problem.status >= 500 && problem.type.endsWith("/internal")) {
-    console.error(
-      JSON.stringify({
-        level: "error",
-        msg: "unhandled error",
-        requestId: c.get("requestId"),
-        method: c.req.method,
-        path: c.req.path,
-        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-        stack: err instanceof Error ? err.stack : undefined,
-      }),
-    );
-  }
+  if (problem.status >= 500) logServerError(c, problem, err);
   return problemResponse(c, problem);
+}
+
+/** One log line per 5xx: never the message of a driver error, which quotes SQL and parameters. */
+function logServerError(c: Context<AppEnv>, problem: ApiError, err: unknown): void {
+  // A 503 is an outage the client is told to retry; any other 5xx is a bug to look at.
+  const bug = problem.status !== 503;
+  const cause = err instanceof ApiError ? err.cause : err;
+  const line = JSON.stringify({
+    level: bug ? "error" : "warn",
+    msg: problem.type.endsWith("/internal") ? "unhandled error" : problem.title,
+    requestId: c.get("requestId"),
+    method: c.req.method,
+    path: c.req.path,
+    status: problem.status,
+    ...(cause !== undefined && describeError(cause)),
+  });
+  if (bug) console.error(line);
+  else console.warn(line);
 }
 
 function toApiError(err: unknown): ApiError {
@@ -55,6 +67,10 @@ function toApiError(err: unknown): ApiError {
     if (err.status === 401) return problems.unauthorized();
     return new ApiError(`http-${err.status}`, { status: err.status, title: err.message || "Request failed" });
   }
+  if (isDatabaseUnavailable(err)) {
+    return dependencyUnavailable("The database is not answering right now; try again shortly.", err);
+  }
+  if (isSessionNotLive(err)) return authProblems.invalidAccessToken();
   return problems.internal({
     detail: "Something went wrong on our side. Quote the request id if you report it.",
   });
@@ -73,6 +89,7 @@ export function problemResponse(c: Context<AppEnv>, problem: ApiError): Response
   };
   // Through the context, so headers set earlier (request id, CORS, rate limit) are kept.
   return c.body(JSON.stringify(body), problem.status as ContentfulStatusCode, {
+    ...(problem.status === 503 && { "Retry-After": String(RETRY_AFTER_SECONDS) }),
     ...problem.headers,
     "Content-Type": "application/problem+json",
     "Cache-Control": "no-store",

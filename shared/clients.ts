@@ -1,7 +1,8 @@
-import { neon, neonConfig } from "@neondatabase/serverless";
+import { neon, neonConfig, type ParameterizedQuery } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis/cloudflare";
 import { drizzle } from "drizzle-orm/neon-http";
 import Stripe from "stripe";
+import { assertingClient } from "../db/database";
 import type { Config } from "./config";
 import type { Database } from "./env";
 
@@ -15,6 +16,18 @@ const TRACE_PARAM = "backline_trace";
 /** How long one Upstash call may take before it counts as Redis being unreachable. */
 export const REDIS_TIMEOUT_MS = 1000;
 
+/**
+ * How long one Neon HTTP query (or batch) may take before Postgres counts as unreachable and
+ * the request answers 503. Above a cold compute's wake-up (typically well under a second)
+ * and far above any query this API makes.
+ */
+export const DATABASE_TIMEOUT_MS = 5000;
+
+/** The Neon driver's fetch, bounded: a Postgres that hangs is a 503, not a request that never ends. */
+function boundedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  return fetch(input, { ...init, signal: AbortSignal.timeout(DATABASE_TIMEOUT_MS) });
+}
+
 /** Databases by config, per isolate: no sockets, each query is its own fetch (style.md). */
 const databases = new WeakMap<Config, Database>();
 
@@ -25,11 +38,7 @@ const databases = new WeakMap<Config, Database>();
  * 16–29% of a request's CPU.
  */
 export function createDb(config: Config, traceId?: string): Database {
-  if (config.local && traceId) {
-    const traced = new URL(config.DATABASE_URL);
-    traced.searchParams.set(TRACE_PARAM, traceId);
-    return buildDb(config, traced.toString());
-  }
+  if (config.local && traceId) return buildDb(config, tracedUrl(config, traceId));
   let db = databases.get(config);
   if (!db) {
     db = buildDb(config, config.DATABASE_URL);
@@ -38,12 +47,31 @@ export function createDb(config: Config, traceId?: string): Database {
   return db;
 }
 
-function buildDb(config: Config, url: string): Database {
+/**
+ * A database for one request whose statements carry `assertion` in the same transaction until
+ * it has passed once (db/database.ts `assertingClient`): no extra round trip. Built per request,
+ * as it remembers whether the assertion passed.
+ */
+export function createAssertingDb(config: Config, assertion: ParameterizedQuery, traceId?: string): Database {
+  const url = config.local && traceId ? tracedUrl(config, traceId) : config.DATABASE_URL;
+  return buildDb(config, url, assertion);
+}
+
+function tracedUrl(config: Config, traceId: string): string {
+  const traced = new URL(config.DATABASE_URL);
+  traced.searchParams.set(TRACE_PARAM, traceId);
+  return traced.toString();
+}
+
+function buildDb(config: Config, url: string, assertion?: ParameterizedQuery): Database {
+  // Global in the driver, like fetchEndpoint; the same function for every database.
+  neonConfig.fetchFunction = boundedFetch;
   if (config.NEON_HTTP_ENDPOINT) {
     // Global in the driver; only ever set when the worker runs against the local stand-in.
     neonConfig.fetchEndpoint = config.NEON_HTTP_ENDPOINT;
   }
-  return drizzle({ client: neon(url), casing: "snake_case" });
+  const client = neon(url);
+  return drizzle({ client: assertion ? assertingClient(client, assertion) : client, casing: "snake_case" });
 }
 
 /**

@@ -87,6 +87,14 @@ export const problems = defineProblems({
   unavailable: { status: 503, title: "Service unavailable" },
 });
 
+/** Seconds a client is asked to wait before retrying a 503 (every 503 carries `Retry-After`). */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** A 503 for a dependency that is down or too slow; the cause goes to the log, never to the client. */
+export function dependencyUnavailable(detail: string, cause?: unknown): ApiError {
+  return problems.unavailable({ detail, headers: { "Retry-After": String(RETRY_AFTER_SECONDS) }, cause });
+}
+
 /** A 400 validation problem listing each field at fault. */
 export function validationError(errors: FieldError[], detail?: string): ApiError {
   return problems.validation({

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, type SignedUp, signUp } from "./support/accounts";
-import { fileEnv, roundTrips, send, traceId } from "./support/harness";
+import { DEAD_URL, fileEnv, roundTrips, send, traceId } from "./support/harness";
 
 /** Round-trip budgets of the read and write endpoints not pinned in their own suites. */
 const bindings = fileEnv("budgets");
@@ -106,5 +106,20 @@ describe("round-trip budgets", () => {
     const res = await send(bindings, c.path(), { ...init, headers: { ...headers, "X-Request-Id": trace } });
     expect(res.status).toBeLessThan(300);
     expect(await roundTrips(trace)).toMatchObject({ neon: c.neon, upstash: c.upstash });
+  });
+});
+
+describe("round-trip budgets while Redis is down", () => {
+  // Health reports the outage and billing fails closed (test/outages.test.ts); every other
+  // route keeps its Neon budget: a signed-in request's session check rides in the same round trip.
+  const redisDown = { ...bindings, UPSTASH_REDIS_REST_URL: DEAD_URL };
+  const working = cases.filter((c) => !c.name.includes("/api/health") && !c.name.includes("/api/billing"));
+
+  it.each(working)("$name: $neon Neon, no Upstash", async (c) => {
+    const headers = { ...(c.auth ? bearer(user.accessToken) : {}), "X-Request-Id": traceId() };
+    const init = { method: c.method ?? "GET", headers, ...(c.json && { json: c.json() }) };
+    const res = await send(redisDown, c.path(), init);
+    expect(res.status).toBeLessThan(300);
+    expect(await roundTrips(headers["X-Request-Id"])).toMatchObject({ neon: c.neon, upstash: 0 });
   });
 });

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "../shared/clients";
 import { loadConfig } from "../shared/config";
-import { DEAD_URL, fileEnv, roundTrips, send, traceId } from "./support/harness";
+import { DEAD_URL, fileEnv, roundTrips, send, testEnv, traceId } from "./support/harness";
 
 const bindings = fileEnv("health");
 
@@ -53,5 +53,24 @@ describe("GET /api/health", () => {
     expect(body.checks.redis?.status).toBe("down");
     expect(body.checks.postgres?.status).toBe("ok");
     expect(body.detail).toContain("redis");
+  });
+});
+
+describe("GET /api/health with a Postgres that hangs", () => {
+  it("answers 503 within its probe timeout, Postgres down for a timeout", async () => {
+    const hanging = { ...bindings, NEON_HTTP_ENDPOINT: `${testEnv.NEON_HTTP_ENDPOINT}/hang` };
+    const res = await send(hanging, "/api/health");
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
+    const body = (await res.json()) as { checks: Record<string, { status: string; reason?: string }> };
+    expect(body.checks.postgres).toMatchObject({ status: "down", reason: "timeout", timeoutMs: 2000 });
+    expect(body.checks.redis).toMatchObject({ status: "ok", timeoutMs: 2000 });
+    expect(body.checks.redis?.reason).toBeUndefined();
+  });
+
+  it("reports an unreachable Redis as down with reason error", async () => {
+    const res = await send({ ...bindings, UPSTASH_REDIS_REST_URL: DEAD_URL }, "/api/health");
+    const body = (await res.json()) as { checks: Record<string, { status: string; reason?: string }> };
+    expect(body.checks.redis).toMatchObject({ status: "down", reason: "error" });
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createRouter } from "../shared/app";
+import { problems } from "../shared/errors";
 import { fileEnv, send } from "./support/harness";
 import { appWith, notesGroup } from "./support/test-app";
 
@@ -31,6 +32,9 @@ const failing = createRouter()
   })
   .get("/string", () => {
     throw "not even an Error";
+  })
+  .get("/unavailable", () => {
+    throw problems.unavailable("A dependency is down.");
   });
 
 describe("problem+json", () => {
@@ -118,6 +122,13 @@ describe("problem+json", () => {
       expect(body.title).toBe("Internal server error");
       expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
     }
+  });
+
+  it("503 always tells the client when to retry", async () => {
+    const res = await send(bindings, "/api/fail/unavailable", {}, appWith("/api/fail", failing));
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect((await problemOf(res)).type).toBe("https://backline.dev/problems/unavailable");
   });
 
   it("echoes a well-formed X-Request-Id and replaces a malformed one", async () => {

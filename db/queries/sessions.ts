@@ -159,6 +159,24 @@ export function revokeSessionsStatement(db: Database, r: RevokeSessions) {
   `);
 }
 
+/**
+ * Ids of the sessions revoked in the last `seconds`, newest first, at most `limit`: those whose
+ * access tokens may still be live. A scan of recent revocations, for the scheduled job.
+ */
+export async function recentlyRevokedSessionIds(
+  db: Database,
+  seconds: number,
+  limit = 10_000,
+): Promise<string[]> {
+  const rows = await db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(gt(sessions.revokedAt, sql`now() - make_interval(secs => ${seconds})`))
+    .orderBy(desc(sessions.revokedAt))
+    .limit(limit);
+  return rows.map((row) => row.id);
+}
+
 /** A user's live sessions, newest first. */
 export function listLiveSessions(db: Database, userId: string) {
   return db
@@ -180,4 +198,13 @@ export function listLiveSessions(db: Database, userId: string) {
     )
     .orderBy(desc(sessions.lastUsedAt))
     .limit(100);
+}
+
+/**
+ * The statement that fails with SQLSTATE BL401 (assert_live_session, migration 0007) unless the
+ * session is live and the user's: sent ahead of a request's first statement while Redis cannot
+ * tell whether the session was revoked (see `withAssertion` in db/database.ts).
+ */
+export function liveSessionAssertion(sessionId: string, userId: string) {
+  return { query: "select assert_live_session($1, $2)", params: [sessionId, userId] };
 }

@@ -10,6 +10,9 @@ import {
   type SqlStatement,
 } from "./backend";
 
+/** The longest the test-only hanging endpoint holds a request. */
+const HANG_MAX_MS = 60_000;
+
 /** A client mistake reported as HTTP 400 without a SQLSTATE. */
 class BadRequest extends Error {}
 
@@ -135,6 +138,7 @@ function parseBody(text: string): Record<string, unknown> {
 /**
  * Neon's HTTP SQL API on POST /sql: `{query, params}` or `{queries: [...]}` (one transaction),
  * the database chosen by the path of Neon-Connection-String. Authorization is accepted and ignored.
+ * POST /sql/hang never answers, for tests of a Postgres that hangs.
  */
 export function neonApp(backend: PostgresBackend): Hono {
   const app = new Hono();
@@ -154,6 +158,18 @@ export function neonApp(backend: PostgresBackend): Hono {
     } catch (error) {
       return errorResponse(c, error);
     }
+  });
+  // Test-only: a Postgres that never answers. Holds the request until the client gives up
+  // (the worker's fetch timeout), or a minute at most so nothing lingers.
+  app.post("/sql/hang", async (c) => {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, HANG_MAX_MS);
+      c.req.raw.signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return c.json({ message: "the hanging endpoint gave up" }, 504);
   });
   app.all("/sql", (c) => c.json({ message: "use POST /sql" }, 405));
   return app;

@@ -279,7 +279,8 @@ export const authRoutes = createRouter()
       }
     }
     clearRefreshCookie(c);
-    await markSessionsRevoked(c.get("redis"), revoked);
+    // The database revocation above is what ends the session; the Redis mark is best effort.
+    await markSessionsRevoked(c.get("redis"), revoked, c.get("requestId"));
     return c.body(null, 204);
   })
   .openapi(signoutAll, async (c) => {
@@ -289,8 +290,8 @@ export const authRoutes = createRouter()
       action: "auth.signout_all",
       ...requestMeta(c),
     });
-    await markSessionsRevoked(c.get("redis"), revoked);
     clearRefreshCookie(c);
+    await markSessionsRevoked(c.get("redis"), revoked, c.get("requestId"));
     return c.body(null, 204);
   })
   .openapi(listSessions, async (c) => {

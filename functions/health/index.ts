@@ -1,14 +1,19 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { pingDatabase } from "../../db/queries/health";
 import { createRouter } from "../../shared/app";
+import { isTimeoutError } from "../../shared/db-errors";
 import { problems } from "../../shared/errors";
 import { ProblemSchema } from "../../shared/openapi";
 
+/** How long each probe may take; a dependency slower than this reports `down` with reason `timeout`. */
 const CHECK_TIMEOUT_MS = 2000;
 
 const CheckSchema = z.object({
   status: z.enum(["ok", "down"]),
   latencyMs: z.number(),
+  /** Why a dependency is down: it did not answer within `timeoutMs`, or it answered with an error. */
+  reason: z.enum(["timeout", "error"]).optional(),
+  timeoutMs: z.number(),
 });
 
 const HealthSchema = z
@@ -20,18 +25,22 @@ const HealthSchema = z
 
 type Check = z.infer<typeof CheckSchema>;
 
-/** Times one dependency probe; any failure or a timeout reports it down. */
+class ProbeTimeout extends Error {}
+
+/** Times one dependency probe; an error or a timeout reports it down, with the reason. */
 async function probe(run: () => Promise<unknown>): Promise<Check> {
   const started = performance.now();
+  const latencyMs = () => Math.round(performance.now() - started);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("timed out")), CHECK_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new ProbeTimeout()), CHECK_TIMEOUT_MS);
   });
   try {
     await Promise.race([run(), timeout]);
-    return { status: "ok", latencyMs: Math.round(performance.now() - started) };
-  } catch {
-    return { status: "down", latencyMs: Math.round(performance.now() - started) };
+    return { status: "ok", latencyMs: latencyMs(), timeoutMs: CHECK_TIMEOUT_MS };
+  } catch (error) {
+    const reason = error instanceof ProbeTimeout || isTimeoutError(error) ? "timeout" : "error";
+    return { status: "down", latencyMs: latencyMs(), reason, timeoutMs: CHECK_TIMEOUT_MS };
   } finally {
     clearTimeout(timer);
   }

@@ -4,6 +4,7 @@ import { claimEvent, type LedgerEvent, recordIgnoredEvent } from "../../db/queri
 import { createRouter } from "../../shared/app";
 import { HANDLED_EVENTS, processClaimedEvent } from "../../shared/billing/events";
 import { createStripe } from "../../shared/clients";
+import { describeError } from "../../shared/db-errors";
 import { problems } from "../../shared/errors";
 import { jsonContent, problemContent } from "../../shared/openapi";
 import { webhookProblems } from "./problems";
@@ -115,7 +116,7 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
         event: event.id,
         type: event.type,
         attempt: claim.attempts,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        ...describeError(error),
       }),
     );
     throw problems.internal({

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { findUnsent, recordDeliveries } from "../../db/queries/outbox";
 import type { Config } from "../config";
+import { describeError } from "../db-errors";
 import type { AppEnv, Database } from "../env";
 import { sendEmail } from "./transport";
 
@@ -34,7 +35,7 @@ export function deliverAfterResponse<E extends AppEnv>(c: Context<E>, ids: strin
           level: "error",
           msg: "outbox delivery failed",
           requestId: c.get("requestId"),
-          error: String(error),
+          ...describeError(error),
         }),
       );
     }),

@@ -1,9 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
+import { liveSessionAssertion } from "../../db/queries/sessions";
 import type { Role } from "../../db/schema/users";
 import { type AccessClaims, verifyAccessToken } from "../auth/access-token";
 import { authProblems } from "../auth/problems";
 import { isSessionRevoked } from "../auth/revocation";
+import { createAssertingDb } from "../clients";
+import { describeError } from "../db-errors";
 import type { AppEnv, Bindings, Variables } from "../env";
 import { problems } from "../errors";
 
@@ -74,18 +77,39 @@ export function requireRole(...roles: Role[]) {
   });
 }
 
-/** The request's claims if it carries a valid token of a live session; 401 (or 503 if Redis is down) otherwise. */
+/** Requests whose database handle already asserts their session. */
+const assertedInDatabase = new WeakSet<Request>();
+
+/**
+ * The request's claims if it carries a valid token of a live session; 401 otherwise. When Redis
+ * cannot say whether the session was revoked, the request's database handle asserts the session
+ * in the same round trip as its first statement instead (a revoked session's statement never
+ * commits and the request answers 401), so reads and writes keep working through a Redis outage.
+ */
 export async function assertLiveSession<E extends AppEnv>(c: Context<E>): Promise<AccessClaims> {
   const auth = c.get("auth");
   const revocation = c.get("revocation");
   if (!auth || !revocation) throw authProblems.invalidAccessToken();
   const result = await revocation;
   if (!result.ok) {
-    throw problems.unavailable({
-      detail: "Sessions cannot be checked right now; try again shortly.",
-      cause: result.error,
-    });
+    assertSessionInDatabase(c as unknown as Context<AppEnv>, auth, result.error);
+    return auth;
   }
   if (result.revoked) throw authProblems.invalidAccessToken();
   return auth;
+}
+
+function assertSessionInDatabase(c: Context<AppEnv>, auth: AccessClaims, cause: unknown): void {
+  if (assertedInDatabase.has(c.req.raw)) return;
+  assertedInDatabase.add(c.req.raw);
+  const assertion = liveSessionAssertion(auth.sid, auth.sub);
+  c.set("db", createAssertingDb(c.get("config"), assertion, c.get("requestId")));
+  console.warn(
+    JSON.stringify({
+      level: "warn",
+      msg: "session revocation check unavailable; asserting the session in the database",
+      requestId: c.get("requestId"),
+      ...describeError(cause),
+    }),
+  );
 }

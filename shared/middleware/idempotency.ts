@@ -1,8 +1,9 @@
 import type { MiddlewareHandler } from "hono";
 import { principalOf } from "../client-ip";
 import { sha256 } from "../crypto";
+import { describeError } from "../db-errors";
 import type { AppEnv } from "../env";
-import { PROBLEM_BASE, problems, validationError } from "../errors";
+import { dependencyUnavailable, PROBLEM_BASE, problems, validationError } from "../errors";
 
 export interface IdempotencyOptions {
   /** How long a completed response is kept for replay; 24 h by default (published in the docs). */
@@ -69,7 +70,8 @@ export function idempotency({
       );
       previous = old === "OK" ? null : old;
     } catch (cause) {
-      throw problems.unavailable({ detail: "Idempotency keys are unavailable; try again shortly.", cause });
+      // Without the key store a retry could run twice: refuse rather than risk a double payment.
+      throw dependencyUnavailable("Idempotency keys are unavailable; try again shortly.", cause);
     }
     if (previous) {
       if (previous.fingerprint !== fingerprint) {
@@ -114,7 +116,7 @@ export function idempotency({
           level: "warn",
           msg: "idempotency save failed",
           requestId: c.get("requestId"),
-          error: String(cause),
+          ...describeError(cause),
         }),
       );
     });
