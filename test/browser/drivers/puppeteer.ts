@@ -55,7 +55,7 @@ function launchOptions(name: BrowserName, executablePath: string): LaunchOptions
     protocol: "webDriverBiDi",
   } as const;
   // Chromium gets the flags that keep Debian's chromium quiet and offline; puppeteer's own
-  // Firefox preferences already switch off updates, telemetry and the first-run pages.
+  // Firefox preferences already switch off updates, data reporting and the first-run pages.
   return name === "chromium"
     ? { ...common, browser: "chrome", args: CHROMIUM_ARGS }
     : { ...common, browser: "firefox" };
