@@ -1,7 +1,9 @@
 /**
  * The browser project's global setup: the whole local system (`dev/run.ts --ephemeral`: the
  * stand-ins, wrangler dev and the web app on free ports) as a child process, and one headless
- * Debian chromium for the run, shared by the test files through its WebSocket endpoint.
+ * Debian chromium for the run, shared by the test files through its WebSocket endpoint. It also
+ * finds Debian's browsers for the suites that launch their own (Chromium and Firefox, through
+ * puppeteer-core: test/browser/drivers/puppeteer.ts).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
@@ -13,7 +15,19 @@ import type { DevReady } from "../../dev/run";
 /** What the tests get: where everything runs, or why the suite is skipped. */
 export type BrowserEnv =
   | { skip: string }
-  | { skip?: undefined; dev: DevReady; browserWsEndpoint: string; artifactsDir: string };
+  | {
+      skip?: undefined;
+      dev: DevReady;
+      browserWsEndpoint: string;
+      artifactsDir: string;
+      executables: BrowserExecutables;
+    };
+
+/** Debian's browser binaries: chromium always; firefox-esr when installed (else its runs skip). */
+export interface BrowserExecutables {
+  chromium: string;
+  firefox?: string;
+}
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -36,12 +50,21 @@ export const CHROMIUM_ARGS = [
 let child: ChildProcess | undefined;
 let browser: BrowserServer | undefined;
 
-function findChromium(): string | undefined {
+function findExecutable(command: "chromium" | "firefox-esr"): string | undefined {
   try {
-    return execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim() || undefined;
+    return execFileSync("sh", ["-c", `command -v ${command}`], { encoding: "utf8" }).trim() || undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Says loudly that (part of) the browser tests will not run, or fails when they must. */
+function skipping(what: string, reason: string): void {
+  if (process.env.BACKLINE_REQUIRE_BROWSER === "1") {
+    throw new Error(`BACKLINE_REQUIRE_BROWSER=1 but ${reason}`);
+  }
+  const bar = "!".repeat(78);
+  console.warn(`\n${bar}\n!! SKIPPING ${what}: ${reason}.\n${bar}\n`);
 }
 
 function startDev(): Promise<DevReady> {
@@ -68,16 +91,19 @@ function startDev(): Promise<DevReady> {
 }
 
 export async function setup(project: TestProject): Promise<void> {
-  const executablePath = findChromium();
+  const executablePath = findExecutable("chromium");
   if (!executablePath) {
     const reason = "chromium is not installed (apt-get install chromium)";
-    if (process.env.BACKLINE_REQUIRE_BROWSER === "1") {
-      throw new Error(`BACKLINE_REQUIRE_BROWSER=1 but ${reason}`);
-    }
-    const bar = "!".repeat(78);
-    console.warn(`\n${bar}\n!! SKIPPING THE BROWSER TESTS: ${reason}.\n${bar}\n`);
+    skipping("THE BROWSER TESTS", reason);
     project.provide("browserEnv", { skip: reason });
     return;
+  }
+  const firefox = findExecutable("firefox-esr");
+  if (!firefox) {
+    skipping(
+      "THE FIREFOX RUNS OF THE BROWSER TESTS",
+      "firefox-esr is not installed (apt-get install firefox-esr)",
+    );
   }
   const artifactsDir = "test-artifacts/browser";
   rmSync(artifactsDir, { recursive: true, force: true });
@@ -98,7 +124,12 @@ export async function setup(project: TestProject): Promise<void> {
   console.log(
     `[backline] browser tests: ${dev.webUrl} -> ${dev.apiUrl}; Postgres: ${dev.postgres}; Redis: ${dev.redis}`,
   );
-  project.provide("browserEnv", { dev, browserWsEndpoint: server.wsEndpoint(), artifactsDir });
+  project.provide("browserEnv", {
+    dev,
+    browserWsEndpoint: server.wsEndpoint(),
+    artifactsDir,
+    executables: { chromium: executablePath, firefox },
+  });
 }
 
 export async function teardown(): Promise<void> {
