@@ -2,9 +2,10 @@ import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
 import { expirePastDueGrace } from "../db/queries/billing";
 import { createApp } from "../shared/app";
+import { remarkRecentRevocations } from "../shared/auth/revocation";
 import { entitlementRule } from "../shared/billing/entitlement-rule";
-import { clientIp } from "../shared/client-ip";
-import { createDb } from "../shared/clients";
+import { clientRateLimitKey } from "../shared/client-ip";
+import { createDb, createRedis } from "../shared/clients";
 import { loadConfig } from "../shared/config";
 import { deliverOutbox } from "../shared/email/outbox";
 import type { AppEnv, Bindings } from "../shared/env";
@@ -52,7 +53,13 @@ const policies = {
   // Payment routes fail closed: without Redis no limit, and no idempotency keys, can be enforced.
   billing: { name: "billing", limit: 60, window: "1 m", failMode: "closed" },
   // Opening share links is per client IP, signed in or not.
-  shares: { name: "shares", limit: 120, window: "1 m", failMode: "open", key: (c) => `ip:${clientIp(c)}` },
+  shares: {
+    name: "shares",
+    limit: 120,
+    window: "1 m",
+    failMode: "open",
+    key: (c) => `ip:${clientRateLimitKey(c)}`,
+  },
 } satisfies Record<string, RateLimitPolicy>;
 
 const app = createApp();
@@ -115,11 +122,12 @@ export { app };
 
 export default {
   fetch: app.fetch,
-  /** Cron: retries emails left in the outbox; ends premium whose past_due grace has run out. */
+  /** Cron: retries emails left in the outbox; ends premium whose past_due grace has run out; marks in Redis the sign-outs made while it was down. */
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
     const config = loadConfig(env);
     const db = createDb(config);
     ctx.waitUntil(deliverOutbox(db, config));
     ctx.waitUntil(expirePastDueGrace(db, entitlementRule(config)));
+    ctx.waitUntil(remarkRecentRevocations(db, createRedis(config)));
   },
 } satisfies ExportedHandler<Bindings>;

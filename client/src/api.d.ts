@@ -2785,12 +2785,18 @@ export interface components {
         postgres: {
           latencyMs: number;
           /** @enum {string} */
+          reason?: "timeout" | "error";
+          /** @enum {string} */
           status: "ok" | "down";
+          timeoutMs: number;
         };
         redis: {
           latencyMs: number;
           /** @enum {string} */
+          reason?: "timeout" | "error";
+          /** @enum {string} */
           status: "ok" | "down";
+          timeoutMs: number;
         };
       };
       /** @enum {string} */

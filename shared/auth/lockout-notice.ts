@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { insertOutbox } from "../../db/queries/outbox";
+import { describeError } from "../db-errors";
 import { deliverAfterResponse } from "../email/outbox";
 import { renderEmail } from "../email/templates";
 import type { AppEnv } from "../env";
@@ -53,7 +54,7 @@ export async function noticeLockout<E extends AppEnv>(
         level: "warn",
         msg: "password-guessing notice failed",
         requestId: c.get("requestId"),
-        error: String(error),
+        ...describeError(error),
       }),
     );
   }

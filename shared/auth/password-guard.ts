@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Context } from "hono";
 import type { Config } from "../config";
+import { describeError } from "../db-errors";
 import type { AppEnv } from "../env";
 import {
   limiterFor,
@@ -145,7 +146,7 @@ export async function refundPasswordAttempt<E extends AppEnv>(
         level: "warn",
         msg: "password attempt refund failed",
         requestId: c.get("requestId"),
-        error: String(error),
+        ...describeError(error),
       }),
     );
   }

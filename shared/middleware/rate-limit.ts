@@ -1,6 +1,7 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Context, MiddlewareHandler } from "hono";
 import { rateLimitPrincipalOf } from "../client-ip";
+import { describeError } from "../db-errors";
 import type { AppEnv } from "../env";
 import { problems } from "../errors";
 
@@ -113,7 +114,7 @@ export function limiterUnavailable<E extends AppEnv>(
       msg: "rate limiter unavailable",
       policy: policy.name,
       requestId: c.get("requestId"),
-      error: String(cause),
+      ...describeError(cause),
     }),
   );
   if (policy.failMode === "closed") {
