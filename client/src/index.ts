@@ -57,12 +57,20 @@ function createServices(backend: Backend, storage: KeyValueStorage): Services {
   };
   browser.addEventListener?.("online", onOnline);
 
-  const { trySync: _p, ...dataSyncPatterns } = patterns;
-  const { trySync: _q, ...dataSyncProgress } = progress;
+  const { trySync: _p, forget: _f, ...dataSyncPatterns } = patterns;
+  const { trySync: _q, forget: _g, ...dataSyncProgress } = progress;
   const { userId: _u, beforeSignIn: _b, ...publicAuth } = auth;
 
   return {
-    auth: publicAuth,
+    auth: {
+      ...publicAuth,
+      async deleteAccount(input) {
+        const userId = auth.userId();
+        await auth.deleteAccount(input);
+        // The account's patterns and progress kept on this device go with it.
+        if (userId) await Promise.all([patterns.forget(userId), progress.forget(userId)]);
+      },
+    },
     dataSync: {
       ...dataSyncPatterns,
       ...dataSyncProgress,
