@@ -134,7 +134,8 @@ export interface PasswordResetInput {
 export interface StubEmail {
   id: string;
   to: string;
-  template: "welcome" | "verify-email" | "reset-password" | "password-changed" | "account-deleted";
+  /** The server's template: welcome, verify-email, reset-password, password-changed, account-deleted… */
+  template: string;
   subject: string;
   text: string;
   html: string;

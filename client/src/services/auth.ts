@@ -59,7 +59,7 @@ export function createAuth(backend: Backend): AuthCore {
     changePassword: (input) => backend.changePassword(input),
     async verifyEmail(token) {
       await backend.verifyEmail(token);
-      // The link may be this account's: show the address as verified (the API says whose it was only to them).
+      // The API does not say whose address it was: re-read the signed-in user, who may own it.
       if (state.signedIn) set({ signedIn: true, user: await backend.getMe() });
     },
     requestEmailVerification: () => backend.requestEmailVerification(),
