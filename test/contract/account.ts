@@ -194,11 +194,16 @@ export function defineAccountContract(target: ContractTarget): void {
       }
       expect(sessions.filter((s) => s.current)).toHaveLength(1);
       const phoneSession = sessions.find((s) => !s.current)?.id ?? "";
+      const saved = await client.dataSync.savePattern(pattern({ name: "Open to all" }));
+      const share = await client.sharing.createShareLink(saved.id, { public: true });
       expect((await phone.auth.listSessions()).find((s) => s.current)?.id).toBe(phoneSession);
 
       await client.auth.revokeSession(phoneSession);
       expect((await client.auth.listSessions()).map((s) => s.current)).toEqual([true]);
-      expect(await sessionEnded(phone)).toBe(true);
+      // Routes open to everyone refuse a revoked session too, rather than answer as signed out.
+      expect((await failure(phone.sharing.loadSharedPattern(share.shareId))).status).toBe(401);
+      expect(phone.auth.getAuthState().signedIn).toBe(false);
+      expect(await target.client(phone).auth.init()).toEqual({ signedIn: false, user: null });
       expect(shape(await failure(client.auth.revokeSession(phoneSession)))).toMatchObject({
         status: 404,
         type: "https://backline.dev/problems/not-found",
