@@ -2,6 +2,7 @@
 // panels. The SDK picks its mode itself (?backend=real → the real API, otherwise the in-browser
 // stub); the header shows it and switches it.
 import { createBackline } from "/sdk/backline.js";
+import { initAccountPanel } from "./account.js";
 import { initBilling } from "./billing.js";
 import { initLessons } from "./lessons.js";
 import { initPatterns } from "./patterns.js";
@@ -12,6 +13,9 @@ const backline = createBackline({
   baseUrl: config.apiUrl ?? location.origin,
   // The share page opens /share/stub/<id> in the stub, /share/<id> on the real API.
   stubShareBaseUrl: `${location.origin}/share/stub`,
+  // The stub's emails link to /stub/verify-email and /stub/reset-password (the pages open the
+  // stub there), as the API's link to /verify-email and /reset-password (the real API).
+  stubAppUrl: `${location.origin}/stub`,
 });
 // For the console and the browser tests.
 window.backline = backline;
@@ -25,14 +29,29 @@ const app = {
   backline,
   user: null,
   listeners: [],
+  profileListeners: [],
+  modeListeners: [],
   /** Registers a panel's reaction to sign-in, sign-out and tier changes. */
   onUser(listener) {
     this.listeners.push(listener);
+  },
+  /** Registers a reaction to changes of the same user's profile (name, avatar, email confirmed). */
+  onProfile(listener) {
+    this.profileListeners.push(listener);
+  },
+  /** Registers a reaction to a switch of the SDK's mode. */
+  onModeChanged(listener) {
+    this.modeListeners.push(listener);
   },
   setUser(user) {
     this.user = user;
     renderAuth(user);
     for (const listener of this.listeners) listener(user);
+  },
+  setProfile(user) {
+    this.user = user;
+    renderAuth(user);
+    for (const listener of this.profileListeners) listener(user);
   },
   /** Asks the API for a fresh access token (it carries the tier) and re-renders. */
   async refreshSession() {
@@ -52,6 +71,7 @@ function renderMode() {
   byId("mode").textContent = mode === "http" ? "real API" : "stub (this browser only)";
   document.body.dataset.mode = mode;
   byId("mode-switch").textContent = mode === "http" ? "Use the stub" : "Use the real API";
+  for (const listener of app.modeListeners) listener(mode);
 }
 
 function renderAuth(user) {
@@ -120,12 +140,16 @@ async function start() {
   app.setUser(restored.ok ? userOf(backline.auth.getAuthState()) : null);
   unsubscribe = backline.auth.onAuthStateChanged((state) => {
     const user = userOf(state);
-    if (user?.id === app.user?.id && user?.tier === app.user?.tier) return;
+    if (user?.id === app.user?.id && user?.tier === app.user?.tier) {
+      if (user && user !== app.user) app.setProfile(user);
+      return;
+    }
     app.setUser(user);
   });
 }
 
 initAccount();
+initAccountPanel(app);
 initPatterns(app);
 initLessons(app);
 initBilling(app);

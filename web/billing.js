@@ -1,6 +1,6 @@
 // The premium panel: plans, "Upgrade" through Stripe Checkout, the subscription's state, the
-// billing portal and cancelling. Back from Checkout the session is refreshed, because the
-// access token carries the tier.
+// billing portal, cancelling and resuming, and the invoices. Back from Checkout the session is
+// refreshed, because the access token carries the tier.
 import { byId, h, withLoading } from "./ui.js";
 
 function price(plan) {
@@ -41,7 +41,45 @@ export function initBilling(app) {
     const live = Boolean(subscription && LIVE.has(subscription.status));
     byId("manage-billing").hidden = !live;
     byId("cancel-subscription").hidden = !live || Boolean(subscription?.cancelAtPeriodEnd);
+    byId("resume-subscription").hidden = !live || !subscription?.cancelAtPeriodEnd;
     byId("plan-list").hidden = live;
+  }
+
+  function money(cents, currency) {
+    return new Intl.NumberFormat("en", { style: "currency", currency: currency || "usd" }).format(
+      (cents ?? 0) / 100,
+    );
+  }
+
+  async function loadInvoices() {
+    const loaded = await withLoading("Loading your invoices", null, () =>
+      backline.payment.listInvoices({ limit: 20 }),
+    );
+    if (!loaded.ok) return;
+    const { invoices } = loaded.value;
+    byId("invoices").hidden = invoices.length === 0;
+    byId("invoice-list").replaceChildren(
+      ...invoices.map((invoice) =>
+        h(
+          "li",
+          { className: "invoice-item", dataset: { invoiceId: invoice.id, status: invoice.status } },
+          h(
+            "span",
+            {},
+            `${new Date(invoice.createdAt).toLocaleDateString()} · ${invoice.number ?? invoice.id}`,
+          ),
+          h(
+            "span",
+            { className: "muted" },
+            ` ${money(invoice.amountPaid, invoice.currency)} ${invoice.status}` +
+              (invoice.amountRefunded ? `, ${money(invoice.amountRefunded, invoice.currency)} refunded` : ""),
+          ),
+          invoice.hostedInvoiceUrl
+            ? h("a", { href: invoice.hostedInvoiceUrl, target: "_blank", rel: "noopener" }, " View")
+            : null,
+        ),
+      ),
+    );
   }
 
   async function loadPlans() {
@@ -94,6 +132,7 @@ export function initBilling(app) {
     });
     if (!result.ok) return;
     showSubscription(result.value);
+    void loadInvoices();
     const wasReturning = returning;
     returning = null;
     if (wasReturning) {
@@ -117,7 +156,17 @@ export function initBilling(app) {
     const done = await withLoading("Cancelling the subscription", event.currentTarget, () =>
       backline.payment.cancelSubscription(),
     );
-    if (done.ok) await loadSubscription();
+    // Stripe's answer is the truth now; the local copy follows by webhook a moment later.
+    if (done.ok) showSubscription(done.value);
+  });
+  byId("resume-subscription").addEventListener("click", async (event) => {
+    const done = await withLoading("Keeping the subscription", event.currentTarget, () =>
+      backline.payment.resumeSubscription(),
+    );
+    if (!done.ok) return;
+    // Stripe's answer is the truth now; the local copy follows by webhook a moment later.
+    showSubscription(done.value);
+    app.notice("Your subscription continues: it renews at the end of the period.");
   });
 
   let lastUserId;
@@ -128,6 +177,9 @@ export function initBilling(app) {
       byId("plan-list").replaceChildren();
       byId("manage-billing").hidden = true;
       byId("cancel-subscription").hidden = true;
+      byId("resume-subscription").hidden = true;
+      byId("invoices").hidden = true;
+      byId("invoice-list").replaceChildren();
       return;
     }
     if (user.id === lastUserId) return;

@@ -1,4 +1,5 @@
-// The pattern panel: edit a 16-step grid, save, list, open, delete, sync and share patterns.
+// The pattern panel: edit a 16-step grid, save, list, open (also by id), delete, sync and
+// share patterns.
 import { emptyPattern, playOnce, renderGrid } from "./grid.js";
 import { byId, h, withLoading } from "./ui.js";
 
@@ -58,6 +59,20 @@ export function initPatterns(app) {
   function openPattern(pattern) {
     current = structuredClone(pattern);
     drawEditor();
+  }
+
+  /** Opens a pattern from the server by id: yours to edit, anyone else's public one as a copy. */
+  async function openById(id) {
+    const loaded = await withLoading("Opening the pattern", byId("open-by-id"), () =>
+      backline.dataSync.loadPattern(id),
+    );
+    if (!loaded.ok) return;
+    const pattern = loaded.value;
+    const mine = patterns.some((p) => p.id === pattern.id);
+    const { name, tempo, tracks, mixer } = pattern;
+    current = mine ? structuredClone(pattern) : { ...emptyPattern(), name, tempo, tracks, mixer };
+    drawEditor();
+    app.notice(mine ? `Opened “${name}”.` : `Opened a copy of “${name}”: save it to keep it.`);
   }
 
   async function refreshList() {
@@ -129,6 +144,10 @@ export function initPatterns(app) {
     drawEditor();
   });
   byId("save-pattern").addEventListener("click", save);
+  byId("open-by-id-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    void openById(byId("open-id").value.trim());
+  });
   byId("sync-patterns").addEventListener("click", (event) => sync(event.currentTarget, false));
   byId("play").addEventListener("click", () => {
     readEditor();

@@ -23,7 +23,15 @@ export function h(tag, props = {}, ...children) {
 }
 
 /** Field names as a person would say them. */
-const FIELD_NAMES = { displayName: "Display name", tempo: "Tempo", name: "Name" };
+const FIELD_NAMES = {
+  displayName: "Display name",
+  tempo: "Tempo",
+  name: "Name",
+  avatarUrl: "Avatar URL",
+  currentPassword: "Current password",
+  newPassword: "New password",
+  token: "The link",
+};
 
 function fieldLabel(path) {
   const last = String(path ?? "")

@@ -4,10 +4,17 @@
  */
 import type { components } from "./api";
 import type {
+  InvoicePage,
   Lesson,
   LessonSummary,
+  PageOptions,
+  PasswordChangeInput,
+  PasswordResetInput,
   Plan,
+  ProfileChanges,
   Progress,
+  SavedPattern,
+  Session,
   Share,
   SharedPattern,
   Subscription,
@@ -36,10 +43,26 @@ export interface Backend {
   signIn(body: Schemas["SigninRequest"]): Promise<User>;
   signOut(): Promise<void>;
   requestPasswordReset(email: string): Promise<void>;
+  resetPassword(body: PasswordResetInput): Promise<void>;
+  /** POST /api/auth/password/change. */
+  changePassword(body: PasswordChangeInput): Promise<void>;
+  verifyEmail(token: string): Promise<void>;
+  requestEmailVerification(): Promise<void>;
+  /** GET /api/me. */
+  getMe(): Promise<User>;
+  /** PATCH /api/me. */
+  updateMe(body: ProfileChanges): Promise<User>;
+  /** DELETE /api/me; the session is gone afterwards. */
+  deleteMe(password: string): Promise<void>;
+  listSessions(): Promise<Session[]>;
+  revokeSession(id: string): Promise<void>;
+  /** POST /api/auth/signout-all; the session is gone afterwards. */
+  signOutAll(): Promise<void>;
   /** Registers the callback for a session that ended on its own (refresh refused). */
   onSessionLost(callback: () => void): void;
 
   syncPatterns(body: SyncRequest): Promise<SyncResponse>;
+  getPattern(id: string): Promise<SavedPattern>;
 
   recordProgress(attempt: AttemptInput): Promise<Progress>;
   syncProgress(attempts: AttemptInput[]): Promise<ProgressSyncResponse>;
@@ -60,5 +83,7 @@ export interface Backend {
   checkout(priceId: string): Promise<{ id: string; url: string }>;
   getSubscription(): Promise<Subscription | null>;
   cancelSubscription(): Promise<Subscription>;
+  resumeSubscription(): Promise<Subscription>;
+  listInvoices(query: PageOptions): Promise<InvoicePage>;
   portal(): Promise<{ url: string }>;
 }

@@ -28,7 +28,7 @@ export interface WebStorage {
 
 interface BrowserGlobals {
   location: { search: string; origin: string };
-  navigator: { onLine: boolean };
+  navigator: { onLine: boolean; userAgent?: string };
   indexedDB: { open(name: string, version: number): IdbOpenRequest };
   localStorage: WebStorage;
   addEventListener(type: string, listener: () => void): void;

@@ -20,6 +20,7 @@ import type {
   KeyValueStorage,
   PaymentService,
   SharingService,
+  StubEmail,
 } from "./types";
 
 export { BacklineError, PROBLEM_BASE, type Problem } from "./errors";
@@ -39,6 +40,8 @@ interface Services {
   sharing: SharingService;
   payment: PaymentService;
   content: ContentService;
+  /** Stub mode only: the stub's outbox. */
+  mailbox?: (to?: string) => Promise<StubEmail[]>;
   dispose(): void;
 }
 
@@ -54,13 +57,25 @@ function createServices(backend: Backend, storage: KeyValueStorage): Services {
   };
   browser.addEventListener?.("online", onOnline);
 
-  const { trySync: _p, ...dataSyncPatterns } = patterns;
-  const { trySync: _q, ...dataSyncProgress } = progress;
+  const { trySync: _p, forget: _f, ...dataSyncPatterns } = patterns;
+  const { trySync: _q, forget: _g, ...dataSyncProgress } = progress;
   const { userId: _u, beforeSignIn: _b, ...publicAuth } = auth;
 
   return {
-    auth: publicAuth,
-    dataSync: { ...dataSyncPatterns, ...dataSyncProgress },
+    auth: {
+      ...publicAuth,
+      async deleteAccount(input) {
+        const userId = auth.userId();
+        await auth.deleteAccount(input);
+        // The account's patterns and progress kept on this device go with it.
+        if (userId) await Promise.all([patterns.forget(userId), progress.forget(userId)]);
+      },
+    },
+    dataSync: {
+      ...dataSyncPatterns,
+      ...dataSyncProgress,
+      loadPattern: (id) => backend.getPattern(id),
+    },
     sharing: {
       async createShareLink(patternId, options = {}) {
         // A pattern saved offline must reach the server before it can be shared.
@@ -80,6 +95,8 @@ function createServices(backend: Backend, storage: KeyValueStorage): Services {
       createCheckoutSession: (priceId) => backend.checkout(priceId),
       getSubscription: () => backend.getSubscription(),
       cancelSubscription: () => backend.cancelSubscription(),
+      resumeSubscription: () => backend.resumeSubscription(),
+      listInvoices: (options = {}) => backend.listInvoices(options),
       createPortalSession: () => backend.portal(),
     },
     content: {
@@ -101,18 +118,25 @@ export function createBackline(options: BacklineOptions = {}): Backline {
   const current = (): Services => {
     if (services) return services;
     const deviceStorage = options.storage ?? defaultStorage();
-    const backend =
-      mode === "http"
-        ? httpBackend(options.baseUrl ?? "", options.fetch ?? globalThis.fetch.bind(globalThis), {
-            rateLimited: options.retry?.rateLimited ?? 2,
-            network: options.retry?.network ?? 2,
-            maxWaitSeconds: options.retry?.maxWaitSeconds ?? 60,
-          })
-        : stubBackend(options.stubStorage ?? options.storage ?? localStorageOrMemory(), deviceStorage, {
-            admins: options.stubAdmins,
-            shareBaseUrl: options.stubShareBaseUrl,
-          });
-    services = createServices(backend, deviceStorage);
+    if (mode === "http") {
+      const backend = httpBackend(options.baseUrl ?? "", options.fetch ?? globalThis.fetch.bind(globalThis), {
+        rateLimited: options.retry?.rateLimited ?? 2,
+        network: options.retry?.network ?? 2,
+        maxWaitSeconds: options.retry?.maxWaitSeconds ?? 60,
+      });
+      services = createServices(backend, deviceStorage);
+      return services;
+    }
+    const stub = stubBackend(
+      options.stubStorage ?? options.storage ?? localStorageOrMemory(),
+      deviceStorage,
+      {
+        admins: options.stubAdmins,
+        shareBaseUrl: options.stubShareBaseUrl,
+        appUrl: options.stubAppUrl,
+      },
+    );
+    services = { ...createServices(stub, deviceStorage), mailbox: stub.mailbox };
     return services;
   };
 
@@ -140,6 +164,12 @@ export function createBackline(options: BacklineOptions = {}): Backline {
     },
     get content() {
       return current().content;
+    },
+    async readStubMailbox(to?: string) {
+      const mailbox = current().mailbox;
+      if (!mailbox)
+        throw new TypeError("readStubMailbox is for stub mode: in http mode emails go to real inboxes");
+      return mailbox(to);
     },
   };
 }

@@ -57,8 +57,10 @@ export interface ShareOptions {
   /** Seconds (60 to 365 days); null or absent: never expires. */
   expiresIn?: number | null;
 }
+/** A pattern as the server has it (no local sync state): `dataSync.loadPattern`, shared patterns. */
+export type SavedPattern = Omit<Schemas["Pattern"], "deletedAt"> & { deletedAt: string | null };
 export interface SharedPattern {
-  pattern: Omit<Schemas["Pattern"], "deletedAt"> & { deletedAt: string | null };
+  pattern: SavedPattern;
   views: number;
 }
 
@@ -82,6 +84,23 @@ export type Plan = Schemas["Plan"];
 /** The signed-in user's subscription. */
 export type Subscription = NonNullable<Schemas["Subscription"]>;
 
+/** An invoice of the signed-in user (amounts in the currency's smallest unit). */
+export type Invoice = Schemas["Invoice"];
+/** One page of invoices, newest first; pass `nextCursor` as `cursor` for the next one (null: the end). */
+export interface InvoicePage {
+  invoices: Invoice[];
+  nextCursor: string | null;
+}
+export interface PageOptions {
+  /** 1–100, default 50. */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** A live sign-in of the user (a device or browser); `current` is this one. */
+export type Session = Schemas["Session"];
+
 export interface AuthState {
   signedIn: boolean;
   user: User | null;
@@ -96,6 +115,32 @@ export interface SignInInput {
   email: string;
   password: string;
 }
+/** The fields of the profile a user may change (null removes the avatar). */
+export interface ProfileChanges {
+  displayName?: string;
+  avatarUrl?: string | null;
+}
+export interface PasswordChangeInput {
+  currentPassword: string;
+  newPassword: string;
+}
+/** The token of an emailed reset link (`?token=…`) and the new password. */
+export interface PasswordResetInput {
+  token: string;
+  newPassword: string;
+}
+
+/** An email the stub "sent" (stub mode has no mail server: its mailbox keeps them). */
+export interface StubEmail {
+  id: string;
+  to: string;
+  /** The server's template: welcome, verify-email, reset-password, password-changed, account-deleted… */
+  template: string;
+  subject: string;
+  text: string;
+  html: string;
+  sentAt: string;
+}
 
 /** Accounts and the session. The access token lives in memory only. */
 export interface AuthService {
@@ -109,6 +154,24 @@ export interface AuthService {
   onAuthStateChanged(listener: (state: AuthState) => void): () => void;
   /** Emails a reset link if the account exists (always succeeds for a valid email). */
   requestPasswordReset(email: string): Promise<void>;
+  /** Sets a new password with the token of a reset link; every session of the account ends. */
+  resetPassword(input: PasswordResetInput): Promise<void>;
+  /** Changes the signed-in user's password; their other sessions end, this one stays. */
+  changePassword(input: PasswordChangeInput): Promise<void>;
+  /** Confirms the email address with the token of a verification link (signed in or not). */
+  verifyEmail(token: string): Promise<void>;
+  /** Emails the signed-in user a new verification link (nothing when already verified). */
+  requestEmailVerification(): Promise<void>;
+  /** Changes the display name or avatar; listeners see the updated user. */
+  updateProfile(changes: ProfileChanges): Promise<User>;
+  /** Deletes the account and its data (the subscription is cancelled first); signs out. */
+  deleteAccount(input: { password: string }): Promise<void>;
+  /** The user's live sessions, most recently used first. */
+  listSessions(): Promise<Session[]>;
+  /** Ends one of the user's sessions (another device, or this one). */
+  revokeSession(sessionId: string): Promise<void>;
+  /** Ends every session of the user, this one included. */
+  signOutEverywhere(): Promise<void>;
 }
 
 export interface SyncSummary {
@@ -124,6 +187,8 @@ export interface ProgressSyncSummary {
 /** Offline-first patterns and lesson progress. */
 export interface DataSyncService {
   syncPatterns(): Promise<SyncSummary>;
+  /** One pattern from the server by id: yours, or anyone's public one (not the device store). */
+  loadPattern(id: string): Promise<SavedPattern>;
   savePattern(input: PatternInput): Promise<Pattern>;
   loadPatterns(): Promise<Pattern[]>;
   deletePattern(id: string): Promise<void>;
@@ -144,6 +209,9 @@ export interface PaymentService {
   createCheckoutSession(priceId: string): Promise<{ id: string; url: string }>;
   getSubscription(): Promise<Subscription | null>;
   cancelSubscription(): Promise<Subscription>;
+  /** Undoes a pending cancellation (`cancelAtPeriodEnd` back to false). */
+  resumeSubscription(): Promise<Subscription>;
+  listInvoices(options?: PageOptions): Promise<InvoicePage>;
   createPortalSession(): Promise<{ url: string }>;
 }
 
@@ -179,6 +247,8 @@ export interface BacklineOptions {
   stubAdmins?: string[];
   /** Stub mode: base of share link URLs (default `<page origin>/share`). */
   stubShareBaseUrl?: string;
+  /** Stub mode: the frontend its emails link to (`<stubAppUrl>/reset-password?token=…`), like the API's APP_URL; default the page origin. */
+  stubAppUrl?: string;
 }
 
 export interface Backline {
@@ -189,4 +259,9 @@ export interface Backline {
   readonly sharing: SharingService;
   readonly payment: PaymentService;
   readonly content: ContentService;
+  /**
+   * Stub mode: the emails the stub "sent" (verification, reset, notices), newest first,
+   * optionally only those to `to`. In http mode this rejects: emails go to real inboxes.
+   */
+  readStubMailbox(to?: string): Promise<StubEmail[]>;
 }

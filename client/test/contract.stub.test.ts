@@ -26,4 +26,8 @@ defineContract({
     Object.assign(user, change);
     await world.setItem(key, JSON.stringify(db));
   },
+  emails: (address) => createBackline({ mode: "stub", stubStorage: world }).readStubMailbox(address),
+  async pay() {
+    // Stub checkout completes at once.
+  },
 });

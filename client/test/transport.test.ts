@@ -111,6 +111,30 @@ describe("refresh", () => {
     expect(seen.map((s) => s.path)).toEqual(["/api/auth/refresh", "/api/shares"]);
   });
 
+  it("does not refresh for a wrong password typed to confirm an action (a 401 about the password, not the token)", async () => {
+    const { seen, fetcher } = scripted((s) =>
+      s.path === "/api/auth/refresh"
+        ? token("fresh")
+        : Response.json(
+            {
+              type: "https://backline.dev/problems/invalid-credentials",
+              title: "Email or password is incorrect",
+              status: 401,
+              detail: "The current password is wrong.",
+            },
+            { status: 401, headers: { "Content-Type": "application/problem+json" } },
+          ),
+    );
+    const api = new Transport("http://api.test", fetcher, RETRY);
+    api.setToken("live", 900);
+    const error = (await api
+      .send("post", "/api/auth/password/change", { body: {} })
+      .catch((e: unknown) => e)) as BacklineError;
+    expect([error.status, error.detail]).toEqual([401, "The current password is wrong."]);
+    expect(seen.map((s) => s.path)).toEqual(["/api/auth/password/change"]);
+    expect(api.signedIn).toBe(true);
+  });
+
   it("drops the answer of a refresh still in flight when the token is cleared (sign-out)", async () => {
     let answer: (r: Response) => void = () => {};
     const { fetcher } = scripted(() => new Promise<Response>((resolve) => (answer = resolve)));

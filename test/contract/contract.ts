@@ -4,8 +4,12 @@
  * test/contract.http.test.ts). Passing both is the proof that the two cannot be told apart.
  */
 import { describe, expect, it } from "vitest";
-import type { AuthState, Backline, BacklineError, PatternInput } from "../../client/src/index";
+import type { AuthState, Backline, PatternInput } from "../../client/src/index";
 import { SEED_LESSONS } from "../../client/src/stub/seed";
+import { defineAccountContract } from "./account";
+import { failure, PASSWORD, pattern, shape, uniqueEmail } from "./helpers";
+
+export { uniqueEmail };
 
 export interface ContractTarget {
   mode: "http" | "stub";
@@ -13,44 +17,11 @@ export interface ContractTarget {
   client(sameBrowserAs?: Backline): Backline;
   /** Changes an account where the backend keeps it (database or stub data); the client is then re-initialised. */
   promote(email: string, change: { role?: "admin"; tier?: "premium" }): Promise<void>;
+  /** Emails sent to an address so far, newest first (http: the mailbox stand-in; stub: the stub's mailbox). */
+  emails(address: string): Promise<{ subject: string; text: string }[]>;
+  /** Completes a checkout as paying does (http: Pay at the Stripe emulator and deliver its webhooks; stub: nothing to do). */
+  pay(checkoutSessionId: string): Promise<void>;
 }
-
-const PASSWORD = "a sturdy passphrase 42";
-
-export function uniqueEmail(tag = "user"): string {
-  return `${tag}-${crypto.randomUUID().slice(0, 8)}@example.com`;
-}
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function failure(promise: Promise<unknown>): Promise<BacklineError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect((error as Error).name).toBe("BacklineError");
-    return error as BacklineError;
-  }
-  throw new Error("expected the call to fail");
-}
-
-/** The parts of a problem a frontend relies on. */
-function shape(error: BacklineError) {
-  return {
-    status: error.status,
-    type: error.type,
-    title: error.title,
-    detail: error.detail,
-    errors: error.errors,
-  };
-}
-
-const pattern = (overrides: Partial<PatternInput> = {}): PatternInput => ({
-  name: "Four on the floor",
-  tempo: 120,
-  tracks: [
-    { instrument: "kick", steps: [true, false, false, false, true, false, false, false], volume: 0.8 },
-  ],
-  ...overrides,
-});
 
 /** Defines the whole contract suite for one target. */
 export function defineContract(target: ContractTarget): void {
@@ -563,5 +534,7 @@ export function defineContract(target: ContractTarget): void {
         expect(new URL((await client.payment.createPortalSession()).url).protocol).toMatch(/^https?:$/);
       });
     });
+
+    defineAccountContract(target);
   });
 }

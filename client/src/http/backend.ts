@@ -54,9 +54,36 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
     async requestPasswordReset(email) {
       await api.call("post", "/api/auth/password/forgot", { body: { email }, auth: false });
     },
+    async resetPassword(body) {
+      await api.call("post", "/api/auth/password/reset", { body, auth: false });
+    },
+    async changePassword(body) {
+      await api.call("post", "/api/auth/password/change", { body });
+    },
+    async verifyEmail(token) {
+      await api.call("post", "/api/auth/email/verify", { body: { token }, auth: false });
+    },
+    async requestEmailVerification() {
+      await api.call("post", "/api/auth/email/verify-request");
+    },
+    getMe: () => api.call("get", "/api/me"),
+    updateMe: (body) => api.call("patch", "/api/me", { body }),
+    async deleteMe(password) {
+      await api.call("delete", "/api/me", { body: { password } });
+      api.clearToken();
+    },
+    listSessions: async () => (await api.call("get", "/api/auth/sessions")).sessions,
+    async revokeSession(id) {
+      await api.call("delete", "/api/auth/sessions/{id}", { params: { id } });
+    },
+    async signOutAll() {
+      await api.call("post", "/api/auth/signout-all");
+      api.clearToken();
+    },
     onSessionLost: (callback) => api.onSessionLost(callback),
 
     syncPatterns: (body) => api.call("post", "/api/patterns/sync", { body }),
+    getPattern: (id) => api.call("get", "/api/patterns/{id}", { params: { id } }),
 
     recordProgress: (body) => api.call("post", "/api/progress", { body }),
     syncProgress: (attempts) => api.call("post", "/api/progress/sync", { body: { attempts } }),
@@ -92,6 +119,10 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
     getSubscription: async () => (await api.call("get", "/api/billing/subscription")).subscription,
     cancelSubscription: async () =>
       (await api.call("post", "/api/billing/cancel")).subscription as Subscription,
+    resumeSubscription: async () =>
+      (await api.call("post", "/api/billing/resume")).subscription as Subscription,
+    listInvoices: (query) =>
+      api.call("get", "/api/billing/invoices", { query: { limit: query.limit, cursor: query.cursor } }),
     portal: async () => checkedUrl(await api.call("post", "/api/billing/portal"), "/api/billing/portal"),
   };
 }

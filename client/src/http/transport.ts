@@ -5,7 +5,7 @@
  * safe, and problem+json turned into `BacklineError`.
  */
 import type { paths } from "../api";
-import { BacklineError, networkProblem, type Problem, randomId } from "../errors";
+import { BacklineError, networkProblem, PROBLEM_BASE, type Problem, randomId } from "../errors";
 import { browser } from "../globals";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -198,7 +198,13 @@ export class Transport {
         }
         throw networkProblem(path, cause);
       }
-      if (res.status === 401 && hadToken && !refreshed && !NO_REFRESH.has(path)) {
+      if (
+        res.status === 401 &&
+        hadToken &&
+        !refreshed &&
+        !NO_REFRESH.has(path) &&
+        !(await wrongPassword(res))
+      ) {
         refreshed = true;
         // Another call may have refreshed meanwhile: then only the retry is needed.
         const renewed = this.token !== undefined && headers.Authorization !== `Bearer ${this.token.value}`;
@@ -219,6 +225,18 @@ export class Transport {
       return res.json();
     }
   }
+}
+
+/**
+ * A 401 that refuses a password typed to confirm an action (password change, account
+ * deletion), not the access token: a refresh would not change the answer.
+ */
+async function wrongPassword(res: Response): Promise<boolean> {
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => undefined)) as { type?: unknown } | undefined;
+  return body?.type === `${PROBLEM_BASE}invalid-credentials`;
 }
 
 /** A non-2xx response as a `BacklineError` (problem+json, or a generic problem for anything else). */

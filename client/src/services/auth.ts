@@ -55,6 +55,29 @@ export function createAuth(backend: Backend): AuthCore {
       };
     },
     requestPasswordReset: (email) => backend.requestPasswordReset(email),
+    resetPassword: (input) => backend.resetPassword(input),
+    changePassword: (input) => backend.changePassword(input),
+    async verifyEmail(token) {
+      await backend.verifyEmail(token);
+      // The API does not say whose address it was: re-read the signed-in user, who may own it.
+      if (state.signedIn) set({ signedIn: true, user: await backend.getMe() });
+    },
+    requestEmailVerification: () => backend.requestEmailVerification(),
+    async updateProfile(changes) {
+      const user = await backend.updateMe(changes);
+      set({ signedIn: true, user });
+      return user;
+    },
+    async deleteAccount({ password }) {
+      await backend.deleteMe(password);
+      set(SIGNED_OUT);
+    },
+    listSessions: () => backend.listSessions(),
+    revokeSession: (sessionId) => backend.revokeSession(sessionId),
+    async signOutEverywhere() {
+      await backend.signOutAll();
+      set(SIGNED_OUT);
+    },
     userId: () => state.user?.id,
     beforeSignIn: (hook) => void hooks.push(hook),
   };

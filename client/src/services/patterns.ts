@@ -136,6 +136,8 @@ export function createPatternSync(backend: Backend, auth: AuthCore, store: JsonS
   return {
     syncPatterns,
     trySync,
+    /** Drops an account's copies on this device (the account was deleted). */
+    forget: (userId: string) => store.remove(keyOf(userId)),
 
     async savePattern(input: PatternInput): Promise<Pattern> {
       const parsed = parse(CreatePatternBody, asJson(input));

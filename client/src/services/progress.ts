@@ -80,6 +80,8 @@ export function createProgressSync(backend: Backend, auth: AuthCore, store: Json
 
   return {
     syncProgress,
+    /** Drops an account's copies on this device (the account was deleted). */
+    forget: (userId: string) => store.remove(keyOf(userId)),
 
     async trySync(): Promise<void> {
       if (auth.userId()) await syncProgress().catch(() => undefined);

@@ -6,16 +6,23 @@
  * (test/contract) runs the same tests against both.
  */
 import type { Backend } from "../backend";
-import type { KeyValueStorage } from "../types";
+import type { KeyValueStorage, StubEmail } from "../types";
+import { stubAccount } from "./account";
 import { stubAuth } from "./auth";
 import { stubBilling } from "./billing";
 import { stubLessons } from "./lessons";
+import { readOutbox } from "./mail";
 import { stubPatterns } from "./patterns";
 import { stubProgress } from "./progress";
 import { stubShares } from "./shares";
 import { createStubWorld, type StubOptions } from "./world";
 
 export type { StubOptions };
+
+/** The stub behind the `Backend` interface, and its outbox (what the server would have emailed). */
+export interface StubBackend extends Backend {
+  mailbox(to?: string): Promise<StubEmail[]>;
+}
 
 /**
  * `world` holds the stub's data (what the server would keep); `browserStorage` holds its
@@ -25,10 +32,12 @@ export function stubBackend(
   world: KeyValueStorage,
   browserStorage: KeyValueStorage,
   options: StubOptions = {},
-): Backend {
+): StubBackend {
   const stub = createStubWorld(world, browserStorage, options);
   return {
+    mailbox: (to) => readOutbox(stub, to),
     ...stubAuth(stub),
+    ...stubAccount(stub),
     ...stubPatterns(stub),
     ...stubProgress(stub),
     ...stubShares(stub),

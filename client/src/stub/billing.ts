@@ -3,13 +3,21 @@
  * subscription is active and the user premium), cancel sets cancelAtPeriodEnd.
  */
 import { hasEnded, holdsPlan } from "../../../db/entitlements";
+import { encodeCursor } from "../../../shared/cursor";
 import { CheckoutBody } from "../../../shared/schemas/billing";
+import { PageQuery } from "../../../shared/schemas/page";
 import type { Backend } from "../backend";
 import { validationProblem } from "../errors";
-import type { Plan, Subscription } from "../types";
+import type { Invoice, InvoicePage, Plan, Subscription } from "../types";
 import { stubProblems as p, validate } from "./problems";
 import { SEED_PLANS } from "./seed";
-import { randomBase62, type StoredSubscription, type StubWorld } from "./world";
+import {
+  randomBase62,
+  type StoredInvoice,
+  type StoredSubscription,
+  type StubDb,
+  type StubWorld,
+} from "./world";
 
 const plans = (): Plan[] => SEED_PLANS;
 
@@ -29,9 +37,72 @@ function periodEnd(interval: Plan["interval"]): Date {
   return end;
 }
 
-type BillingCalls = "listPlans" | "checkout" | "getSubscription" | "cancelSubscription" | "portal";
+/** The paid invoice of a plan's first period, as Stripe sends it after checkout. */
+function firstInvoice(userId: string, plan: Plan, sub: StoredSubscription, count: number): StoredInvoice {
+  const now = new Date().toISOString();
+  return {
+    id: `in_stub_${randomBase62(14)}`,
+    number: `STUB-${String(count + 1).padStart(4, "0")}`,
+    status: "paid",
+    currency: plan.currency,
+    amountDue: plan.amount,
+    amountPaid: plan.amount,
+    amountRefunded: 0,
+    hostedInvoiceUrl: null,
+    subscriptionId: sub.id,
+    periodStart: now,
+    periodEnd: sub.currentPeriodEnd,
+    createdAt: now,
+    userId,
+  };
+}
 
-/** Plans, checkout, the subscription and the billing portal. */
+/** Newest first by (createdAt, id), as db/queries/keyset.ts newestFirst orders. */
+function newestFirst(a: Invoice, b: Invoice): number {
+  return b.createdAt.localeCompare(a.createdAt) || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
+}
+
+/** One page of the user's invoices after a cursor (GET /api/billing/invoices). */
+function invoicePage(
+  db: StubDb,
+  userId: string,
+  query: { limit: number; cursor?: { at: string; id: string } },
+) {
+  const after = query.cursor;
+  const rows = Object.values(db.invoices)
+    .filter((i) => i.userId === userId)
+    .map(({ userId: _u, ...invoice }): Invoice => invoice)
+    .sort(newestFirst)
+    .filter((i) => !after || newestFirst({ ...i, createdAt: after.at, id: after.id }, i) > 0);
+  const invoices = rows.slice(0, query.limit);
+  const last = invoices[invoices.length - 1];
+  const nextCursor =
+    rows.length > query.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null;
+  return { invoices, nextCursor } satisfies InvoicePage;
+}
+
+type BillingCalls =
+  | "listPlans"
+  | "checkout"
+  | "getSubscription"
+  | "cancelSubscription"
+  | "resumeSubscription"
+  | "listInvoices"
+  | "portal";
+
+/** POST /api/billing/cancel and /resume: sets `cancelAtPeriodEnd` of the current subscription. */
+function setCancelAtPeriodEnd(world: StubWorld, action: "cancel" | "resume", cancel: boolean) {
+  const instance = `/api/billing/${action}`;
+  return world.tx((db) => {
+    const user = world.viewer(db, instance);
+    const sub = db.subscriptions[user.id];
+    if (!sub || hasEnded(sub.status)) throw p.noSubscription(instance);
+    sub.cancelAtPeriodEnd = cancel;
+    return toSubscriptionDto(sub);
+  });
+}
+
+/** Plans, checkout, the subscription, invoices and the billing portal. */
 export function stubBilling(world: StubWorld): Pick<Backend, BillingCalls> {
   return {
     async listPlans() {
@@ -51,7 +122,7 @@ export function stubBilling(world: StubWorld): Pick<Backend, BillingCalls> {
         const existing = db.subscriptions[user.id];
         if (existing && holdsPlan(existing.status)) throw p.alreadySubscribed(instance, existing.id);
         const id = `sub_stub_${randomBase62(14)}`;
-        db.subscriptions[user.id] = {
+        const sub: StoredSubscription = {
           id,
           status: "active",
           priceId: plan.priceId,
@@ -61,6 +132,9 @@ export function stubBilling(world: StubWorld): Pick<Backend, BillingCalls> {
           canceledAt: null,
           customerId: `cus_stub_${user.id}`,
         };
+        db.subscriptions[user.id] = sub;
+        const invoice = firstInvoice(user.id, plan, sub, Object.keys(db.invoices).length);
+        db.invoices[invoice.id] = invoice;
         user.tier = "premium";
         const sessionId = `cs_stub_${randomBase62(24)}`;
         return { id: sessionId, url: `${world.origin}/?checkout=success&session_id=${sessionId}` };
@@ -72,15 +146,14 @@ export function stubBilling(world: StubWorld): Pick<Backend, BillingCalls> {
       const sub = db.subscriptions[user.id];
       return sub ? toSubscriptionDto(sub) : null;
     },
-    cancelSubscription() {
-      const instance = "/api/billing/cancel";
-      return world.tx((db) => {
-        const user = world.viewer(db, instance);
-        const sub = db.subscriptions[user.id];
-        if (!sub || hasEnded(sub.status)) throw p.noSubscription(instance);
-        sub.cancelAtPeriodEnd = true;
-        return toSubscriptionDto(sub);
-      });
+    cancelSubscription: () => setCancelAtPeriodEnd(world, "cancel", true),
+    resumeSubscription: () => setCancelAtPeriodEnd(world, "resume", false),
+    async listInvoices(query) {
+      const instance = "/api/billing/invoices";
+      const db = await world.read();
+      const user = world.viewer(db, instance);
+      const input = validate(PageQuery, query, instance, "query");
+      return invoicePage(db, user.id, input);
     },
     async portal() {
       const instance = "/api/billing/portal";

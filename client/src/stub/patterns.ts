@@ -2,9 +2,14 @@
 import { FREE_PATTERN_LIMIT } from "../../../db/entitlements";
 import { sameContent } from "../../../shared/patterns/same-content";
 import { rejectedChange } from "../../../shared/schemas/field-errors";
-import { PatternChangeSchema, PutPatternBody, SyncPatternsBody } from "../../../shared/schemas/patterns";
+import {
+  PatternChangeSchema,
+  PatternIdParam,
+  PutPatternBody,
+  SyncPatternsBody,
+} from "../../../shared/schemas/patterns";
 import type { Backend, PatternChange, ServerPattern } from "../backend";
-import { validate } from "./problems";
+import { stubProblems as p, validate } from "./problems";
 import type { StoredPattern, StubDb, StubUser, StubWorld } from "./world";
 
 /** A pattern as the API shows it (functions/patterns/schemas.ts toPatternDto). */
@@ -90,9 +95,20 @@ function applyChange(db: StubDb, user: StubUser, raw: unknown) {
   return { id: change.id, status: "conflict" as const, pattern: toPatternDto(mine ?? live) };
 }
 
-/** POST /api/patterns/sync. */
-export function stubPatterns(world: StubWorld): Pick<Backend, "syncPatterns"> {
+/** POST /api/patterns/sync and GET /api/patterns/{id}. */
+export function stubPatterns(world: StubWorld): Pick<Backend, "syncPatterns" | "getPattern"> {
   return {
+    async getPattern(id) {
+      const instance = `/api/patterns/${encodeURIComponent(id)}`;
+      validate(PatternIdParam, { id }, instance, "param");
+      const db = await world.read();
+      const viewer = world.maybeViewer(db, instance);
+      const pattern = db.patterns[id];
+      const visible =
+        pattern && pattern.deletedAt === null && (pattern.isPublic || pattern.userId === viewer?.id);
+      if (!visible) throw p.notFound("No pattern with this id is visible to you.", instance);
+      return toPatternDto(pattern);
+    },
     syncPatterns(body) {
       const instance = "/api/patterns/sync";
       return world.tx((db) => {

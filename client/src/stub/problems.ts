@@ -14,7 +14,9 @@ export const stubProblems = {
   unauthorized: unauthorizedProblem,
   signInToOpen: (instance: string) =>
     fromApiError(problems.unauthorized("Sign in to open this share link."), instance),
-  invalidCredentials: (instance: string) => fromApiError(authProblems.invalidCredentials(), instance),
+  invalidCredentials: (instance: string, detail?: string) =>
+    fromApiError(authProblems.invalidCredentials(detail), instance),
+  invalidEmailedToken: (instance: string) => fromApiError(authProblems.invalidEmailedToken(), instance),
   emailTaken: (instance: string) => fromApiError(authProblems.emailTaken(), instance),
   forbidden: (detail: string, instance: string) => fromApiError(problems.forbidden(detail), instance),
   premiumRequired: (detail: string, instance: string) =>

@@ -51,13 +51,14 @@ export function stubShares(world: StubWorld): Pick<Backend, ShareCalls> {
       const instance = `/api/shares/${shareId}`;
       return world.tx((db) => {
         validate(ShareIdParam, { shareId }, instance, "param");
+        const viewer = world.maybeViewer(db, instance);
         const share = db.shares[shareId];
         const pattern = share ? db.patterns[share.patternId] : undefined;
         if (!share || !pattern || share.revokedAt !== null || pattern.deletedAt !== null)
           throw p.notFound("This share link does not exist or was revoked.", instance);
         if (share.expiresAt !== null && Date.parse(share.expiresAt) <= Date.now())
           throw p.gone("This share link has expired.", instance);
-        if (!share.isPublic && !world.maybeViewer(db)) throw p.signInToOpen(instance);
+        if (!share.isPublic && !viewer) throw p.signInToOpen(instance);
         share.views += 1;
         return { pattern: toPatternDto(pattern), views: share.views };
       });

@@ -6,7 +6,7 @@
 import type { ServerPattern } from "../backend";
 import { browser } from "../globals";
 import { JsonStore } from "../storage";
-import type { KeyValueStorage, Lesson, Progress, Subscription, User } from "../types";
+import type { Invoice, KeyValueStorage, Lesson, Progress, StubEmail, Subscription, User } from "../types";
 import { stubProblems as p } from "./problems";
 
 export interface StubUser {
@@ -18,7 +18,26 @@ export interface StubUser {
   createdAt: string;
   salt: string;
   hash: string;
+  avatarUrl?: string | null;
+  emailVerifiedAt?: string | null;
 }
+/** A sign-in (the server's sessions row); the refresh cookie's stand-in holds its id. */
+export interface StubSession {
+  id: string;
+  userId: string;
+  createdAt: string;
+  lastUsedAt: string;
+  userAgent: string | null;
+  revokedAt: string | null;
+}
+/** An emailed single-use token, kept by its SHA-256 like the server's email_tokens. */
+export interface StubEmailToken {
+  userId: string;
+  purpose: "verify_email" | "reset_password";
+  expiresAt: string;
+  usedAt: string | null;
+}
+export type StoredInvoice = Invoice & { userId: string };
 export type StoredPattern = ServerPattern & { userId: string; changeSeq: number };
 export interface StoredShare {
   shareId: string;
@@ -46,6 +65,12 @@ export interface StubDb {
   /** Seeded on first use. */
   lessons: Record<string, StoredLesson> | null;
   subscriptions: Record<string, StoredSubscription>;
+  sessions: Record<string, StubSession>;
+  /** By token hash. */
+  emailTokens: Record<string, StubEmailToken>;
+  /** What the server would have emailed, newest first. */
+  outbox: StubEmail[];
+  invoices: Record<string, StoredInvoice>;
 }
 
 const emptyDb = (): StubDb => ({
@@ -56,11 +81,26 @@ const emptyDb = (): StubDb => ({
   shares: {},
   lessons: null,
   subscriptions: {},
+  sessions: {},
+  emailTokens: {},
+  outbox: [],
+  invoices: {},
 });
+
+/** Data saved by an older stub lacks the newer tables. */
+function withAllTables(db: StubDb): StubDb {
+  db.sessions ??= {};
+  db.emailTokens ??= {};
+  db.outbox ??= [];
+  db.invoices ??= {};
+  return db;
+}
 
 export interface StubOptions {
   admins?: string[];
   shareBaseUrl?: string;
+  /** Where emailed links point (the API's APP_URL); default the page origin. */
+  appUrl?: string;
 }
 
 /** The stub's data, session and settings, handed to each service. */
@@ -71,18 +111,22 @@ export interface StubWorld {
   readonly origin: string;
   /** Where share URLs point. */
   readonly shareBase: string;
+  /** Where emailed links point. */
+  readonly appUrl: string;
   /** The refresh cookie's stand-in. */
   readonly cookie: JsonStore;
-  /** The signed-in user id: the stub's access token, in memory only. */
+  /** The signed-in session's id: the stub's access token, in memory only. */
   current: string | undefined;
+  /** Called when the session turns out to be revoked (the http transport's failed refresh). */
+  onLost: (() => void) | undefined;
   /** Reads the data without changing it. */
   read(): Promise<StubDb>;
   /** One read-modify-write of the data, serialized with the others; a throw writes nothing. */
   tx<R>(change: (db: StubDb) => R | Promise<R>): Promise<R>;
-  /** The signed-in user (requireAuth), or the 401 problem. */
+  /** The signed-in user (requireAuth), or the 401 problem (a revoked session also ends the client's). */
   viewer(db: StubDb, instance: string): StubUser;
-  /** The signed-in user, if any (routes open to everyone). */
-  maybeViewer(db: StubDb): StubUser | undefined;
+  /** The signed-in user, if any (routes open to everyone); a revoked session is still the 401. */
+  maybeViewer(db: StubDb, instance?: string): StubUser | undefined;
   /** The signed-in admin (requireRole("admin")), or the 401/403 problem. */
   admin(db: StubDb, instance: string): StubUser;
 }
@@ -102,16 +146,27 @@ export function createStubWorld(
     admins: new Set((options.admins ?? []).map((e) => e.trim().toLowerCase())),
     origin,
     shareBase: options.shareBaseUrl ?? `${origin}/share`,
+    appUrl: (options.appUrl ?? origin).replace(/\/$/, ""),
     cookie: new JsonStore(browserStorage, "backline:stub:"),
     current: undefined,
-    read: () => store.read("db", emptyDb),
-    tx: (change) => store.update("db", emptyDb, change),
+    onLost: undefined,
+    read: async () => withAllTables(await store.read("db", emptyDb)),
+    tx: (change) => store.update("db", emptyDb, (db) => change(withAllTables(db))),
     viewer(db, instance) {
-      const user = self.maybeViewer(db);
+      const user = self.maybeViewer(db, instance);
       if (!user) throw p.unauthorized(instance);
       return user;
     },
-    maybeViewer: (db) => (self.current ? db.users[self.current] : undefined),
+    maybeViewer(db, instance) {
+      if (!self.current) return undefined;
+      const session = db.sessions[self.current];
+      const user = session && !session.revokedAt ? db.users[session.userId] : undefined;
+      if (user) return user;
+      // Revoked elsewhere (sign out everywhere, a password change or reset, account deletion).
+      self.current = undefined;
+      self.onLost?.();
+      throw p.unauthorized(instance);
+    },
     admin(db, instance) {
       const user = self.viewer(db, instance);
       if (user.role !== "admin") throw p.forbidden("This needs the admin role.", instance);
