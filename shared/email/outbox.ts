@@ -55,7 +55,7 @@ async function deliverOne(config: Config, row: ClaimedEmail, secret: string | un
   }
 }
 
-/** Deletes sent outbox rows past retention (db/queries/outbox.ts `OUTBOX_RETENTION_DAYS`); for the cron. */
+/** Deletes outbox rows past retention (`OUTBOX_RETENTION_DAYS` after sending, or after queueing for those given up on); for the cron. */
 export async function purgeSentEmails(db: Database): Promise<void> {
   const purged = await purgeOutbox(db);
   if (purged > 0) console.log(JSON.stringify({ level: "info", msg: "outbox purged", rows: purged }));
