@@ -7,7 +7,7 @@ import { entitlementRule } from "../shared/billing/entitlement-rule";
 import { clientRateLimitKey } from "../shared/client-ip";
 import { createDb, createRedis } from "../shared/clients";
 import { loadConfig } from "../shared/config";
-import { deliverOutbox } from "../shared/email/outbox";
+import { deliverOutbox, purgeSentEmails } from "../shared/email/outbox";
 import type { AppEnv, Bindings } from "../shared/env";
 import { authenticate } from "../shared/middleware/auth";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
@@ -122,11 +122,12 @@ export { app };
 
 export default {
   fetch: app.fetch,
-  /** Cron: retries emails left in the outbox; ends premium whose past_due grace has run out; marks in Redis the sign-outs made while it was down. */
+  /** Cron: retries emails left in the outbox and purges sent ones past retention; ends premium whose past_due grace has run out; marks in Redis the sign-outs made while it was down. */
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
     const config = loadConfig(env);
     const db = createDb(config);
     ctx.waitUntil(deliverOutbox(db, config));
+    ctx.waitUntil(purgeSentEmails(db));
     ctx.waitUntil(expirePastDueGrace(db, entitlementRule(config)));
     ctx.waitUntil(remarkRecentRevocations(db, createRedis(config)));
   },

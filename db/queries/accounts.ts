@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../database";
-import type { RenderedEmail } from "../schema/email";
+import type { QueuedEmail } from "../schema/email";
 import { CUSTOMER_DELETED, scrubbedPayload } from "./webhook-events";
 
 /**
@@ -11,12 +11,13 @@ import { CUSTOMER_DELETED, scrubbedPayload } from "./webhook-events";
  * audit-logged without them, and so is the closing of the Stripe customer (the caller has
  * closed it at Stripe first): that entry is how later events about the customer are known
  * to concern a deleted account (stored scrubbed, subscriptions canceled). The goodbye email
- * is queued unlinked so it survives the delete. Returns the revoked session ids (for
+ * is queued unlinked so it survives the delete; the sender drops its recipient and parameters
+ * once it is sent, and the purge the row itself. Returns the revoked session ids (for
  * Redis), or undefined if the user was already gone.
  */
 export async function deleteAccount(
   db: Database,
-  v: { userId: string; outboxId: string; message: RenderedEmail },
+  v: { userId: string; outboxId: string; message: QueuedEmail },
 ): Promise<{ sessionIds: string[] } | undefined> {
   const result = await db.execute<{ session_ids: string[] }>(sql`
     with s as (
@@ -46,8 +47,8 @@ export async function deleteAccount(
         and (i.user_id = u.id or i.customer_id = u.stripe_customer_id)
     ),
     o as (
-      insert into email_outbox (id, user_id, "to", template, subject, text, html)
-      select ${v.outboxId}::uuid, null, email, ${v.message.template}, ${v.message.subject}, ${v.message.text}, ${v.message.html}
+      insert into email_outbox (id, user_id, "to", template, params)
+      select ${v.outboxId}::uuid, null, email, ${v.message.template}, ${JSON.stringify(v.message.params)}::jsonb
       from users where id = ${v.userId}
     ),
     d as (

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../database";
-import { type EmailTokenPurpose, emailTokens, type RenderedEmail } from "../schema/email";
+import { type EmailTokenPurpose, emailTokens, type QueuedEmail } from "../schema/email";
 
 /** Lifetimes of emailed tokens. */
 export const TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
@@ -8,33 +8,38 @@ export const TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
   reset_password: 3600_000,
 };
 
-/** The insert of an emailed token for a known user. */
+/**
+ * The insert of an emailed token for a known user, for the batch that queues its email:
+ * the token has no secret yet; the outbox sender mints it when the email goes out.
+ */
 export function insertEmailToken(
   db: Database,
-  v: { tokenHash: string; userId: string; purpose: EmailTokenPurpose },
+  v: { id: string; userId: string; purpose: EmailTokenPurpose },
 ) {
   return db.insert(emailTokens).values({ ...v, expiresAt: new Date(Date.now() + TOKEN_TTL_MS[v.purpose]) });
 }
 
 /**
- * Starts a password reset for whoever owns `email`, if anyone: the token and the email go
- * in one statement that writes nothing when the address is unknown. Returns whether it did.
+ * Starts a password reset for whoever owns `email`, if anyone: the token (its secret is
+ * minted when the email is sent) and the queued email go in one statement that writes
+ * nothing when the address is unknown. Returns whether it did.
  */
 export async function startPasswordReset(
   db: Database,
-  v: { email: string; tokenHash: string; outboxId: string; message: RenderedEmail },
+  v: { email: string; tokenId: string; outboxId: string; message: QueuedEmail },
 ): Promise<boolean> {
   const expires = new Date(Date.now() + TOKEN_TTL_MS.reset_password).toISOString();
   const result = await db.execute<{ id: string }>(sql`
     with u as (select id, email from users where email = ${v.email} and disabled_at is null),
     t as (
-      insert into email_tokens (token_hash, user_id, purpose, expires_at)
-      select ${v.tokenHash}, u.id, 'reset_password', ${expires}::timestamptz from u
+      insert into email_tokens (id, user_id, purpose, expires_at)
+      select ${v.tokenId}::uuid, u.id, 'reset_password', ${expires}::timestamptz from u
+      returning id
     ),
     o as (
-      insert into email_outbox (id, user_id, "to", template, subject, text, html)
-      select ${v.outboxId}::uuid, u.id, u.email, ${v.message.template}, ${v.message.subject}, ${v.message.text}, ${v.message.html}
-      from u
+      insert into email_outbox (id, user_id, "to", template, params, token_id)
+      select ${v.outboxId}::uuid, u.id, u.email, ${v.message.template}, ${JSON.stringify(v.message.params)}::jsonb, t.id
+      from u, t
     )
     select id from u
   `);
@@ -79,7 +84,7 @@ export async function completePasswordReset(
     tokenHash: string;
     passwordHash: string;
     outboxId: string;
-    message: RenderedEmail;
+    message: QueuedEmail;
     ip?: string;
     userAgent?: string;
   },
@@ -88,7 +93,7 @@ export async function completePasswordReset(
     with t as (
       update email_tokens set used_at = now()
       where token_hash = ${v.tokenHash} and purpose = 'reset_password' and used_at is null and expires_at > now()
-      returning user_id
+      returning id, user_id
     ),
     u as (
       update users set password_hash = ${v.passwordHash}, updated_at = now()
@@ -96,9 +101,11 @@ export async function completePasswordReset(
       returning users.id, users.email
     ),
     other_links as (
+      -- Every other outstanding reset token, including those whose email is still queued
+      -- (no hash yet): the sender then drops that email instead of minting a live link.
       update email_tokens set used_at = now()
       from u where email_tokens.user_id = u.id and email_tokens.purpose = 'reset_password'
-        and email_tokens.used_at is null and email_tokens.token_hash <> ${v.tokenHash}
+        and email_tokens.used_at is null and email_tokens.id <> (select id from t)
     ),
     s as (
       update sessions set revoked_at = now()
@@ -110,8 +117,8 @@ export async function completePasswordReset(
       select u.id, 'auth.password_reset', 'user', u.id::text, ${v.ip ?? null}, ${v.userAgent ?? null} from u
     ),
     o as (
-      insert into email_outbox (id, user_id, "to", template, subject, text, html)
-      select ${v.outboxId}::uuid, u.id, u.email, ${v.message.template}, ${v.message.subject}, ${v.message.text}, ${v.message.html}
+      insert into email_outbox (id, user_id, "to", template, params)
+      select ${v.outboxId}::uuid, u.id, u.email, ${v.message.template}, ${JSON.stringify(v.message.params)}::jsonb
       from u
     )
     select u.id as user_id, coalesce((select array_agg(s.id::text) from s), '{}') as session_ids from u

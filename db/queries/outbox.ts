@@ -1,53 +1,120 @@
-import { and, inArray, isNull, lte, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Database } from "../database";
-import { emailOutbox, type RenderedEmail } from "../schema/email";
+import { type EmailParams, emailOutbox, type QueuedEmail } from "../schema/email";
 
-export type OutboxRow = typeof emailOutbox.$inferSelect;
+/** A delivery pass gives up on an email after this many attempts. */
+export const MAX_ATTEMPTS = 10;
+
+/** Sent emails (and those given up on) are purged this many days later. */
+export const OUTBOX_RETENTION_DAYS = 7;
 
 /** The insert of an email into the outbox, for the batch of the action that sends it. */
 export function insertOutbox(
   db: Database,
-  values: { id: string; userId: string | null; to: string; email: RenderedEmail },
+  values: { id: string; userId: string | null; to: string; email: QueuedEmail; tokenId?: string },
 ) {
   const { email, ...rest } = values;
-  return db.insert(emailOutbox).values({
-    ...rest,
-    template: email.template,
-    subject: email.subject,
-    text: email.text,
-    html: email.html,
-  });
+  return db.insert(emailOutbox).values({ ...rest, template: email.template, params: email.params });
 }
 
-/** Unsent emails by id, or all that are due for a (re)try when no ids are given. */
-export function findUnsent(db: Database, ids?: string[], limit = 50) {
-  return db
-    .select()
-    .from(emailOutbox)
-    .where(
-      and(
-        isNull(emailOutbox.sentAt),
-        ids ? inArray(emailOutbox.id, ids) : lte(emailOutbox.nextAttemptAt, sql`now()`),
-        sql`${emailOutbox.attempts} < 10`,
-      ),
+/** An email claimed for sending, and what became of the link it carries. */
+export type ClaimedEmail = {
+  id: string;
+  to: string | null;
+  template: string;
+  params: EmailParams | null;
+  /** 1-based: the claim's hash (and so the caller's secret) at this position is the link's. */
+  slot: number;
+  /** `minted`: its token now has the slot's hash; `dead`: its token was used or expired; `none`: no link. */
+  link: "minted" | "dead" | "none";
+};
+
+/**
+ * Claims due emails (among `ids` when given) for one delivery pass and mints their links, in
+ * one statement: each claimed row is counted as an attempt and pushed to its back-off time,
+ * so a concurrent pass skips it, and the token of the row in slot n gets `hashes[n-1]` if it
+ * is still unused and unexpired. Claims at most `hashes.length` rows. The secrets behind the
+ * hashes stay with the caller: the database never sees them.
+ */
+export async function claimDue(
+  db: Database,
+  v: { ids?: string[]; hashes: string[] },
+): Promise<ClaimedEmail[]> {
+  if (v.hashes.length === 0) return [];
+  const among = v.ids ? sql`and id = any(${sql.param(v.ids)}::uuid[])` : sql``;
+  const result = await db.execute<ClaimedEmail>(sql`
+    with due as (
+      select id from email_outbox
+      where sent_at is null and attempts < ${MAX_ATTEMPTS} and next_attempt_at <= now() ${among}
+      order by next_attempt_at, id
+      limit ${v.hashes.length}
+      for update skip locked
+    ),
+    claimed as (
+      update email_outbox o set
+        attempts = o.attempts + 1,
+        next_attempt_at = now() + make_interval(mins => least(60, power(2, o.attempts)::int))
+      from due where o.id = due.id
+      returning o.id, o."to", o.template, o.params, o.token_id
+    ),
+    slotted as (
+      select c.*, (row_number() over (order by c.id))::int as slot from claimed c
+    ),
+    minted as (
+      update email_tokens t set token_hash = (${sql.param(v.hashes)}::text[])[s.slot]
+      from slotted s
+      where t.id = s.token_id and t.used_at is null and t.expires_at > now()
+      returning t.id
     )
-    .limit(limit);
+    select s.id, s."to", s.template, s.params, s.slot,
+      case
+        when s.token_id is null then 'none'
+        when exists (select 1 from minted m where m.id = s.token_id) then 'minted'
+        else 'dead'
+      end as link
+    from slotted s
+  `);
+  return result.rows;
 }
 
-/** Records the outcome of one delivery pass in one statement: sent rows, and failures with back-off. */
-export async function recordDeliveries(db: Database, results: { id: string; error?: string }[]) {
+/** What one delivery did: sent, failed (kept for a retry), or dropped (its link died unsent). */
+export type Delivery = { id: string; error?: string; dropped?: boolean };
+
+/**
+ * Records the outcome of one delivery pass in one statement. A sent row keeps no parameters,
+ * and one of a deleted account (no `user_id`) no recipient either; a failed row keeps them
+ * and its error for the retry its claim scheduled; a dropped row is deleted.
+ */
+export async function recordDeliveries(db: Database, results: Delivery[]) {
   if (results.length === 0) return;
   const values = sql.join(
-    results.map((r) => sql`(${r.id}::uuid, ${r.error ?? null}::text)`),
+    results.map((r) => sql`(${r.id}::uuid, ${r.error ?? null}::text, ${r.dropped ?? false}::boolean)`),
     sql`, `,
   );
   await db.execute(sql`
+    with r (id, error, dropped) as (values ${values}),
+    dropped as (
+      delete from email_outbox o using r where o.id = r.id and r.dropped
+    )
     update email_outbox o set
-      attempts = o.attempts + 1,
-      sent_at = case when r.error is null then now() else null end,
+      sent_at = case when r.error is null then now() end,
       last_error = r.error,
-      next_attempt_at = now() + make_interval(mins => least(60, power(2, o.attempts)::int))
-    from (values ${values}) as r(id, error)
-    where o.id = r.id
+      params = case when r.error is null then null else o.params end,
+      "to" = case when r.error is null and o.user_id is null then null else o."to" end
+    from r
+    where o.id = r.id and not r.dropped
   `);
+}
+
+/**
+ * Deletes outbox rows past retention: sent ones `days` after sending, and those given up on
+ * `days` after they were queued. Returns how many went.
+ */
+export async function purgeOutbox(db: Database, days = OUTBOX_RETENTION_DAYS): Promise<number> {
+  const result = await db.execute(sql`
+    delete from email_outbox
+    where sent_at < now() - make_interval(days => ${days})
+      or (sent_at is null and attempts >= ${MAX_ATTEMPTS} and created_at < now() - make_interval(days => ${days}))
+  `);
+  return result.rowCount ?? 0;
 }

@@ -1,15 +1,20 @@
 import { sql } from "drizzle-orm";
-import { index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { users } from "./users";
 
 export const EMAIL_TOKEN_PURPOSES = ["verify_email", "reset_password"] as const;
 export type EmailTokenPurpose = (typeof EMAIL_TOKEN_PURPOSES)[number];
 
-/** Single-use tokens sent by email (verification, password reset); only the hash is kept. */
+/**
+ * Single-use tokens sent by email (verification, password reset). The row is written with
+ * the action that asks for the email; its secret is minted by the outbox sender when the
+ * email goes out, and only the secret's hash is kept (null until then).
+ */
 export const emailTokens = pgTable(
   "email_tokens",
   {
-    tokenHash: text().primaryKey(),
+    id: uuid().primaryKey().defaultRandom(),
+    tokenHash: text(),
     userId: uuid()
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
@@ -18,36 +23,45 @@ export const emailTokens = pgTable(
     usedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("email_tokens_user_idx").on(t.userId, t.purpose)],
+  (t) => [
+    uniqueIndex("email_tokens_hash_unique").on(t.tokenHash),
+    index("email_tokens_user_idx").on(t.userId, t.purpose),
+  ],
 );
 
-/** An email ready for the outbox: the template it was rendered from, its subject and both bodies. */
-export interface RenderedEmail {
+/** A template's parameters as the outbox keeps them: never a secret (links are minted at send time). */
+export type EmailParams = Record<string, string>;
+
+/** What the outbox keeps of an email before it is sent: its template and non-secret parameters. */
+export interface QueuedEmail {
   template: string;
-  subject: string;
-  text: string;
-  html: string;
+  params: EmailParams;
 }
 
 /**
  * Emails to send. Rows are written in the same batch as the action that causes them,
- * sent after the commit, and retried by the scheduled handler until sent.
+ * sent after the commit, and retried by the scheduled handler until sent. A row keeps
+ * what rendering needs (template, parameters, the token whose link it carries), never a
+ * rendered body; once sent it loses its parameters, and a row of a deleted account (no
+ * `user_id`) its recipient too. Sent rows are purged after a retention period.
  */
 export const emailOutbox = pgTable(
   "email_outbox",
   {
     id: uuid().primaryKey().defaultRandom(),
     userId: uuid().references(() => users.id, { onDelete: "cascade" }),
-    to: text().notNull(),
+    to: text(),
     template: text().notNull(),
-    subject: text().notNull(),
-    text: text().notNull(),
-    html: text().notNull(),
+    params: jsonb().$type<EmailParams>(),
+    tokenId: uuid().references(() => emailTokens.id, { onDelete: "cascade" }),
     attempts: integer().notNull().default(0),
     lastError: text(),
     sentAt: timestamp({ withTimezone: true }),
     nextAttemptAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("email_outbox_pending_idx").on(t.nextAttemptAt).where(sql`sent_at is null`)],
+  (t) => [
+    index("email_outbox_pending_idx").on(t.nextAttemptAt).where(sql`sent_at is null`),
+    index("email_outbox_sent_idx").on(t.sentAt).where(sql`sent_at is not null`),
+  ],
 );

@@ -5,14 +5,13 @@ import { findVerificationTarget } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
 import { authProblems } from "../../shared/auth/problems";
 import { requestMeta } from "../../shared/client-ip";
-import { randomToken, sha256 } from "../../shared/crypto";
+import { sha256 } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
-import { renderEmail } from "../../shared/email/templates";
+import { queuedEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { VerifyEmailBody } from "../../shared/schemas/auth";
-import { appLink } from "./links";
 
 const verifyRequest = createRoute({
   method: "post",
@@ -44,20 +43,22 @@ const verify = createRoute({
   },
 });
 
-/** A verification email for a new or existing account: the token insert and the outbox row, for one batch. */
-export async function verificationEmail(
+/**
+ * A verification email for a new or existing account: the token insert (its secret is
+ * minted when the email is sent) and the outbox row, for one batch.
+ */
+export function verificationEmail(
   db: Parameters<typeof insertEmailToken>[0],
-  link: (token: string) => string,
   user: { id: string; email: string; displayName: string },
 ) {
-  const token = randomToken();
+  const tokenId = crypto.randomUUID();
   const outboxId = crypto.randomUUID();
-  const message = renderEmail({ template: "verify-email", displayName: user.displayName, link: link(token) });
+  const message = queuedEmail({ template: "verify-email", displayName: user.displayName });
   return {
     outboxId,
     statements: [
-      insertEmailToken(db, { tokenHash: await sha256(token), userId: user.id, purpose: "verify_email" }),
-      insertOutbox(db, { id: outboxId, userId: user.id, to: user.email, email: message }),
+      insertEmailToken(db, { id: tokenId, userId: user.id, purpose: "verify_email" }),
+      insertOutbox(db, { id: outboxId, userId: user.id, to: user.email, email: message, tokenId }),
     ] as const,
   };
 }
@@ -69,7 +70,7 @@ export const emailVerificationRoutes = createRouter()
     const user = await findVerificationTarget(db, userId);
     if (!user) throw problems.notFound("This account no longer exists.");
     if (user.verifiedAt) return c.body(null, 202);
-    const mail = await verificationEmail(db, (t) => appLink(c, "verify-email", t), user);
+    const mail = verificationEmail(db, user);
     await db.batch(mail.statements);
     deliverAfterResponse(c, [mail.outboxId]);
     return c.body(null, 202);

@@ -17,13 +17,12 @@ import { requestMeta } from "../../shared/client-ip";
 import { hashPassword, sha256 } from "../../shared/crypto";
 import { isUniqueViolation } from "../../shared/db-errors";
 import { deliverAfterResponse } from "../../shared/email/outbox";
-import { renderEmail } from "../../shared/email/templates";
+import { queuedEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { RefreshBody, SessionIdParam, SigninBody, SignupBody } from "../../shared/schemas/auth";
 import { emailVerificationRoutes, verificationEmail } from "./email-verification";
-import { appLink } from "./links";
 import { passwordRoutes } from "./password";
 import {
   assertNoBodyTokenForBrowser,
@@ -138,8 +137,8 @@ export const authRoutes = createRouter()
     ]);
     const account = { id: userId, email: body.email, displayName: body.displayName };
     const welcomeId = crypto.randomUUID();
-    const verification = await verificationEmail(db, (t) => appLink(c, "verify-email", t), account);
-    const welcome = renderEmail({ template: "welcome", displayName: account.displayName });
+    const verification = verificationEmail(db, account);
+    const welcome = queuedEmail({ template: "welcome", displayName: account.displayName });
     let created: Awaited<ReturnType<typeof insertUser>>;
     try {
       [created] = await db.batch([

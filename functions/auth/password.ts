@@ -10,13 +10,12 @@ import { checkAccountPassword } from "../../shared/auth/password-guard";
 import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { requestMeta } from "../../shared/client-ip";
-import { hashPassword, randomToken, sha256 } from "../../shared/crypto";
+import { hashPassword, sha256 } from "../../shared/crypto";
 import { deliverAfterResponse } from "../../shared/email/outbox";
-import { renderEmail } from "../../shared/email/templates";
+import { queuedEmail } from "../../shared/email/templates";
 import { requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, problemContent } from "../../shared/openapi";
 import { ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody } from "../../shared/schemas/auth";
-import { appLink } from "./links";
 
 const change = createRoute({
   method: "post",
@@ -90,7 +89,7 @@ export const passwordRoutes = createRouter()
         id: outboxId,
         userId: claims.sub,
         to: current.email,
-        email: renderEmail({ template: "password-changed", displayName: current.displayName }),
+        email: queuedEmail({ template: "password-changed", displayName: current.displayName }),
       }),
     ]);
     await markSessionsRevoked(
@@ -102,13 +101,12 @@ export const passwordRoutes = createRouter()
   })
   .openapi(forgot, async (c) => {
     const { email } = c.req.valid("json");
-    const token = randomToken();
     const outboxId = crypto.randomUUID();
     const started = await startPasswordReset(c.get("db"), {
       email,
-      tokenHash: await sha256(token),
+      tokenId: crypto.randomUUID(),
       outboxId,
-      message: renderEmail({ template: "reset-password", link: appLink(c, "reset-password", token) }),
+      message: queuedEmail({ template: "reset-password" }),
     });
     if (started) deliverAfterResponse(c, [outboxId]);
     return c.body(null, 202);
@@ -120,7 +118,7 @@ export const passwordRoutes = createRouter()
       tokenHash: await sha256(token),
       passwordHash: await whenRedisIdle(() => hashPassword(newPassword)),
       outboxId,
-      message: renderEmail({ template: "password-changed", displayName: "there" }),
+      message: queuedEmail({ template: "password-changed", displayName: "there" }),
       ...requestMeta(c),
     });
     if (!done) throw authProblems.invalidEmailedToken();

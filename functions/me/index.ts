@@ -9,7 +9,7 @@ import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
 import { closeCustomer } from "../../shared/billing/stripe-customer";
 import { createStripe } from "../../shared/clients";
 import { deliverAfterResponse } from "../../shared/email/outbox";
-import { renderEmail } from "../../shared/email/templates";
+import { queuedEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
@@ -98,7 +98,7 @@ export const meRoutes = createRouter()
     const deleted = await deleteAccount(db, {
       userId,
       outboxId,
-      message: renderEmail({ template: "account-deleted", displayName: user.displayName }),
+      message: queuedEmail({ template: "account-deleted", displayName: user.displayName }),
     });
     if (!deleted) throw problems.notFound("This account no longer exists.");
     await markSessionsRevoked(c.get("redis"), deleted.sessionIds);

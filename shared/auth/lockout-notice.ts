@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { insertOutbox } from "../../db/queries/outbox";
 import { describeError } from "../db-errors";
 import { deliverAfterResponse } from "../email/outbox";
-import { renderEmail } from "../email/templates";
+import { queuedEmail } from "../email/templates";
 import type { AppEnv } from "../env";
 import { type RateLimitPolicy, trackRedisCall, windowSeconds } from "../middleware/rate-limit";
 
@@ -45,7 +45,7 @@ export async function noticeLockout<E extends AppEnv>(
       id: outboxId,
       userId: user.id,
       to: user.email,
-      email: renderEmail({ template: "password-guessing", displayName: user.displayName }),
+      email: queuedEmail({ template: "password-guessing", displayName: user.displayName }),
     });
     deliverAfterResponse(c, [outboxId]);
   } catch (error) {

@@ -1,17 +1,44 @@
-import type { RenderedEmail as StoredEmail } from "../../db/schema/email";
+import type { QueuedEmail } from "../../db/schema/email";
 
-/** The emails Backline sends; each renders to a subject, a plain-text and an HTML body. */
+/**
+ * The emails Backline sends, with the parameters the outbox keeps for each: never a secret.
+ * The link of `verify-email` and `reset-password` is made when the email is sent, around a
+ * token secret minted then (shared/email/outbox.ts).
+ */
 export type EmailTemplate =
   | { template: "welcome"; displayName: string }
-  | { template: "verify-email"; displayName: string; link: string }
-  | { template: "reset-password"; link: string }
+  | { template: "verify-email"; displayName: string }
+  | { template: "reset-password" }
   | { template: "password-changed"; displayName: string }
   | { template: "account-deleted"; displayName: string }
   | { template: "password-guessing"; displayName: string };
 
-/** A rendered email as the outbox stores it, from one of these templates. */
-export interface RenderedEmail extends StoredEmail {
-  template: EmailTemplate["template"];
+/** A rendered email: its subject and both bodies. */
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const TEMPLATES: ReadonlySet<string> = new Set<EmailTemplate["template"]>([
+  "welcome",
+  "verify-email",
+  "reset-password",
+  "password-changed",
+  "account-deleted",
+  "password-guessing",
+]);
+
+/** An email as the outbox keeps it: the template's name and the rest as parameters. */
+export function queuedEmail(email: EmailTemplate): QueuedEmail {
+  const { template, ...params } = email;
+  return { template, params };
+}
+
+/** Reads an outbox row back into the email it queued; throws for a template this code does not know. */
+export function fromQueued(row: { template: string; params: Record<string, string> | null }): EmailTemplate {
+  if (!TEMPLATES.has(row.template)) throw new Error(`unknown email template ${row.template}`);
+  return { ...row.params, template: row.template } as EmailTemplate;
 }
 
 function escapeHtml(text: string): string {
@@ -26,8 +53,12 @@ function layout(paragraphs: string[], action?: { label: string; link: string }):
   return `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">${body}${button}</body></html>`;
 }
 
-/** Renders one email. */
-export function renderEmail(email: EmailTemplate, appName = "Music Producer Lab"): RenderedEmail {
+/** Renders one email; `link` is the minted link of the templates that carry one. */
+export function renderEmail(
+  email: EmailTemplate,
+  link?: string,
+  appName = "Music Producer Lab",
+): RenderedEmail {
   switch (email.template) {
     case "welcome": {
       const lines = [
@@ -35,34 +66,33 @@ export function renderEmail(email: EmailTemplate, appName = "Music Producer Lab"
         `Welcome to ${appName}! Your patterns and progress now follow you to every device.`,
       ];
       return {
-        template: email.template,
         subject: `Welcome to ${appName}`,
         text: lines.join("\n\n"),
         html: layout(lines),
       };
     }
     case "verify-email": {
+      if (!link) throw new Error("verify-email needs its link");
       const lines = [
         `Hi ${email.displayName},`,
         "Please confirm your email address. The link works for 24 hours.",
       ];
       return {
-        template: email.template,
         subject: "Confirm your email address",
-        text: [...lines, email.link].join("\n\n"),
-        html: layout(lines, { label: "Confirm email", link: email.link }),
+        text: [...lines, link].join("\n\n"),
+        html: layout(lines, { label: "Confirm email", link }),
       };
     }
     case "reset-password": {
+      if (!link) throw new Error("reset-password needs its link");
       const lines = [
         "Someone asked to reset the password of this account. If it was you, use the link within an hour.",
         "If it was not you, ignore this email; your password stays as it is.",
       ];
       return {
-        template: email.template,
         subject: "Reset your password",
-        text: [...lines, email.link].join("\n\n"),
-        html: layout(lines, { label: "Choose a new password", link: email.link }),
+        text: [...lines, link].join("\n\n"),
+        html: layout(lines, { label: "Choose a new password", link }),
       };
     }
     case "password-changed": {
@@ -72,7 +102,6 @@ export function renderEmail(email: EmailTemplate, appName = "Music Producer Lab"
         "If this was not you, reset your password at once.",
       ];
       return {
-        template: email.template,
         subject: "Your password was changed",
         text: lines.join("\n\n"),
         html: layout(lines),
@@ -84,7 +113,6 @@ export function renderEmail(email: EmailTemplate, appName = "Music Producer Lab"
         `Your ${appName} account and its data have been deleted. We are sorry to see you go.`,
       ];
       return {
-        template: email.template,
         subject: "Your account was deleted",
         text: lines.join("\n\n"),
         html: layout(lines),
@@ -98,7 +126,6 @@ export function renderEmail(email: EmailTemplate, appName = "Music Producer Lab"
         'If it was not you, your account stays safe as long as your password is strong and used nowhere else. You can choose a new password at any time with "Forgot password" on the sign-in page.',
       ];
       return {
-        template: email.template,
         subject: "Someone is trying your password",
         text: lines.join("\n\n"),
         html: layout(lines),
