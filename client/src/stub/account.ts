@@ -92,11 +92,12 @@ export function stubAccount(world: StubWorld): Pick<Backend, AccountCalls> {
         const user = world.viewer(db, instance);
         if (user.emailVerifiedAt) return;
         saveEmailToken(db, verify.hash, user.id, "verify_email");
-        sendEmail(db, user.email, {
-          template: "verify-email",
-          displayName: user.displayName,
-          link: appLink(world, "verify-email", verify.token),
-        });
+        sendEmail(
+          db,
+          user.email,
+          { template: "verify-email", displayName: user.displayName },
+          appLink(world, "verify-email", verify.token),
+        );
       });
     },
     async listSessions() {

@@ -133,11 +133,12 @@ export function stubAuth(world: StubWorld): Pick<Backend, AuthCalls> {
         db.users[user.id] = user;
         saveEmailToken(db, verify.hash, user.id, "verify_email");
         sendEmail(db, user.email, { template: "welcome", displayName: user.displayName });
-        sendEmail(db, user.email, {
-          template: "verify-email",
-          displayName: user.displayName,
-          link: appLink(world, "verify-email", verify.token),
-        });
+        sendEmail(
+          db,
+          user.email,
+          { template: "verify-email", displayName: user.displayName },
+          appLink(world, "verify-email", verify.token),
+        );
         return { id: openSession(db, user), user };
       });
       return signedIn(session);
@@ -171,10 +172,12 @@ export function stubAuth(world: StubWorld): Pick<Backend, AuthCalls> {
         const user = Object.values(db.users).find((u) => u.email === input.email);
         if (!user) return;
         saveEmailToken(db, reset.hash, user.id, "reset_password");
-        sendEmail(db, user.email, {
-          template: "reset-password",
-          link: appLink(world, "reset-password", reset.token),
-        });
+        sendEmail(
+          db,
+          user.email,
+          { template: "reset-password" },
+          appLink(world, "reset-password", reset.token),
+        );
       });
     },
     async resetPassword(body) {

@@ -61,13 +61,13 @@ export function appLink(world: StubWorld, page: "verify-email" | "reset-password
   return url.toString();
 }
 
-/** "Sends" an email: it lands in the stub's outbox. */
-export function sendEmail(db: StubDb, to: string, email: EmailTemplate): void {
-  const rendered = renderEmail(email);
+/** "Sends" an email, with its link for the templates that carry one: it lands in the stub's outbox. */
+export function sendEmail(db: StubDb, to: string, email: EmailTemplate, link?: string): void {
+  const rendered = renderEmail(email, link);
   db.outbox.unshift({
     id: randomId(),
     to,
-    template: rendered.template,
+    template: email.template,
     subject: rendered.subject,
     text: rendered.text,
     html: rendered.html,
