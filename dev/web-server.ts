@@ -48,7 +48,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   app.get("/sdk/*", (c) => c.text(`Not in the SDK build (${options.sdkDir}): run npm run client:build`, 404));
   app.get("/share/:id{[0-9A-Za-z_-]+/?}", serveStatic({ path: join(options.webDir, "share.html") }));
   app.get("/share/stub/:id{[0-9A-Za-z_-]+/?}", serveStatic({ path: join(options.webDir, "share.html") }));
-  // APP_URL/verify-email?token=… and APP_URL/reset-password?token=… (functions/auth/links.ts).
+  // APP_URL/verify-email?token=… and APP_URL/reset-password?token=… (shared/email/links.ts).
   for (const page of ["verify-email", "reset-password"]) {
     const html = serveStatic({ path: join(options.webDir, `${page}.html`) });
     app.get(`/${page}`, html);

@@ -54,7 +54,7 @@ export function consumeEmailToken(
   return token.userId;
 }
 
-/** The frontend link that carries an emailed token (functions/auth/links.ts appLink). */
+/** The frontend link that carries an emailed token (shared/email/links.ts tokenLink). */
 export function appLink(world: StubWorld, page: "verify-email" | "reset-password", token: string): string {
   const url = new URL(page, `${world.appUrl}/`);
   url.searchParams.set("token", token);
