@@ -2,7 +2,7 @@ import { neon, neonConfig, type ParameterizedQuery } from "@neondatabase/serverl
 import { Redis } from "@upstash/redis/cloudflare";
 import { drizzle } from "drizzle-orm/neon-http";
 import Stripe from "stripe";
-import { assertingClient } from "../db/database";
+import { assertingClient, drizzleOptions } from "../db/database";
 import type { Config } from "./config";
 import type { Database } from "./env";
 
@@ -71,7 +71,7 @@ function buildDb(config: Config, url: string, assertion?: ParameterizedQuery): D
     neonConfig.fetchEndpoint = config.NEON_HTTP_ENDPOINT;
   }
   const client = neon(url);
-  return drizzle({ client: assertion ? assertingClient(client, assertion) : client, casing: "snake_case" });
+  return drizzle({ client: assertion ? assertingClient(client, assertion) : client, ...drizzleOptions });
 }
 
 /**
