@@ -734,7 +734,7 @@ async function main(): Promise<void> {
       writeFileSync(join(resultsDir, "latest.md"), renderMarkdown(results_));
       writeFileSync(join(resultsDir, "latest.svg"), renderChart(results_));
     }
-    printSummary(results_);
+    printSummary(results_, only ? `bench/results/${args.get("label") || "partial"}.json` : undefined);
   } finally {
     await cleanup();
   }
@@ -753,7 +753,7 @@ function wranglerTomlVars(): Record<string, string> {
   );
 }
 
-function printSummary(r: BenchResults): void {
+function printSummary(r: BenchResults, wrote = "bench/results/latest.{json,md,svg}"): void {
   const rows = r.endpoints.flatMap((e) =>
     e.runs.map((run) => ({
       endpoint: e.name,
@@ -781,7 +781,7 @@ function printSummary(r: BenchResults): void {
       `cpu ms/req: ${r.cpu.rows.map((row) => `${row.name} ${row.cpuMs}${row.appCpuMs === undefined ? "" : ` (app ${row.appCpuMs})`}`).join(", ")}; scrypt hash ${r.cpu.hash?.hashCpuMs} ms`,
     );
   else console.log(`cpu: ${r.cpu?.error}`);
-  console.log(`total ${r.totalSec} s; wrote bench/results/latest.{json,md,svg}`);
+  console.log(`total ${r.totalSec} s; wrote ${wrote}`);
 }
 
 main().then(
