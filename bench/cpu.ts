@@ -4,8 +4,12 @@
  * Run as a child of bench/run.ts so the stand-ins' own CPU is not counted; reads its input
  * from BENCH_CPU_INPUT (JSON) and prints one JSON line.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { join } from "node:path";
 import { hashPassword, verifyPassword } from "../shared/crypto";
 import floorWorker from "./floor/worker";
+import { summarizeProfile } from "./profile";
 
 export interface CpuCase {
   name: string;
@@ -35,6 +39,8 @@ export interface CpuInput {
   iterations: number;
   hashIterations: number;
   floorEnv?: FloorEnv;
+  /** When set: a V8 CPU profile of each case's timed requests is written here (`<case>.cpuprofile`), with `top.txt`. */
+  profileDir?: string;
 }
 
 export interface CpuRow {
@@ -71,18 +77,23 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
+/** Profiles the timed part of `measure` when set (a profiling pass; its timings are not reported). */
+let profiler: { session: Session; onProfile: (profile: object) => void } | undefined;
+
 async function measure(
   iterations: number,
   run: () => Promise<number | undefined>,
 ): Promise<{ cpuMs: number; wallMs: number; statuses: Record<string, number> }> {
   const statuses: Record<string, number> = {};
   for (let i = 0; i < Math.min(20, iterations); i++) await run(); // warm-up: JIT, config, lazy imports
+  if (profiler) await profiler.session.post("Profiler.start");
   const cpu = process.cpuUsage();
   const wall = performance.now();
   for (let i = 0; i < iterations; i++) {
     const status = await run();
     if (status !== undefined) statuses[status] = (statuses[status] ?? 0) + 1;
   }
+  if (profiler) profiler.onProfile((await profiler.session.post("Profiler.stop")).profile);
   return {
     cpuMs: round(cpuMsSince(cpu) / iterations),
     wallMs: round((performance.now() - wall) / iterations),
@@ -102,9 +113,19 @@ async function main(): Promise<CpuOutput> {
   } catch (error) {
     return { ok: false, error: `importing functions/index.ts in Node failed: ${String(error)}`, rows: [] };
   }
+  const profileDir = input.profileDir;
+  const top: string[] = [];
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+    const session = new Session();
+    session.connect();
+    await session.post("Profiler.enable");
+    await session.post("Profiler.setSamplingInterval", { interval: 100 });
+    profiler = { session, onProfile: () => {} };
+  }
   const floors = new Map<string, number>();
   const floorCpu = async (neon: number, upstash: number): Promise<number | undefined> => {
-    if (!input.floorEnv) return undefined;
+    if (!input.floorEnv || profileDir) return undefined;
     const key = `${neon}/${upstash}`;
     let cpuMs = floors.get(key);
     if (cpuMs === undefined) {
@@ -129,6 +150,13 @@ async function main(): Promise<CpuOutput> {
     let failure: string | undefined;
     let n = 0;
     const iterations = c.iterations ?? input.iterations;
+    if (profiler && profileDir) {
+      const file = join(profileDir, `${c.name.replaceAll(" ", "-")}.cpuprofile`);
+      profiler.onProfile = (profile) => {
+        writeFileSync(file, JSON.stringify(profile));
+        top.push(`## ${c.name} (${iterations} requests)`, summarizeProfile(profile as never, iterations), "");
+      };
+    }
     const result = await measure(iterations, async () => {
       const variant = c.variants?.[n++ % c.variants.length];
       const res = await app.fetch(
@@ -153,6 +181,10 @@ async function main(): Promise<CpuOutput> {
       ...(floorCpuMs !== undefined && { floorCpuMs, appCpuMs: round(result.cpuMs - floorCpuMs) }),
       ...(failure && { failure }),
     });
+  }
+  if (profileDir) {
+    writeFileSync(join(profileDir, "top.txt"), top.join("\n"));
+    return { ok: true, rows };
   }
   const n = input.hashIterations;
   const hashed = await measure(n, async () => {

@@ -33,6 +33,21 @@ const USERS = 32;
 const PASSWORD = "bench-Password-9f2c1e";
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
+/**
+ * `npm run bench -- --only=cpu,startup,bundle` measures only those parts (the round-trip probes
+ * always run: they give the CPU floors) and writes bench/results/<label>.json instead of latest.*,
+ * for quick before/after comparisons; `--label=<name>` names that file (default `partial`).
+ * `--profile=<dir>` also writes one V8 CPU profile per CPU case there (a separate, slower pass).
+ */
+const args = new Map(
+  process.argv.slice(2).map((arg) => {
+    const [key, value = ""] = arg.replace(/^--/, "").split("=");
+    return [key as string, value];
+  }),
+);
+const only = args.has("only") ? new Set(args.get("only")?.split(",")) : undefined;
+const wants = (part: "load" | "bundle" | "startup" | "cpu") => !only || only.has(part);
+
 interface Fixture {
   email: string;
   accessToken: string;
@@ -385,14 +400,16 @@ async function main(): Promise<void> {
     writeFileSync(floorEnv, "");
     const [app, floor] = await Promise.all([
       startWrangler({ cwd: root, env: "dev", vars, envFile, readyPath: "/api/health" }),
-      startWrangler({
-        cwd: join(root, "bench/floor"),
-        vars: floorVars,
-        envFile: floorEnv,
-        readyPath: "/floor",
-      }),
+      wants("load")
+        ? startWrangler({
+            cwd: join(root, "bench/floor"),
+            vars: floorVars,
+            envFile: floorEnv,
+            readyPath: "/floor",
+          })
+        : undefined,
     ]);
-    log(`Backline at ${app.url}, floor at ${floor.url} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(`Backline at ${app.url}, floor at ${floor?.url} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
     const users = await createFixtures(app.url, stack);
     log(`fixtures: ${users.length} users, 12 patterns (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -567,7 +584,7 @@ async function main(): Promise<void> {
         notes: [...(spec.notes ?? [])],
       };
       const duration = spec.durationSec ?? DURATION;
-      for (const connections of spec.connections ?? CONNECTIONS) {
+      for (const connections of wants("load") ? (spec.connections ?? CONNECTIONS) : []) {
         await resetRateLimits(stack);
         const backline = await runLoad({
           url: `${app.url}${spec.path}`,
@@ -580,7 +597,7 @@ async function main(): Promise<void> {
         });
         // Measured right after each Backline run, so both see the same machine load.
         const floorRun = await runLoad({
-          url: `${floor.url}/floor?neon=${probe.counts.neon}&upstash=${probe.counts.upstash}`,
+          url: `${floor?.url}/floor?neon=${probe.counts.neon}&upstash=${probe.counts.upstash}`,
           connections,
           durationSec: duration,
         });
@@ -605,14 +622,14 @@ async function main(): Promise<void> {
       results.push(result);
     }
 
-    await Promise.all([app.stop(), floor.stop()]);
+    await Promise.all([app.stop(), floor?.stop()]);
 
     log("bundle (wrangler deploy --dry-run)…");
-    const bundle = await measureBundle();
+    const bundle = wants("bundle") ? await measureBundle() : undefined;
     log("startup (3 fresh wrangler dev)…");
     let startup: BenchResults["startup"];
     try {
-      startup = await measureStartup(vars, envFile);
+      if (wants("startup")) startup = await measureStartup(vars, envFile);
     } catch (error) {
       startup = {
         samplesMs: [],
@@ -678,13 +695,20 @@ async function main(): Promise<void> {
       const trips = results.find((r) => r.name === c.name)?.roundTrips;
       if (trips) c.floor = { neon: trips.neon, upstash: trips.upstash };
     }
-    const cpu = await measureCpu({
+    const cpuInput: CpuInput = {
       env: { ...wranglerTomlVars(), ...vars },
       floorEnv: floorVars,
       cases: cpuCases,
-      iterations: 200,
+      iterations: Number(args.get("iterations") || 200),
       hashIterations: 3,
-    });
+    };
+    const cpu = wants("cpu") ? await measureCpu(cpuInput) : undefined;
+    if (args.get("profile")) {
+      await resetRateLimits(stack);
+      log(`CPU profiles (one per case) in ${args.get("profile")}…`);
+      const profiled = await measureCpu({ ...cpuInput, profileDir: args.get("profile"), hashIterations: 0 });
+      if (!profiled.ok) log(`profiling failed: ${profiled.error}`);
+    }
 
     const results_: BenchResults = {
       startedAt,
@@ -702,10 +726,15 @@ async function main(): Promise<void> {
       cpu,
       toAdd: [],
     };
-    writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify(results_, null, 2)}\n`);
-    writeFileSync(join(resultsDir, "latest.md"), renderMarkdown(results_));
-    writeFileSync(join(resultsDir, "latest.svg"), renderChart(results_));
-    printSummary(results_);
+    if (only) {
+      const label = args.get("label") || "partial";
+      writeFileSync(join(resultsDir, `${label}.json`), `${JSON.stringify(results_, null, 2)}\n`);
+    } else {
+      writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify(results_, null, 2)}\n`);
+      writeFileSync(join(resultsDir, "latest.md"), renderMarkdown(results_));
+      writeFileSync(join(resultsDir, "latest.svg"), renderChart(results_));
+    }
+    printSummary(results_, only ? `bench/results/${args.get("label") || "partial"}.json` : undefined);
   } finally {
     await cleanup();
   }
@@ -724,7 +753,7 @@ function wranglerTomlVars(): Record<string, string> {
   );
 }
 
-function printSummary(r: BenchResults): void {
+function printSummary(r: BenchResults, wrote = "bench/results/latest.{json,md,svg}"): void {
   const rows = r.endpoints.flatMap((e) =>
     e.runs.map((run) => ({
       endpoint: e.name,
@@ -752,7 +781,7 @@ function printSummary(r: BenchResults): void {
       `cpu ms/req: ${r.cpu.rows.map((row) => `${row.name} ${row.cpuMs}${row.appCpuMs === undefined ? "" : ` (app ${row.appCpuMs})`}`).join(", ")}; scrypt hash ${r.cpu.hash?.hashCpuMs} ms`,
     );
   else console.log(`cpu: ${r.cpu?.error}`);
-  console.log(`total ${r.totalSec} s; wrote bench/results/latest.{json,md,svg}`);
+  console.log(`total ${r.totalSec} s; wrote ${wrote}`);
 }
 
 main().then(

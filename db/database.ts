@@ -5,13 +5,16 @@ import {
   NeonQueryPromise,
   type ParameterizedQuery,
 } from "@neondatabase/serverless";
-import type { NeonHttpDatabase } from "drizzle-orm/neon-http";
+import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 
 /**
  * Drizzle over Neon's HTTP driver, without the relational schema: queries use the query
  * builder (db/queries), so `db.query` does not exist, at run time or in types.
  */
 export type Database = NeonHttpDatabase;
+
+/** Drizzle's options for every database of this app (and the prepared statements, whose SQL they shape). */
+export const drizzleOptions = { casing: "snake_case" } as const;
 
 /** The Neon HTTP driver's query function, as drizzle takes it. */
 export type Client = NeonQueryFunction<false, false>;
@@ -56,4 +59,46 @@ export function assertingClient(inner: Client, assertion: ParameterizedQuery): C
     throw new Error("a session-asserting client takes query() and transaction() only");
   };
   return Object.assign(client, { query, transaction, unsafe: inner.unsafe }) as unknown as Client;
+}
+
+/** What a prepared statement runs on: drizzle's neon-http prepared query reads only these. */
+type StatementClient = { client: Client; clientQuery: Client["query"] | Client };
+
+/**
+ * A statement built once per isolate and run on the request's database: the query builder,
+ * the SQL text with its `sql.placeholder` slots and the result mapping are made the first
+ * time only, so a request pays for filling in its values and mapping rows. The statement is
+ * built against a database that refuses to run anything, then bound to each database handle
+ * it is asked for (per request locally and when a session is asserted, per isolate in
+ * production): drizzle's neon-http prepared query runs on its `client`, nothing else.
+ */
+export function prepareOnce<S extends object>(build: (db: Database) => S): (db: Database) => S {
+  let template: S | undefined;
+  const bound = new WeakMap<Database, S>();
+  return function statementFor(db) {
+    let statement = bound.get(db);
+    if (!statement) {
+      template ??= build(statementTemplateDb());
+      const client = (db as Database & { $client: Client }).$client;
+      const own: StatementClient = { client, clientQuery: client.query ?? client };
+      statement = Object.assign(Object.create(template) as S, own);
+      bound.set(db, statement);
+    }
+    return statement;
+  };
+}
+
+let templateDb: Database | undefined;
+
+/** The database prepared statements are built on: it has no connection and refuses to run them. */
+function statementTemplateDb(): Database {
+  templateDb ??= drizzle({ client: unboundClient(), ...drizzleOptions });
+  return templateDb;
+}
+
+function unboundClient(): Client {
+  const refuse = () => {
+    throw new Error("a prepared statement ran before it was bound to a database");
+  };
+  return Object.assign(refuse, { query: refuse, transaction: refuse }) as unknown as Client;
 }

@@ -1,26 +1,37 @@
 import { asc, eq, isNotNull, sql } from "drizzle-orm";
-import type { Database } from "../database";
+import { type Database, prepareOnce } from "../database";
 import { type Lesson, lessons } from "../schema/lessons";
 import { type AuditEntry, insertAuditIf } from "./audit";
 
 export type LessonInput = Omit<Lesson, "createdAt" | "updatedAt" | "publishedAt"> & { published: boolean };
 
+const lessonSummaryColumns = {
+  id: lessons.id,
+  title: lessons.title,
+  category: lessons.category,
+  difficulty: lessons.difficulty,
+  isPremium: lessons.isPremium,
+  position: lessons.position,
+  publishedAt: lessons.publishedAt,
+  updatedAt: lessons.updatedAt,
+};
+
+/** The curriculum query, prepared once per isolate for each audience. */
+const curriculumStatement = (withDrafts: boolean) =>
+  prepareOnce((db) =>
+    db
+      .select(lessonSummaryColumns)
+      .from(lessons)
+      .where(withDrafts ? undefined : isNotNull(lessons.publishedAt))
+      .orderBy(asc(lessons.category), asc(lessons.position), asc(lessons.id))
+      .prepare(withDrafts ? "list_lessons_with_drafts" : "list_lessons"),
+  );
+const publishedCurriculum = curriculumStatement(false);
+const fullCurriculum = curriculumStatement(true);
+
 /** The curriculum in order, without configs; drafts only when asked (admins). */
 export function listLessons(db: Database, withDrafts: boolean) {
-  return db
-    .select({
-      id: lessons.id,
-      title: lessons.title,
-      category: lessons.category,
-      difficulty: lessons.difficulty,
-      isPremium: lessons.isPremium,
-      position: lessons.position,
-      publishedAt: lessons.publishedAt,
-      updatedAt: lessons.updatedAt,
-    })
-    .from(lessons)
-    .where(withDrafts ? undefined : isNotNull(lessons.publishedAt))
-    .orderBy(asc(lessons.category), asc(lessons.position), asc(lessons.id));
+  return (withDrafts ? fullCurriculum : publishedCurriculum)(db).execute();
 }
 
 /** One lesson with its config. */

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
-import type { Database } from "../database";
+import { type Database, prepareOnce } from "../database";
 import { FREE_PATTERN_LIMIT } from "../entitlements";
 import { type Mixer, type Pattern, patterns, type Track } from "../schema/patterns";
 
@@ -167,10 +167,7 @@ export async function findVisiblePattern(db: Database, id: string, userId: strin
   return pattern;
 }
 
-/**
- * The user's patterns in change order after `afterSeq`: live ones for a listing, or every
- * change including tombstones for delta sync. One more row than `limit` tells if there is more.
- */
+/** The user's patterns in change order, as a query builder (delta sync batches it with its writes). */
 export function listPatterns(
   db: Database,
   v: { userId: string; afterSeq: number; limit: number; withDeleted: boolean },
@@ -187,4 +184,40 @@ export function listPatterns(
     )
     .orderBy(asc(patterns.changeSeq))
     .limit(v.limit + 1);
+}
+
+/** The listing query, prepared once per isolate with and without tombstones. */
+const pageStatement = (withDeleted: boolean) =>
+  prepareOnce((db) =>
+    db
+      .select()
+      .from(patterns)
+      .where(
+        and(
+          eq(patterns.userId, sql.placeholder("userId")),
+          gt(patterns.changeSeq, sql.placeholder("afterSeq")),
+          withDeleted ? undefined : isNull(patterns.deletedAt),
+        ),
+      )
+      .orderBy(asc(patterns.changeSeq))
+      .limit(sql.placeholder("rows"))
+      .prepare(withDeleted ? "list_pattern_changes" : "list_patterns"),
+  );
+const livePage = pageStatement(false);
+const changesPage = pageStatement(true);
+
+/**
+ * The user's patterns in change order after `afterSeq`: live ones for a listing, or every
+ * change including tombstones for delta sync. One more row than `limit` tells if there is more.
+ * The same query as listPatterns, run as a statement prepared once per isolate.
+ */
+export function listPatternPage(
+  db: Database,
+  v: { userId: string; afterSeq: number; limit: number; withDeleted: boolean },
+): Promise<Pattern[]> {
+  return (v.withDeleted ? changesPage : livePage)(db).execute({
+    userId: v.userId,
+    afterSeq: v.afterSeq,
+    rows: v.limit + 1,
+  });
 }

@@ -1,5 +1,5 @@
-import { eq } from "drizzle-orm";
-import type { Database } from "../database";
+import { eq, sql } from "drizzle-orm";
+import { type Database, prepareOnce } from "../database";
 import { type User, users } from "../schema/users";
 
 /** Columns a user may see about themselves. */
@@ -40,9 +40,18 @@ export function updatePasswordHash(db: Database, userId: string, passwordHash: s
   return db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, userId));
 }
 
-/** A user's own profile. */
+const profileStatement = prepareOnce((db) =>
+  db
+    .select(profileColumns)
+    .from(users)
+    .where(eq(users.id, sql.placeholder("userId")))
+    .limit(1)
+    .prepare("find_profile"),
+);
+
+/** A user's own profile (GET /api/me on every app start: a statement prepared once per isolate). */
 export async function findProfile(db: Database, userId: string): Promise<Profile | undefined> {
-  const [profile] = await db.select(profileColumns).from(users).where(eq(users.id, userId)).limit(1);
+  const [profile] = await profileStatement(db).execute({ userId });
   return profile;
 }
 

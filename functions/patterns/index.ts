@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { FREE_PATTERN_LIMIT } from "../../db/entitlements";
-import { createPattern, findVisiblePattern, listPatterns, updatePattern } from "../../db/queries/patterns";
+import { createPattern, findVisiblePattern, listPatternPage, updatePattern } from "../../db/queries/patterns";
 import { createRouter } from "../../shared/app";
 import type { AppEnv } from "../../shared/env";
 import { problems, validationError } from "../../shared/errors";
@@ -140,7 +140,7 @@ export const patternRoutes = createRouter()
   .openapi(list, async (c) => {
     const { limit, cursor, since } = c.req.valid("query");
     const afterSeq = Number(since ?? cursor ?? 0);
-    const rows = await listPatterns(c.get("db"), {
+    const rows = await listPatternPage(c.get("db"), {
       userId: c.get("userId"),
       afterSeq,
       limit,

@@ -54,28 +54,43 @@ export function windowSeconds(window: Window): number {
   return Number(amount) * UNIT_SECONDS[unit];
 }
 
-/** One ephemeral cache per policy and isolate: callers already blocked are refused without a Redis call. */
+/** One ephemeral cache per policy name and isolate: callers already blocked are refused without a Redis call. */
 const ephemeralCaches = new Map<string, Map<string, number>>();
 
-function cacheFor(name: string): Map<string, number> {
-  let cache = ephemeralCaches.get(name);
-  if (!cache) {
-    cache = new Map();
-    ephemeralCaches.set(name, cache);
+/** Sliding-window algorithms by limit and window, built once per isolate. */
+const algorithms = new Map<string, ReturnType<typeof Ratelimit.slidingWindow>>();
+
+/** What a policy's limiter needs besides a Redis client: the isolate's algorithm and ephemeral cache. */
+function partsFor(policy: RateLimitPolicy) {
+  let ephemeralCache = ephemeralCaches.get(policy.name);
+  if (!ephemeralCache) {
+    ephemeralCache = new Map();
+    ephemeralCaches.set(policy.name, ephemeralCache);
   }
-  return cache;
+  const shape = `${policy.limit}/${policy.window}`;
+  let limiter = algorithms.get(shape);
+  if (!limiter) {
+    limiter = Ratelimit.slidingWindow(policy.limit, policy.window);
+    algorithms.set(shape, limiter);
+  }
+  return { limiter, ephemeralCache };
 }
 
-/** A sliding-window limiter for a policy, on this request's Redis client and the isolate's ephemeral cache. */
+/**
+ * A sliding-window limiter for a policy on this request's Redis client. The Ratelimit object
+ * holds that client, so it is made per request (an auto-pipelining client must not serve two
+ * requests, style.md); the rest is the policy's, made once.
+ */
 export function limiterFor<E extends AppEnv>(c: Context<E>, policy: RateLimitPolicy): Ratelimit {
   return new Ratelimit({
     redis: c.get("redis"),
-    limiter: Ratelimit.slidingWindow(policy.limit, policy.window),
+    ...partsFor(policy),
     prefix: `rl:${policy.name}`,
-    ephemeralCache: cacheFor(policy.name),
     // The Redis client aborts after its own short timeout; the limiter must not hide that as a pass.
     timeout: 0,
     analytics: false,
+    // The Redis client already sends no telemetry; this skips the limiter's per-client check of it.
+    enableTelemetry: false,
   });
 }
 
