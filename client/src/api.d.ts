@@ -2849,6 +2849,11 @@ export interface components {
       isPremium: boolean;
       position: number;
       published: boolean;
+      /**
+       * Format: date-time
+       * @description When it was first published (kept while it stays published); null: a draft
+       */
+      publishedAt: string | null;
       title: string;
       /** Format: date-time */
       updatedAt: string;
@@ -2874,6 +2879,11 @@ export interface components {
       tracks: components["schemas"]["Track"][];
       /** Format: date-time */
       updatedAt: string;
+      /**
+       * Format: uuid
+       * @description The owner's user id (no name or email)
+       */
+      userId: string;
       version: number;
     };
     Plan: {
@@ -3007,12 +3017,22 @@ export interface components {
       canceledAt: string | null;
       /** Format: date-time */
       currentPeriodEnd: string | null;
+      /**
+       * Format: date-time
+       * @description Start of the current billing period, from Stripe; null until known
+       */
+      currentPeriodStart: string | null;
       id: string;
       /** @description The plan id of the price, when it is on sale */
       plan: string | null;
       priceId: string | null;
       /** @description Stripe's status: active, trialing, past_due, canceled, … */
       status: string;
+      /**
+       * @description The tier it gives now: its plan's while the status entitles (active, trialing, past_due within the grace period), else free
+       * @enum {string}
+       */
+      tier: "free" | "premium";
     };
     SyncRequest: {
       changes: unknown[];

@@ -23,8 +23,10 @@ export type SyncState = "synced" | "pending" | "rejected";
 /**
  * A pattern as the server keeps it, plus its local sync state. `version` is 0 until the
  * server has accepted it once. `syncError` says why the server refused the last upload.
+ * `userId` is null for a pattern made on this device while signed out (until sign-in adopts it).
  */
-export type Pattern = Omit<Schemas["Pattern"], "deletedAt"> & {
+export type Pattern = Omit<Schemas["Pattern"], "deletedAt" | "userId"> & {
+  userId: string | null;
   deletedAt: string | null;
   syncState: SyncState;
   syncError?: string;

@@ -291,7 +291,7 @@ export function defineFactoryContract(target: FactoryTarget): void {
 
       const opened = await target.factory().getSharingService().loadSharedPattern(forever.shareId);
       expectShape(opened, PATTERN, "Pattern from loadSharedPattern");
-      expect(opened).toMatchObject({ id: pattern.id, name: pattern.name, userId: null });
+      expect(opened).toMatchObject({ id: pattern.id, name: pattern.name, userId }); // the owner's id
 
       const shares = await sharing.listShares();
       expect(shares.map((s) => s.shareId).sort()).toEqual([forever.shareId, hour.shareId].sort());
@@ -306,22 +306,24 @@ export function defineFactoryContract(target: FactoryTarget): void {
       const { factory, userId } = await signedUp("pay");
       const payment = factory.getPaymentService();
       expect(await payment.getSubscription()).toBeNull();
+      const checkoutFrom = Math.floor(Date.now() / 1000) * 1000; // Stripe keeps whole seconds
       const session = await payment.createCheckoutSession(PRICE_ID);
       expectShape(session, CHECKOUT_SESSION, "CheckoutSession");
       expect(await failure(payment.createCheckoutSession(42 as unknown as string))).toBeInstanceOf(TypeError);
       await target.completeCheckout(session);
+      const paidBy = Date.now();
 
       const sub = await payment.getSubscription();
       expectShape(sub, SUBSCRIPTION, "Subscription");
       expect(sub).toMatchObject({ userId, tier: "premium", status: "active", cancelAtPeriodEnd: false });
-      // One month before the period's end (the plan is monthly).
+      // The first period starts when the checkout was paid and ends a month later (the plan is monthly).
       const start = sub?.currentPeriodStart as Date;
       const end = sub?.currentPeriodEnd as Date;
-      expect(start).toBeInstanceOf(Date);
-      expect([start.getUTCFullYear() * 12 + start.getUTCMonth() + 1, start.getUTCHours()]).toEqual([
-        end.getUTCFullYear() * 12 + end.getUTCMonth(),
-        end.getUTCHours(),
-      ]);
+      expect(start.getTime()).toBeGreaterThanOrEqual(checkoutFrom);
+      expect(start.getTime()).toBeLessThanOrEqual(paidBy);
+      expect(end.getUTCFullYear() * 12 + end.getUTCMonth()).toBe(
+        start.getUTCFullYear() * 12 + start.getUTCMonth() + 1,
+      );
 
       const canceled = await payment.cancelSubscription();
       expectShape(canceled, SUBSCRIPTION, "Subscription after cancel");
@@ -363,6 +365,13 @@ export function defineFactoryContract(target: FactoryTarget): void {
       expectShape(updated, LESSON, "updated Lesson");
       expect(updated).toMatchObject({ ...draft, title: "Ghost notes, softly", config: { bars: 2 } });
       expect(updated.publishedAt).toBeInstanceOf(Date);
+      // When it was first published, not when it last changed: an edit keeps it.
+      const edited = await content.updateLesson(id, { difficulty: "advanced" });
+      expect(edited.publishedAt).toEqual(updated.publishedAt);
+      expect((await content.loadLesson(id)).publishedAt).toEqual(updated.publishedAt);
+      expect((await content.loadCurriculum()).find((l) => l.id === id)?.publishedAt).toEqual(
+        updated.publishedAt,
+      );
       expect(await content.deleteLesson(id)).toBeUndefined();
       expect((await failure(content.loadLesson(id))).status).toBe(404);
     });

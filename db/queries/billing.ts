@@ -102,6 +102,7 @@ export interface SubscriptionState {
   userHint: string | null;
   status: string;
   priceId: string | null;
+  currentPeriodStart: Date | null;
   currentPeriodEnd: Date | null;
   cancelAtPeriodEnd: boolean;
   canceledAt: Date | null;
@@ -117,12 +118,13 @@ export interface SubscriptionState {
  */
 export function upsertSubscriptionStatement(db: Database, s: SubscriptionState) {
   return db.execute(sql`
-    insert into subscriptions as cur (id, user_id, customer_id, status, price_id, current_period_end,
-      cancel_at_period_end, canceled_at, ended_at, past_due_since, event_at, event_rank)
+    insert into subscriptions as cur (id, user_id, customer_id, status, price_id, current_period_start,
+      current_period_end, cancel_at_period_end, canceled_at, ended_at, past_due_since, event_at, event_rank)
     values (${s.id},
       coalesce((select id from users where stripe_customer_id = ${s.customerId}),
                (select id from users where id = ${s.userHint}::uuid)),
-      ${s.customerId}, ${s.status}, ${s.priceId}, ${iso(s.currentPeriodEnd)}::timestamptz, ${s.cancelAtPeriodEnd},
+      ${s.customerId}, ${s.status}, ${s.priceId}, ${iso(s.currentPeriodStart)}::timestamptz,
+      ${iso(s.currentPeriodEnd)}::timestamptz, ${s.cancelAtPeriodEnd},
       ${iso(s.canceledAt)}::timestamptz, ${iso(s.endedAt)}::timestamptz,
       case when ${s.status} = ${GRACE_STATUS} then ${iso(s.eventAt)}::timestamptz end,
       ${iso(s.eventAt)}::timestamptz, ${s.eventRank})
@@ -130,6 +132,7 @@ export function upsertSubscriptionStatement(db: Database, s: SubscriptionState) 
       user_id = coalesce(excluded.user_id, cur.user_id),
       status = excluded.status,
       price_id = excluded.price_id,
+      current_period_start = excluded.current_period_start,
       current_period_end = excluded.current_period_end,
       cancel_at_period_end = excluded.cancel_at_period_end,
       canceled_at = excluded.canceled_at,

@@ -27,6 +27,8 @@ export const subscriptions = pgTable(
     customerId: text().notNull(),
     status: text().notNull(),
     priceId: text(),
+    /** Null on rows applied before the column existed, until the subscription's next event. */
+    currentPeriodStart: timestamp({ withTimezone: true }),
     currentPeriodEnd: timestamp({ withTimezone: true }),
     cancelAtPeriodEnd: boolean().notNull().default(false),
     canceledAt: timestamp({ withTimezone: true }),

@@ -7,7 +7,13 @@ import { loadConfig } from "../../shared/config";
 import { bearer, type SignedUp, signUp } from "../../test/support/accounts";
 import { fileEnv, roundTrips, send, traceId } from "../../test/support/harness";
 import { advance, deliverPending, pay } from "../../test/support/stripe-emulator";
-import { deliverEvent, stripeEvent, stripeId, subscriptionObject } from "../../test/support/stripe-events";
+import {
+  deliverEvent,
+  stripeEvent,
+  stripeId,
+  subscriptionObject,
+  unix,
+} from "../../test/support/stripe-events";
 
 const bindings = fileEnv("billing");
 const config = loadConfig(bindings);
@@ -182,11 +188,15 @@ describe("the purchase flow", () => {
 
     expect(await me(user)).toMatchObject({ tier: "premium" });
     expect((await createPattern(user)).status).toBe(201);
+    const item = (await createStripe(config).subscriptions.retrieve(subscriptionId)).items.data[0];
     expect(await subscription(user)).toMatchObject({
       id: subscriptionId,
       status: "active",
       plan: "premium-monthly",
+      tier: "premium",
       priceId: MONTHLY,
+      currentPeriodStart: new Date((item?.current_period_start ?? 0) * 1000).toISOString(),
+      currentPeriodEnd: new Date((item?.current_period_end ?? 0) * 1000).toISOString(),
       cancelAtPeriodEnd: false,
     });
     // The access token carries the tier from the next refresh.
@@ -251,11 +261,16 @@ describe("the purchase flow", () => {
       subscription: { id: subscriptionId, cancelAtPeriodEnd: false },
     });
     await deliverPending(bindings, customer);
-    expect(await subscription(user)).toMatchObject({ cancelAtPeriodEnd: false, status: "active" });
-    // Renewal: a new paid invoice, still premium.
+    const before = await subscription(user);
+    expect(before).toMatchObject({ cancelAtPeriodEnd: false, status: "active" });
+    // Renewal: a new paid invoice, still premium, the next period starting where the last ended.
     await advance(subscriptionId);
     await deliverPending(bindings, customer);
     expect(await me(user)).toMatchObject({ tier: "premium" });
+    expect(await subscription(user)).toMatchObject({
+      tier: "premium",
+      currentPeriodStart: before?.currentPeriodEnd,
+    });
     const invoices = await json<{ invoices: { status: string }[] }>(
       await send(bindings, "/api/billing/invoices", { headers: bearer(user.accessToken) }),
     );
@@ -435,5 +450,55 @@ describe("premium comes only from the plans' prices", () => {
     expect((await me(user)).tier).toBe("free");
     expect(await subscription(user)).toBeNull();
     expect((await checkout(user)).status).toBe(201);
+  });
+});
+
+describe("the subscription's tier and current period", () => {
+  it("tier is the plan's while the status entitles: premium when active and in the grace period, free after it", async () => {
+    const user = await signUp(bindings);
+    const fields = { id: stripeId("sub"), customer: stripeId("cus"), priceId: MONTHLY, userId: user.userId };
+    const created = unix() - 10;
+    const active = subscriptionObject({ ...fields, status: "active" });
+    expect(await deliverEvent(bindings, stripeEvent("customer.subscription.created", active, created))).toBe(
+      200,
+    );
+    expect(await subscription(user)).toMatchObject({ status: "active", tier: "premium" });
+
+    const pastDue = subscriptionObject({ ...fields, status: "past_due" });
+    expect(
+      await deliverEvent(bindings, stripeEvent("customer.subscription.updated", pastDue, created + 1)),
+    ).toBe(200);
+    expect(await subscription(user)).toMatchObject({ status: "past_due", tier: "premium" });
+    await db.execute(
+      sql`update subscriptions set past_due_since = now() - make_interval(secs => ${config.BILLING_GRACE_PERIOD + 60}) where id = ${fields.id}`,
+    );
+    expect(await subscription(user)).toMatchObject({ status: "past_due", tier: "free" });
+  });
+
+  it("reads the period from a subscription of an older Stripe API version (on the subscription, not its items)", async () => {
+    // Before API 2025-03-31.basil the period was on the subscription: an endpoint pinned to such a version sends it there.
+    const user = await signUp(bindings);
+    const start = unix() - 3 * 86400;
+    const end = start + 30 * 86400;
+    const sub = subscriptionObject({
+      id: stripeId("sub"),
+      customer: stripeId("cus"),
+      status: "active",
+      userId: user.userId,
+    });
+    const legacy = {
+      ...sub,
+      current_period_start: start,
+      current_period_end: end,
+      items: {
+        ...sub.items,
+        data: sub.items.data.map(({ current_period_start: _s, current_period_end: _e, ...item }) => item),
+      },
+    };
+    expect(await deliverEvent(bindings, stripeEvent("customer.subscription.created", legacy))).toBe(200);
+    expect(await subscription(user)).toMatchObject({
+      currentPeriodStart: new Date(start * 1000).toISOString(),
+      currentPeriodEnd: new Date(end * 1000).toISOString(),
+    });
   });
 });

@@ -1,5 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { entitlesPremium, GRACE_STATUS } from "../../db/entitlements";
+import { TIERS } from "../../db/enums";
 import { iso } from "../../db/iso";
 import {
   findBillingAccount,
@@ -32,6 +34,14 @@ const SubscriptionSchema = z
     status: z.string().openapi({ description: "Stripe's status: active, trialing, past_due, canceled, …" }),
     priceId: z.string().nullable(),
     plan: z.string().nullable().openapi({ description: "The plan id of the price, when it is on sale" }),
+    tier: z.enum(TIERS).openapi({
+      description:
+        "The tier it gives now: its plan's while the status entitles (active, trialing, past_due within the grace period), else free",
+    }),
+    currentPeriodStart: z.iso
+      .datetime()
+      .nullable()
+      .openapi({ description: "Start of the current billing period, from Stripe; null until known" }),
     currentPeriodEnd: z.iso.datetime().nullable(),
     cancelAtPeriodEnd: z.boolean(),
     canceledAt: z.iso.datetime().nullable(),
@@ -165,21 +175,31 @@ function planPriceIds(config: Config) {
 }
 
 function planOfPrice(plansOnSale: Plan[], priceId: string | null) {
-  return plansOnSale.find((p) => p.priceId === priceId)?.id ?? null;
+  return plansOnSale.find((p) => p.priceId === priceId) ?? null;
 }
 
 type SubscriptionView = Pick<
   Subscription,
-  "id" | "status" | "priceId" | "currentPeriodEnd" | "cancelAtPeriodEnd" | "canceledAt"
+  | "id"
+  | "status"
+  | "priceId"
+  | "currentPeriodStart"
+  | "currentPeriodEnd"
+  | "cancelAtPeriodEnd"
+  | "canceledAt"
+  | "pastDueSince"
 >;
 
 /** A subscription as the API shows it: from the local table, or from Stripe's answer. */
-function toSubscriptionDto(s: SubscriptionView, plansOnSale: Plan[]) {
+function toSubscriptionDto(s: SubscriptionView, config: Config) {
+  const plan = planOfPrice(config.BILLING_PLANS, s.priceId);
   return {
     id: s.id,
     status: s.status,
     priceId: s.priceId,
-    plan: planOfPrice(plansOnSale, s.priceId),
+    plan: plan?.id ?? null,
+    tier: plan && entitlesPremium(s, entitlementRule(config)) ? plan.tier : ("free" as const),
+    currentPeriodStart: iso(s.currentPeriodStart),
     currentPeriodEnd: iso(s.currentPeriodEnd),
     cancelAtPeriodEnd: s.cancelAtPeriodEnd,
     canceledAt: iso(s.canceledAt),
@@ -207,9 +227,10 @@ async function setCancelAtPeriodEnd<E extends SignedInEnv>(c: Context<E>, cancel
       cancel_at_period_end: cancel,
     }),
   );
-  // Stripe's answer, read as the webhook will apply it a moment later.
+  // Stripe's answer, read as the webhook will apply it a moment later (past_due since then, if new).
   const state = subscriptionState(updated, new Date(), 0);
-  return c.json({ subscription: toSubscriptionDto(state, c.get("config").BILLING_PLANS) }, 200);
+  const pastDueSince = state.status === GRACE_STATUS ? (sub.pastDueSince ?? state.eventAt) : null;
+  return c.json({ subscription: toSubscriptionDto({ ...state, pastDueSince }, c.get("config")) }, 200);
 }
 
 export const billingRoutes = createRouter()
@@ -270,7 +291,7 @@ export const billingRoutes = createRouter()
   .openapi(current, async (c) => {
     const config = c.get("config");
     const sub = await findCurrentSubscription(c.get("db"), c.get("userId"), planPriceIds(config));
-    return c.json({ subscription: sub ? toSubscriptionDto(sub, c.get("config").BILLING_PLANS) : null }, 200);
+    return c.json({ subscription: sub ? toSubscriptionDto(sub, config) : null }, 200);
   })
   .openapi(setCancel("cancel"), (c) => setCancelAtPeriodEnd(c, true))
   .openapi(setCancel("resume"), (c) => setCancelAtPeriodEnd(c, false))

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { DIFFICULTIES } from "../../db/enums";
+import { iso } from "../../db/iso";
 import { insertAudit } from "../../db/queries/audit";
 import {
   deleteLesson,
@@ -32,6 +33,10 @@ const LessonSummary = z
     isPremium: z.boolean(),
     position: z.number().int(),
     published: z.boolean(),
+    publishedAt: z.iso
+      .datetime()
+      .nullable()
+      .openapi({ description: "When it was first published (kept while it stays published); null: a draft" }),
     updatedAt: z.iso.datetime(),
   })
   .openapi("LessonSummary");
@@ -51,6 +56,7 @@ function toSummary(l: Summary) {
     isPremium: l.isPremium,
     position: l.position,
     published: l.publishedAt !== null,
+    publishedAt: iso(l.publishedAt),
     updatedAt: l.updatedAt.toISOString(),
   };
 }

@@ -15,6 +15,8 @@ type Summary = {
   position: number;
   isPremium: boolean;
   published: boolean;
+  publishedAt: string | null;
+  updatedAt: string;
   config?: unknown;
 };
 
@@ -41,6 +43,9 @@ describe("GET /api/lessons", () => {
     expect(new Set(lessons.map((l) => l.category)).size).toBeGreaterThanOrEqual(4);
     expect(lessons.some((l) => l.isPremium)).toBe(true);
     expect(lessons.every((l) => l.config === undefined && l.published)).toBe(true);
+    expect(
+      lessons.every((l) => typeof l.publishedAt === "string" && !Number.isNaN(Date.parse(l.publishedAt))),
+    ).toBe(true);
     const order = lessons.map((l) => `${l.category}/${String(l.position).padStart(5, "0")}`);
     expect(order).toEqual([...order].sort());
     expect(res.headers.get("Cache-Control")).toBe("public, max-age=60, stale-while-revalidate=300");
@@ -134,6 +139,34 @@ describe("admin writes", () => {
       sql`select action from audit_logs where target_type = 'lesson' and target_id = ${draft.id} order by id`,
     );
     expect(audit.rows.map((r) => r.action)).toEqual(["lesson.created", "lesson.updated", "lesson.deleted"]);
+  });
+
+  it("says when a lesson was published: null for a draft, the first publication kept across edits", async () => {
+    const id = `pub-${crypto.randomUUID().slice(0, 8)}`;
+    const { id: _id, ...rest } = draft;
+    const write = async (method: "POST" | "PUT", body: object) => {
+      const res = await send(bindings, method === "POST" ? "/api/lessons" : `/api/lessons/${id}`, {
+        method,
+        headers: bearer(adminToken),
+        json: body,
+      });
+      expect(res.status).toBe(method === "POST" ? 201 : 200);
+      return (await res.json()) as Summary;
+    };
+    expect(await write("POST", { ...draft, id })).toMatchObject({ published: false, publishedAt: null });
+
+    const published = await write("PUT", { ...rest, published: true });
+    const publishedAt = published.publishedAt as string;
+    expect(new Date(publishedAt).toISOString()).toBe(publishedAt);
+    const edited = await write("PUT", { ...rest, title: "Polyrhythms, edited", published: true });
+    expect(edited.publishedAt).toBe(publishedAt);
+
+    const one = (await (await send(bindings, `/api/lessons/${id}`)).json()) as Summary;
+    expect(one.publishedAt).toBe(publishedAt);
+    const { lessons } = (await (await send(bindings, "/api/lessons")).json()) as { lessons: Summary[] };
+    expect(lessons.find((l) => l.id === id)?.publishedAt).toBe(publishedAt);
+
+    expect(await write("PUT", { ...rest, published: false })).toMatchObject({ publishedAt: null });
   });
 
   it("validates lessons with field errors", async () => {

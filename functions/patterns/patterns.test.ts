@@ -9,6 +9,7 @@ const bindings = fileEnv("patterns");
 
 type Pattern = {
   id: string;
+  userId: string;
   name: string;
   tempo: number;
   version: number;
@@ -62,6 +63,7 @@ describe("patterns CRUD", () => {
     [{ ...beat(), tracks: Array.from({ length: 65 }, () => beat().tracks[0]) }, "tracks"],
     [{ ...beat(), tracks: [{ instrument: "kick", steps: [], volume: 1 }] }, "tracks.0.steps"],
     [{ ...beat(), owner: "someone" }, "owner"],
+    [{ ...beat(), userId: crypto.randomUUID() }, "userId"],
   ])("answers 400 naming the field at fault (%#)", async (body, field) => {
     const user = await signUp(bindings);
     const res = await create(user.accessToken, body);
@@ -117,6 +119,28 @@ describe("patterns CRUD", () => {
       await send(bindings, "/api/patterns?since=0", { headers: bearer(user.accessToken) })
     ).json()) as Page;
     expect(delta.items.map((p) => [p.id, p.deletedAt !== null])).toEqual([[id, true]]);
+  });
+
+  it("names the owner's user id on every pattern it answers: create, read, list, sync", async () => {
+    const owner = await signUp(bindings);
+    const created = (await (
+      await create(owner.accessToken, { ...beat(), isPublic: true })
+    ).json()) as Pattern;
+    expect(created.userId).toBe(owner.userId);
+    const anonymous = (await (await send(bindings, `/api/patterns/${created.id}`)).json()) as Pattern;
+    expect(anonymous.userId).toBe(owner.userId);
+    const page = (await (
+      await send(bindings, "/api/patterns", { headers: bearer(owner.accessToken) })
+    ).json()) as Page;
+    expect(page.items.map((p) => p.userId)).toEqual([owner.userId]);
+    const sync = await send(bindings, "/api/patterns/sync", {
+      method: "POST",
+      headers: bearer(owner.accessToken),
+      json: { since: "0", changes: [{ op: "upsert", id: crypto.randomUUID(), pattern: beat("Synced") }] },
+    });
+    const synced = (await sync.json()) as { results: { pattern: Pattern }[]; changes: Pattern[] };
+    expect(synced.results.map((r) => r.pattern.userId)).toEqual([owner.userId]);
+    expect(new Set(synced.changes.map((p) => p.userId))).toEqual(new Set([owner.userId]));
   });
 
   it("shows public patterns to anyone, private ones only to their owner", async () => {

@@ -39,7 +39,11 @@ describe("share links", () => {
     const trace = traceId();
     const open = await send(bindings, `/api/shares/${body.shareId}`, { headers: { "X-Request-Id": trace } });
     expect(open.status).toBe(200);
-    expect(await open.json()).toMatchObject({ views: 1, pattern: { name: "Shared beat", tempo: 94 } });
+    // The owner's user id (a random UUID, no name or email), as the spec's Pattern has it.
+    expect(await open.json()).toMatchObject({
+      views: 1,
+      pattern: { name: "Shared beat", tempo: 94, userId: owner.userId },
+    });
     expect((await roundTrips(trace)).neon).toBe(1);
   });
 

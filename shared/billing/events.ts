@@ -60,6 +60,20 @@ const idOf = (value: string | { id: string } | null | undefined) =>
 const date = (unix: number | null | undefined) => (unix == null ? null : new Date(unix * 1000));
 const uuidOrNull = (value: string | null | undefined) => (value && UUID.test(value) ? value : null);
 
+/**
+ * A subscription's current period. Since API version 2025-03-31.basil (the stripe package's
+ * 2026-10-28.endive and the emulator's included) it lives on each item; a webhook endpoint
+ * pinned to an older version sends it on the subscription itself, and its items without it.
+ */
+function periodOf(sub: Stripe.Subscription) {
+  const item = sub.items?.data?.[0];
+  const legacy = sub as Stripe.Subscription & { current_period_start?: number; current_period_end?: number };
+  return {
+    start: date(item?.current_period_start ?? legacy.current_period_start),
+    end: date(item?.current_period_end ?? legacy.current_period_end),
+  };
+}
+
 /** A subscription object as the state the database keeps. */
 export function subscriptionState(
   sub: Stripe.Subscription,
@@ -67,6 +81,7 @@ export function subscriptionState(
   eventRank: number,
 ): SubscriptionState {
   const item = sub.items?.data?.[0];
+  const period = periodOf(sub);
   const customerId = idOf(sub.customer);
   if (!customerId) throw new EventDataError("subscription has no customer");
   return {
@@ -75,7 +90,8 @@ export function subscriptionState(
     userHint: uuidOrNull(sub.metadata?.userId),
     status: sub.status,
     priceId: item?.price?.id ?? null,
-    currentPeriodEnd: date(item?.current_period_end),
+    currentPeriodStart: period.start,
+    currentPeriodEnd: period.end,
     cancelAtPeriodEnd: sub.cancel_at_period_end ?? false,
     canceledAt: date(sub.canceled_at),
     endedAt: date(sub.ended_at),

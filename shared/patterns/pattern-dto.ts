@@ -7,6 +7,7 @@ import { MixerSchema, TrackSchema } from "../schemas/patterns";
 export const PatternSchema = z
   .object({
     id: z.uuid(),
+    userId: z.uuid().openapi({ description: "The owner's user id (no name or email)" }),
     name: z.string(),
     tempo: z.number().int(),
     tracks: z.array(TrackSchema),
@@ -25,6 +26,7 @@ export type PatternDto = z.infer<typeof PatternSchema>;
 export function toPatternDto(p: Pattern): PatternDto {
   return {
     id: p.id,
+    userId: p.userId,
     name: p.name,
     tempo: p.tempo,
     tracks: p.tracks as PatternDto["tracks"],

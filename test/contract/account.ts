@@ -288,7 +288,16 @@ export function defineAccountContract(target: ContractTarget): void {
 
       expect((await client.payment.cancelSubscription()).cancelAtPeriodEnd).toBe(true);
       const resumed = await client.payment.resumeSubscription();
-      expect(resumed).toMatchObject({ status: "active", plan: "premium-monthly", cancelAtPeriodEnd: false });
+      expect(resumed).toMatchObject({
+        status: "active",
+        plan: "premium-monthly",
+        tier: "premium",
+        cancelAtPeriodEnd: false,
+      });
+      // Stripe's answer to the resume and the webhook-fed state agree on the period.
+      const current = await client.payment.getSubscription();
+      expect(current).toMatchObject({ tier: "premium", currentPeriodStart: expect.any(String) });
+      expect(resumed.currentPeriodStart).toBe(current?.currentPeriodStart);
 
       const page = await client.payment.listInvoices({ limit: 10 });
       expect(page.nextCursor).toBeNull();

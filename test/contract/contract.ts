@@ -200,9 +200,10 @@ export function defineContract(target: ContractTarget): void {
 
     describe("patterns", () => {
       it("saves, updates, lists and deletes when signed in", async () => {
-        const { client } = await signedUp();
+        const { client, user } = await signedUp();
         const saved = await client.dataSync.savePattern(pattern({ name: "  Groove  " }));
         expect(saved).toMatchObject({
+          userId: user.id,
           name: "Groove",
           tempo: 120,
           mixer: {},
@@ -270,13 +271,17 @@ export function defineContract(target: ContractTarget): void {
       it("keeps signed-out work on the device and uploads it to the account that signs in", async () => {
         const client = target.client();
         const local = await client.dataSync.savePattern(pattern({ name: "Offline" }));
-        expect(local).toMatchObject({ name: "Offline", version: 0, syncState: "pending" });
+        expect(local).toMatchObject({ userId: null, name: "Offline", version: 0, syncState: "pending" });
         expect(await client.dataSync.syncPatterns()).toEqual({ uploaded: 0, downloaded: 0 });
         expect((await client.dataSync.loadPatterns()).map((p) => p.id)).toEqual([local.id]);
-        await client.auth.signUp({ email: uniqueEmail(), password: PASSWORD, displayName: "Ada" });
+        const user = await client.auth.signUp({
+          email: uniqueEmail(),
+          password: PASSWORD,
+          displayName: "Ada",
+        });
         expect(await client.dataSync.syncPatterns()).toEqual({ uploaded: 1, downloaded: 0 });
         expect(await client.dataSync.loadPatterns()).toEqual([
-          expect.objectContaining({ id: local.id, version: 1, syncState: "synced" }),
+          expect.objectContaining({ id: local.id, userId: user.id, version: 1, syncState: "synced" }),
         ]);
         await client.auth.signOut();
         expect(await client.dataSync.loadPatterns()).toEqual([]);
@@ -362,7 +367,7 @@ export function defineContract(target: ContractTarget): void {
 
     describe("shares", () => {
       it("creates, opens (counting views), lists and revokes a link", async () => {
-        const { client } = await signedUp();
+        const { client, user } = await signedUp();
         const p = await client.dataSync.savePattern(pattern({ name: "Shared" }));
         const share = await client.sharing.createShareLink(p.id, { public: true, expiresIn: 3600 });
         expect(share).toMatchObject({ patternId: p.id, public: true, views: 0 });
@@ -371,7 +376,7 @@ export function defineContract(target: ContractTarget): void {
         const visitor = target.client();
         const opened = await visitor.sharing.loadSharedPattern(share.shareId);
         expect(opened.views).toBe(1);
-        expect(opened.pattern).toMatchObject({ id: p.id, name: "Shared", version: 1 });
+        expect(opened.pattern).toMatchObject({ id: p.id, userId: user.id, name: "Shared", version: 1 });
         expect((await visitor.sharing.loadSharedPattern(share.shareId)).views).toBe(2);
         expect((await client.sharing.listShares()).map((s) => [s.shareId, s.views])).toEqual([
           [share.shareId, 2],
@@ -429,6 +434,7 @@ export function defineContract(target: ContractTarget): void {
           isPremium: true,
           published: true,
         });
+        expect(lessons.every((l) => typeof l.publishedAt === "string")).toBe(true);
       });
 
       it("serves free lessons to anyone and locks premium ones for free users", async () => {
@@ -483,6 +489,7 @@ export function defineContract(target: ContractTarget): void {
           published: true,
           config: { steps: 32 },
         });
+        expect(Date.parse(created.publishedAt as string)).not.toBeNaN();
         expect((await failure(admin.content.createLesson(lesson))).status).toBe(409);
         expect((await target.client().content.loadCurriculum()).map((l) => l.id)).toContain(lesson.id);
         const draft = await admin.content.updateLesson(lesson.id, {
@@ -491,7 +498,13 @@ export function defineContract(target: ContractTarget): void {
           difficulty: "advanced",
           published: false,
         });
-        expect(draft).toMatchObject({ title: "Ghost notes 2", published: false, config: {}, position: 0 });
+        expect(draft).toMatchObject({
+          title: "Ghost notes 2",
+          published: false,
+          publishedAt: null,
+          config: {},
+          position: 0,
+        });
         expect((await failure(target.client().content.loadLesson(lesson.id))).status).toBe(404);
         expect((await admin.content.loadLesson(lesson.id)).published).toBe(false);
         expect((await failure(admin.content.createLesson({ ...lesson, id: "Bad Id" }))).errors).toEqual([

@@ -1,12 +1,10 @@
 /**
  * The SDK's shapes (the API's JSON) turned into the spec's: ISO strings become `Date`s, fields
- * the spec does not name are left out, and fields the API does not send are derived where the
- * derivation is sound (the owner of one's own data is the signed-in user).
+ * the spec does not name are left out, and the owner the API does not send with one's own
+ * progress, shares and subscription is the signed-in user.
  */
-import { holdsPlan } from "../../../db/entitlements";
 import type {
   LessonSummary,
-  Plan,
   Lesson as SdkLesson,
   Pattern as SdkPattern,
   Progress as SdkProgress,
@@ -39,10 +37,17 @@ export function toUser(user: SdkUser): User {
   };
 }
 
-export function toPattern(pattern: SdkPattern | SdkSharedPattern["pattern"], userId: string | null): Pattern {
+/**
+ * A pattern with its owner as the API names it. `ownerIfUnsaid`: for copies on the device
+ * that an older SDK kept without `userId` (the device store's owner).
+ */
+export function toPattern(
+  pattern: SdkPattern | SdkSharedPattern["pattern"],
+  ownerIfUnsaid: string | null = null,
+): Pattern {
   return {
     id: pattern.id,
-    userId,
+    userId: pattern.userId ?? ownerIfUnsaid,
     name: pattern.name,
     tempo: pattern.tempo,
     tracks: pattern.tracks,
@@ -75,44 +80,19 @@ export function toSharedPattern(share: SdkShare, userId: string | null): SharedP
   };
 }
 
-/**
- * The start of the billing period that ends at `end`: one plan interval earlier (a month
- * back from the 31st lands on the month's last day). Stripe anchors periods to the first
- * payment, so a period that ends on a clamped day (Feb 28 after Jan 31) can start later
- * than this; the API does not send the start (see the README's server gaps).
- */
-export function periodStart(end: Date, interval: Plan["interval"]): Date {
-  const start = new Date(end);
-  if (interval === "day" || interval === "week") {
-    start.setUTCDate(start.getUTCDate() - (interval === "day" ? 1 : 7));
-    return start;
-  }
-  const day = start.getUTCDate();
-  start.setUTCDate(1);
-  start.setUTCMonth(start.getUTCMonth() - (interval === "month" ? 1 : 12));
-  const lastDay = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 0)).getUTCDate();
-  start.setUTCDate(Math.min(day, lastDay));
-  return start;
-}
-
-export function toSubscription(sub: SdkSubscription, userId: string | null, plans: Plan[]): Subscription {
-  const plan = plans.find((p) => p.id === sub.plan || p.priceId === sub.priceId);
-  const end = dateOrNull(sub.currentPeriodEnd);
+export function toSubscription(sub: SdkSubscription, userId: string | null): Subscription {
   return {
     id: sub.id,
     userId,
-    tier: holdsPlan(sub.status) ? (plan?.tier ?? "premium") : "free",
+    tier: sub.tier,
     status: sub.status as SubscriptionStatus,
-    currentPeriodStart: end && plan ? periodStart(end, plan.interval) : null,
-    currentPeriodEnd: end,
+    currentPeriodStart: dateOrNull(sub.currentPeriodStart),
+    currentPeriodEnd: dateOrNull(sub.currentPeriodEnd),
     cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
   };
 }
 
-/**
- * A lesson of the curriculum (no config) or a whole lesson. The API keeps when a lesson was
- * published but sends only `published`: a published lesson carries its last update time.
- */
+/** A lesson of the curriculum (no config) or a whole lesson. */
 export function toLesson(lesson: LessonSummary | SdkLesson): Lesson {
   return {
     id: lesson.id,
@@ -121,6 +101,6 @@ export function toLesson(lesson: LessonSummary | SdkLesson): Lesson {
     difficulty: lesson.difficulty,
     config: "config" in lesson ? lesson.config : null,
     isPremium: lesson.isPremium,
-    publishedAt: lesson.published ? date(lesson.updatedAt) : null,
+    publishedAt: dateOrNull(lesson.publishedAt),
   };
 }

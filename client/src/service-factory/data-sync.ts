@@ -38,7 +38,10 @@ function attemptInput(progress: ProgressToSave) {
   };
 }
 
-/** `userId`: the signed-in user's id; the patterns and progress of the device are theirs. */
+/**
+ * `userId`: the signed-in user's id; the progress of the device is theirs, and so are the
+ * device's patterns that do not name their owner (copies kept by an older SDK).
+ */
 export function adaptDataSync(sync: DataSyncService, userId: () => string | null): IDataSyncService {
   return {
     syncPatterns: () => sync.syncPatterns(),

@@ -1,21 +1,10 @@
-/** IPaymentService over the SDK's billing: the subscription with its tier, owner and period start. */
-import type { PaymentService, Plan, Subscription as SdkSubscription } from "../types";
+/** IPaymentService over the SDK's billing: the subscription with its owner, the signed-in user. */
+import type { PaymentService } from "../types";
 import { expectArg } from "./args";
 import { toSubscription } from "./convert";
 import type { IPaymentService } from "./types";
 
 export function adaptPayment(payment: PaymentService, userId: () => string | null): IPaymentService {
-  // The plans (for a subscription's tier and interval) change with a deploy only: asked once.
-  let plans: Promise<Plan[]> | undefined;
-  const plansOnce = () => {
-    plans ??= payment.listPlans().catch((error: unknown) => {
-      plans = undefined;
-      throw error;
-    });
-    return plans;
-  };
-  const shaped = async (sub: SdkSubscription) => toSubscription(sub, userId(), await plansOnce());
-
   return {
     async createCheckoutSession(priceId) {
       expectArg("paymentService.createCheckoutSession", "priceId", priceId, "string");
@@ -24,10 +13,10 @@ export function adaptPayment(payment: PaymentService, userId: () => string | nul
     },
     async getSubscription() {
       const sub = await payment.getSubscription();
-      return sub ? shaped(sub) : null;
+      return sub ? toSubscription(sub, userId()) : null;
     },
     async cancelSubscription() {
-      return shaped(await payment.cancelSubscription());
+      return toSubscription(await payment.cancelSubscription(), userId());
     },
     async createPortalSession() {
       const { url } = await payment.createPortalSession();

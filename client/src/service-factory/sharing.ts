@@ -30,8 +30,8 @@ function shareOptions(options: ShareOptions) {
 }
 
 /**
- * `userId`: the signed-in user, owner of the shares they list and make. The API does not say
- * whose a shared pattern is, so `loadSharedPattern` gives `userId: null`.
+ * `userId`: the signed-in user, owner of the shares they list and make. A shared pattern
+ * carries its owner's id as the API sends it.
  */
 export function adaptSharing(sharing: SharingService, userId: () => string | null): ISharingService {
   return {
@@ -41,7 +41,7 @@ export function adaptSharing(sharing: SharingService, userId: () => string | nul
     },
     async loadSharedPattern(shareId) {
       expectArg("sharingService.loadSharedPattern", "shareId", shareId, "string");
-      return toPattern((await sharing.loadSharedPattern(shareId)).pattern, null);
+      return toPattern((await sharing.loadSharedPattern(shareId)).pattern);
     },
     async revokeShareLink(shareId) {
       expectArg("sharingService.revokeShareLink", "shareId", shareId, "string");

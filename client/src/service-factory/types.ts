@@ -49,7 +49,7 @@ export interface IAuthService {
 export interface Pattern {
   /** A UUID (the site may make it itself, for offline creation). */
   id: string;
-  /** The owner; null for a pattern saved while signed out, or a shared pattern of someone else. */
+  /** The owner's user id; null for a pattern saved on the device while signed out. */
   userId: string | null;
   name: string;
   tempo: number;
@@ -145,10 +145,10 @@ export type SubscriptionStatus =
 export interface Subscription {
   id: string;
   userId: string | null;
-  /** 'premium' while the subscription holds its plan, else 'free'. */
+  /** The tier it gives now: 'premium' while its status entitles (active, trialing, past_due within the grace period), else 'free'. */
   tier: "free" | "premium";
   status: SubscriptionStatus;
-  /** Derived from currentPeriodEnd and the plan's interval (the API does not send it yet). */
+  /** From Stripe; null while the API does not know it yet. */
   currentPeriodStart: Date | null;
   currentPeriodEnd: Date | null;
   cancelAtPeriodEnd: boolean;
@@ -181,7 +181,7 @@ export interface Lesson {
   /** Lesson configuration; null in `loadCurriculum`'s list (load the lesson for it). */
   config: Record<string, unknown> | null;
   isPremium: boolean;
-  /** null: a draft. The API does not say when a lesson was published: its last update is given. */
+  /** When it was first published (kept across edits while it stays published); null: a draft. */
   publishedAt: Date | null;
 }
 

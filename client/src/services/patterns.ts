@@ -125,7 +125,7 @@ export function createPatternSync(backend: Backend, auth: AuthCore, store: JsonS
     await store.update(keyOf(userId), emptyStore, (s) => {
       for (const p of Object.values(anonymous.patterns)) {
         if (s.patterns[p.id]) continue;
-        s.patterns[p.id] = { ...p, version: 0, syncState: "pending" };
+        s.patterns[p.id] = { ...p, userId, version: 0, syncState: "pending" };
         s.queue.push({ op: "upsert", id: p.id, rev: randomId() });
       }
     });
@@ -149,6 +149,7 @@ export function createPatternSync(backend: Backend, auth: AuthCore, store: JsonS
         const now = new Date().toISOString();
         s.patterns[id] = {
           id,
+          userId: auth.userId() ?? null,
           ...content,
           version: before?.version ?? 0,
           createdAt: before?.createdAt ?? now,

@@ -2,7 +2,7 @@
  * Stub billing (functions/billing): the seeded plans; checkout completes at once (the
  * subscription is active and the user premium), cancel sets cancelAtPeriodEnd.
  */
-import { hasEnded, holdsPlan } from "../../../db/entitlements";
+import { entitlesPremium, hasEnded, holdsPlan } from "../../../db/entitlements";
 import { encodeCursor } from "../../../shared/cursor";
 import { CheckoutBody } from "../../../shared/schemas/billing";
 import { PageQuery } from "../../../shared/schemas/page";
@@ -21,19 +21,33 @@ import {
 
 const plans = (): Plan[] => SEED_PLANS;
 
-/** A subscription as the API shows it (functions/billing/index.ts toSubscriptionDto). */
+/**
+ * A subscription as the API shows it (functions/billing/index.ts toSubscriptionDto): the tier
+ * it gives now (the stub has no past_due, so no grace period either).
+ */
 function toSubscriptionDto(sub: StoredSubscription): Subscription {
   const { customerId: _c, ...dto } = sub;
-  return dto;
+  const plan = plans().find((x) => x.priceId === sub.priceId);
+  const rule = { graceSeconds: 0, planPriceIds: plans().map((x) => x.priceId) };
+  return {
+    ...dto,
+    tier: plan && entitlesPremium({ ...sub, pastDueSince: null }, rule) ? plan.tier : "free",
+    currentPeriodStart: sub.currentPeriodStart ?? null,
+  };
 }
 
-/** The end of the first billing period of a plan bought now. */
-function periodEnd(interval: Plan["interval"]): Date {
-  const end = new Date();
-  const months = { day: 0, week: 0, month: 1, year: 12 }[interval];
-  end.setUTCMonth(end.getUTCMonth() + months);
-  if (interval === "day") end.setUTCDate(end.getUTCDate() + 1);
-  if (interval === "week") end.setUTCDate(end.getUTCDate() + 7);
+/**
+ * The end of the first billing period of a plan bought at `start`: months and years keep the
+ * day, clamped to the month's end, as Stripe's periods do (Jan 31 + 1 month = Feb 28).
+ */
+function periodEnd(start: Date, interval: Plan["interval"]): Date {
+  if (interval === "day" || interval === "week")
+    return new Date(start.getTime() + (interval === "day" ? 1 : 7) * 86_400_000);
+  const year = start.getUTCFullYear();
+  const month = start.getUTCMonth() + (interval === "year" ? 12 : 1);
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const end = new Date(start);
+  end.setUTCFullYear(year, month, Math.min(start.getUTCDate(), lastDay));
   return end;
 }
 
@@ -50,7 +64,7 @@ function firstInvoice(userId: string, plan: Plan, sub: StoredSubscription, count
     amountRefunded: 0,
     hostedInvoiceUrl: null,
     subscriptionId: sub.id,
-    periodStart: now,
+    periodStart: sub.currentPeriodStart ?? now,
     periodEnd: sub.currentPeriodEnd,
     createdAt: now,
     userId,
@@ -122,12 +136,14 @@ export function stubBilling(world: StubWorld): Pick<Backend, BillingCalls> {
         const existing = db.subscriptions[user.id];
         if (existing && holdsPlan(existing.status)) throw p.alreadySubscribed(instance, existing.id);
         const id = `sub_stub_${randomBase62(14)}`;
+        const start = new Date();
         const sub: StoredSubscription = {
           id,
           status: "active",
           priceId: plan.priceId,
           plan: plan.id,
-          currentPeriodEnd: periodEnd(plan.interval).toISOString(),
+          currentPeriodStart: start.toISOString(),
+          currentPeriodEnd: periodEnd(start, plan.interval).toISOString(),
           cancelAtPeriodEnd: false,
           canceledAt: null,
           customerId: `cus_stub_${user.id}`,

@@ -29,6 +29,7 @@ function toLessonSummary(l: StoredLesson): LessonSummary {
     isPremium: l.isPremium,
     position: l.position,
     published: l.publishedAt !== null,
+    publishedAt: l.publishedAt,
     updatedAt: l.updatedAt,
   };
 }

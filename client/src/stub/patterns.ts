@@ -12,9 +12,9 @@ import type { Backend, PatternChange, ServerPattern } from "../backend";
 import { stubProblems as p, validate } from "./problems";
 import type { StoredPattern, StubDb, StubUser, StubWorld } from "./world";
 
-/** A pattern as the API shows it (functions/patterns/schemas.ts toPatternDto). */
+/** A pattern as the API shows it (shared/patterns/pattern-dto.ts toPatternDto). */
 export function toPatternDto(s: StoredPattern): ServerPattern {
-  const { userId: _u, changeSeq: _c, ...dto } = s;
+  const { changeSeq: _c, ...dto } = s;
   return dto;
 }
 

@@ -50,7 +50,11 @@ export interface StoredShare {
   revokedAt: string | null;
 }
 export type StoredLesson = Omit<Lesson, "published"> & { publishedAt: string | null };
-export type StoredSubscription = Subscription & { customerId: string };
+/** `tier` is worked out when shown; `currentPeriodStart` is absent in data an older stub kept. */
+export type StoredSubscription = Omit<Subscription, "tier" | "currentPeriodStart"> & {
+  currentPeriodStart?: string | null;
+  customerId: string;
+};
 
 /** The stub's tables. */
 export interface StubDb {
