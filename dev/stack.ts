@@ -12,7 +12,7 @@ import { errorMessage } from "./http-util";
 import { Mailbox, mailboxApp } from "./mail/mailbox";
 import { type PostgresBackend, type PostgresChoice, startPostgresBackend } from "./neon/backend";
 import { neonApp } from "./neon/endpoint";
-import { GITHUB_BASE_PATH, GOOGLE_BASE_PATH, oauthApp } from "./oauth";
+import { oauthApp } from "./oauth";
 import { type RedisBackend, type RedisChoice, startRedisBackend } from "./redis/backend";
 import { upstashApp } from "./redis/endpoint";
 import { StripeEmulator } from "./stripe/emulator";
@@ -57,10 +57,6 @@ export interface Stack {
   stripeWebhookSecret: string;
   /** `${url}/mailbox` */
   mailboxUrl: string;
-  /** `${url}/oauth/google`: the Google stand-in's issuer, the value for OAUTH_GOOGLE_BASE_URL. */
-  oauthGoogleUrl: string;
-  /** `${url}/oauth/github`: the value for OAUTH_GITHUB_BASE_URL. */
-  oauthGithubUrl: string;
   postgres: { kind: "pglite" | "postgres"; version: string };
   redis: { kind: "redis-server" | "embedded"; version: string };
   setWebhookUrl(url: string): void;
@@ -166,8 +162,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stripeApiBase: url,
     stripeWebhookSecret,
     mailboxUrl: `${url}/mailbox`,
-    oauthGoogleUrl: `${url}${GOOGLE_BASE_PATH}`,
-    oauthGithubUrl: `${url}${GITHUB_BASE_PATH}`,
     postgres: { kind: postgres.kind, version: postgres.version },
     redis: { kind: redis.kind, version: redis.version },
     setWebhookUrl(webhookUrl: string) {

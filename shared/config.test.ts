@@ -87,7 +87,13 @@ describe("production guard rails", () => {
     expect(JSON.stringify(errors)).not.toContain("s3cret-pw");
   });
 
-  it.each(["NEON_HTTP_ENDPOINT", "STRIPE_API_BASE", "MAIL_URL"] as const)(
+  it.each([
+    "NEON_HTTP_ENDPOINT",
+    "STRIPE_API_BASE",
+    "MAIL_URL",
+    "OAUTH_GOOGLE_BASE_URL",
+    "OAUTH_GITHUB_BASE_URL",
+  ] as const)(
     "refuse the stand-in %s, whatever its value",
     (name) => {
       expect(errorsWith({ [name]: "https://stand-in.backline.fm" })).toEqual([
