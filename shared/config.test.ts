@@ -93,17 +93,14 @@ describe("production guard rails", () => {
     "MAIL_URL",
     "OAUTH_GOOGLE_BASE_URL",
     "OAUTH_GITHUB_BASE_URL",
-  ] as const)(
-    "refuse the stand-in %s, whatever its value",
-    (name) => {
-      expect(errorsWith({ [name]: "https://stand-in.backline.fm" })).toEqual([
-        {
-          path: name,
-          message: `${name} points the worker at a local stand-in and must not be set in production`,
-        },
-      ]);
-    },
-  );
+  ] as const)("refuse the stand-in %s, whatever its value", (name) => {
+    expect(errorsWith({ [name]: "https://stand-in.backline.fm" })).toEqual([
+      {
+        path: name,
+        message: `${name} points the worker at a local stand-in and must not be set in production`,
+      },
+    ]);
+  });
 
   it.each([
     ["log", "log"],
