@@ -12,6 +12,24 @@ const JWKS = "/oauth2/v3/certs";
 const ID_TOKEN_TTL_SECONDS = 3600;
 
 /**
+ * Faults a test can ask for with the consent form's `id_token_fault` field, so the worker's ID
+ * token checks are exercised against a real token exchange: each breaks one thing the relying
+ * party must verify.
+ */
+export const ID_TOKEN_FAULTS = [
+  "bad-signature",
+  "wrong-issuer",
+  "wrong-audience",
+  "expired",
+  "wrong-nonce",
+] as const;
+type IdTokenFault = (typeof ID_TOKEN_FAULTS)[number];
+
+function isFault(value: string | undefined): value is IdTokenFault {
+  return (ID_TOKEN_FAULTS as readonly (string | undefined)[]).includes(value);
+}
+
+/**
  * Google's OpenID Connect, as the worker uses it: the authorization endpoint (a consent page),
  * the token endpoint (client authentication, single-use codes, PKCE S256) returning an RS256
  * ID token with the request's `nonce`, the JWKS and the discovery document.
@@ -19,6 +37,8 @@ const ID_TOKEN_TTL_SECONDS = 3600;
 export function googleApp(client: OAuthClient): Hono {
   const grants = new Grants();
   const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  // Signs `bad-signature` tokens: a key the JWKS does not publish, under the published kid.
+  const strangerKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
   const kid = randomUUID();
   const app = new Hono().basePath(GOOGLE_BASE_PATH);
   const issuer = (url: string) => `${new URL(url).origin}${GOOGLE_BASE_PATH}`;
@@ -70,6 +90,7 @@ export function googleApp(client: OAuthClient): Hono {
       codeChallenge: form.code_challenge,
       nonce: form.nonce,
       scope: form.scope ?? "",
+      idTokenFault: isFault(form.id_token_fault) ? form.id_token_fault : undefined,
     });
     redirect.searchParams.set("code", code);
     redirect.searchParams.set("scope", form.scope ?? "");
@@ -91,11 +112,14 @@ export function googleApp(client: OAuthClient): Hono {
       codeVerifier: form.code_verifier,
     });
     if (isRefusal(grant)) return c.json({ error: grant.error, error_description: grant.description }, 400);
-    const idToken = signIdToken(privateKey, kid, {
-      iss: issuer(c.req.url),
-      aud: client.id,
+    const fault = grant.idTokenFault;
+    const now = Math.floor(Date.now() / 1000);
+    const idToken = signIdToken(fault === "bad-signature" ? strangerKey : privateKey, kid, {
+      iss: fault === "wrong-issuer" ? "https://accounts.google.example" : issuer(c.req.url),
+      aud: fault === "wrong-audience" ? "another-client" : client.id,
       account: grant.account,
-      nonce: grant.nonce,
+      nonce: fault === "wrong-nonce" ? "another-nonce" : grant.nonce,
+      ...(fault === "expired" && { iat: now - 2 * ID_TOKEN_TTL_SECONDS, exp: now - ID_TOKEN_TTL_SECONDS }),
     });
     return c.json({
       access_token: grants.issueAccessToken(grant.account),
@@ -124,7 +148,7 @@ function authorizationFault(params: Record<string, string>, client: OAuthClient)
 export function signIdToken(
   key: KeyObject,
   kid: string,
-  claims: { iss: string; aud: string; account: TestAccount; nonce?: string; exp?: number },
+  claims: { iss: string; aud: string; account: TestAccount; nonce?: string; iat?: number; exp?: number },
 ): string {
   const now = Math.floor(Date.now() / 1000);
   const payload = {
@@ -136,7 +160,7 @@ export function signIdToken(
     email_verified: claims.account.emailVerified,
     name: claims.account.name,
     ...(claims.nonce && { nonce: claims.nonce }),
-    iat: now,
+    iat: claims.iat ?? now,
     exp: claims.exp ?? now + ID_TOKEN_TTL_SECONDS,
   };
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");

@@ -16,6 +16,8 @@ export interface Grant {
   nonce?: string;
   scope: string;
   expiresAt: number;
+  /** Tests only: what to get wrong in the ID token this code yields (dev/oauth/google.ts). */
+  idTokenFault?: string;
 }
 
 /** Authorization codes live this long (RFC 6749 recommends at most 10 minutes). */

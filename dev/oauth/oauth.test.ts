@@ -149,6 +149,17 @@ describe("Google stand-in (OpenID Connect)", () => {
     expect(badClient.status).toBe(401);
     expect(await badClient.json()).toMatchObject({ error: "invalid_client" });
   });
+
+  it("breaks the one claim a test asks for with id_token_fault", async () => {
+    const back = await consent("/oauth/google/o/oauth2/v2/auth", googleAuthorization, {
+      email: "ada@example.com",
+      email_verified: "true",
+      id_token_fault: "wrong-nonce",
+    });
+    const res = await tokenRequest(back.searchParams.get("code") ?? "");
+    const { id_token: idToken } = (await res.json()) as { id_token: string };
+    expect(decodePart(idToken.split(".")[1])).toMatchObject({ nonce: "another-nonce", aud: google.id });
+  });
 });
 
 describe("GitHub stand-in (OAuth app)", () => {

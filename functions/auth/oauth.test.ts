@@ -33,6 +33,8 @@ interface Account {
   email: string;
   name?: string;
   verified?: boolean;
+  /** Tests only: what the Google stand-in gets wrong in the ID token (dev/oauth/google.ts). */
+  idTokenFault?: string;
 }
 
 /** A started sign-in: the provider URL the browser is sent to and the flow cookie it got. */
@@ -68,6 +70,7 @@ async function consent(started: Started, account: Account | "deny"): Promise<URL
           email: account.email,
           name: account.name ?? "OAuth Person",
           email_verified: String(account.verified ?? true),
+          ...(account.idTokenFault && { id_token_fault: account.idTokenFault }),
         };
   const fields = new URLSearchParams({ ...Object.fromEntries(started.providerUrl.searchParams), ...choice });
   const res = await fetch(`${started.providerUrl.origin}${started.providerUrl.pathname}`, {
@@ -317,6 +320,20 @@ describe("GET /api/auth/oauth/:provider/callback", () => {
       `${PROBLEM_BASE}oauth-code-rejected`,
     );
   });
+
+  it.each(["bad-signature", "wrong-issuer", "wrong-audience", "expired", "wrong-nonce"])(
+    "refuses a Google ID token with a %s, creating nothing",
+    async (fault) => {
+      const email = uniqueEmail("id-token");
+      const { res, location } = await signInWith("google", { email, idTokenFault: fault });
+      expect(problemType(location)).toBe(`${PROBLEM_BASE}oauth-invalid-id-token`);
+      expect(cookieNamed(res, "backline_refresh")).toBeUndefined();
+      const [count] = await rows<{ n: number }>(
+        sql`select count(*)::int as n from users where email = ${email}`,
+      );
+      expect(count?.n).toBe(0);
+    },
+  );
 
   it("returns a denied consent to the app with oauth-denied", async () => {
     const started = await start("github", "https://app.example.com/settings?tab=account");
