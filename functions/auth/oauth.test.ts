@@ -245,6 +245,15 @@ describe("GET /api/auth/oauth/:provider/callback", () => {
     ]);
   });
 
+  it("refuses a disabled account its linked sign-in", async () => {
+    const email = uniqueEmail("disabled");
+    const first = await me(await accessTokenFrom((await signInWith("github", { email })).res));
+    await rows(sql`update users set disabled_at = now() where id = ${first.id}`);
+    const { res, location } = await signInWith("github", { email });
+    expect(problemType(location)).toBe(`${PROBLEM_BASE}account-disabled`);
+    expect(cookieNamed(res, "backline_refresh")).toBeUndefined();
+  });
+
   it("never links an account whose email is not verified, nor a provider email that is not", async () => {
     const unverifiedOwner = await signUp(bindings);
     const first = await signInWith("google", { email: unverifiedOwner.email, verified: true });
