@@ -167,6 +167,7 @@ describe("GET /api/auth/oauth/:provider/start", () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/Secure/);
     expect(cookie).toMatch(/Max-Age=600/);
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
     // The cookie keeps the verifier; the URL only its challenge.
     expect(cookie).not.toContain(url.searchParams.get("code_challenge") ?? "-");
   });
@@ -192,6 +193,7 @@ describe("GET /api/auth/oauth/:provider/callback", () => {
     const email = uniqueEmail("google-new");
     const { res, location } = await signInWith("google", { email, name: "Gina Google" });
     expect(location.toString()).toBe(APP);
+    expect(res.headers.get("Cache-Control")).toBe("no-store");
     expect(cookieNamed(res, "backline_oauth")).toBe("backline_oauth=");
     const profile = await me(await accessTokenFrom(res));
     expect(profile.email).toBe(email);

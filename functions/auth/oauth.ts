@@ -95,12 +95,15 @@ export const oauthRoutes = createRouter()
       redirect,
     );
     await setFlowCookie(c, provider, flow);
+    c.header("Cache-Control", "no-store");
     return c.redirect(url.toString(), 302);
   })
   .openapi(callback, async (c) => {
     const { provider: name } = c.req.valid("param");
     const query = c.req.valid("query");
     const flow = await takeFlow(c, name);
+    // The answer sets cookies for this browser only: no cache may keep it.
+    c.header("Cache-Control", "no-store");
     const back = typeof flow === "object" ? flow.redirect : c.get("config").APP_URL;
     try {
       const provider = offeredProvider(c.get("config"), name);
