@@ -12,6 +12,7 @@ import { errorMessage } from "./http-util";
 import { Mailbox, mailboxApp } from "./mail/mailbox";
 import { type PostgresBackend, type PostgresChoice, startPostgresBackend } from "./neon/backend";
 import { neonApp } from "./neon/endpoint";
+import { oauthApp } from "./oauth";
 import { type RedisBackend, type RedisChoice, startRedisBackend } from "./redis/backend";
 import { upstashApp } from "./redis/endpoint";
 import { StripeEmulator } from "./stripe/emulator";
@@ -40,7 +41,7 @@ export interface StackOptions {
   quiet?: boolean;
 }
 
-/** A running stack: one HTTP server on 127.0.0.1 for Neon, Upstash, Stripe and mail. */
+/** A running stack: one HTTP server on 127.0.0.1 for Neon, Upstash, Stripe, mail and the OAuth providers. */
 export interface Stack {
   /** http://127.0.0.1:PORT */
   url: string;
@@ -131,6 +132,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   app.route("/", upstashApp(redis, { token: upstashToken }));
   app.route("/", stripe.app);
   app.route("/", mailboxApp(new Mailbox()));
+  app.route("/", oauthApp());
   app.notFound((c) => c.json({ error: `no stand-in serves ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => c.json({ error: errorMessage(error) }, 500));
 

@@ -6,6 +6,16 @@ export type Bindings = Env & {
   STRIPE_API_BASE?: string;
   /** Local only: the dev/ mailbox (MAIL_TRANSPORT=mailbox). A production worker refuses to run with it set. */
   MAIL_URL?: string;
+  /** Local only: the dev/ Google stand-in's issuer URL. A production worker refuses to run with it set. */
+  OAUTH_GOOGLE_BASE_URL?: string;
+  /** Local only: the dev/ GitHub stand-in's base URL. A production worker refuses to run with it set. */
+  OAUTH_GITHUB_BASE_URL?: string;
+  /** Sign in with Google: offered when both are set (the secret with `wrangler secret put`). */
+  OAUTH_GOOGLE_CLIENT_ID?: string;
+  OAUTH_GOOGLE_CLIENT_SECRET?: string;
+  /** Sign in with GitHub: offered when both are set (the secret with `wrangler secret put`). */
+  OAUTH_GITHUB_CLIENT_ID?: string;
+  OAUTH_GITHUB_CLIENT_SECRET?: string;
   /** Secret: email provider key (MAIL_TRANSPORT=resend|postmark). */
   MAIL_API_KEY?: string;
   /** Which requests are logged: `all` or `errors` (5xx and slow); unset: `errors` with the stand-ins, else `all`. */

@@ -87,17 +87,20 @@ describe("production guard rails", () => {
     expect(JSON.stringify(errors)).not.toContain("s3cret-pw");
   });
 
-  it.each(["NEON_HTTP_ENDPOINT", "STRIPE_API_BASE", "MAIL_URL"] as const)(
-    "refuse the stand-in %s, whatever its value",
-    (name) => {
-      expect(errorsWith({ [name]: "https://stand-in.backline.fm" })).toEqual([
-        {
-          path: name,
-          message: `${name} points the worker at a local stand-in and must not be set in production`,
-        },
-      ]);
-    },
-  );
+  it.each([
+    "NEON_HTTP_ENDPOINT",
+    "STRIPE_API_BASE",
+    "MAIL_URL",
+    "OAUTH_GOOGLE_BASE_URL",
+    "OAUTH_GITHUB_BASE_URL",
+  ] as const)("refuse the stand-in %s, whatever its value", (name) => {
+    expect(errorsWith({ [name]: "https://stand-in.backline.fm" })).toEqual([
+      {
+        path: name,
+        message: `${name} points the worker at a local stand-in and must not be set in production`,
+      },
+    ]);
+  });
 
   it.each([
     ["log", "log"],

@@ -15,7 +15,12 @@ export const SECRET_BINDINGS = {
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
   ],
-  optional: ["JWT_SECRET_PREVIOUS", "MAIL_API_KEY"],
+  optional: [
+    "JWT_SECRET_PREVIOUS",
+    "MAIL_API_KEY",
+    "OAUTH_GOOGLE_CLIENT_SECRET",
+    "OAUTH_GITHUB_CLIENT_SECRET",
+  ],
 } as const satisfies Record<string, readonly BindingName[]>;
 
 /** Placeholders from .dev.vars.example that must never reach a running worker. */
@@ -122,6 +127,14 @@ const configSchema = z
     LOG_REQUESTS: z.enum(["all", "errors"], { error: "LOG_REQUESTS must be all or errors" }).optional(),
     NEON_HTTP_ENDPOINT: httpUrl("NEON_HTTP_ENDPOINT").optional(),
     STRIPE_API_BASE: httpUrl("STRIPE_API_BASE").optional(),
+    /** Sign-in providers: one is offered when both its client id and secret are set. */
+    OAUTH_GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+    OAUTH_GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+    OAUTH_GITHUB_CLIENT_ID: z.string().min(1).optional(),
+    OAUTH_GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+    /** Local only: the dev/ identity-provider stand-ins (their issuer / base URL). */
+    OAUTH_GOOGLE_BASE_URL: httpUrl("OAUTH_GOOGLE_BASE_URL").optional(),
+    OAUTH_GITHUB_BASE_URL: httpUrl("OAUTH_GITHUB_BASE_URL").optional(),
   })
   .superRefine(
     (env, ctx) => {
@@ -246,7 +259,13 @@ function isProduction(env: ConfigBindings): boolean {
 }
 
 /** The dev/ stand-ins: any value at all means the worker talks to a local emulator. */
-const STAND_IN_BINDINGS = ["NEON_HTTP_ENDPOINT", "STRIPE_API_BASE", "MAIL_URL"] as const;
+const STAND_IN_BINDINGS = [
+  "NEON_HTTP_ENDPOINT",
+  "STRIPE_API_BASE",
+  "MAIL_URL",
+  "OAUTH_GOOGLE_BASE_URL",
+  "OAUTH_GITHUB_BASE_URL",
+] as const;
 
 /** URL bindings that must be https on a public host in production (ALLOWED_ORIGINS is checked per entry). */
 const PUBLIC_URL_BINDINGS = [

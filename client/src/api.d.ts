@@ -609,6 +609,108 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/auth/oauth/{provider}/callback": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Where the provider returns the browser
+     * @description Signs in (an existing link, or a user with the same verified email, whose identity is then linked, or a new account), sets the refresh cookie and redirects to the flow's `redirect` with no token in the URL: the app then calls /api/auth/refresh. On failure it redirects there with `error=<problem type>`.
+     */
+    get: {
+      parameters: {
+        query?: {
+          code?: string;
+          error?: string;
+          state?: string;
+        };
+        header?: never;
+        path: {
+          provider: "google" | "github";
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Back to the app, signed in or with `error` */
+        302: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/auth/oauth/{provider}/start": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Starts signing in with a provider (browser navigation)
+     * @description Redirects to the provider with `state`, a PKCE S256 challenge and (Google) a `nonce`, kept in a short-lived signed HttpOnly cookie sent only to the callback. `redirect` is where the browser returns: an URL on an allowed origin (default: the app URL).
+     */
+    get: {
+      parameters: {
+        query?: {
+          redirect?: string;
+        };
+        header?: never;
+        path: {
+          provider: "google" | "github";
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description To the provider's consent page */
+        302: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description `redirect` is not on an allowed origin */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description This provider is not offered */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/auth/password/change": {
     parameters: {
       query?: never;
@@ -764,6 +866,48 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/auth/providers": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Lists the sign-in providers this deployment offers */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The providers whose keys are configured */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              providers: {
+                /** @enum {string} */
+                id: "google" | "github";
+                name: string;
+              }[];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;

@@ -23,6 +23,7 @@ import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { RefreshBody, SessionIdParam, SigninBody, SignupBody } from "../../shared/schemas/auth";
 import { emailVerificationRoutes, verificationEmail } from "./email-verification";
+import { oauthRoutes } from "./oauth";
 import { passwordRoutes } from "./password";
 import {
   assertNoBodyTokenForBrowser,
@@ -317,4 +318,5 @@ export const authRoutes = createRouter()
     return c.body(null, 204);
   })
   .route("/password", passwordRoutes)
-  .route("/email", emailVerificationRoutes);
+  .route("/email", emailVerificationRoutes)
+  .route("/", oauthRoutes);

@@ -11,7 +11,8 @@ export type EmailTemplate =
   | { template: "reset-password" }
   | { template: "password-changed"; displayName: string }
   | { template: "account-deleted"; displayName: string }
-  | { template: "password-guessing"; displayName: string };
+  | { template: "password-guessing"; displayName: string }
+  | { template: "identity-linked"; displayName: string; provider: string; providerEmail: string };
 
 /** A rendered email: its subject and both bodies. */
 export interface RenderedEmail {
@@ -27,6 +28,7 @@ const TEMPLATES: ReadonlySet<string> = new Set<EmailTemplate["template"]>([
   "password-changed",
   "account-deleted",
   "password-guessing",
+  "identity-linked",
 ]);
 
 /** An email as the outbox keeps it: the template's name and the rest as parameters. */
@@ -127,6 +129,18 @@ export function renderEmail(
       ];
       return {
         subject: "Someone is trying your password",
+        text: lines.join("\n\n"),
+        html: layout(lines),
+      };
+    }
+    case "identity-linked": {
+      const lines = [
+        `Hi ${email.displayName},`,
+        `Signing in with ${email.provider} (${email.providerEmail}) now also opens your ${appName} account: the address matched yours and both were verified, so the two were linked.`,
+        "If this was not you, reset your password at once and contact us.",
+      ];
+      return {
+        subject: `${email.provider} sign-in was linked to your account`,
         text: lines.join("\n\n"),
         html: layout(lines),
       };
