@@ -346,6 +346,16 @@ describe("GET /api/auth/oauth/:provider/callback", () => {
     },
   );
 
+  it("works while Redis is down: the provider authenticates, so nothing here needs a throttle", async () => {
+    const redisDown = { ...bindings, UPSTASH_REDIS_REST_URL: DEAD_URL };
+    const providers = await send(redisDown, "/api/auth/providers");
+    expect(providers.status).toBe(200);
+    const email = uniqueEmail("google-redis-down");
+    const { res, location } = await signInWith("google", { email }, redisDown);
+    expect(location.toString()).toBe(APP);
+    expect(cookieNamed(res, "backline_refresh")).toBeDefined();
+  });
+
   it("returns a denied consent to the app with oauth-denied", async () => {
     const started = await start("github", "https://app.example.com/settings?tab=account");
     const { location, res } = await callback(await consent(started, "deny"), started.cookie);
