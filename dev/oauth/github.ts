@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { githubId, githubLogin } from "./accounts";
-import { chosenAccount, renderConsentPage } from "./consent";
-import { clientCredentials, Grants, isHttpUrl, isRefusal, type OAuthClient } from "./grants";
+import { authorizeRoutes } from "./consent";
+import { clientCredentials, Grants, isRefusal, type OAuthClient } from "./grants";
 
 /** Where the GitHub stand-in is mounted: `/login/oauth/*` as on github.com, `/api/*` as api.github.com. */
 export const GITHUB_BASE_PATH = "/oauth/github";
@@ -17,35 +17,13 @@ export function githubApp(client: OAuthClient): Hono {
   const grants = new Grants();
   const app = new Hono().basePath(GITHUB_BASE_PATH);
 
-  app.get(AUTHORIZE, (c) => {
-    const params = c.req.query();
-    const fault = authorizationFault(params, client);
-    if (fault) return c.text(`Invalid authorization request: ${fault}`, 400);
-    return c.html(renderConsentPage("GitHub", `${GITHUB_BASE_PATH}${AUTHORIZE}`, params));
-  });
-
-  app.post(AUTHORIZE, async (c) => {
-    const form = (await c.req.parseBody()) as Record<string, string>;
-    const fault = authorizationFault(form, client);
-    if (fault) return c.text(`Invalid authorization request: ${fault}`, 400);
-    const redirect = new URL(form.redirect_uri as string);
-    if (form.state) redirect.searchParams.set("state", form.state);
-    const account = chosenAccount(form);
-    if (account === undefined) return c.text("Choose an account or deny.", 400);
-    if (account === "denied") {
-      redirect.searchParams.set("error", "access_denied");
-      redirect.searchParams.set("error_description", "The user has denied your application access.");
-      return c.redirect(redirect.toString(), 302);
-    }
-    const code = grants.issueCode({
-      clientId: client.id,
-      redirectUri: form.redirect_uri as string,
-      account,
-      codeChallenge: form.code_challenge,
-      scope: form.scope ?? "",
-    });
-    redirect.searchParams.set("code", code);
-    return c.redirect(redirect.toString(), 302);
+  authorizeRoutes(app, {
+    provider: "GitHub",
+    path: AUTHORIZE,
+    basePath: GITHUB_BASE_PATH,
+    client,
+    grants,
+    deniedDescription: "The user has denied your application access.",
   });
 
   app.post(TOKEN, async (c) => {
@@ -114,13 +92,4 @@ export function githubApp(client: OAuthClient): Hono {
 /** `Bearer gho_x` → `Bearer x`: the token store keys tokens without GitHub's prefix. */
 function stripPrefix(authorization: string | undefined): string | undefined {
   return authorization?.replace(/^(Bearer|token) gho_/i, "$1 ");
-}
-
-function authorizationFault(params: Record<string, string>, client: OAuthClient): string | undefined {
-  if (params.client_id !== client.id) return "unknown client_id";
-  if (!isHttpUrl(params.redirect_uri)) return "redirect_uri must be an http(s) URL";
-  if (params.code_challenge && params.code_challenge_method !== "S256") {
-    return "code_challenge_method must be S256";
-  }
-  return undefined;
 }

@@ -1,8 +1,8 @@
 import { createSign, generateKeyPairSync, type KeyObject, randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { googleSub, type TestAccount } from "./accounts";
-import { chosenAccount, renderConsentPage } from "./consent";
-import { clientCredentials, Grants, isHttpUrl, isRefusal, type OAuthClient } from "./grants";
+import { authorizeRoutes } from "./consent";
+import { clientCredentials, Grants, isRefusal, type OAuthClient } from "./grants";
 
 /** Where the Google stand-in is mounted; its issuer is `<stack url>/oauth/google`. */
 export const GOOGLE_BASE_PATH = "/oauth/google";
@@ -64,37 +64,22 @@ export function googleApp(client: OAuthClient): Hono {
     c.json({ keys: [{ ...publicKey.export({ format: "jwk" }), kid, alg: "RS256", use: "sig" }] }),
   );
 
-  app.get(AUTHORIZE, (c) => {
-    const params = c.req.query();
-    const fault = authorizationFault(params, client);
-    if (fault) return c.text(`Invalid authorization request: ${fault}`, 400);
-    return c.html(renderConsentPage("Google", `${GOOGLE_BASE_PATH}${AUTHORIZE}`, params));
-  });
-
-  app.post(AUTHORIZE, async (c) => {
-    const form = (await c.req.parseBody()) as Record<string, string>;
-    const fault = authorizationFault(form, client);
-    if (fault) return c.text(`Invalid authorization request: ${fault}`, 400);
-    const redirect = new URL(form.redirect_uri as string);
-    if (form.state) redirect.searchParams.set("state", form.state);
-    const account = chosenAccount(form);
-    if (account === undefined) return c.text("Choose an account or deny.", 400);
-    if (account === "denied") {
-      redirect.searchParams.set("error", "access_denied");
-      return c.redirect(redirect.toString(), 302);
-    }
-    const code = grants.issueCode({
-      clientId: client.id,
-      redirectUri: form.redirect_uri as string,
-      account,
-      codeChallenge: form.code_challenge,
+  authorizeRoutes(app, {
+    provider: "Google",
+    path: AUTHORIZE,
+    basePath: GOOGLE_BASE_PATH,
+    client,
+    grants,
+    extraFault: (params) => {
+      if (params.response_type !== "code") return "response_type must be code";
+      if (!params.scope?.split(" ").includes("openid")) return "scope must include openid";
+      return undefined;
+    },
+    grantExtras: (form) => ({
       nonce: form.nonce,
-      scope: form.scope ?? "",
       idTokenFault: isFault(form.id_token_fault) ? form.id_token_fault : undefined,
-    });
-    redirect.searchParams.set("code", code);
-    redirect.searchParams.set("scope", form.scope ?? "");
-    return c.redirect(redirect.toString(), 302);
+    }),
+    redirectExtras: (form) => ({ scope: form.scope ?? "" }),
   });
 
   app.post(TOKEN, async (c) => {
@@ -131,17 +116,6 @@ export function googleApp(client: OAuthClient): Hono {
   });
 
   return app;
-}
-
-function authorizationFault(params: Record<string, string>, client: OAuthClient): string | undefined {
-  if (params.client_id !== client.id) return "unknown client_id";
-  if (!isHttpUrl(params.redirect_uri)) return "redirect_uri must be an http(s) URL";
-  if (params.response_type !== "code") return "response_type must be code";
-  if (!params.scope?.split(" ").includes("openid")) return "scope must include openid";
-  if (params.code_challenge && params.code_challenge_method !== "S256") {
-    return "code_challenge_method must be S256";
-  }
-  return undefined;
 }
 
 /** An RS256-signed ID token with Google's claims. */
