@@ -4,6 +4,7 @@ export * from "./audit";
 export * from "./billing";
 export * from "./email";
 export * from "./lessons";
+export * from "./mfa";
 export * from "./patterns";
 export * from "./sessions";
 export * from "./shares";
