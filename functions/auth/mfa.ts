@@ -149,7 +149,7 @@ function spendFactor(
   account: MfaAccount,
   match: FactorMatch,
   meta: Pick<AuditEntry, "ip" | "userAgent">,
-): { statements: Statement[]; outboxIds: string[] } {
+): { statements: [Statement, ...Statement[]]; outboxIds: string[] } {
   if (match.kind === "totp")
     return { statements: [recordTotpStep(db, account.id, match.step)], outboxIds: [] };
   const email = notice(db, account, {
@@ -265,6 +265,7 @@ export const mfaRoutes = createRouter()
     const spent = spendFactor(db, account, match, meta);
     const email = notice(db, account, { template: "totp-disabled", displayName: account.displayName });
     await db.batch([
+      ...spent.statements,
       insertAudit(db, {
         actorId: userId,
         action: "mfa.totp_disabled",
@@ -273,7 +274,6 @@ export const mfaRoutes = createRouter()
         metadata: { factor: match.kind },
         ...meta,
       }),
-      ...spent.statements,
       ...deleteTotp(db, userId),
       email.statement,
     ]);
@@ -296,6 +296,7 @@ export const mfaRoutes = createRouter()
       displayName: account.displayName,
     });
     await db.batch([
+      ...spent.statements,
       insertAudit(db, {
         actorId: userId,
         action: "mfa.recovery_codes_regenerated",
@@ -304,7 +305,6 @@ export const mfaRoutes = createRouter()
         metadata: { factor: match.kind },
         ...meta,
       }),
-      ...spent.statements,
       ...replaceRecoveryCodes(db, userId, hashes),
       email.statement,
     ]);
