@@ -7,7 +7,15 @@ import { openTotpSecret, totpStep } from "../../shared/auth/totp";
 import { createDb } from "../../shared/clients";
 import { configErrors, loadConfig } from "../../shared/config";
 import { bearer, type SignedUp, signUp } from "../../test/support/accounts";
-import { fileEnv, randomIp, roundTrips, send, type TestBindings, traceId } from "../../test/support/harness";
+import {
+  DEAD_URL,
+  fileEnv,
+  randomIp,
+  roundTrips,
+  send,
+  type TestBindings,
+  traceId,
+} from "../../test/support/harness";
 import { mailFor } from "../../test/support/mailbox";
 
 const bindings = fileEnv("mfa");
@@ -308,6 +316,20 @@ describe("signing in with a second factor", () => {
       sql`select count(*) as n from audit_logs where actor_id = ${user.userId} and action = 'auth.mfa_failed'`,
     );
     expect(Number(failed.rows[0]?.n)).toBe(3);
+  });
+
+  it("fails closed (503 with Retry-After) while Redis is down, and spends nothing", async () => {
+    const user = await enrolledUser();
+    const challenge = await challengeFor(bindings, user);
+    const res = await complete(
+      { ...bindings, UPSTASH_REDIS_REST_URL: DEAD_URL },
+      challenge,
+      codeAt(user.secret),
+    );
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
+    // Nothing was spent: the same challenge and code still work once Redis is back.
+    expect((await complete(bindings, challenge, codeAt(user.secret))).status).toBe(200);
   });
 
   it("signs in in 2 Neon round trips at each step", async () => {
