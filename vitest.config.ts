@@ -32,6 +32,7 @@ export default defineConfig({
                   STRIPE_SECRET_KEY: "sk_test_backline_local",
                   STRIPE_WEBHOOK_SECRET: stack.stripeWebhookSecret,
                   JWT_SECRET: "test-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+                  MFA_ENCRYPTION_KEY: "test-mfa-key-0123456789abcdefghijklmnopqrstuvwxyz",
                   MAIL_TRANSPORT: "mailbox",
                   MAIL_URL: stack.mailboxUrl,
                   APP_URL: "https://app.example.com",

@@ -378,6 +378,7 @@ async function main(): Promise<void> {
       STRIPE_SECRET_KEY: "sk_test_backline_bench",
       STRIPE_WEBHOOK_SECRET: stack.stripeWebhookSecret,
       JWT_SECRET: randomBytes(32).toString("base64url"),
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
       MAIL_TRANSPORT: "mailbox",
       MAIL_URL: stack.mailboxUrl,
     };

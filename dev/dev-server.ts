@@ -66,6 +66,7 @@ function ensureDevVars(options: DevServerOptions): void {
 function localSecrets(): string {
   return readFileSync(join(root, ".dev.vars.example"), "utf8")
     .replace(/^JWT_SECRET=.*$/m, `JWT_SECRET=${randomBytes(32).toString("base64url")}`)
+    .replace(/^MFA_ENCRYPTION_KEY=.*$/m, `MFA_ENCRYPTION_KEY=${randomBytes(32).toString("base64url")}`)
     .replace(/^UPSTASH_REDIS_REST_TOKEN=.*$/m, "UPSTASH_REDIS_REST_TOKEN=local-upstash-token")
     .replace(/^STRIPE_SECRET_KEY=.*$/m, "STRIPE_SECRET_KEY=sk_test_backline_local")
     .replace(/^STRIPE_WEBHOOK_SECRET=.*$/m, "STRIPE_WEBHOOK_SECRET=whsec_local_backline");

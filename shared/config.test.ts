@@ -13,6 +13,7 @@ const production = {
   UPSTASH_REDIS_REST_URL: "https://eu1-quiet-sky-12345.upstash.io",
   UPSTASH_REDIS_REST_TOKEN: "AXk3ASQgYmFja2xpbmUtcHJvZHVjdGlvbi10b2tlbg",
   JWT_SECRET: "Qm9vdHN0cmFwcGVkLXByb2R1Y3Rpb24tc2VjcmV0LTAxMjM0NTY3ODk",
+  MFA_ENCRYPTION_KEY: "UHJvZHVjdGlvbi1tZmEta2V5LWZvci10b3RwLXNlY3JldHMtMDEyMzQ1Njc4OQ",
   STRIPE_SECRET_KEY: "sk_live_51Backline0123456789abcdef",
   STRIPE_WEBHOOK_SECRET: "whsec_0123456789abcdefghij",
   MAIL_TRANSPORT: "resend",

@@ -12,6 +12,7 @@ export const SECRET_BINDINGS = {
     "UPSTASH_REDIS_REST_URL",
     "UPSTASH_REDIS_REST_TOKEN",
     "JWT_SECRET",
+    "MFA_ENCRYPTION_KEY",
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
   ],
@@ -85,6 +86,11 @@ const configSchema = z
       "JWT_SECRET must be at least 32 bytes of random data",
     ),
     JWT_SECRET_PREVIOUS: z.string().min(32, "JWT_SECRET_PREVIOUS must be at least 32 bytes").optional(),
+    /** Key material for encrypting TOTP secrets at rest and peppering recovery-code hashes. */
+    MFA_ENCRYPTION_KEY: secret("MFA_ENCRYPTION_KEY").refine(
+      (v) => new TextEncoder().encode(v).length >= 32 && new Set(v).size >= 8,
+      "MFA_ENCRYPTION_KEY must be at least 32 bytes of random data",
+    ),
     STRIPE_SECRET_KEY: secret("STRIPE_SECRET_KEY").refine(
       (v) => /^(sk|rk)_(test|live)_\w+/.test(v),
       "STRIPE_SECRET_KEY must be a Stripe secret key (sk_… or rk_…)",

@@ -102,3 +102,68 @@ export function randomBase62(length = 16): string {
   }
   return out;
 }
+
+/** AES-256-GCM keys by secret and purpose, derived once per isolate (settled values only, like `hmacKeys`). */
+const aesKeys = new Map<string, CryptoKey>();
+
+/**
+ * The AES-256-GCM key derived from a secret for one purpose (HKDF-SHA-256, the purpose as
+ * `info`): one binding can key several uses without one ciphertext opening another's.
+ */
+export async function aesKey(secret: string, purpose: string): Promise<CryptoKey> {
+  const slot = `${purpose}\u0000${secret}`;
+  const cached = aesKeys.get(slot);
+  if (cached) return cached;
+  const material = await crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
+  const key = await crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: encoder.encode(purpose) },
+    material,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["encrypt", "decrypt"],
+  );
+  aesKeys.set(slot, key);
+  return key;
+}
+
+const SEALED_VERSION = "v1";
+const IV_BYTES = 12;
+
+/**
+ * Encrypts bytes with AES-GCM under a fresh 96-bit IV: `v1.<iv>.<ciphertext+tag>` (base64url).
+ * `context` (e.g. the owner's id) is authenticated, not stored: a value moved to another row
+ * does not open.
+ */
+export async function seal(
+  key: CryptoKey,
+  plaintext: Uint8Array<ArrayBuffer>,
+  context: string,
+): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const sealed = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: encoder.encode(context) },
+    key,
+    plaintext,
+  );
+  return `${SEALED_VERSION}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
+}
+
+/** Opens what `seal` made with the same key and context; undefined when it does not authenticate. */
+export async function unseal(
+  key: CryptoKey,
+  sealed: string,
+  context: string,
+): Promise<Uint8Array | undefined> {
+  const [version, iv, data] = sealed.split(".");
+  if (version !== SEALED_VERSION || !iv || !data) return undefined;
+  try {
+    const plain = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv: new Uint8Array(fromBase64Url(iv)), additionalData: encoder.encode(context) },
+      key,
+      new Uint8Array(fromBase64Url(data)),
+    );
+    return new Uint8Array(plain);
+  } catch {
+    return undefined;
+  }
+}

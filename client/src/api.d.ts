@@ -609,6 +609,336 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/auth/mfa/challenge": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Completes a sign-in that asked for a second factor
+     * @description Takes the challenge sign-in answered with and a code of the authenticator app or a recovery code. Answers like sign-in. Wrong codes count in the sign-in failure budgets; each code and each challenge works once.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MfaChallengeRequest"];
+        };
+      };
+      responses: {
+        /** @description Signed in; the refresh token is in the cookie */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AuthResponse"];
+          };
+        };
+        /** @description The challenge is invalid, used or expired, or the code is wrong */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed attempts */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/auth/mfa/recovery-codes": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Replaces the recovery codes (needs a current code or a recovery code) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MfaCodeRequest"];
+        };
+      };
+      responses: {
+        /** @description The new codes, shown this once; the old ones stop working */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["RecoveryCodes"];
+          };
+        };
+        /** @description Not signed in, or the code is wrong */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No authenticator app is on */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many wrong codes for this account; retry later */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/auth/mfa/totp": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Starts setting up an authenticator app
+     * @description Takes the current password again (a stolen access token alone cannot add a factor). Returns a new secret, its otpauth:// URI and a QR code; the app is on once POST /totp/verify accepts a first code. Starting again replaces a secret not yet verified.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["StartTotpRequest"];
+        };
+      };
+      responses: {
+        /** @description The secret to add to the authenticator app */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TotpEnrolment"];
+          };
+        };
+        /** @description Not signed in, or the password is wrong */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An authenticator app is already on */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many wrong passwords for this account; retry later */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/auth/mfa/totp/disable": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Turns the authenticator app off (needs a current code or a recovery code) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MfaCodeRequest"];
+        };
+      };
+      responses: {
+        /** @description Off; the recovery codes are gone too */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Not signed in, or the code is wrong */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No authenticator app is on */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many wrong codes for this account; retry later */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/auth/mfa/totp/verify": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Turns the authenticator app on with its first code */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MfaCodeRequest"];
+        };
+      };
+      responses: {
+        /** @description On; the recovery codes are shown this once */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["RecoveryCodes"];
+          };
+        };
+        /** @description Not signed in, or the code is wrong */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No authenticator app is being set up */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many wrong codes for this account; retry later */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/auth/oauth/{provider}/callback": {
     parameters: {
       query?: never;
@@ -1090,13 +1420,13 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Signed in; the refresh token is in the cookie */
+        /** @description Signed in (the refresh token is in the cookie), or, when a second factor is on, a challenge for POST /api/auth/mfa/challenge */
         200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            "application/json": components["schemas"]["AuthResponse"];
+            "application/json": components["schemas"]["AuthResponse"] | components["schemas"]["MfaRequired"];
           };
         };
         /** @description Email or password is incorrect */
@@ -3002,6 +3332,24 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
     };
+    MfaChallengeRequest: {
+      challenge: string;
+      /** @example 123456 */
+      code: string;
+      returnRefreshToken?: boolean;
+    };
+    MfaCodeRequest: {
+      /** @example 123456 */
+      code: string;
+    };
+    MfaRequired: {
+      /** @description Send it with a code to POST /api/auth/mfa/challenge. */
+      challenge: string;
+      /** @description Seconds the challenge stays valid. */
+      expiresIn: number;
+      /** @enum {boolean} */
+      mfaRequired: true;
+    };
     Mixer: {
       effects?: {
         [key: string]: number | boolean | string;
@@ -3083,6 +3431,10 @@ export interface components {
       lessonId: string;
       score: number;
     };
+    RecoveryCodes: {
+      /** @description Shown once: only their hashes are kept. */
+      recoveryCodes: string[];
+    };
     RefreshRequest: {
       refreshToken?: string;
       /** @description Non-browser clients: also return the refresh token in the body. Refused (400) from a browser (a request with a cookie or an Origin header). */
@@ -3155,6 +3507,10 @@ export interface components {
       /** @description Non-browser clients: also return the refresh token in the body. Refused (400) from a browser (a request with a cookie or an Origin header). */
       returnRefreshToken?: boolean;
     };
+    StartTotpRequest: {
+      /** @description The current password, asked again. */
+      password: string;
+    };
     Subscription: {
       cancelAtPeriodEnd: boolean;
       /** Format: date-time */
@@ -3208,6 +3564,14 @@ export interface components {
       refreshToken?: string;
       /** @enum {string} */
       tokenType: "Bearer";
+    };
+    TotpEnrolment: {
+      /** @description An SVG document of the QR code. */
+      qrSvg: string;
+      /** @description The base32 secret, for typing into the app by hand. */
+      secret: string;
+      /** @description The otpauth:// URI the QR code holds. */
+      uri: string;
     };
     Track: {
       id?: string;

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { type Database, prepareOnce } from "../database";
+import { userTotp } from "../schema/mfa";
 import { type User, users } from "../schema/users";
 
 /** Columns a user may see about themselves. */
@@ -20,7 +21,13 @@ export type Profile = Pick<User, keyof typeof profileColumns>;
 /** What sign-in needs to know about an account, found by its (normalized) email. */
 export async function findUserForSignin(db: Database, email: string) {
   const [user] = await db
-    .select({ ...profileColumns, passwordHash: users.passwordHash, disabledAt: users.disabledAt })
+    .select({
+      ...profileColumns,
+      passwordHash: users.passwordHash,
+      disabledAt: users.disabledAt,
+      /** Whether a password alone no longer signs in: a second factor is active. */
+      mfaEnabled: sql<boolean>`exists (select 1 from ${userTotp} where ${userTotp.userId} = ${users.id} and ${userTotp.enabledAt} is not null)`,
+    })
     .from(users)
     .where(eq(users.email, email))
     .limit(1);

@@ -5,6 +5,7 @@ export * from "./billing";
 export * from "./email";
 export * from "./identities";
 export * from "./lessons";
+export * from "./mfa";
 export * from "./patterns";
 export * from "./sessions";
 export * from "./shares";

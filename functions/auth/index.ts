@@ -23,6 +23,8 @@ import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { RefreshBody, SessionIdParam, SigninBody, SignupBody } from "../../shared/schemas/auth";
 import { emailVerificationRoutes, verificationEmail } from "./email-verification";
+import { mfaChallengeResponse, mfaRoutes } from "./mfa";
+import { SigninResponse } from "./mfa-schemas";
 import { oauthRoutes } from "./oauth";
 import { passwordRoutes } from "./password";
 import {
@@ -56,7 +58,10 @@ const signin = createRoute({
   summary: "Signs in with email and password",
   request: { body: jsonBody(SigninBody) },
   responses: {
-    200: jsonContent(AuthResponse, "Signed in; the refresh token is in the cookie"),
+    200: jsonContent(
+      SigninResponse,
+      "Signed in (the refresh token is in the cookie), or, when a second factor is on, a challenge for POST /api/auth/mfa/challenge",
+    ),
     401: problemContent("Email or password is incorrect"),
     403: problemContent("The account is disabled"),
     429: problemContent("Too many failed attempts"),
@@ -193,9 +198,16 @@ export const authRoutes = createRouter()
       await insertAudit(db, { actorId: user.id, action: "auth.signin_refused_disabled", ...meta });
       throw authProblems.accountDisabled();
     }
+    const rehash = check.needsRehash ? await whenRedisIdle(() => hashPassword(password)) : undefined;
+    if (user.mfaEnabled) {
+      const [answer] = await Promise.all([
+        mfaChallengeResponse(c, user, rehash),
+        refundSigninAttempt(c, email),
+      ]);
+      return c.json(answer, 200);
+    }
     const sessionId = crypto.randomUUID();
     const refreshToken = await newRefreshToken(c.get("config"), sessionId);
-    const rehash = check.needsRehash ? await whenRedisIdle(() => hashPassword(password)) : undefined;
     await Promise.all([
       db.batch([
         insertSession(db, { id: sessionId, userId: user.id, refreshHash: refreshToken.hash, ...meta }),
@@ -317,6 +329,7 @@ export const authRoutes = createRouter()
     await markSessionsRevoked(c.get("redis"), revoked);
     return c.body(null, 204);
   })
+  .route("/mfa", mfaRoutes)
   .route("/password", passwordRoutes)
   .route("/email", emailVerificationRoutes)
   .route("/", oauthRoutes);

@@ -2,8 +2,8 @@ import type { Context } from "hono";
 import { findUserForSignin } from "../../db/queries/users";
 import { checkPassword } from "../../shared/auth/hash-gate";
 import {
-  accountBudget,
   accountKeyOf,
+  accountPasswordPolicy,
   type Budget,
   refundPasswordAttempt,
   withPasswordAttempt,
@@ -18,8 +18,9 @@ const DUMMY_HASH = "$scrypt$ln=14,r=8,p=5$9RKumKDHPHlCeU_lhMQKlg$m2wif7FtPD2qTNL
 /**
  * The sign-in budgets: failures per account+IP, per IP (3x looser), and per account whatever
  * the IP (shared with every endpoint that takes the current password). IPv6 counts per /64.
+ * The second step of a sign-in (a TOTP or recovery code) counts in the same budgets.
  */
-function signinBudgets(c: Context<AppEnv>, email: string): Budget[] {
+export function signinBudgetsFor(c: Context<AppEnv>, accountKey: string): Budget[] {
   const config = c.get("config");
   const { AUTH_FAILURE_LIMIT: limit } = config;
   const window = config.AUTH_FAILURE_WINDOW as Window;
@@ -27,11 +28,15 @@ function signinBudgets(c: Context<AppEnv>, email: string): Budget[] {
   return [
     {
       policy: { name: "signin-account", limit, window, failMode: "closed" },
-      key: `${accountKeyOf(email)}|${ip}`,
+      key: `${accountKey}|${ip}`,
     },
     { policy: { name: "signin-ip", limit: limit * 3, window, failMode: "closed" }, key: ip },
-    accountBudget(config, email),
+    { policy: accountPasswordPolicy(config), key: accountKey },
   ];
+}
+
+function signinBudgets(c: Context<AppEnv>, email: string): Budget[] {
+  return signinBudgetsFor(c, accountKeyOf(email));
 }
 
 /**

@@ -12,7 +12,11 @@ export type EmailTemplate =
   | { template: "password-changed"; displayName: string }
   | { template: "account-deleted"; displayName: string }
   | { template: "password-guessing"; displayName: string }
-  | { template: "identity-linked"; displayName: string; provider: string; providerEmail: string };
+  | { template: "identity-linked"; displayName: string; provider: string; providerEmail: string }
+  | { template: "totp-enabled"; displayName: string }
+  | { template: "totp-disabled"; displayName: string }
+  | { template: "recovery-codes-regenerated"; displayName: string }
+  | { template: "recovery-code-used"; displayName: string; remaining: string };
 
 /** A rendered email: its subject and both bodies. */
 export interface RenderedEmail {
@@ -29,6 +33,10 @@ const TEMPLATES: ReadonlySet<string> = new Set<EmailTemplate["template"]>([
   "account-deleted",
   "password-guessing",
   "identity-linked",
+  "totp-enabled",
+  "totp-disabled",
+  "recovery-codes-regenerated",
+  "recovery-code-used",
 ]);
 
 /** An email as the outbox keeps it: the template's name and the rest as parameters. */
@@ -145,5 +153,32 @@ export function renderEmail(
         html: layout(lines),
       };
     }
+    case "totp-enabled":
+      return notice(email.displayName, "Two-step sign-in is on", [
+        "An authenticator app was just set up for your account: signing in now asks for its code after your password.",
+        "Keep your recovery codes somewhere safe; each one signs you in once if you lose the app.",
+      ]);
+    case "totp-disabled":
+      return notice(email.displayName, "Two-step sign-in was turned off", [
+        "The authenticator app of your account was just removed: a password alone signs in again.",
+      ]);
+    case "recovery-codes-regenerated":
+      return notice(email.displayName, "New recovery codes", [
+        "New recovery codes were just made for your account; the old ones no longer work.",
+      ]);
+    case "recovery-code-used":
+      return notice(email.displayName, "A recovery code was used", [
+        `A recovery code was just used to sign in to your account. ${email.remaining} unused codes are left.`,
+      ]);
   }
+}
+
+/** A security notice: what happened, and what to do if it was not the account's owner. */
+function notice(displayName: string, subject: string, paragraphs: string[]): RenderedEmail {
+  const lines = [
+    `Hi ${displayName},`,
+    ...paragraphs,
+    "If this was not you, change your password at once and review your account's sessions.",
+  ];
+  return { subject, text: lines.join("\n\n"), html: layout(lines) };
 }

@@ -43,7 +43,20 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
       return api.call("get", "/api/me");
     },
     signUp: async (body) => startSession(await api.call("post", "/api/auth/signup", { body, auth: false })),
-    signIn: async (body) => startSession(await api.call("post", "/api/auth/signin", { body, auth: false })),
+    async signIn(body) {
+      const answer = await api.call("post", "/api/auth/signin", { body, auth: false });
+      // Until the SDK completes second-factor challenges, say so instead of starting no session.
+      if ("mfaRequired" in answer) {
+        throw new BacklineError({
+          type: `${PROBLEM_BASE}mfa-required`,
+          title: "A second factor is required",
+          status: 401,
+          detail: "This account signs in with a second factor, which this SDK version cannot complete yet.",
+          challenge: answer.challenge,
+        });
+      }
+      return startSession(answer);
+    },
     async signOut() {
       try {
         await api.call("post", "/api/auth/signout");

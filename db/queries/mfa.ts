@@ -1,0 +1,110 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Database } from "../database";
+import { recoveryCodes, userTotp } from "../schema/mfa";
+import { users } from "../schema/users";
+import { profileColumns } from "./users";
+
+/** An unused recovery code as the check needs it. */
+export interface StoredRecoveryCode {
+  id: string;
+  codeHash: string;
+}
+
+const unusedCodes = sql<StoredRecoveryCode[] | string>`coalesce((
+  select json_agg(json_build_object('id', ${recoveryCodes.id}, 'codeHash', ${recoveryCodes.codeHash}))
+  from ${recoveryCodes}
+  where ${recoveryCodes.userId} = ${users.id} and ${recoveryCodes.usedAt} is null
+), '[]'::json)`;
+
+/**
+ * Everything a second-factor check needs about one account, in one query: the profile (to
+ * issue a session), the password hash (the challenge is bound to it), the TOTP row if any and
+ * the unused recovery codes.
+ */
+export async function findMfaAccount(db: Database, userId: string) {
+  const [row] = await db
+    .select({
+      ...profileColumns,
+      passwordHash: users.passwordHash,
+      disabledAt: users.disabledAt,
+      totpSealed: userTotp.secretSealed,
+      totpEnabledAt: userTotp.enabledAt,
+      totpLastUsedStep: userTotp.lastUsedStep,
+      recoveryCodes: unusedCodes,
+    })
+    .from(users)
+    .leftJoin(userTotp, eq(userTotp.userId, users.id))
+    .where(eq(users.id, userId))
+    .limit(1);
+  if (!row) return undefined;
+  const { totpSealed, totpEnabledAt, totpLastUsedStep, recoveryCodes: codes, ...account } = row;
+  return {
+    ...account,
+    totp: totpSealed
+      ? { sealed: totpSealed, enabledAt: totpEnabledAt, lastUsedStep: totpLastUsedStep }
+      : undefined,
+    recoveryCodes: (typeof codes === "string" ? JSON.parse(codes) : codes) as StoredRecoveryCode[],
+  };
+}
+
+export type MfaAccount = NonNullable<Awaited<ReturnType<typeof findMfaAccount>>>;
+
+/**
+ * Starts (or restarts) an enrolment with a new sealed secret; an active factor is left alone
+ * (no row returned), so a second enrolment cannot replace it without disabling it first.
+ */
+export function upsertPendingTotp(db: Database, userId: string, secretSealed: string) {
+  return db
+    .insert(userTotp)
+    .values({ userId, secretSealed })
+    .onConflictDoUpdate({
+      target: userTotp.userId,
+      set: { secretSealed, lastUsedStep: null, updatedAt: new Date(), createdAt: new Date() },
+      setWhere: isNull(userTotp.enabledAt),
+    })
+    .returning({ userId: userTotp.userId });
+}
+
+/** Activates a pending factor, recording the step of the first code as used. */
+export function enableTotp(db: Database, userId: string, step: number) {
+  return db
+    .update(userTotp)
+    .set({ enabledAt: new Date(), lastUsedStep: step, updatedAt: new Date() })
+    .where(and(eq(userTotp.userId, userId), isNull(userTotp.enabledAt)))
+    .returning({ userId: userTotp.userId });
+}
+
+/** Records that a code of `step` was accepted: it and every older step are used from now on. */
+export function recordTotpStep(db: Database, userId: string, step: number) {
+  return db
+    .update(userTotp)
+    .set({
+      lastUsedStep: sql`greatest(coalesce(${userTotp.lastUsedStep}, 0), ${step})`,
+      updatedAt: new Date(),
+    })
+    .where(eq(userTotp.userId, userId));
+}
+
+/** Marks one recovery code used (a second use of the same code matches no row). */
+export function useRecoveryCode(db: Database, codeId: string) {
+  return db
+    .update(recoveryCodes)
+    .set({ usedAt: new Date() })
+    .where(and(eq(recoveryCodes.id, codeId), isNull(recoveryCodes.usedAt)));
+}
+
+/** The statements replacing an account's recovery codes with new ones, for one batch. */
+export function replaceRecoveryCodes(db: Database, userId: string, codeHashes: string[]) {
+  return [
+    db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
+    db.insert(recoveryCodes).values(codeHashes.map((codeHash) => ({ userId, codeHash }))),
+  ] as const;
+}
+
+/** The statements removing an account's TOTP factor and its recovery codes, for one batch. */
+export function deleteTotp(db: Database, userId: string) {
+  return [
+    db.delete(userTotp).where(eq(userTotp.userId, userId)),
+    db.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)),
+  ] as const;
+}

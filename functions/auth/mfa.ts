@@ -1,0 +1,371 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { type AuditEntry, insertAudit } from "../../db/queries/audit";
+import {
+  deleteTotp,
+  enableTotp,
+  findMfaAccount,
+  type MfaAccount,
+  recordTotpStep,
+  replaceRecoveryCodes,
+  upsertPendingTotp,
+  useRecoveryCode,
+} from "../../db/queries/mfa";
+import { insertOutbox } from "../../db/queries/outbox";
+import { insertSession } from "../../db/queries/sessions";
+import { updatePasswordHash } from "../../db/queries/users";
+import { createRouter } from "../../shared/app";
+import {
+  issueMfaChallenge,
+  MFA_CHALLENGE_TTL_SECONDS,
+  passwordStepOf,
+  readMfaChallenge,
+} from "../../shared/auth/mfa-challenge";
+import { mfaProblems } from "../../shared/auth/mfa-problems";
+import { accountBudget, accountKeyOf, checkAccountPassword } from "../../shared/auth/password-guard";
+import { authProblems } from "../../shared/auth/problems";
+import { newRecoveryCodes } from "../../shared/auth/recovery-codes";
+import { newTotpSecret, sealTotpSecret, totpEnrolment } from "../../shared/auth/totp";
+import { toUserDto } from "../../shared/auth/user-dto";
+import { requestMeta } from "../../shared/client-ip";
+import { deliverAfterResponse } from "../../shared/email/outbox";
+import { type EmailTemplate, queuedEmail } from "../../shared/email/templates";
+import type { AppEnv, Database } from "../../shared/env";
+import { requireAuth } from "../../shared/middleware/auth";
+import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
+import type { FactorMatch } from "./mfa-factor";
+import { verifyFactor } from "./mfa-factor";
+import { ChallengeBody, FactorCodeBody, RecoveryCodes, StartTotpBody, TotpEnrolment } from "./mfa-schemas";
+import { assertNoBodyTokenForBrowser, setRefreshCookie } from "./refresh-cookie";
+import { AuthResponse } from "./schemas";
+import { newRefreshToken, tokenResponse } from "./session-tokens";
+import { signinBudgetsFor } from "./throttle";
+
+type Statement = Parameters<Database["batch"]>[0][number];
+
+const startTotp = createRoute({
+  method: "post",
+  path: "/totp",
+  tags: ["Auth"],
+  summary: "Starts setting up an authenticator app",
+  description:
+    "Takes the current password again (a stolen access token alone cannot add a factor). Returns a new secret, its otpauth:// URI and a QR code; the app is on once POST /totp/verify accepts a first code. Starting again replaces a secret not yet verified.",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth()] as const,
+  request: { body: jsonBody(StartTotpBody) },
+  responses: {
+    200: jsonContent(TotpEnrolment, "The secret to add to the authenticator app"),
+    401: problemContent("Not signed in, or the password is wrong"),
+    409: problemContent("An authenticator app is already on"),
+    429: problemContent("Too many wrong passwords for this account; retry later"),
+  },
+});
+
+const verifyTotp = createRoute({
+  method: "post",
+  path: "/totp/verify",
+  tags: ["Auth"],
+  summary: "Turns the authenticator app on with its first code",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth()] as const,
+  request: { body: jsonBody(FactorCodeBody) },
+  responses: {
+    200: jsonContent(RecoveryCodes, "On; the recovery codes are shown this once"),
+    401: problemContent("Not signed in, or the code is wrong"),
+    409: problemContent("No authenticator app is being set up"),
+    429: problemContent("Too many wrong codes for this account; retry later"),
+  },
+});
+
+const disableTotp = createRoute({
+  method: "post",
+  path: "/totp/disable",
+  tags: ["Auth"],
+  summary: "Turns the authenticator app off (needs a current code or a recovery code)",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth()] as const,
+  request: { body: jsonBody(FactorCodeBody) },
+  responses: {
+    204: { description: "Off; the recovery codes are gone too" },
+    401: problemContent("Not signed in, or the code is wrong"),
+    409: problemContent("No authenticator app is on"),
+    429: problemContent("Too many wrong codes for this account; retry later"),
+  },
+});
+
+const regenerateCodes = createRoute({
+  method: "post",
+  path: "/recovery-codes",
+  tags: ["Auth"],
+  summary: "Replaces the recovery codes (needs a current code or a recovery code)",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth()] as const,
+  request: { body: jsonBody(FactorCodeBody) },
+  responses: {
+    200: jsonContent(RecoveryCodes, "The new codes, shown this once; the old ones stop working"),
+    401: problemContent("Not signed in, or the code is wrong"),
+    409: problemContent("No authenticator app is on"),
+    429: problemContent("Too many wrong codes for this account; retry later"),
+  },
+});
+
+const completeChallenge = createRoute({
+  method: "post",
+  path: "/challenge",
+  tags: ["Auth"],
+  summary: "Completes a sign-in that asked for a second factor",
+  description:
+    "Takes the challenge sign-in answered with and a code of the authenticator app or a recovery code. Answers like sign-in. Wrong codes count in the sign-in failure budgets; each code and each challenge works once.",
+  request: { body: jsonBody(ChallengeBody) },
+  responses: {
+    200: jsonContent(AuthResponse, "Signed in; the refresh token is in the cookie"),
+    401: problemContent("The challenge is invalid, used or expired, or the code is wrong"),
+    429: problemContent("Too many failed attempts"),
+  },
+});
+
+/** The account of the signed-in user with what its second factors need; 401 if it is gone. */
+async function signedInAccount<E extends AppEnv>(c: Context<E>, userId: string): Promise<MfaAccount> {
+  const account = await findMfaAccount(c.get("db"), userId);
+  if (!account) throw authProblems.invalidAccessToken();
+  return account;
+}
+
+/** A security notice for the batch of the change it tells of. */
+function notice(db: Database, account: MfaAccount, email: EmailTemplate) {
+  const id = crypto.randomUUID();
+  return {
+    id,
+    statement: insertOutbox(db, { id, userId: account.id, to: account.email, email: queuedEmail(email) }),
+  };
+}
+
+/**
+ * The statements that spend a checked factor for good: the TOTP step is recorded, or the
+ * recovery code is marked used, audit-logged and its owner emailed.
+ */
+function spendFactor(
+  db: Database,
+  account: MfaAccount,
+  match: FactorMatch,
+  meta: Pick<AuditEntry, "ip" | "userAgent">,
+): { statements: [Statement, ...Statement[]]; outboxIds: string[] } {
+  if (match.kind === "totp")
+    return { statements: [recordTotpStep(db, account.id, match.step)], outboxIds: [] };
+  const email = notice(db, account, {
+    template: "recovery-code-used",
+    displayName: account.displayName,
+    remaining: String(match.remaining),
+  });
+  return {
+    statements: [
+      useRecoveryCode(db, match.codeId),
+      insertAudit(db, {
+        actorId: account.id,
+        action: "mfa.recovery_code_used",
+        targetType: "user",
+        targetId: account.id,
+        metadata: { remaining: match.remaining },
+        ...meta,
+      }),
+      email.statement,
+    ],
+    outboxIds: [email.id],
+  };
+}
+
+/**
+ * Sign-in's answer when the password was right and a second factor is on: a challenge instead
+ * of a session. One Neon round trip (the audit entry, and the rehash a sign-in would do).
+ */
+export async function mfaChallengeResponse(
+  c: Context<AppEnv>,
+  user: { id: string; email: string; passwordHash: string },
+  rehash: string | undefined,
+) {
+  const db = c.get("db");
+  const passwordHash = rehash ?? user.passwordHash;
+  const challenge = await issueMfaChallenge(c.get("config").JWT_SECRET, {
+    id: user.id,
+    accountKey: accountKeyOf(user.email),
+    passwordHash,
+  });
+  await db.batch([
+    insertAudit(db, {
+      actorId: user.id,
+      action: "auth.signin_mfa_required",
+      targetType: "user",
+      targetId: user.id,
+      ...requestMeta(c),
+    }),
+    ...(rehash ? [updatePasswordHash(db, user.id, rehash)] : []),
+  ]);
+  return { mfaRequired: true as const, challenge, expiresIn: MFA_CHALLENGE_TTL_SECONDS };
+}
+
+export const mfaRoutes = createRouter()
+  .openapi(startTotp, async (c) => {
+    const { password } = c.req.valid("json");
+    const userId = c.get("userId");
+    const config = c.get("config");
+    const account = await signedInAccount(c, userId);
+    if (account.totp?.enabledAt) throw mfaProblems.totpAlreadyEnabled();
+    const holder = { id: userId, email: account.email, displayName: account.displayName };
+    if (!(await checkAccountPassword(c, { ...holder, hash: account.passwordHash }, password))) {
+      throw authProblems.invalidCredentials("The current password is wrong.");
+    }
+    const secret = newTotpSecret();
+    const [pending] = await upsertPendingTotp(
+      c.get("db"),
+      userId,
+      await sealTotpSecret(config, userId, secret),
+    );
+    if (!pending) throw mfaProblems.totpAlreadyEnabled();
+    return c.json(totpEnrolment(secret, account.email), 200);
+  })
+  .openapi(verifyTotp, async (c) => {
+    const { code } = c.req.valid("json");
+    const userId = c.get("userId");
+    const config = c.get("config");
+    const db = c.get("db");
+    const account = await signedInAccount(c, userId);
+    if (!account.totp || account.totp.enabledAt) throw mfaProblems.totpNotEnrolled();
+    const match = await verifyFactor(c, account, code, {
+      budgets: [accountBudget(config, account.email)],
+      pending: true,
+    });
+    if (match.kind !== "totp") throw mfaProblems.invalidCode();
+    const { codes, hashes } = await newRecoveryCodes(config);
+    const email = notice(db, account, { template: "totp-enabled", displayName: account.displayName });
+    await db.batch([
+      enableTotp(db, userId, match.step),
+      ...replaceRecoveryCodes(db, userId, hashes),
+      insertAudit(db, {
+        actorId: userId,
+        action: "mfa.totp_enabled",
+        targetType: "user",
+        targetId: userId,
+        ...requestMeta(c),
+      }),
+      email.statement,
+    ]);
+    deliverAfterResponse(c, [email.id]);
+    return c.json({ recoveryCodes: codes }, 200);
+  })
+  .openapi(disableTotp, async (c) => {
+    const { code } = c.req.valid("json");
+    const userId = c.get("userId");
+    const db = c.get("db");
+    const meta = requestMeta(c);
+    const account = await signedInAccount(c, userId);
+    if (!account.totp?.enabledAt) throw mfaProblems.totpNotEnabled();
+    const match = await verifyFactor(c, account, code, {
+      budgets: [accountBudget(c.get("config"), account.email)],
+    });
+    const spent = spendFactor(db, account, match, meta);
+    const email = notice(db, account, { template: "totp-disabled", displayName: account.displayName });
+    await db.batch([
+      ...spent.statements,
+      insertAudit(db, {
+        actorId: userId,
+        action: "mfa.totp_disabled",
+        targetType: "user",
+        targetId: userId,
+        metadata: { factor: match.kind },
+        ...meta,
+      }),
+      ...deleteTotp(db, userId),
+      email.statement,
+    ]);
+    deliverAfterResponse(c, [...spent.outboxIds, email.id]);
+    return c.body(null, 204);
+  })
+  .openapi(regenerateCodes, async (c) => {
+    const { code } = c.req.valid("json");
+    const userId = c.get("userId");
+    const config = c.get("config");
+    const db = c.get("db");
+    const meta = requestMeta(c);
+    const account = await signedInAccount(c, userId);
+    if (!account.totp?.enabledAt) throw mfaProblems.totpNotEnabled();
+    const match = await verifyFactor(c, account, code, { budgets: [accountBudget(config, account.email)] });
+    const spent = spendFactor(db, account, match, meta);
+    const { codes, hashes } = await newRecoveryCodes(config);
+    const email = notice(db, account, {
+      template: "recovery-codes-regenerated",
+      displayName: account.displayName,
+    });
+    await db.batch([
+      ...spent.statements,
+      insertAudit(db, {
+        actorId: userId,
+        action: "mfa.recovery_codes_regenerated",
+        targetType: "user",
+        targetId: userId,
+        metadata: { factor: match.kind },
+        ...meta,
+      }),
+      ...replaceRecoveryCodes(db, userId, hashes),
+      email.statement,
+    ]);
+    deliverAfterResponse(c, [...spent.outboxIds, email.id]);
+    return c.json({ recoveryCodes: codes }, 200);
+  })
+  .openapi(completeChallenge, async (c) => {
+    const { challenge: token, code, returnRefreshToken } = c.req.valid("json");
+    assertNoBodyTokenForBrowser(c, returnRefreshToken);
+    const config = c.get("config");
+    const db = c.get("db");
+    const meta = requestMeta(c);
+    const challenge = await readMfaChallenge(config.JWT_SECRET, token);
+    if (!challenge) throw mfaProblems.invalidChallenge();
+    const account = await findMfaAccount(db, challenge.sub);
+    const live =
+      account &&
+      !account.disabledAt &&
+      account.totp?.enabledAt &&
+      (await passwordStepOf(config.JWT_SECRET, account.passwordHash)) === challenge.pw;
+    if (!account || !live) throw mfaProblems.invalidChallenge();
+    const match = await verifyFactor(c, account, code, {
+      budgets: signinBudgetsFor(c, challenge.ak),
+      challenge,
+      failure: {
+        actorId: account.id,
+        action: "auth.mfa_failed",
+        targetType: "user",
+        targetId: account.id,
+        ...meta,
+      },
+    });
+    const sessionId = crypto.randomUUID();
+    const refreshToken = await newRefreshToken(config, sessionId);
+    const spent = spendFactor(db, account, match, meta);
+    await db.batch([
+      insertSession(db, {
+        id: sessionId,
+        userId: account.id,
+        refreshHash: refreshToken.hash,
+        method: `password+${match.kind}`,
+        ...meta,
+      }),
+      insertAudit(db, {
+        actorId: account.id,
+        action: "auth.signin",
+        targetType: "session",
+        targetId: sessionId,
+        metadata: { factor: match.kind },
+        ...meta,
+      }),
+      ...spent.statements,
+    ]);
+    deliverAfterResponse(c, spent.outboxIds);
+    setRefreshCookie(c, refreshToken.token);
+    const emailVerified = account.emailVerifiedAt !== null;
+    const tokens = await tokenResponse(
+      c,
+      { ...account, emailVerified },
+      sessionId,
+      returnRefreshToken ? refreshToken.token : undefined,
+    );
+    return c.json({ ...tokens, user: toUserDto(account) }, 200);
+  });

@@ -1,0 +1,16 @@
+import { defineProblems } from "../errors";
+
+/** Problems of second factors (TOTP, recovery codes), one list for the auth group's mfa routes. */
+export const mfaProblems = defineProblems(
+  {
+    invalidChallenge: { status: 401, title: "The sign-in challenge is invalid, used or expired" },
+    invalidCode: { status: 401, title: "The code is wrong or was already used" },
+    totpAlreadyEnabled: { status: 409, title: "An authenticator app is already set up" },
+    totpNotEnrolled: { status: 409, title: "No authenticator app is being set up" },
+    totpNotEnabled: { status: 409, title: "No authenticator app is set up" },
+  },
+  {
+    invalidChallenge: "mfa-invalid-challenge",
+    invalidCode: "mfa-invalid-code",
+  },
+);
