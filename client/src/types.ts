@@ -1,6 +1,6 @@
 /** The SDK's public types. Server shapes come from `api.d.ts`, generated from the API's OpenAPI document. */
 import type { components } from "./api";
-import type { BacklineError, FieldError } from "./errors";
+import type { BacklineError } from "./errors";
 
 type Schemas = components["schemas"];
 
