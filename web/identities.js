@@ -5,6 +5,20 @@ import { byId, h, showError, withLoading } from "./ui.js";
 
 const when = (iso) => new Date(iso).toLocaleDateString();
 
+/** Runs `action` once no network action of the app is in flight (ui.js marks the body busy). */
+function whenIdle(action) {
+  // A tick first: the loads a sign-in state change starts may not have begun yet.
+  setTimeout(() => {
+    if (!document.body.hasAttribute("aria-busy")) return action();
+    const observer = new MutationObserver(() => {
+      if (document.body.hasAttribute("aria-busy")) return;
+      observer.disconnect();
+      action();
+    });
+    observer.observe(document.body, { attributes: true, attributeFilter: ["aria-busy"] });
+  }, 0);
+}
+
 /** Initializes the provider buttons and the account panel's parts; `app` is app.js's shared object. */
 export function initIdentities(app) {
   const { backline } = app;
@@ -40,11 +54,15 @@ export function initIdentities(app) {
     );
   }
 
+  /**
+   * Shows why the last provider flow failed, once the panels' start-up loads are done (each
+   * load clears the alert box as it starts).
+   */
   function showRedirectError() {
     const error = backline.auth.lastRedirectError();
     if (!error || error === shown) return;
     shown = error;
-    showError(error, "Signing in with the provider");
+    whenIdle(() => showError(error, "Signing in with the provider"));
   }
 
   async function loadIdentities() {
