@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findFreePort } from "./free-port";
+import { GITHUB_BASE_PATH, GOOGLE_BASE_PATH, LOCAL_OAUTH_CLIENTS } from "./oauth";
 import { type Stack, type StackOptions, startStack } from "./stack";
 import { startWebServer, type WebServer } from "./web-server";
 
@@ -69,7 +70,30 @@ function localSecrets(): string {
     .replace(/^MFA_ENCRYPTION_KEY=.*$/m, `MFA_ENCRYPTION_KEY=${randomBytes(32).toString("base64url")}`)
     .replace(/^UPSTASH_REDIS_REST_TOKEN=.*$/m, "UPSTASH_REDIS_REST_TOKEN=local-upstash-token")
     .replace(/^STRIPE_SECRET_KEY=.*$/m, "STRIPE_SECRET_KEY=sk_test_backline_local")
-    .replace(/^STRIPE_WEBHOOK_SECRET=.*$/m, "STRIPE_WEBHOOK_SECRET=whsec_local_backline");
+    .replace(/^STRIPE_WEBHOOK_SECRET=.*$/m, "STRIPE_WEBHOOK_SECRET=whsec_local_backline")
+    .replace(
+      /^# OAUTH_GOOGLE_CLIENT_SECRET=.*$/m,
+      `OAUTH_GOOGLE_CLIENT_SECRET=${LOCAL_OAUTH_CLIENTS.google.secret}`,
+    )
+    .replace(
+      /^# OAUTH_GITHUB_CLIENT_SECRET=.*$/m,
+      `OAUTH_GITHUB_CLIENT_SECRET=${LOCAL_OAUTH_CLIENTS.github.secret}`,
+    );
+}
+
+/**
+ * Google and GitHub sign-in against the stack's stand-ins: their URLs, and the local client the
+ * stand-ins know. Passed as vars, so a .dev.vars written before these existed works as well.
+ */
+export function oauthVars(stackUrl: string): Record<string, string> {
+  return {
+    OAUTH_GOOGLE_BASE_URL: `${stackUrl}${GOOGLE_BASE_PATH}`,
+    OAUTH_GITHUB_BASE_URL: `${stackUrl}${GITHUB_BASE_PATH}`,
+    OAUTH_GOOGLE_CLIENT_ID: LOCAL_OAUTH_CLIENTS.google.id,
+    OAUTH_GOOGLE_CLIENT_SECRET: LOCAL_OAUTH_CLIENTS.google.secret,
+    OAUTH_GITHUB_CLIENT_ID: LOCAL_OAUTH_CLIENTS.github.id,
+    OAUTH_GITHUB_CLIENT_SECRET: LOCAL_OAUTH_CLIENTS.github.secret,
+  };
 }
 
 function run(command: string, args: string[], quiet: boolean): Promise<{ code: number; output: string }> {
@@ -187,6 +211,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       STRIPE_WEBHOOK_SECRET: stack.stripeWebhookSecret,
       MAIL_TRANSPORT: "mailbox",
       MAIL_URL: stack.mailboxUrl,
+      ...oauthVars(stack.url),
       ...frontendVars(web.url),
     };
     const extra: string[] = [];

@@ -121,6 +121,8 @@ async function main(): Promise<void> {
       `  API            ${dev.apiUrl}/api`,
       `  API reference  ${dev.apiUrl}/docs   (OpenAPI: ${dev.apiUrl}/openapi.json)`,
       `  Mailbox        ${stack.mailboxUrl}`,
+      `  Sign-in        ${stack.url}/oauth/google/o/oauth2/v2/auth · ${stack.url}/oauth/github/login/oauth/authorize`,
+      '                 (the Google and GitHub stand-ins\' consent pages, opened by "Continue with …": pick a test user)',
       `  Stand-ins      ${stack.url}  (Postgres: ${stack.postgres.kind}, Redis: ${stack.redis.kind})`,
       "Press Ctrl-C to stop everything.",
       "",

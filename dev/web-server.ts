@@ -49,7 +49,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   app.get("/share/:id{[0-9A-Za-z_-]+/?}", serveStatic({ path: join(options.webDir, "share.html") }));
   app.get("/share/stub/:id{[0-9A-Za-z_-]+/?}", serveStatic({ path: join(options.webDir, "share.html") }));
   // APP_URL/verify-email?token=… and APP_URL/reset-password?token=… (shared/email/links.ts).
-  for (const page of ["verify-email", "reset-password"]) {
+  for (const page of ["verify-email", "reset-password", "confirm-email"]) {
     const html = serveStatic({ path: join(options.webDir, `${page}.html`) });
     app.get(`/${page}`, html);
     app.get(`/stub/${page}`, html);

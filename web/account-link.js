@@ -1,5 +1,6 @@
-// The pages emailed links open: /verify-email?token=… and /reset-password?token=… (links from
-// the real API), /stub/verify-email and /stub/reset-password (links from the in-browser stub,
+// The pages emailed links open: /verify-email?token=…, /reset-password?token=… and
+// /confirm-email?token=… (links from the real API), /stub/verify-email, /stub/reset-password and
+// /stub/confirm-email (links from the in-browser stub,
 // which only this browser can follow).
 import { createBackline } from "/sdk/backline.js";
 import { byId, showError, withLoading } from "./ui.js";
@@ -26,6 +27,13 @@ function done() {
 if (!token) {
   showError({ title: "This link has no token. Open the link from the email again" });
   byId("link-form").hidden = true;
+} else if (document.body.dataset.page === "confirm-email") {
+  byId("confirm-email-change").addEventListener("click", async (event) => {
+    const result = await withLoading("Confirming your new email address", event.currentTarget, () =>
+      backline.auth.confirmEmailChange(token),
+    );
+    if (result.ok) done();
+  });
 } else if (document.body.dataset.page === "verify-email") {
   byId("confirm-email").addEventListener("click", async (event) => {
     const result = await withLoading("Confirming your email address", event.currentTarget, () =>

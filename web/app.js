@@ -4,6 +4,7 @@
 import { createBackline } from "/sdk/backline.js";
 import { initAccountPanel } from "./account.js";
 import { initBilling } from "./billing.js";
+import { initIdentities } from "./identities.js";
 import { initLessons } from "./lessons.js";
 import { initPatterns } from "./patterns.js";
 import { byId, showError, withLoading } from "./ui.js";
@@ -150,6 +151,7 @@ async function start() {
 
 initAccount();
 initAccountPanel(app);
+initIdentities(app);
 initPatterns(app);
 initLessons(app);
 initBilling(app);

@@ -2435,6 +2435,328 @@ export interface paths {
     };
     trace?: never;
   };
+  "/api/me/email": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Asks to move the account to another email address
+     * @description Needs the current password, or for an account without one a sign-in made in the last 10 minutes. Emails a confirmation link to the new address (valid 24 hours; a new request spends the previous link) and a notice to the current one; nothing changes until the link is confirmed. An address that belongs to another account gets the same 202: that address is told instead of sent a link, so the answer never says whether it has an account.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ChangeEmailRequest"];
+        };
+      };
+      responses: {
+        /** @description A confirmation link is on its way to the new address */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Invalid address, the same address, or the password is missing */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in, or the password is wrong */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No password on the account and the sign-in is not recent: sign in again */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many wrong passwords for this account; retry later */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/me/email/confirm": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Confirms a change of email with the token emailed to the new address
+     * @description Moves the account to the new address (marked verified), signs out every session but the one that asked, spends the links sent to the old address and tells it. Works signed in or not: the token is the proof.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            token: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Changed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              email: string;
+              /** @enum {boolean} */
+              emailVerified: true;
+            };
+          };
+        };
+        /** @description Invalid, used or expired token */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The address was taken by another account since the request */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/me/identities": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The provider accounts linked to the signed-in user, and whether the account has a password */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Linked identities, oldest first */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["SignInMethods"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/me/identities/{provider}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Starts linking a provider account to the signed-in user
+     * @description Answers the provider URL the browser must navigate to, and sets the flow cookie (state, PKCE, the user and session) for the callback, which links instead of signing in and returns to `redirect`, with `error=<problem type>` on failure (e.g. `oauth-identity-taken` when that provider account signs in to another user).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          provider: "google" | "github";
+        };
+        cookie?: never;
+      };
+      requestBody?: {
+        content: {
+          "application/json": {
+            /** @description Where the browser returns: an URL on an allowed origin (default: the app URL) */
+            redirect?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description The provider URL to navigate to */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              url: string;
+            };
+          };
+        };
+        /** @description `redirect` is not on an allowed origin */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description This provider is not offered */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An account of this provider is linked already */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Unlinks the signed-in user's account of a provider */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          provider: "google" | "github";
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Unlinked; the owner is told by email */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No account of this provider is linked */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description It is the account's only way to sign in (no password, no other identity) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/patterns": {
     parameters: {
       query?: never;
@@ -3232,6 +3554,11 @@ export interface components {
     AuthResponse: components["schemas"]["TokenResponse"] & {
       user: components["schemas"]["User"];
     };
+    ChangeEmailRequest: {
+      /** @example ada@example.com */
+      newEmail: string;
+      password?: string;
+    };
     CheckoutRequest: {
       priceId: string;
     };
@@ -3275,6 +3602,14 @@ export interface components {
       };
       /** @enum {string} */
       status: "ok";
+    };
+    Identity: {
+      /** @description The address the provider gave when linked */
+      email: string | null;
+      /** Format: date-time */
+      linkedAt: string;
+      /** @enum {string} */
+      provider: "google" | "github";
     };
     Invoice: {
       amountDue: number;
@@ -3489,6 +3824,11 @@ export interface components {
       /** Format: uri */
       url: string;
       views: number;
+    };
+    SignInMethods: {
+      /** @description false for accounts made through a provider until a reset sets one */
+      hasPassword: boolean;
+      identities: components["schemas"]["Identity"][];
     };
     SigninRequest: {
       /** @example ada@example.com */

@@ -7,16 +7,20 @@ import type {
   InvoicePage,
   Lesson,
   LessonSummary,
+  OAuthProvider,
   PageOptions,
   PasswordChangeInput,
   PasswordResetInput,
   Plan,
   ProfileChanges,
   Progress,
+  ProviderFlowOptions,
+  ProviderInfo,
   SavedPattern,
   Session,
   Share,
   SharedPattern,
+  SignInMethods,
   Subscription,
   User,
 } from "./types";
@@ -58,6 +62,28 @@ export interface Backend {
   revokeSession(id: string): Promise<void>;
   /** POST /api/auth/signout-all; the session is gone afterwards. */
   signOutAll(): Promise<void>;
+  /** GET /api/auth/providers. */
+  listProviders(): Promise<ProviderInfo[]>;
+  /** Starts a provider sign-in: http gives the start URL to navigate to; the stub signs in at once. */
+  startProviderSignIn(
+    provider: OAuthProvider,
+    redirect: string,
+    stubAccount?: ProviderFlowOptions["stubAccount"],
+  ): Promise<{ navigate: string } | { user: User }>;
+  /** GET /api/me/identities. */
+  listIdentities(): Promise<SignInMethods>;
+  /** POST /api/me/identities/:provider: http gives the provider URL to navigate to; the stub links at once. */
+  linkIdentity(
+    provider: OAuthProvider,
+    redirect: string,
+    stubAccount?: ProviderFlowOptions["stubAccount"],
+  ): Promise<{ navigate: string } | { linked: true }>;
+  /** DELETE /api/me/identities/:provider. */
+  unlinkIdentity(provider: OAuthProvider): Promise<void>;
+  /** POST /api/me/email. */
+  changeEmail(body: { newEmail: string; password?: string }): Promise<void>;
+  /** POST /api/me/email/confirm. */
+  confirmEmailChange(token: string): Promise<{ email: string }>;
   /** Registers the callback for a session that ended on its own (refresh refused). */
   onSessionLost(callback: () => void): void;
 

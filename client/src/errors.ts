@@ -1,6 +1,11 @@
 /** The SDK's one error type: an RFC 9457 problem, from the API or made to look exactly like one. */
 import { type ApiError, PROBLEM_BASE, problems, validationError } from "../../shared/errors";
-import type { FieldError } from "./types";
+
+/** A field at fault in a validation problem. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
 
 /** Base of every problem `type` URI. */
 export { PROBLEM_BASE };

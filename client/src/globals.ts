@@ -27,7 +27,8 @@ export interface WebStorage {
 }
 
 interface BrowserGlobals {
-  location: { search: string; origin: string };
+  location: { search: string; origin: string; href: string; assign(url: string): void };
+  history: { state: unknown; replaceState(state: unknown, unused: string, url: string): void };
   navigator: { onLine: boolean; userAgent?: string };
   indexedDB: { open(name: string, version: number): IdbOpenRequest };
   localStorage: WebStorage;

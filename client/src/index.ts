@@ -6,6 +6,7 @@ import type { Backend, LessonBody } from "./backend";
 import { browser } from "./globals";
 import { httpBackend } from "./http/backend";
 import { createAuth } from "./services/auth";
+import { createIdentities } from "./services/identities";
 import { createPatternSync } from "./services/patterns";
 import { createProgressSync } from "./services/progress";
 import { defaultStorage, JsonStore, localStorageOrMemory } from "./storage";
@@ -59,11 +60,12 @@ function createServices(backend: Backend, storage: KeyValueStorage): Services {
 
   const { trySync: _p, forget: _f, ...dataSyncPatterns } = patterns;
   const { trySync: _q, forget: _g, ...dataSyncProgress } = progress;
-  const { userId: _u, beforeSignIn: _b, ...publicAuth } = auth;
+  const { userId: _u, beforeSignIn: _b, adopt: _a, setUser: _s, ...publicAuth } = auth;
 
   return {
     auth: {
       ...publicAuth,
+      ...createIdentities(backend, auth),
       async deleteAccount(input) {
         const userId = auth.userId();
         await auth.deleteAccount(input);

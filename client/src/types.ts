@@ -1,5 +1,6 @@
 /** The SDK's public types. Server shapes come from `api.d.ts`, generated from the API's OpenAPI document. */
 import type { components } from "./api";
+import type { BacklineError } from "./errors";
 
 type Schemas = components["schemas"];
 
@@ -8,11 +9,7 @@ export type BacklineMode = "http" | "stub";
 
 /** A signed-in user as the API shows them to themselves. */
 export type User = Schemas["User"];
-/** A field at fault in a validation problem. */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { FieldError } from "./errors";
 
 export type Track = Schemas["Track"];
 export type Mixer = Schemas["Mixer"];
@@ -103,6 +100,28 @@ export interface PageOptions {
 /** A live sign-in of the user (a device or browser); `current` is this one. */
 export type Session = Schemas["Session"];
 
+/** A sign-in provider the API offers (`GET /api/auth/providers`). */
+export type OAuthProvider = "google" | "github";
+export interface ProviderInfo {
+  id: OAuthProvider;
+  name: string;
+}
+/** A provider account linked to the user (the address it gave when linked). */
+export type Identity = Schemas["Identity"];
+/** How the user can sign in: their linked identities, and whether the account has a password. */
+export type SignInMethods = Schemas["SignInMethods"];
+/** Options of `signInWith` and `linkIdentity`. */
+export interface ProviderFlowOptions {
+  /** Where the browser comes back (an URL on an origin the API allows); default the current page. */
+  redirect?: string;
+  /**
+   * Stub mode only: the account the stub's provider "picks", as the stand-in's consent page
+   * lets you pick a test user (default `<provider>-user@example.com`, or when linking the
+   * signed-in user's address). Ignored in http mode.
+   */
+  stubAccount?: { email: string; name?: string };
+}
+
 export interface AuthState {
   signedIn: boolean;
   user: User | null;
@@ -145,7 +164,7 @@ export interface StubEmail {
 }
 
 /** Accounts and the session. The access token lives in memory only. */
-export interface AuthService {
+export interface AuthService extends AccountIdentities {
   /** Restores the session (refresh cookie in http mode); call once at page load. */
   init(): Promise<AuthState>;
   signUp(input: SignUpInput): Promise<User>;
@@ -174,6 +193,37 @@ export interface AuthService {
   revokeSession(sessionId: string): Promise<void>;
   /** Ends every session of the user, this one included. */
   signOutEverywhere(): Promise<void>;
+}
+
+/** Signing in with a provider, linked identities and change of email (part of `AuthService`). */
+export interface AccountIdentities {
+  /** The sign-in providers the API offers (only those to show buttons for). */
+  providers(): Promise<ProviderInfo[]>;
+  /**
+   * Signs in with a provider. http mode: the browser navigates to the provider and comes back
+   * to `redirect`, where `init()` completes the sign-in (or `lastRedirectError()` says why not);
+   * the promise settles as the page leaves. Stub mode: signs the stub's provider account in at once.
+   */
+  signInWith(provider: OAuthProvider, options?: ProviderFlowOptions): Promise<void>;
+  /**
+   * Why the last provider flow that returned to this page failed, read by `init()` from the
+   * `error` query parameter the API put there (which `init()` then removes from the URL); null when none.
+   */
+  lastRedirectError(): BacklineError | null;
+  /** The signed-in user's linked identities and whether the account has a password. */
+  listIdentities(): Promise<SignInMethods>;
+  /** Links a provider account to the signed-in user: like `signInWith`, through the provider (http: navigates). */
+  linkIdentity(provider: OAuthProvider, options?: ProviderFlowOptions): Promise<void>;
+  /** Unlinks the user's account of a provider; refused (409 `last-sign-in-method`) when it is the only way to sign in. */
+  unlinkIdentity(provider: OAuthProvider): Promise<void>;
+  /**
+   * Asks to move the account to `newEmail`: the current password, or for an account without
+   * one a sign-in in the last 10 minutes. A link goes to the new address; nothing changes until
+   * `confirmEmailChange` runs with its token.
+   */
+  changeEmail(newEmail: string, password?: string): Promise<void>;
+  /** Confirms a change of email with the token of its link (signed in or not); other sessions end. */
+  confirmEmailChange(token: string): Promise<{ email: string }>;
 }
 
 export interface SyncSummary {

@@ -1,11 +1,13 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { type EmailTokenPurpose, emailTokens, type QueuedEmail } from "../schema/email";
+import { NO_PASSWORD } from "./identities";
 
 /** Lifetimes of emailed tokens. */
 export const TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
   verify_email: 24 * 3600_000,
   reset_password: 3600_000,
+  change_email: 24 * 3600_000,
 };
 
 /**
@@ -14,7 +16,7 @@ export const TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
  */
 export function insertEmailToken(
   db: Database,
-  v: { id: string; userId: string; purpose: EmailTokenPurpose },
+  v: { id: string; userId: string; purpose: EmailTokenPurpose; newEmail?: string; sessionId?: string },
 ) {
   return db.insert(emailTokens).values({ ...v, expiresAt: new Date(Date.now() + TOKEN_TTL_MS[v.purpose]) });
 }
@@ -125,4 +127,108 @@ export async function completePasswordReset(
   `);
   const row = result.rows[0];
   return row ? { userId: row.user_id, sessionIds: row.session_ids } : undefined;
+}
+
+/**
+ * What a change of email must know, in one query: the account's address, name and password
+ * hash (none for accounts made through a provider), how long ago the asking session signed in,
+ * and whether the new address belongs to an account already.
+ */
+export async function findEmailChangeContext(
+  db: Database,
+  v: { userId: string; sessionId: string; newEmail: string },
+) {
+  const result = await db.execute<{
+    email: string;
+    display_name: string;
+    password_hash: string;
+    signed_in_seconds_ago: number | null;
+    taken: boolean;
+  }>(sql`
+    select u.email, u.display_name, u.password_hash,
+      (select extract(epoch from now() - s.created_at)::int from sessions s
+        where s.id = ${v.sessionId}::uuid and s.user_id = u.id) as signed_in_seconds_ago,
+      exists (select 1 from users o where o.email = ${v.newEmail} and o.id <> u.id) as taken
+    from users u where u.id = ${v.userId}::uuid and u.disabled_at is null
+  `);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  return {
+    email: row.email,
+    displayName: row.display_name,
+    hash: row.password_hash,
+    hasPassword: row.password_hash !== NO_PASSWORD,
+    signedInSecondsAgo: row.signed_in_seconds_ago === null ? undefined : Number(row.signed_in_seconds_ago),
+    taken: row.taken,
+  };
+}
+
+/**
+ * The statement that spends a user's outstanding change-of-email links, for the batch that
+ * sends a new one: only the newest request can be confirmed (an unsent link is then dropped).
+ */
+export function spendEmailChangeTokens(db: Database, userId: string) {
+  return db.execute(sql`
+    update email_tokens set used_at = now()
+    where user_id = ${userId}::uuid and purpose = 'change_email' and used_at is null
+  `);
+}
+
+/**
+ * Completes a change of email in one statement when the token is valid, unused and unexpired
+ * and its account enabled: moves the account to the new address (verified: it was just
+ * proved), spends the account's other emailed links (they went to the old address), revokes
+ * every session but the one that asked, audit-logs it and queues the notice to the old address
+ * (its params get the display name and the new address here). Undefined when the token does not qualify; a unique
+ * violation (the address was taken since) writes nothing and is the caller's to report.
+ */
+export async function confirmEmailChange(
+  db: Database,
+  v: { tokenHash: string; outboxId: string; notice: QueuedEmail; ip?: string; userAgent?: string },
+) {
+  const result = await db.execute<{ user_id: string; email: string; session_ids: string[] }>(sql`
+    with t as (
+      update email_tokens set used_at = now()
+      where token_hash = ${v.tokenHash} and purpose = 'change_email' and used_at is null
+        and expires_at > now() and new_email is not null
+        and user_id in (select id from users where disabled_at is null)
+      returning id, user_id, new_email, session_id
+    ),
+    old as (
+      select users.id, users.email, users.display_name from users join t on users.id = t.user_id
+    ),
+    u as (
+      update users set email = t.new_email, email_verified_at = now(), updated_at = now()
+      from t where users.id = t.user_id
+      returning users.id, users.email
+    ),
+    spent as (
+      update email_tokens set used_at = now()
+      from t where email_tokens.user_id = t.user_id and email_tokens.used_at is null
+        and email_tokens.id <> t.id
+    ),
+    s as (
+      update sessions set revoked_at = now()
+      from t where sessions.user_id = t.user_id and sessions.revoked_at is null
+        and sessions.id is distinct from t.session_id
+      returning sessions.id
+    ),
+    a as (
+      insert into audit_logs (actor_id, action, target_type, target_id, ip, user_agent)
+      select u.id, 'user.email_changed', 'user', u.id::text, ${v.ip ?? null}, ${v.userAgent ?? null} from u
+      union all
+      select u.id, 'session.revoked_email_change', 'session', s.id::text, ${v.ip ?? null}, ${v.userAgent ?? null}
+      from u, s
+    ),
+    o as (
+      insert into email_outbox (id, user_id, "to", template, params)
+      select ${v.outboxId}::uuid, old.id, old.email, ${v.notice.template},
+        ${JSON.stringify(v.notice.params)}::jsonb
+          || jsonb_build_object('displayName', old.display_name, 'newEmail', u.email)
+      from old, u
+    )
+    select u.id as user_id, u.email, coalesce((select array_agg(s.id::text) from s), '{}') as session_ids from u
+  `);
+  const row = result.rows[0];
+  return row ? { userId: row.user_id, email: row.email, sessionIds: row.session_ids } : undefined;
 }

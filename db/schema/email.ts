@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { users } from "./users";
 
-export const EMAIL_TOKEN_PURPOSES = ["verify_email", "reset_password"] as const;
+export const EMAIL_TOKEN_PURPOSES = ["verify_email", "reset_password", "change_email"] as const;
 export type EmailTokenPurpose = (typeof EMAIL_TOKEN_PURPOSES)[number];
 
 /**
@@ -22,6 +22,10 @@ export const emailTokens = pgTable(
     expiresAt: timestamp({ withTimezone: true }).notNull(),
     usedAt: timestamp({ withTimezone: true }),
     createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** change_email: the address the account moves to once its owner confirms from there. */
+    newEmail: text(),
+    /** change_email: the session that asked, kept when the change signs out the others. */
+    sessionId: uuid(),
   },
   (t) => [
     uniqueIndex("email_tokens_hash_unique").on(t.tokenHash),

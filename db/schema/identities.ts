@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { check, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { users } from "./users";
 
 /** The sign-in providers an identity can come from. */
@@ -23,7 +23,8 @@ export const identities = pgTable(
   },
   (t) => [
     primaryKey({ name: "identities_provider_user_pk", columns: [t.provider, t.providerUserId] }),
-    index("identities_user_idx").on(t.userId),
+    // One account per provider and user: unlinking names the provider.
+    uniqueIndex("identities_user_provider_unique").on(t.userId, t.provider),
     check("identities_provider_check", sql`${t.provider} in ('google', 'github')`),
   ],
 );

@@ -1,17 +1,28 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { insertAudit } from "../../db/queries/audit";
-import { findOAuthCandidates, insertIdentity, insertOAuthUser } from "../../db/queries/identities";
+import {
+  findLinkTarget,
+  findOAuthCandidates,
+  insertIdentity,
+  insertOAuthUser,
+} from "../../db/queries/identities";
 import { insertOutbox } from "../../db/queries/outbox";
 import { insertSession } from "../../db/queries/sessions";
 import { createRouter } from "../../shared/app";
-import { callbackPath, setFlowCookie, takeFlow } from "../../shared/auth/oauth-flow";
+import {
+  allowedRedirect,
+  callbackUrl,
+  type OAuthFlow,
+  setFlowCookie,
+  takeFlow,
+} from "../../shared/auth/oauth-flow";
 import { oauthProblems } from "../../shared/auth/oauth-problems";
 import {
   OAUTH_PROVIDERS,
-  type OAuthProvider,
   offeredProvider,
   offeredProviders,
+  PROVIDER_NAMES,
   ProviderClient,
 } from "../../shared/auth/oauth-providers";
 import { authProblems } from "../../shared/auth/problems";
@@ -20,13 +31,11 @@ import { isDatabaseUnavailable, isUniqueViolation } from "../../shared/db-errors
 import { deliverAfterResponse } from "../../shared/email/outbox";
 import { queuedEmail } from "../../shared/email/templates";
 import type { AppEnv } from "../../shared/env";
-import { ApiError, problems, validationError } from "../../shared/errors";
+import { ApiError, problems } from "../../shared/errors";
 import { jsonContent, problemContent } from "../../shared/openapi";
 import { verificationEmail } from "./email-verification";
 import { setRefreshCookie } from "./refresh-cookie";
 import { newRefreshToken } from "./session-tokens";
-
-const PROVIDER_NAMES: Record<OAuthProvider, string> = { google: "Google", github: "GitHub" };
 
 const ProviderParam = z.object({
   provider: z.enum(OAUTH_PROVIDERS).openapi({ param: { name: "provider", in: "path" }, example: "google" }),
@@ -115,7 +124,8 @@ export const oauthRoutes = createRouter()
       if (!query.code) throw oauthProblems.codeRejected();
       const client = new ProviderClient(provider, c.get("config"), callbackUrl(c, provider));
       const account = await client.account(query.code, flow);
-      await signInWithAccount(c, account);
+      if (flow.link) await linkToSignedInUser(c, account, flow.link);
+      else await signInWithAccount(c, account);
       return c.redirect(flow.redirect, 302);
     } catch (error) {
       return c.redirect(withProblem(back, problemOf(error)), 302);
@@ -154,6 +164,52 @@ async function signInWithAccount(c: Context<AppEnv>, account: VouchedAccount): P
   }
   deliverAfterResponse(c, outboxIds);
   setRefreshCookie(c, refreshToken.token);
+}
+
+/**
+ * Links the provider account to the user who started linking from their account page, in two
+ * Neon round trips (one read, one batch): refused when the session that asked has ended, when
+ * the provider account signs in to another user, or when the user has another account of this
+ * provider. Audit-logged; the owner is told by email. Linking again what is linked changes nothing.
+ */
+async function linkToSignedInUser(
+  c: Context<AppEnv>,
+  account: VouchedAccount,
+  link: NonNullable<OAuthFlow["link"]>,
+): Promise<void> {
+  const db = c.get("db");
+  const target = await findLinkTarget(db, { ...link, account });
+  if (!target?.sessionLive) throw oauthProblems.linkExpired();
+  if (target.disabled) throw authProblems.accountDisabled();
+  if (target.holderId === link.userId) return;
+  if (target.holderId) throw oauthProblems.identityTaken();
+  if (target.hasProvider) throw oauthProblems.providerLinked();
+  const noticeId = crypto.randomUUID();
+  const notice = queuedEmail({
+    template: "identity-added",
+    displayName: target.displayName,
+    provider: PROVIDER_NAMES[account.provider],
+    providerEmail: account.email ?? "",
+  });
+  try {
+    await db.batch([
+      insertIdentity(db, link.userId, account),
+      insertAudit(db, {
+        actorId: link.userId,
+        action: "auth.identity_linked",
+        targetType: "identity",
+        targetId: `${account.provider}:${account.providerUserId}`,
+        metadata: { provider: account.provider, reason: "linked_by_user" },
+        ...requestMeta(c),
+      }),
+      insertOutbox(db, { id: noticeId, userId: link.userId, to: target.email, email: notice }),
+    ]);
+  } catch (error) {
+    // A concurrent callback linked this provider account, or another of this provider, a moment ago.
+    if (isUniqueViolation(error)) throw oauthProblems.identityTaken();
+    throw error;
+  }
+  deliverAfterResponse(c, [noticeId]);
 }
 
 type NewSession = (userId: string) => ReturnType<typeof sessionStatements>;
@@ -259,26 +315,6 @@ async function createAccount(
 function displayNameOf(account: VouchedAccount): string {
   const name = account.name?.trim() || account.email?.split("@")[0] || "New user";
   return name.slice(0, 80);
-}
-
-/** Our callback URL for a provider, as registered with it. */
-function callbackUrl(c: Context<AppEnv>, provider: OAuthProvider): string {
-  return new URL(callbackPath(provider), c.req.url).toString();
-}
-
-/**
- * Where the browser may be sent back: an URL on an allowed origin or the app's (an open
- * redirect would hand the signed-in browser to anyone). Default: the app URL.
- */
-function allowedRedirect(c: Context<AppEnv>, redirect: string | undefined): string {
-  const config = c.get("config");
-  if (redirect === undefined) return config.APP_URL;
-  const allowed = [...config.ALLOWED_ORIGINS, new URL(config.APP_URL).origin];
-  if (URL.canParse(redirect)) {
-    const url = new URL(redirect);
-    if (allowed.includes(url.origin)) return url.toString();
-  }
-  throw validationError([{ path: "redirect", message: "must be an URL on an allowed origin" }]);
 }
 
 /** The error a provider sent the browser back with (RFC 6749 §4.1.2.1). */

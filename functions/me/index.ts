@@ -14,6 +14,8 @@ import { problems } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { DeleteMeBody, PatchMeBody } from "../../shared/schemas/me";
+import { emailChangeRoutes } from "./email-change";
+import { identityRoutes } from "./identities";
 
 const getMe = createRoute({
   method: "get",
@@ -104,4 +106,6 @@ export const meRoutes = createRouter()
     await markSessionsRevoked(c.get("redis"), deleted.sessionIds);
     deliverAfterResponse(c, [outboxId]);
     return c.body(null, 204);
-  });
+  })
+  .route("/", identityRoutes)
+  .route("/", emailChangeRoutes);

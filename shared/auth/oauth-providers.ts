@@ -41,6 +41,9 @@ function endpoints(provider: OAuthProvider, config: Config) {
   };
 }
 
+/** How each provider is named to people (emails, the providers list). */
+export const PROVIDER_NAMES: Record<OAuthProvider, string> = { google: "Google", github: "GitHub" };
+
 function credentials(provider: OAuthProvider, config: Config) {
   return provider === "google"
     ? { id: config.OAUTH_GOOGLE_CLIENT_ID, secret: config.OAUTH_GOOGLE_CLIENT_SECRET }

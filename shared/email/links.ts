@@ -4,6 +4,7 @@ import type { EmailTemplate } from "./templates";
 const LINK_PAGES: Partial<Record<EmailTemplate["template"], string>> = {
   "verify-email": "verify-email",
   "reset-password": "reset-password",
+  "email-change-confirm": "confirm-email",
 };
 
 /** The frontend link that carries an emailed token (`APP_URL/<page>?token=…`). */

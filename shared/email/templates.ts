@@ -2,7 +2,7 @@ import type { QueuedEmail } from "../../db/schema/email";
 
 /**
  * The emails Backline sends, with the parameters the outbox keeps for each: never a secret.
- * The link of `verify-email` and `reset-password` is made when the email is sent, around a
+ * The link of `verify-email`, `reset-password` and `email-change-confirm` is made when the email is sent, around a
  * token secret minted then (shared/email/outbox.ts).
  */
 export type EmailTemplate =
@@ -13,6 +13,12 @@ export type EmailTemplate =
   | { template: "account-deleted"; displayName: string }
   | { template: "password-guessing"; displayName: string }
   | { template: "identity-linked"; displayName: string; provider: string; providerEmail: string }
+  | { template: "identity-added"; displayName: string; provider: string; providerEmail: string }
+  | { template: "identity-removed"; displayName: string; provider: string }
+  | { template: "email-change-confirm"; displayName: string }
+  | { template: "email-change-requested"; displayName: string; newEmail: string }
+  | { template: "email-change-taken" }
+  | { template: "email-changed"; displayName: string; newEmail: string }
   | { template: "totp-enabled"; displayName: string }
   | { template: "totp-disabled"; displayName: string }
   | { template: "recovery-codes-regenerated"; displayName: string }
@@ -33,6 +39,12 @@ const TEMPLATES: ReadonlySet<string> = new Set<EmailTemplate["template"]>([
   "account-deleted",
   "password-guessing",
   "identity-linked",
+  "identity-added",
+  "identity-removed",
+  "email-change-confirm",
+  "email-change-requested",
+  "email-change-taken",
+  "email-changed",
   "totp-enabled",
   "totp-disabled",
   "recovery-codes-regenerated",
@@ -153,6 +165,46 @@ export function renderEmail(
         html: layout(lines),
       };
     }
+    case "identity-added":
+      return notice(email.displayName, `${email.provider} sign-in was added to your account`, [
+        `Signing in with ${email.provider} (${email.providerEmail}) now also opens your ${appName} account: it was linked from your account settings.`,
+      ]);
+    case "identity-removed":
+      return notice(email.displayName, `${email.provider} sign-in was removed from your account`, [
+        `Signing in with ${email.provider} no longer opens your ${appName} account: it was unlinked from your account settings.`,
+      ]);
+    case "email-change-confirm": {
+      if (!link) throw new Error("email-change-confirm needs its link");
+      const lines = [
+        `Hi ${email.displayName},`,
+        `Please confirm that your ${appName} account should use this address from now on. The link works for 24 hours; until you open it, nothing changes.`,
+        "If you did not ask for this, ignore this email.",
+      ];
+      return {
+        subject: "Confirm your new email address",
+        text: [...lines, link].join("\n\n"),
+        html: layout(lines, { label: "Use this address", link }),
+      };
+    }
+    case "email-change-requested":
+      return notice(email.displayName, "A change of your email address was requested", [
+        `Someone signed in to your account asked to move it to ${email.newEmail}. Nothing changes until that address confirms.`,
+      ]);
+    case "email-change-taken": {
+      const lines = [
+        `Someone asked to move a ${appName} account to this address, but it already belongs to an account, so nothing was changed.`,
+        "If it was you, sign in with this address instead. If not, ignore this email.",
+      ];
+      return {
+        subject: "This address already has an account",
+        text: lines.join("\n\n"),
+        html: layout(lines),
+      };
+    }
+    case "email-changed":
+      return notice(email.displayName, "Your email address was changed", [
+        `Your ${appName} account now uses ${email.newEmail}; this address no longer signs in, and your other sessions were signed out.`,
+      ]);
     case "totp-enabled":
       return notice(email.displayName, "Two-step sign-in is on", [
         "An authenticator app was just set up for your account: signing in now asks for its code after your password.",

@@ -1,6 +1,6 @@
 /** Request schemas of the signed-in user's own account. */
 import * as z from "zod";
-import { DisplayNameSchema } from "./auth";
+import { DisplayNameSchema, EmailSchema, VerifyEmailBody } from "./auth";
 
 /** Only these fields are writable; anything else (role, tier, email, ids…) is a 400. */
 export const PatchMeBody = z
@@ -17,3 +17,12 @@ export const PatchMeBody = z
   .meta({ id: "UpdateMeRequest" });
 
 export const DeleteMeBody = z.object({ password: z.string().min(1).max(1024) }).strict();
+
+/** A change of email: the new address, and the current password when the account has one. */
+export const ChangeEmailBody = z
+  .object({ newEmail: EmailSchema, password: z.string().min(1).max(1024).optional() })
+  .strict()
+  .meta({ id: "ChangeEmailRequest" });
+
+/** The token of the confirmation link sent to the new address. */
+export const ConfirmEmailChangeBody = VerifyEmailBody;

@@ -2,35 +2,16 @@
 import type { Backend } from "../backend";
 import { BacklineError, PROBLEM_BASE } from "../errors";
 import type { Subscription, User } from "../types";
+import { checkedUrl } from "./checked-url";
+import { httpIdentities } from "./identities";
+
+export { checkedUrl } from "./checked-url";
+
 import { type RetryOptions, Transport } from "./transport";
-
-const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/**
- * The frontend sends the browser to checkout, portal and share URLs: only https: ones (http: on
- * localhost/127.0.0.1 for local stacks) are passed on, anything else (javascript:, data:, a
- * relative or plain-http URL…) is a BacklineError.
- */
-export function checkedUrl<T extends { url: string }>(result: T, instance: string): T {
-  let url: URL | undefined;
-  try {
-    url = new URL(result.url);
-  } catch {
-    url = undefined;
-  }
-  const ok = url?.protocol === "https:" || (url?.protocol === "http:" && LOOPBACK.has(url.hostname));
-  if (ok) return result;
-  throw new BacklineError({
-    type: `${PROBLEM_BASE}unsafe-url`,
-    title: "The API answered with an unsafe URL",
-    status: 502,
-    detail: "Only https: URLs (http: on localhost) are followed.",
-    instance,
-  });
-}
 
 export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: RetryOptions): Backend {
   const api = new Transport(baseUrl.replace(/\/$/, ""), fetcher, retry);
+  const identities = httpIdentities(api, baseUrl.replace(/\/$/, ""));
 
   const startSession = (body: { accessToken: string; expiresIn: number; user: User }) => {
     api.setToken(body.accessToken, body.expiresIn);
@@ -38,6 +19,7 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
   };
 
   return {
+    ...identities,
     async restoreSession() {
       if (!(await api.refresh())) return null;
       return api.call("get", "/api/me");

@@ -1,15 +1,19 @@
 /** The auth service: session state and its listeners, over either backend. */
 import type { Backend } from "../backend";
-import type { AuthService, AuthState, User } from "../types";
+import type { AccountIdentities, AuthService, AuthState, User } from "../types";
 
 const SIGNED_OUT: AuthState = { signedIn: false, user: null };
 
 /** The auth service plus what the other services need from it. */
-export interface AuthCore extends AuthService {
+export interface AuthCore extends Omit<AuthService, keyof AccountIdentities> {
   /** The signed-in user's id, or undefined. */
   userId(): string | undefined;
   /** Runs before a sign-in is announced (e.g. local data adopted by the account). */
   beforeSignIn(hook: (user: User) => Promise<void>): void;
+  /** Announces a sign-in made elsewhere (a provider, in stub mode), hooks first. */
+  adopt(user: User): Promise<User>;
+  /** Announces the signed-in user's new profile (e.g. a confirmed change of email). */
+  setUser(user: User): void;
 }
 
 export function createAuth(backend: Backend): AuthCore {
@@ -80,5 +84,7 @@ export function createAuth(backend: Backend): AuthCore {
     },
     userId: () => state.user?.id,
     beforeSignIn: (hook) => void hooks.push(hook),
+    adopt: signedIn,
+    setUser: (user) => set({ signedIn: true, user }),
   };
 }

@@ -56,8 +56,23 @@ async function hashPassword(password: string): Promise<{ salt: string; hash: str
   return { salt, hash: await sha256Hex(`${salt}:${password}`) };
 }
 
+/** A new session for the user (inside a transaction); the caller saves the cookie. */
+export function openSession(db: StubDb, user: StubUser): string {
+  const now = new Date().toISOString();
+  const id = randomId();
+  db.sessions[id] = {
+    id,
+    userId: user.id,
+    createdAt: now,
+    lastUsedAt: now,
+    userAgent: browser.navigator?.userAgent ?? null,
+    revokedAt: null,
+  };
+  return id;
+}
+
 /** The cookie key of the session id (an older stub kept the user id under "session"). */
-const COOKIE = "sid";
+export const COOKIE = "sid";
 
 type AuthCalls =
   | "restoreSession"
@@ -71,21 +86,6 @@ type AuthCalls =
 
 /** Sign-up, sign-in, sign-out, the session the refresh cookie would keep, and passwords. */
 export function stubAuth(world: StubWorld): Pick<Backend, AuthCalls> {
-  /** A new session for the user (inside a transaction); the caller saves the cookie. */
-  function openSession(db: StubDb, user: StubUser): string {
-    const now = new Date().toISOString();
-    const id = randomId();
-    db.sessions[id] = {
-      id,
-      userId: user.id,
-      createdAt: now,
-      lastUsedAt: now,
-      userAgent: browser.navigator?.userAgent ?? null,
-      revokedAt: null,
-    };
-    return id;
-  }
-
   async function signedIn(session: { id: string; user: StubUser }): Promise<User> {
     world.current = session.id;
     await world.cookie.write(COOKIE, session.id);

@@ -13,6 +13,7 @@ import type { StubDb, StubEmailToken, StubWorld } from "./world";
 const TOKEN_TTL_MS: Record<StubEmailToken["purpose"], number> = {
   verify_email: 24 * 3600_000,
   reset_password: 3600_000,
+  change_email: 24 * 3600_000,
 };
 
 /** The outbox keeps the newest emails only, like a mail catcher. */
@@ -55,7 +56,11 @@ export function consumeEmailToken(
 }
 
 /** The frontend link that carries an emailed token (shared/email/links.ts tokenLink). */
-export function appLink(world: StubWorld, page: "verify-email" | "reset-password", token: string): string {
+export function appLink(
+  world: StubWorld,
+  page: "verify-email" | "reset-password" | "confirm-email",
+  token: string,
+): string {
   const url = new URL(page, `${world.appUrl}/`);
   url.searchParams.set("token", token);
   return url.toString();

@@ -20,6 +20,15 @@ export interface StubUser {
   hash: string;
   avatarUrl?: string | null;
   emailVerifiedAt?: string | null;
+  /** Provider accounts linked to the user (stub/identities.ts); `hash` is "" for an account without a password. */
+  identities?: StubIdentity[];
+}
+/** A linked provider account (the server's identities row). */
+export interface StubIdentity {
+  provider: "google" | "github";
+  providerUserId: string;
+  email: string;
+  linkedAt: string;
 }
 /** A sign-in (the server's sessions row); the refresh cookie's stand-in holds its id. */
 export interface StubSession {
@@ -33,9 +42,12 @@ export interface StubSession {
 /** An emailed single-use token, kept by its SHA-256 like the server's email_tokens. */
 export interface StubEmailToken {
   userId: string;
-  purpose: "verify_email" | "reset_password";
+  purpose: "verify_email" | "reset_password" | "change_email";
   expiresAt: string;
   usedAt: string | null;
+  /** change_email: the address the account moves to, and the session that asked. */
+  newEmail?: string;
+  sessionId?: string;
 }
 export type StoredInvoice = Invoice & { userId: string };
 export type StoredPattern = ServerPattern & { userId: string; changeSeq: number };
