@@ -1,8 +1,10 @@
-/** zod/v4/core as the worker bundles it: node_modules/zod/v4/core/index.js without `locales`. */
+/**
+ * zod/v4/core as the worker bundles it: node_modules/zod/v4/core/index.js without `locales` and
+ * without `compile.js` (z.compile, the opt-in JIT parser: nothing here calls it; 7.9 KB gzipped).
+ */
 
 export * from "../../node_modules/zod/v4/core/api.js";
 export * from "../../node_modules/zod/v4/core/checks.js";
-export * from "../../node_modules/zod/v4/core/compile.js";
 export * from "../../node_modules/zod/v4/core/core.js";
 export * from "../../node_modules/zod/v4/core/doc.js";
 export * from "../../node_modules/zod/v4/core/errors.js";
