@@ -35,7 +35,14 @@ export interface BenchResults {
   machine: { cpus: number; node: string; postgres: string; redis: string };
   settings: { durationSec: number; connections: number[] };
   endpoints: EndpointResult[];
-  bundle?: { rawBytes: number; gzipBytes: number; files: number; error?: string };
+  bundle?: {
+    rawBytes: number;
+    gzipBytes: number;
+    files: number;
+    /** The largest packages or source folders, minified bytes each. */
+    parts?: [string, number][];
+    error?: string;
+  };
   startup?: {
     samplesMs: number[];
     medianMs: number;
@@ -107,6 +114,10 @@ export function renderMarkdown(r: BenchResults): string {
     lines.push(
       `- Bundle (\`wrangler deploy --dry-run\`, ${r.bundle.files} files): ${fmt(r.bundle.rawBytes / 1024)} KiB raw, ` +
         `${fmt(r.bundle.gzipBytes / 1024)} KiB gzipped.`,
+    );
+  if (r.bundle?.parts?.length)
+    lines.push(
+      `- Largest parts (minified KiB): ${r.bundle.parts.map(([part, bytes]) => `${part} ${fmt(bytes / 1024)}`).join(", ")}.`,
     );
   if (r.startup?.error) lines.push(`- Startup: not measured (${r.startup.error})`);
   else if (r.startup)

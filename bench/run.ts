@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { unstable_readConfig } from "wrangler";
+import { byOwner } from "../dev/bundle/measure";
 import { type Stack, startStack } from "../dev/stack";
 import type { CpuCase, CpuInput, CpuOutput } from "./cpu";
 import { type LoadSpec, runLoad } from "./load";
@@ -226,10 +227,29 @@ async function roundTrips(base: string, stack: Stack, spec: EndpointSpec) {
 
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : Number.NaN);
 
+/** The packages and source folders that weigh most in the bundle (minified bytes, esbuild metafile). */
+function largestParts(metafile: string): [string, number][] {
+  const meta = JSON.parse(readFileSync(metafile, "utf8")) as {
+    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+  };
+  const inputs: Record<string, number> = {};
+  for (const output of Object.values(meta.outputs)) {
+    for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) inputs[path] = bytesInOutput;
+  }
+  return byOwner(inputs).slice(0, 10);
+}
+
 async function measureBundle(): Promise<BenchResults["bundle"]> {
   const outdir = mkdtempSync(join(tmpdir(), "backline-bundle-"));
+  // Beside the output, not in it: every file in outdir counts as uploaded.
+  const metafile = `${outdir}.meta.json`;
   try {
-    await runCommand("wrangler", ["deploy", "--dry-run", "--outdir", outdir], 120_000);
+    await runCommand(
+      "wrangler",
+      ["deploy", "--dry-run", "--outdir", outdir, "--metafile", metafile],
+      120_000,
+    );
+    const parts = largestParts(metafile);
     let rawBytes = 0;
     let gzipBytes = 0;
     let files = 0;
@@ -246,11 +266,12 @@ async function measureBundle(): Promise<BenchResults["bundle"]> {
       }
     };
     walk(outdir);
-    return { rawBytes, gzipBytes, files };
+    return { rawBytes, gzipBytes, files, parts };
   } catch (error) {
     return { rawBytes: 0, gzipBytes: 0, files: 0, error: String(error).slice(0, 300) };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
+    rmSync(metafile, { force: true });
   }
 }
 

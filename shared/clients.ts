@@ -1,10 +1,10 @@
 import { neon, neonConfig, type ParameterizedQuery } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis/cloudflare";
 import { drizzle } from "drizzle-orm/neon-http";
-import Stripe from "stripe";
 import { assertingClient, drizzleOptions } from "../db/database";
 import type { Config } from "./config";
 import type { Database } from "./env";
+import { createFetchHttpClient, createStripeClient, type StripeClient } from "./vendor/stripe";
 
 /**
  * In local mode the worker tags its Neon and Upstash calls with the request id, so the dev/
@@ -96,15 +96,15 @@ export function createRedis(config: Config, traceId?: string): Redis {
 }
 
 /** Stripe clients by config, per isolate: each API call is its own fetch (style.md). */
-const stripes = new WeakMap<Config, Stripe>();
+const stripes = new WeakMap<Config, StripeClient>();
 
 /**
- * Stripe with the fetch HTTP client (the Node client hangs in workerd). Built once per isolate
- * and config (constructing one sets up every API resource: about 0.07 ms in Node, paid by each
- * webhook delivery before); a traced local call gets its own, which tags each call with the
- * request id so the emulator can count it.
+ * Stripe with the fetch HTTP client (the Node client hangs in workerd), holding only the API
+ * resources the worker calls (shared/vendor/stripe.ts). Built once per isolate and config; a
+ * traced local call gets its own, which tags each call with the request id so the emulator
+ * can count it.
  */
-export function createStripe(config: Config, traceId?: string): Stripe {
+export function createStripe(config: Config, traceId?: string): StripeClient {
   if (config.STRIPE_API_BASE && traceId) return buildStripe(config, traceId);
   let stripe = stripes.get(config);
   if (!stripe) {
@@ -114,10 +114,10 @@ export function createStripe(config: Config, traceId?: string): Stripe {
   return stripe;
 }
 
-function buildStripe(config: Config, traceId?: string): Stripe {
-  const options: Stripe.StripeConfig = { maxNetworkRetries: 1, timeout: 10_000 };
+function buildStripe(config: Config, traceId?: string): StripeClient {
+  const options = { maxNetworkRetries: 1, timeout: 10_000 };
   if (!config.STRIPE_API_BASE) {
-    return new Stripe(config.STRIPE_SECRET_KEY, { ...options, httpClient: Stripe.createFetchHttpClient() });
+    return createStripeClient(config.STRIPE_SECRET_KEY, { ...options, httpClient: createFetchHttpClient() });
   }
   const local = new URL(config.STRIPE_API_BASE);
   const traced: typeof fetch = (input, init) => {
@@ -126,9 +126,9 @@ function buildStripe(config: Config, traceId?: string): Stripe {
     headers.set("x-backline-trace", traceId);
     return fetch(input, { ...init, headers });
   };
-  return new Stripe(config.STRIPE_SECRET_KEY, {
+  return createStripeClient(config.STRIPE_SECRET_KEY, {
     ...options,
-    httpClient: Stripe.createFetchHttpClient(traced),
+    httpClient: createFetchHttpClient(traced),
     host: local.hostname,
     port: local.port || (local.protocol === "https:" ? "443" : "80"),
     protocol: local.protocol.replace(":", "") as "http" | "https",

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { claimEvent, type LedgerEvent, recordIgnoredEvent } from "../../db/queries/webhook-events";
 import { createRouter } from "../../shared/app";
 import { HANDLED_EVENTS, processClaimedEvent } from "../../shared/billing/events";
@@ -7,6 +7,7 @@ import { createStripe } from "../../shared/clients";
 import { describeError } from "../../shared/db-errors";
 import { problems } from "../../shared/errors";
 import { jsonContent, problemContent } from "../../shared/openapi";
+import { createSubtleCryptoProvider, webhooks } from "../../shared/vendor/stripe";
 import { webhookProblems } from "./problems";
 
 /** Stripe's own default: a signature older than this is refused (replay protection). */
@@ -14,7 +15,7 @@ const SIGNATURE_TOLERANCE_SECONDS = 300;
 /** Asked of a delivery that arrives while another delivery of the same event is being processed. */
 const IN_FLIGHT_RETRY_SECONDS = 10;
 
-const cryptoProvider = Stripe.createSubtleCryptoProvider();
+const cryptoProvider = createSubtleCryptoProvider();
 
 const Ack = z
   .object({
@@ -54,7 +55,7 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
   let event: Stripe.Event;
   try {
     if (!signature) throw new Error("no Stripe-Signature header");
-    event = await Stripe.webhooks.constructEventAsync(
+    event = await webhooks.constructEventAsync(
       raw,
       signature,
       config.STRIPE_WEBHOOK_SECRET,

@@ -22,6 +22,7 @@ import type { Config } from "../config";
 import { sqlStateOf } from "../db-errors";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
+import type { StripeClient } from "../vendor/stripe";
 import { entitlementRule } from "./entitlement-rule";
 import { cancelOrphanSubscription } from "./stripe-customer";
 
@@ -48,7 +49,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface EventContext {
   db: Database;
   config: Config;
-  stripe: Stripe;
+  stripe: StripeClient;
   /** The event concerns an account deleted here (claimEvent says so): it gives no one anything. */
   ownerGone?: boolean;
 }
@@ -101,7 +102,7 @@ export function subscriptionState(
 }
 
 /** The payment intent that paid an invoice: from the event's payments, else asked of Stripe. */
-async function paymentIntentOf(invoice: Stripe.Invoice, stripe: Stripe): Promise<string | null> {
+async function paymentIntentOf(invoice: Stripe.Invoice, stripe: StripeClient): Promise<string | null> {
   const fromList = (payments: Stripe.InvoicePayment[]) =>
     payments.map((p) => idOf(p.payment?.payment_intent)).find((id): id is string => Boolean(id)) ?? null;
   if (invoice.payments?.data?.length) return fromList(invoice.payments.data);

@@ -1,5 +1,6 @@
-import Stripe from "stripe";
+import type Stripe from "stripe";
 import { hasEnded, holdsPlan, isPlanPrice } from "../../db/entitlements";
+import { type StripeClient, errors as stripeErrors } from "../vendor/stripe";
 import { fromStripeError, stripeCall } from "./stripe-errors";
 
 /**
@@ -7,7 +8,7 @@ import { fromStripeError, stripeCall } from "./stripe-errors";
  * lags behind by the webhooks that have not arrived (or failed) yet.
  */
 export async function billableSubscriptions(
-  stripe: Stripe,
+  stripe: StripeClient,
   customerId: string,
 ): Promise<Stripe.Subscription[]> {
   const listed = await stripeCall(() => stripe.subscriptions.list({ customer: customerId, limit: 100 }));
@@ -16,7 +17,7 @@ export async function billableSubscriptions(
 
 /** The customer's current plan at Stripe, if any: a subscription to a plan's price (never another product's). */
 export async function currentStripeSubscription(
-  stripe: Stripe,
+  stripe: StripeClient,
   customerId: string,
   planPriceIds: readonly string[],
 ) {
@@ -33,7 +34,7 @@ export async function currentStripeSubscription(
  * deleted (or does not know) is already closed. Throws the 503 problem when Stripe cannot be
  * reached, before the caller deletes anything of its own.
  */
-export async function closeCustomer(stripe: Stripe, customerId: string, idempotencyPrefix: string) {
+export async function closeCustomer(stripe: StripeClient, customerId: string, idempotencyPrefix: string) {
   const customer = await unlessGone(() => stripe.customers.retrieve(customerId));
   if (!customer || customer.deleted) return;
   const open = await stripeCall(() =>
@@ -63,7 +64,10 @@ export async function closeCustomer(stripe: Stripe, customerId: string, idempote
  * Cancels at Stripe a subscription whose account was deleted here (webhook); false when Stripe
  * had ended it already. Throws the 503 problem when Stripe cannot be reached.
  */
-export async function cancelOrphanSubscription(stripe: Stripe, subscriptionId: string): Promise<boolean> {
+export async function cancelOrphanSubscription(
+  stripe: StripeClient,
+  subscriptionId: string,
+): Promise<boolean> {
   const canceled = await unlessGone(() =>
     stripe.subscriptions.cancel(subscriptionId, {}, { idempotencyKey: `backline-orphan-${subscriptionId}` }),
   );
@@ -80,7 +84,7 @@ async function unlessGone<T>(call: () => Promise<T>): Promise<T | undefined> {
     return await call();
   } catch (error) {
     if (
-      error instanceof Stripe.errors.StripeInvalidRequestError &&
+      error instanceof stripeErrors.StripeInvalidRequestError &&
       (error.statusCode === 404 || error.statusCode === 400)
     ) {
       return undefined;
@@ -94,7 +98,7 @@ async function unlessGone<T>(call: () => Promise<T>): Promise<T | undefined> {
  * back to (a second tab then pays the same session, never a second subscription); open
  * sessions for other plans are expired, so at most one can be paid.
  */
-export async function reusableCheckoutSession(stripe: Stripe, customerId: string, planId: string) {
+export async function reusableCheckoutSession(stripe: StripeClient, customerId: string, planId: string) {
   const open = await stripeCall(() =>
     stripe.checkout.sessions.list({ customer: customerId, status: "open", limit: 10 }),
   );

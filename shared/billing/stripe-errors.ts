@@ -1,5 +1,5 @@
-import Stripe from "stripe";
 import { defineProblems, problems, validationError } from "../errors";
+import { errors as stripeErrors } from "../vendor/stripe";
 
 const stripeProblems = defineProblems({
   paymentProviderError: { status: 502, title: "The payment provider refused the request" },
@@ -14,20 +14,19 @@ const stripeProblems = defineProblems({
  * - Connection, rate-limit and server errors: 503 with Retry-After.
  */
 export function fromStripeError(error: unknown, fields: Record<string, string> = {}): unknown {
-  if (!(error instanceof Stripe.errors.StripeError)) return error;
+  if (!(error instanceof stripeErrors.StripeError)) return error;
   const field = error.param ? fields[error.param] : undefined;
   if (
     field &&
-    (error instanceof Stripe.errors.StripeInvalidRequestError ||
-      error instanceof Stripe.errors.StripeCardError)
+    (error instanceof stripeErrors.StripeInvalidRequestError || error instanceof stripeErrors.StripeCardError)
   ) {
     if (error.code === "resource_missing") return problems.notFound(`No such ${field}.`);
     return validationError([{ path: field, message: error.message.slice(0, 300) }]);
   }
   if (
-    error instanceof Stripe.errors.StripeConnectionError ||
-    error instanceof Stripe.errors.StripeRateLimitError ||
-    error instanceof Stripe.errors.StripeAPIError
+    error instanceof stripeErrors.StripeConnectionError ||
+    error instanceof stripeErrors.StripeRateLimitError ||
+    error instanceof stripeErrors.StripeAPIError
   ) {
     return problems.unavailable({
       detail: "The payment provider is not reachable right now. Try again shortly.",

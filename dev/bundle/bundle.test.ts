@@ -1,0 +1,86 @@
+/**
+ * The deployed worker stays small (issue #18: at most 250 KB gzipped), and the code it ships
+ * is the code the tests ran: what the wrangler.toml `[alias]` stand-ins leave out is unused.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { beforeAll, describe, expect, it } from "vitest";
+import * as workerZod from "../../shared/zod/index";
+import { type BundleMeasure, byOwner, measureBundle } from "./measure";
+import { workerSources, zodUsage } from "./zod-usage";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Issue #18's ceiling for `index.js` gzipped (level 9), in bytes. */
+const BUNDLE_BUDGET_GZIP = 250_000;
+
+describe("the worker's zod", () => {
+  it("exports every z member the worker's sources read at run time", () => {
+    const usage = zodUsage(root, workerSources(root));
+    expect(usage.opaque, "z used as a whole value: its members cannot be checked").toEqual([]);
+    expect(usage.members.size).toBeGreaterThan(10);
+    const missing = [...usage.members].filter((name) => !(name in workerZod.z));
+    expect(missing, "add them to shared/zod/members.ts").toEqual([]);
+  });
+});
+
+/** Each `new Ratelimit({...})` in the worker's sources, with its `analytics` option as written. */
+function ratelimitAnalytics(): { where: string; analytics: string }[] {
+  const found: { where: string; analytics: string }[] = [];
+  for (const file of workerSources(root)) {
+    const text = readFileSync(file, "utf8");
+    if (!text.includes("Ratelimit(")) continue;
+    const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isNewExpression(node) && node.expression.getText(source) === "Ratelimit") {
+        const options = node.arguments?.[0];
+        const analytics =
+          options && ts.isObjectLiteralExpression(options)
+            ? options.properties.find((p) => p.name?.getText(source) === "analytics")
+            : undefined;
+        const value =
+          analytics && ts.isPropertyAssignment(analytics) ? analytics.initializer.getText(source) : "";
+        found.push({ where: relative(root, file), analytics: value || "(not set)" });
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return found;
+}
+
+describe("the worker's @upstash/core-analytics stand-in", () => {
+  it("is never constructed: every limiter sets analytics: false", () => {
+    const limiters = ratelimitAnalytics();
+    expect(limiters.length).toBeGreaterThan(0);
+    expect(limiters.filter((l) => l.analytics !== "false")).toEqual([]);
+  });
+});
+
+describe("the deployed bundle (wrangler deploy --dry-run)", () => {
+  let bundle: BundleMeasure;
+  beforeAll(() => {
+    bundle = measureBundle(root);
+  }, 120_000);
+
+  it(`is at most ${BUNDLE_BUDGET_GZIP / 1000} KB gzipped`, () => {
+    const top = byOwner(bundle.inputs)
+      .slice(0, 8)
+      .map(([owner, bytes]) => `${owner} ${bytes}`);
+    expect(bundle.gzipBytes, `largest parts (minified bytes): ${top.join(", ")}`).toBeLessThanOrEqual(
+      BUNDLE_BUDGET_GZIP,
+    );
+  });
+
+  it("holds no Stripe resource table, Upstash analytics, zod locale but English, or zod JIT/JSON Schema import", () => {
+    const inputs = Object.keys(bundle.inputs);
+    expect(inputs.filter((path) => path.includes("@upstash/core-analytics"))).toEqual([]);
+    expect(inputs.filter((path) => path.endsWith("stripe/esm/stripe.core.js"))).toEqual([]);
+    expect(inputs.filter((path) => /zod\/v4\/locales\/(?!en\.js)/.test(path))).toEqual([]);
+    expect(
+      inputs.filter((path) => /zod\/v4\/(core\/compile|classic\/from-json-schema)\.js$/.test(path)),
+    ).toEqual([]);
+  });
+});
