@@ -11,7 +11,6 @@ import {
   upsertPendingTotp,
   useRecoveryCode,
 } from "../../db/queries/mfa";
-import { insertOutbox } from "../../db/queries/outbox";
 import { insertSession } from "../../db/queries/sessions";
 import { updatePasswordHash } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
@@ -29,12 +28,12 @@ import { newTotpSecret, sealTotpSecret, totpEnrolment } from "../../shared/auth/
 import { toUserDto } from "../../shared/auth/user-dto";
 import { requestMeta } from "../../shared/client-ip";
 import { deliverAfterResponse } from "../../shared/email/outbox";
-import { type EmailTemplate, queuedEmail } from "../../shared/email/templates";
 import type { AppEnv, Database } from "../../shared/env";
 import { requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import type { FactorMatch } from "./mfa-factor";
 import { verifyFactor } from "./mfa-factor";
+import { securityNotice } from "./mfa-notice";
 import { ChallengeBody, FactorCodeBody, RecoveryCodes, StartTotpBody, TotpEnrolment } from "./mfa-schemas";
 import { assertNoBodyTokenForBrowser, setRefreshCookie } from "./refresh-cookie";
 import { AuthResponse } from "./schemas";
@@ -131,15 +130,6 @@ async function signedInAccount<E extends AppEnv>(c: Context<E>, userId: string):
   return account;
 }
 
-/** A security notice for the batch of the change it tells of. */
-function notice(db: Database, account: MfaAccount, email: EmailTemplate) {
-  const id = crypto.randomUUID();
-  return {
-    id,
-    statement: insertOutbox(db, { id, userId: account.id, to: account.email, email: queuedEmail(email) }),
-  };
-}
-
 /**
  * The statements that spend a checked factor for good: the TOTP step is recorded, or the
  * recovery code is marked used, audit-logged and its owner emailed.
@@ -152,7 +142,7 @@ function spendFactor(
 ): { statements: [Statement, ...Statement[]]; outboxIds: string[] } {
   if (match.kind === "totp")
     return { statements: [recordTotpStep(db, account.id, match.step)], outboxIds: [] };
-  const email = notice(db, account, {
+  const email = securityNotice(db, account, {
     template: "recovery-code-used",
     displayName: account.displayName,
     remaining: String(match.remaining),
@@ -236,7 +226,7 @@ export const mfaRoutes = createRouter()
     });
     if (match.kind !== "totp") throw mfaProblems.invalidCode();
     const { codes, hashes } = await newRecoveryCodes(config);
-    const email = notice(db, account, { template: "totp-enabled", displayName: account.displayName });
+    const email = securityNotice(db, account, { template: "totp-enabled", displayName: account.displayName });
     await db.batch([
       enableTotp(db, userId, match.step),
       ...replaceRecoveryCodes(db, userId, hashes),
@@ -263,7 +253,10 @@ export const mfaRoutes = createRouter()
       budgets: [accountBudget(c.get("config"), account.email)],
     });
     const spent = spendFactor(db, account, match, meta);
-    const email = notice(db, account, { template: "totp-disabled", displayName: account.displayName });
+    const email = securityNotice(db, account, {
+      template: "totp-disabled",
+      displayName: account.displayName,
+    });
     await db.batch([
       ...spent.statements,
       insertAudit(db, {
@@ -291,7 +284,7 @@ export const mfaRoutes = createRouter()
     const match = await verifyFactor(c, account, code, { budgets: [accountBudget(config, account.email)] });
     const spent = spendFactor(db, account, match, meta);
     const { codes, hashes } = await newRecoveryCodes(config);
-    const email = notice(db, account, {
+    const email = securityNotice(db, account, {
       template: "recovery-codes-regenerated",
       displayName: account.displayName,
     });
