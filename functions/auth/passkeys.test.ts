@@ -58,7 +58,11 @@ async function signinOptions(env = bindings): Promise<RequestOptionsJSON> {
   return (await res.json()) as RequestOptionsJSON;
 }
 
-async function passkeySignin(authenticator: SoftAuthenticator, o: AssertOptions = {}, env = bindings) {
+async function passkeySignin(
+  authenticator: SoftAuthenticator,
+  o: Parameters<SoftAuthenticator["assert"]>[1] = {},
+  env = bindings,
+) {
   const response = await authenticator.assert(await signinOptions(env), o);
   return post(env, "/api/auth/passkeys/signin", { response, returnRefreshToken: true });
 }
@@ -364,5 +368,137 @@ describe("signing in with a passkey (passwordless)", () => {
     // Neon: the insert batch, then (after the response) claiming and sending the notice. Upstash:
     // the group limit (with the session check), taking the challenge.
     expect(await roundTrips(registerTrace)).toMatchObject({ neon: 3, upstash: 2 });
+  });
+});
+
+describe("a passkey as the second factor of a password sign-in", () => {
+  async function passwordChallenge(user: SignedUp) {
+    const res = await post(bindings, "/api/auth/signin", { email: user.email, password: user.password });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { mfaRequired: boolean; challenge: string; factors: string[] };
+  }
+
+  async function factorOptions(challenge: string): Promise<RequestOptionsJSON> {
+    const res = await post(bindings, "/api/auth/mfa/challenge/options", { challenge });
+    expect(res.status).toBe(200);
+    return (await res.json()) as RequestOptionsJSON;
+  }
+
+  function completeWith(challenge: string, passkey: unknown) {
+    return post(bindings, "/api/auth/mfa/challenge", { challenge, passkey, returnRefreshToken: true });
+  }
+
+  it("asks for a second factor once a passkey is registered, naming the factors", async () => {
+    const { user } = await userWithPasskey();
+    const answer = await passwordChallenge(user);
+    expect(answer).toMatchObject({ mfaRequired: true, factors: ["passkey"] });
+  });
+
+  it("offers only the account's passkeys and completes the sign-in with one, audit-logged and emailed", async () => {
+    const { user, authenticator, passkey } = await userWithPasskey();
+    const { challenge } = await passwordChallenge(user);
+    const options = await factorOptions(challenge);
+    const [held] = authenticator.credentials;
+    expect(options.allowCredentials?.map((d) => d.id)).toEqual([
+      Buffer.from(held?.id ?? []).toString("base64url"),
+    ]);
+    const res = await completeWith(challenge, await authenticator.assert(options));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { accessToken: string; user: { id: string } };
+    expect(body.user.id).toBe(user.userId);
+    const rows = await db().execute<{ method: string }>(
+      sql`select method from sessions where user_id = ${user.userId} order by created_at desc limit 1`,
+    );
+    expect(rows.rows[0]?.method).toBe("password+passkey");
+    expect(await auditActions(user.userId, "mfa.passkey_used")).toHaveLength(1);
+    expect((await mailFor(user.email)).map((m) => m.subject)).toContain("A passkey confirmed a sign-in");
+    const list = await send(bindings, "/api/auth/passkeys", { headers: bearer(body.accessToken) });
+    expect(await list.json()).toMatchObject({
+      passkeys: [{ id: passkey.id, lastUsedAt: expect.any(String) }],
+    });
+  });
+
+  it("refuses another user's credential, a replay, a stale challenge and one issued for another sign-in", async () => {
+    const { user, authenticator } = await userWithPasskey();
+    const { authenticator: strangers } = await userWithPasskey();
+    const [theirs] = strangers.credentials;
+
+    const { challenge } = await passwordChallenge(user);
+    const options = await factorOptions(challenge);
+    const foreign = await completeWith(challenge, await strangers.assert(options, { credential: theirs }));
+    expect(foreign.status).toBe(401);
+    expect((await problemOf(foreign)).type).toMatch(/mfa-invalid-passkey$/);
+
+    const again = await factorOptions(challenge);
+    const assertion = await authenticator.assert(again);
+    expect((await completeWith(challenge, assertion)).status).toBe(200);
+    const replay = await completeWith(challenge, assertion);
+    expect(replay.status).toBe(401);
+
+    const { challenge: second } = await passwordChallenge(user);
+    const { challenge: third } = await passwordChallenge(user);
+    const forSecond = await factorOptions(second);
+    const crossed = await completeWith(third, await authenticator.assert(forSecond));
+    expect((await problemOf(crossed)).type).toMatch(/mfa-invalid-passkey$/);
+
+    const stale = await factorOptions(third);
+    await (await import("../../shared/clients"))
+      .createRedis(config)
+      .del(`webauthn:challenge:${stale.challenge}`);
+    expect((await completeWith(third, await authenticator.assert(stale))).status).toBe(401);
+    expect(await auditActions(user.userId, "auth.mfa_failed")).toHaveLength(4);
+  });
+
+  it("refuses a deleted passkey", async () => {
+    const { user, authenticator, passkey } = await userWithPasskey();
+    const { response } = await authenticator.register(await creationOptions(user));
+    expect((await post(bindings, "/api/auth/passkeys", { response }, bearer(user.accessToken))).status).toBe(
+      201,
+    );
+    const [first] = authenticator.credentials;
+    const removed = await send(bindings, `/api/auth/passkeys/${passkey.id}`, {
+      method: "DELETE",
+      headers: bearer(user.accessToken),
+    });
+    expect(removed.status).toBe(204);
+    const { challenge } = await passwordChallenge(user);
+    const options = await factorOptions(challenge);
+    expect(options.allowCredentials).toHaveLength(1);
+    const res = await completeWith(challenge, await authenticator.assert(options, { credential: first }));
+    expect(res.status).toBe(401);
+    expect((await passkeySignin(authenticator, { credential: first })).status).toBe(401);
+  });
+
+  it("takes a code or a passkey, not both, naming the field", async () => {
+    const { user } = await userWithPasskey();
+    const { challenge } = await passwordChallenge(user);
+    const res = await post(bindings, "/api/auth/mfa/challenge", { challenge });
+    expect(res.status).toBe(400);
+    expect((await problemOf(res)).errors?.[0]?.path).toBe("code");
+  });
+
+  it("stays within its round-trip budgets", async () => {
+    const { user, authenticator } = await userWithPasskey();
+    const { challenge } = await passwordChallenge(user);
+    const optionsTrace = traceId();
+    const optionsRes = await send(bindings, "/api/auth/mfa/challenge/options", {
+      method: "POST",
+      headers: { "X-Request-Id": optionsTrace },
+      json: { challenge },
+    });
+    const options = (await optionsRes.json()) as RequestOptionsJSON;
+    // Neon: the account. Upstash: the auth group's limit, the challenge.
+    expect(await roundTrips(optionsTrace)).toMatchObject({ neon: 1, upstash: 2 });
+    const doneTrace = traceId();
+    const done = await send(bindings, "/api/auth/mfa/challenge", {
+      method: "POST",
+      headers: { "X-Request-Id": doneTrace },
+      json: { challenge, passkey: await authenticator.assert(options) },
+    });
+    expect(done.status).toBe(200);
+    // Neon: the account, the session batch, then (after the response) the notice's claim and send.
+    // Upstash: the group limit, the budgets' charge, taking the WebAuthn challenge, spending the
+    // sign-in challenge, the refund.
+    expect(await roundTrips(doneTrace)).toMatchObject({ neon: 4, upstash: 5 });
   });
 });
