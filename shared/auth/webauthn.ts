@@ -269,16 +269,10 @@ function rawEcdsaSignature(der: Uint8Array): Bytes | undefined {
   return at === der.length ? out : undefined;
 }
 
-async function verifySignature(
-  stored: StoredCredential,
-  signature: Bytes,
-  data: Bytes,
-): Promise<boolean> {
+async function verifySignature(stored: StoredCredential, signature: Bytes, data: Bytes): Promise<boolean> {
   const params = importParams(stored.algorithm);
   const spki = new Uint8Array(fromBase64Url(stored.publicKey));
-  const key = await crypto.subtle.importKey("spki", spki, params, false, [
-    "verify",
-  ]);
+  const key = await crypto.subtle.importKey("spki", spki, params, false, ["verify"]);
   if (stored.algorithm === coseAlgorithmES256) {
     const raw = rawEcdsaSignature(signature);
     if (!raw) return false;
