@@ -38,13 +38,16 @@ function failsOpenWithoutRedis(c: Context<AppEnv>): boolean {
   return FAIL_OPEN_AUTH_ROUTES.test(c.req.path);
 }
 
+const SIGNIN_ROUTES = new Set(["/api/auth/signin", "/api/auth/passkeys/signin"]);
+
 const auth = {
   name: "auth",
   limit: 30,
   window: "1 m",
   failMode: "closed",
-  // Sign-in counts failures per account+IP and per IP instead (functions/auth/throttle.ts).
-  skip: (c) => c.req.path === "/api/auth/signin" || failsOpenWithoutRedis(c),
+  // Sign-in counts failures per account+IP and per IP instead (functions/auth/throttle.ts), and
+  // passkey sign-in per IP (its own budget in functions/auth/passkeys.ts).
+  skip: (c) => SIGNIN_ROUTES.has(c.req.path) || failsOpenWithoutRedis(c),
 } satisfies RateLimitPolicy;
 
 /** Rate-limit policies, one per group. Authentication fails closed when Redis is down; reads fail open. */

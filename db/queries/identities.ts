@@ -3,6 +3,7 @@ import type { Database } from "../database";
 import type { QueuedEmail } from "../schema/email";
 import { identities, type OAuthProvider } from "../schema/identities";
 import { users } from "../schema/users";
+import { hasSecondFactorSql } from "./mfa-factors";
 import { profileColumns } from "./users";
 
 /** A provider account, as the callback read it from the provider. */
@@ -30,6 +31,7 @@ export async function findOAuthCandidates(db: Database, account: ProviderAccount
       ...profileColumns,
       disabledAt: users.disabledAt,
       linked: sql<boolean>`${isLinked}`.mapWith(Boolean),
+      mfaEnabled: hasSecondFactorSql,
     })
     .from(users)
     .where(account.email ? or(isLinked, eq(users.email, account.email)) : isLinked)

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { type Database, prepareOnce } from "../database";
-import { userTotp } from "../schema/mfa";
 import { type User, users } from "../schema/users";
+import { hasSecondFactorSql } from "./mfa-factors";
 
 /** Columns a user may see about themselves. */
 export const profileColumns = {
@@ -25,8 +25,8 @@ export async function findUserForSignin(db: Database, email: string) {
       ...profileColumns,
       passwordHash: users.passwordHash,
       disabledAt: users.disabledAt,
-      /** Whether a password alone no longer signs in: a second factor is active. */
-      mfaEnabled: sql<boolean>`exists (select 1 from ${userTotp} where ${userTotp.userId} = ${users.id} and ${userTotp.enabledAt} is not null)`,
+      /** Whether a password alone no longer signs in: a second factor (TOTP or a passkey) is active. */
+      mfaEnabled: hasSecondFactorSql,
     })
     .from(users)
     .where(eq(users.email, email))
