@@ -65,7 +65,10 @@ export async function createApiKey(
     db.execute(sql`select id from users where id = ${k.userId} for update`),
     db.execute(sql`
       insert into api_keys (id, user_id, name, scopes, secret_hash, prefix, last_four, expires_at)
-      select ${k.id}, ${k.userId}, ${k.name}, ${k.scopes}::text[], ${k.secretHash}, ${k.prefix}, ${k.lastFour},
+      select ${k.id}, ${k.userId}, ${k.name}, array[${sql.join(
+        k.scopes.map((scope) => sql`${scope}`),
+        sql`, `,
+      )}]::text[], ${k.secretHash}, ${k.prefix}, ${k.lastFour},
              ${iso(k.expiresAt)}::timestamptz
       where (select count(*) from api_keys where user_id = ${k.userId} and revoked_at is null
              and (expires_at is null or expires_at > now())) < ${MAX_LIVE_API_KEYS}
