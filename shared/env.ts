@@ -1,7 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/database";
 import type { AccessClaims } from "./auth/access-token";
-import type { PendingApiKey } from "./auth/api-key-auth";
+import type { PendingApiKey } from "./auth/api-key-pending";
 import type { RevocationCheck } from "./auth/revocation";
 import type { Bindings } from "./bindings";
 import type { Config } from "./config";

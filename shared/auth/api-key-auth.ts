@@ -9,6 +9,7 @@ import type { AppEnv } from "../env";
 import { defineProblems, problems } from "../errors";
 import { ACCESS_TOKEN_TTL_SECONDS, type AccessClaims } from "./access-token";
 import { apiKeyPrefixFor, parseApiKey } from "./api-key-format";
+import type { PendingApiKey } from "./api-key-pending";
 import { type ApiKeyRoutes, type ApiKeyScope, SCOPE_ROLES } from "./api-key-scopes";
 
 /**
@@ -36,16 +37,6 @@ export const apiKeyProblems = {
 
 /** How long a key's facts stay cached: as long as an access token keeps its role and tier claims. */
 export const API_KEY_CACHE_SECONDS = ACCESS_TOKEN_TTL_SECONDS;
-
-/** A presented key between authenticate() and resolveApiKey(). */
-export interface PendingApiKey {
-  id: string;
-  secretHash: string;
-  /** The scope the route needs. */
-  scope: ApiKeyScope;
-  /** The cache read, started in the rate limiter's tick; undefined when it missed or Redis failed. */
-  cached: Promise<ApiKeyFacts | undefined>;
-}
 
 /** Redis key of a key's cached facts, by its secret's hash. */
 export function apiKeyCacheKey(secretHash: string): string {
