@@ -4,6 +4,9 @@
  */
 import type { components } from "./api";
 import type {
+  ApiKey,
+  ApiKeyWithSecret,
+  CreateApiKeyInput,
   InvoicePage,
   Lesson,
   LessonSummary,
@@ -13,6 +16,7 @@ import type {
   Plan,
   ProfileChanges,
   Progress,
+  RotatedApiKey,
   SavedPattern,
   Session,
   Share,
@@ -86,4 +90,9 @@ export interface Backend {
   resumeSubscription(): Promise<Subscription>;
   listInvoices(query: PageOptions): Promise<InvoicePage>;
   portal(): Promise<{ url: string }>;
+
+  listApiKeys(): Promise<ApiKey[]>;
+  createApiKey(body: CreateApiKeyInput): Promise<ApiKeyWithSecret>;
+  revokeApiKey(id: string): Promise<void>;
+  rotateApiKey(id: string): Promise<RotatedApiKey>;
 }

@@ -5,12 +5,14 @@
 import type { Backend, LessonBody } from "./backend";
 import { browser } from "./globals";
 import { httpBackend } from "./http/backend";
+import { createApiKeys } from "./services/api-keys";
 import { createAuth } from "./services/auth";
 import { createPatternSync } from "./services/patterns";
 import { createProgressSync } from "./services/progress";
 import { defaultStorage, JsonStore, localStorageOrMemory } from "./storage";
 import { stubBackend } from "./stub/backend";
 import type {
+  ApiKeysService,
   AuthService,
   Backline,
   BacklineMode,
@@ -40,6 +42,7 @@ interface Services {
   sharing: SharingService;
   payment: PaymentService;
   content: ContentService;
+  apiKeys: ApiKeysService;
   /** Stub mode only: the stub's outbox. */
   mailbox?: (to?: string) => Promise<StubEmail[]>;
   dispose(): void;
@@ -106,6 +109,7 @@ function createServices(backend: Backend, storage: KeyValueStorage): Services {
       updateLesson: (id, input) => backend.updateLesson(id, input as Omit<LessonBody, "id">),
       deleteLesson: (id) => backend.deleteLesson(id),
     },
+    apiKeys: createApiKeys(backend),
     dispose: () => browser.removeEventListener?.("online", onOnline),
   };
 }
@@ -164,6 +168,9 @@ export function createBackline(options: BacklineOptions = {}): Backline {
     },
     get content() {
       return current().content;
+    },
+    get apiKeys() {
+      return current().apiKeys;
     },
     async readStubMailbox(to?: string) {
       const mailbox = current().mailbox;

@@ -10,7 +10,7 @@ import { defineProblems, problems } from "../errors";
 import { ACCESS_TOKEN_TTL_SECONDS, type AccessClaims } from "./access-token";
 import { apiKeyPrefixFor, parseApiKey } from "./api-key-format";
 import type { PendingApiKey } from "./api-key-pending";
-import { type ApiKeyRoutes, type ApiKeyScope, SCOPE_ROLES } from "./api-key-scopes";
+import { type ApiKeyRoutes, SCOPE_ROLES } from "./api-key-scopes";
 
 /**
  * Authenticating with an API key, in two steps around the rate limiter so that a cached key

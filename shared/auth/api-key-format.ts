@@ -1,5 +1,3 @@
-import { randomBase62 } from "../crypto";
-
 /**
  * API key secrets, GitHub's token scheme: a prefix scanners can search for, the key's id, 28
  * random base62 characters (166 bits) and a CRC32 of the id and random part (6 base62
@@ -51,6 +49,17 @@ export function apiKeyChecksum(body: string): string {
   for (let i = 0; i < CHECKSUM_LENGTH; i++) {
     out = BASE62[value % 62] + out;
     value = Math.floor(value / 62);
+  }
+  return out;
+}
+
+/** Random base62 characters (unbiased: bytes ≥ 248 are drawn again); Web Crypto only, so the SDK's stub can make keys too. */
+function randomBase62(length: number): string {
+  let out = "";
+  while (out.length < length) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(length * 2))) {
+      if (byte < 248 && out.length < length) out += BASE62[byte % 62];
+    }
   }
   return out;
 }

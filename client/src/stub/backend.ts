@@ -8,6 +8,7 @@
 import type { Backend } from "../backend";
 import type { KeyValueStorage, StubEmail } from "../types";
 import { stubAccount } from "./account";
+import { stubApiKeys } from "./api-keys";
 import { stubAuth } from "./auth";
 import { stubBilling } from "./billing";
 import { stubLessons } from "./lessons";
@@ -43,5 +44,6 @@ export function stubBackend(
     ...stubShares(stub),
     ...stubLessons(stub),
     ...stubBilling(stub),
+    ...stubApiKeys(stub),
   };
 }
