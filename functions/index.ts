@@ -2,6 +2,7 @@ import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
 import { expirePastDueGrace } from "../db/queries/billing";
 import { createApp } from "../shared/app";
+import { apiKeyRoutes } from "../shared/auth/api-key-scopes";
 import { remarkRecentRevocations } from "../shared/auth/revocation";
 import { entitlementRule } from "../shared/billing/entitlement-rule";
 import { clientRateLimitKey } from "../shared/client-ip";
@@ -9,9 +10,10 @@ import { createDb, createRedis } from "../shared/clients";
 import { loadConfig } from "../shared/config";
 import { deliverOutbox, purgeSentEmails } from "../shared/email/outbox";
 import type { AppEnv, Bindings } from "../shared/env";
-import { authenticate } from "../shared/middleware/auth";
+import { authenticate, resolveApiKeys } from "../shared/middleware/auth";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
 import { adminRoutes } from "./admin";
+import { apiKeyRoutes as apiKeyManagementRoutes } from "./api-keys";
 import { authRoutes } from "./auth";
 import { billingRoutes } from "./billing";
 import { healthRoutes } from "./health";
@@ -68,6 +70,30 @@ const policies = {
   },
 } satisfies Record<string, RateLimitPolicy>;
 
+/**
+ * The routes an API key may call and the scope each needs. Every other route refuses keys
+ * before any lookup (403 api-key-not-accepted): account, sessions, billing, admin, shares and
+ * the key routes themselves need a signed-in session.
+ */
+const apiKeys = apiKeyRoutes({
+  "GET /api/patterns": "patterns:read",
+  "GET /api/patterns/:id": "patterns:read",
+  "POST /api/patterns": "patterns:write",
+  "POST /api/patterns/sync": "patterns:write",
+  "PUT /api/patterns/:id": "patterns:write",
+  "PATCH /api/patterns/:id": "patterns:write",
+  "DELETE /api/patterns/:id": "patterns:write",
+  "GET /api/progress": "progress:read",
+  "GET /api/progress/:lessonId": "progress:read",
+  "POST /api/progress": "progress:write",
+  "POST /api/progress/sync": "progress:write",
+  "GET /api/lessons": "lessons:read",
+  "GET /api/lessons/:id": "lessons:read",
+  "POST /api/lessons": "lessons:write",
+  "PUT /api/lessons/:id": "lessons:write",
+  "DELETE /api/lessons/:id": "lessons:write",
+});
+
 const app = createApp();
 
 // Groups that know users read the Bearer token first (no DB query), so the limiter counts per
@@ -75,9 +101,12 @@ const app = createApp();
 app.use("/api/auth/*", authenticate(), rateLimit(policies.auth), rateLimit(policies.authSession));
 app.use("/api/me/*", authenticate(), rateLimit(policies.api));
 app.use("/api/admin/*", authenticate(), rateLimit(policies.api));
-app.use("/api/patterns/*", authenticate(), rateLimit(policies.api));
-app.use("/api/lessons/*", authenticate(), rateLimit(policies.api));
-app.use("/api/progress/*", authenticate(), rateLimit(policies.api));
+app.use("/api/api-keys/*", authenticate(), rateLimit(policies.api));
+// Groups whose routes accept API keys: the key's cache read shares the limiter's round trip
+// (counted per key), then resolveApiKeys checks it before the route runs.
+app.use("/api/patterns/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
+app.use("/api/lessons/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
+app.use("/api/progress/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
 app.use("/api/shares/*", authenticate(), rateLimit(policies.shares));
 app.use("/api/billing/*", authenticate(), rateLimit(policies.billing));
 // Webhooks are not rate limited: Stripe authenticates by signature, and refusing a delivery only delays it.
@@ -87,6 +116,7 @@ const routes = app
   .route("/api/auth", authRoutes)
   .route("/api/me", meRoutes)
   .route("/api/admin", adminRoutes)
+  .route("/api/api-keys", apiKeyManagementRoutes)
   .route("/api/patterns", patternRoutes)
   .route("/api/lessons", lessonRoutes)
   .route("/api/progress", progressRoutes)

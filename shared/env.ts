@@ -1,6 +1,7 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/database";
 import type { AccessClaims } from "./auth/access-token";
+import type { PendingApiKey } from "./auth/api-key-pending";
 import type { RevocationCheck } from "./auth/revocation";
 import type { Bindings } from "./bindings";
 import type { Config } from "./config";
@@ -22,7 +23,9 @@ export type Variables = {
   revocation?: RevocationCheck;
   /** The signed-in user's id; logged with the request. */
   userId?: string;
-  /** Who rate limits and idempotency keys are counted for: `user:<id>` or `ip:<addr>`. */
+  /** The API key the request presented, until resolveApiKeys() has checked it (shared/auth/api-key-auth.ts). */
+  apiKey?: PendingApiKey;
+  /** Who rate limits and idempotency keys are counted for: `user:<id>`, `key:<id>` or `ip:<addr>`. */
   principal?: string;
 };
 

@@ -627,6 +627,187 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/api-keys": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your API keys, newest first (never their secrets) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Keys */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              keys: components["schemas"]["ApiKey"][];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Creates an API key for server-to-server calls; the secret is in this answer only */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateApiKey"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ApiKeyWithSecret"];
+          };
+        };
+        /** @description Invalid name, scopes or expiry */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description A scope is above your own rights */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many live keys */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/api-keys/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revokes an API key: it stops working at once */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Revoked */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description No live key of yours has this id */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/api-keys/{id}/rotate": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Gives an API key a new secret; the old one keeps working for 24 hours */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The new secret, shown once */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["RotatedApiKey"];
+          };
+        };
+        /** @description No live key of yours has this id */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/auth/email/verify": {
     parameters: {
       query?: never;
@@ -4203,6 +4384,39 @@ export interface components {
         totp: boolean;
       };
     };
+    ApiKey: {
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      expiresAt: string | null;
+      id: string;
+      /** @description The secret's last four characters */
+      lastFour: string;
+      /**
+       * Format: date-time
+       * @description Updated at most once a minute
+       */
+      lastUsedAt: string | null;
+      name: string;
+      /** @description bk_live_ or bk_test_; the id follows it in the secret */
+      prefix: string;
+      /** Format: date-time */
+      revokedAt: string | null;
+      /** Format: date-time */
+      rotatedAt: string | null;
+      scopes: (
+        | "patterns:read"
+        | "patterns:write"
+        | "progress:read"
+        | "progress:write"
+        | "lessons:read"
+        | "lessons:write"
+      )[];
+    };
+    ApiKeyWithSecret: components["schemas"]["ApiKey"] & {
+      /** @description Shown once: only its hash is kept */
+      secret: string;
+    };
     AuditLog: {
       action: string;
       /** Format: uuid */
@@ -4249,6 +4463,22 @@ export interface components {
       id: string;
       /** Format: uri */
       url: string;
+    };
+    CreateApiKey: {
+      /**
+       * Format: date-time
+       * @description When the key stops working; omit or null for never (until revoked)
+       */
+      expiresAt?: string | null;
+      name: string;
+      scopes: (
+        | "patterns:read"
+        | "patterns:write"
+        | "progress:read"
+        | "progress:write"
+        | "lessons:read"
+        | "lessons:write"
+      )[];
     };
     CreatePattern: {
       /**
@@ -4594,6 +4824,13 @@ export interface components {
       /** @description Beats per minute */
       tempo: number;
       tracks: components["schemas"]["Track"][];
+    };
+    RotatedApiKey: components["schemas"]["ApiKeyWithSecret"] & {
+      /**
+       * Format: date-time
+       * @description The old secret works until then
+       */
+      previousSecretValidUntil: string;
     };
     Session: {
       /** Format: date-time */

@@ -4,6 +4,9 @@
  */
 import type { components } from "./api";
 import type {
+  ApiKey,
+  ApiKeyWithSecret,
+  CreateApiKeyInput,
   InvoicePage,
   Lesson,
   LessonSummary,
@@ -16,6 +19,7 @@ import type {
   Progress,
   ProviderFlowOptions,
   ProviderInfo,
+  RotatedApiKey,
   SavedPattern,
   Session,
   Share,
@@ -112,4 +116,9 @@ export interface Backend {
   resumeSubscription(): Promise<Subscription>;
   listInvoices(query: PageOptions): Promise<InvoicePage>;
   portal(): Promise<{ url: string }>;
+
+  listApiKeys(): Promise<ApiKey[]>;
+  createApiKey(body: CreateApiKeyInput): Promise<ApiKeyWithSecret>;
+  revokeApiKey(id: string): Promise<void>;
+  rotateApiKey(id: string): Promise<RotatedApiKey>;
 }

@@ -5,6 +5,7 @@
 import type { Backend, LessonBody } from "./backend";
 import { browser } from "./globals";
 import { httpBackend } from "./http/backend";
+import { createApiKeys } from "./services/api-keys";
 import { createAuth } from "./services/auth";
 import { createIdentities } from "./services/identities";
 import { createPatternSync } from "./services/patterns";
@@ -12,6 +13,7 @@ import { createProgressSync } from "./services/progress";
 import { defaultStorage, JsonStore, localStorageOrMemory } from "./storage";
 import { stubBackend } from "./stub/backend";
 import type {
+  ApiKeysService,
   AuthService,
   Backline,
   BacklineMode,
@@ -41,6 +43,7 @@ interface Services {
   sharing: SharingService;
   payment: PaymentService;
   content: ContentService;
+  apiKeys: ApiKeysService;
   /** Stub mode only: the stub's outbox. */
   mailbox?: (to?: string) => Promise<StubEmail[]>;
   dispose(): void;
@@ -108,6 +111,7 @@ function createServices(backend: Backend, storage: KeyValueStorage): Services {
       updateLesson: (id, input) => backend.updateLesson(id, input as Omit<LessonBody, "id">),
       deleteLesson: (id) => backend.deleteLesson(id),
     },
+    apiKeys: createApiKeys(backend),
     dispose: () => browser.removeEventListener?.("online", onOnline),
   };
 }
@@ -166,6 +170,9 @@ export function createBackline(options: BacklineOptions = {}): Backline {
     },
     get content() {
       return current().content;
+    },
+    get apiKeys() {
+      return current().apiKeys;
     },
     async readStubMailbox(to?: string) {
       const mailbox = current().mailbox;

@@ -122,6 +122,23 @@ export interface ProviderFlowOptions {
   stubAccount?: { email: string; name?: string };
 }
 
+/** An API key as listed (never its secret); creating or rotating one returns the secret once. */
+export type ApiKey = Schemas["ApiKey"];
+export type ApiKeyWithSecret = Schemas["ApiKeyWithSecret"];
+export type RotatedApiKey = Schemas["RotatedApiKey"];
+export type CreateApiKeyInput = Schemas["CreateApiKey"];
+
+/** API keys for server-to-server calls (`Authorization: Bearer bk_…`); managing them needs a signed-in session. */
+export interface ApiKeysService {
+  list(): Promise<ApiKey[]>;
+  /** The answer carries the secret: the only time it is shown. */
+  create(input: CreateApiKeyInput): Promise<ApiKeyWithSecret>;
+  /** The key stops working at once. */
+  revoke(id: string): Promise<void>;
+  /** A new secret; the old one keeps working until `previousSecretValidUntil` (24 hours). */
+  rotate(id: string): Promise<RotatedApiKey>;
+}
+
 export interface AuthState {
   signedIn: boolean;
   user: User | null;
@@ -311,6 +328,7 @@ export interface Backline {
   readonly sharing: SharingService;
   readonly payment: PaymentService;
   readonly content: ContentService;
+  readonly apiKeys: ApiKeysService;
   /**
    * Stub mode: the emails the stub "sent" (verification, reset, notices), newest first,
    * optionally only those to `to`. In http mode this rejects: emails go to real inboxes.

@@ -13,9 +13,25 @@ export interface AuditEntry {
   metadata?: Record<string, unknown>;
 }
 
+/** The API key each key-authenticated request's database handle acts for (one handle per such request). */
+const apiKeyOfDatabase = new WeakMap<Database, string>();
+
+/**
+ * Marks a request's database handle as acting for an API key: every audit entry written
+ * through it names the key in `metadata.apiKeyId`, whichever route writes it.
+ */
+export function auditAsApiKey(db: Database, keyId: string): void {
+  apiKeyOfDatabase.set(db, keyId);
+}
+
+function metadataFor(db: Database, metadata: Record<string, unknown> = {}): Record<string, unknown> {
+  const apiKeyId = apiKeyOfDatabase.get(db);
+  return apiKeyId ? { ...metadata, apiKeyId } : metadata;
+}
+
 /** The insert of one audit entry, for a `db.batch` beside the action. */
 export function insertAudit(db: Database, entry: AuditEntry) {
-  return db.insert(auditLogs).values(entry);
+  return db.insert(auditLogs).values({ ...entry, metadata: metadataFor(db, entry.metadata) });
 }
 
 /** The insert of an audit entry only if `condition` (a select) finds a row: for batches whose action may hit nothing. */
@@ -23,7 +39,7 @@ export function insertAuditIf(db: Database, e: AuditEntry, condition: SQL) {
   return db.execute(sql`
     insert into audit_logs (actor_id, action, target_type, target_id, ip, user_agent, metadata)
     select ${e.actorId}, ${e.action}, ${e.targetType ?? null}, ${e.targetId ?? null}, ${e.ip ?? null},
-           ${e.userAgent ?? null}, ${JSON.stringify(e.metadata ?? {})}::jsonb
+           ${e.userAgent ?? null}, ${JSON.stringify(metadataFor(db, e.metadata))}::jsonb
     where exists (${condition})
   `);
 }

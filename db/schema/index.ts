@@ -1,5 +1,6 @@
 // One file per domain; everything is re-exported here so drizzle-kit and the typed
 // query builder see the whole schema.
+export * from "./api-keys";
 export * from "./audit";
 export * from "./billing";
 export * from "./email";

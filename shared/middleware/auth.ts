@@ -3,6 +3,9 @@ import { createMiddleware } from "hono/factory";
 import { liveSessionAssertion } from "../../db/queries/sessions";
 import type { Role } from "../../db/schema/users";
 import { type AccessClaims, verifyAccessToken } from "../auth/access-token";
+import { resolveApiKey, startApiKeyAuthentication } from "../auth/api-key-auth";
+import { looksLikeApiKey } from "../auth/api-key-format";
+import type { ApiKeyRoutes } from "../auth/api-key-scopes";
 import { authProblems } from "../auth/problems";
 import { isSessionRevoked } from "../auth/revocation";
 import { createAssertingDb } from "../clients";
@@ -14,13 +17,18 @@ import { problems } from "../errors";
  * Reads a Bearer access token if there is one: verifies it with no DB query, sets `auth`,
  * `userId` and `principal`, and starts the session revocation check in Redis without
  * waiting, so it shares one Upstash round trip with the rate limiter that runs next.
- * A token that does not verify is refused at once.
+ * A token that does not verify is refused at once. An API key (`bk_…`) is accepted only on
+ * the routes `apiKeys` names, and only where resolveApiKeys() runs after the rate limiter.
  */
-export function authenticate(): MiddlewareHandler<AppEnv> {
+export function authenticate(options: { apiKeys?: ApiKeyRoutes } = {}): MiddlewareHandler<AppEnv> {
   return async function authenticateMiddleware(c, next) {
     const header = c.req.header("Authorization");
     if (header === undefined) return next();
     const match = /^Bearer ([A-Za-z0-9_\-.=]+)$/.exec(header);
+    if (match?.[1] && looksLikeApiKey(match[1])) {
+      await startApiKeyAuthentication(c, match[1], options.apiKeys);
+      return next();
+    }
     const config = c.get("config");
     const claims =
       match?.[1] &&
@@ -39,6 +47,17 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         (error: unknown) => ({ ok: false as const, error }),
       ),
     );
+    await next();
+  };
+}
+
+/**
+ * Checks the API key authenticate() let through (its cache read shared the rate limiter's
+ * round trip): mount it after the limiter on groups whose routes accept keys.
+ */
+export function resolveApiKeys(): MiddlewareHandler<AppEnv> {
+  return async function resolveApiKeysMiddleware(c, next) {
+    await resolveApiKey(c);
     await next();
   };
 }

@@ -119,5 +119,12 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
     listInvoices: (query) =>
       api.call("get", "/api/billing/invoices", { query: { limit: query.limit, cursor: query.cursor } }),
     portal: async () => checkedUrl(await api.call("post", "/api/billing/portal"), "/api/billing/portal"),
+
+    listApiKeys: async () => (await api.call("get", "/api/api-keys")).keys,
+    createApiKey: (body) => api.call("post", "/api/api-keys", { body }),
+    async revokeApiKey(id) {
+      await api.call("delete", "/api/api-keys/{id}", { params: { id } });
+    },
+    rotateApiKey: (id) => api.call("post", "/api/api-keys/{id}/rotate", { params: { id } }),
   };
 }

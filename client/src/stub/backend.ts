@@ -8,6 +8,7 @@
 import type { Backend } from "../backend";
 import type { KeyValueStorage, StubEmail } from "../types";
 import { stubAccount } from "./account";
+import { stubApiKeys } from "./api-keys";
 import { stubAuth } from "./auth";
 import { stubBilling } from "./billing";
 import { stubIdentities } from "./identities";
@@ -45,5 +46,6 @@ export function stubBackend(
     ...stubLessons(stub),
     ...stubBilling(stub),
     ...stubIdentities(stub),
+    ...stubApiKeys(stub),
   };
 }

@@ -1,0 +1,7 @@
+import { defineProblems } from "../../shared/errors";
+
+/** Problems of the API key routes (imports nothing heavy: the SDK's stub raises them too) (authenticating with a key: shared/auth/api-key-auth.ts). */
+export const apiKeyRouteProblems = defineProblems({
+  tooManyKeys: { status: 409, title: "You hold as many live API keys as an account may" },
+  scopeNotAllowed: { status: 403, title: "A scope is above your own rights" },
+});
