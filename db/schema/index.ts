@@ -3,6 +3,7 @@
 export * from "./audit";
 export * from "./billing";
 export * from "./email";
+export * from "./events";
 export * from "./identities";
 export * from "./lessons";
 export * from "./patterns";
