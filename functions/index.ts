@@ -140,7 +140,7 @@ export default {
     ctx.waitUntil(purgeSentEmails(db));
     ctx.waitUntil(expirePastDueGrace(db, entitlementRule(config)));
     ctx.waitUntil(remarkRecentRevocations(db, createRedis(config)));
-    ctx.waitUntil(rollUpRecentEvents(db));
+    ctx.waitUntil(rollUpRecentEvents(db, config));
     ctx.waitUntil(purgeExpiredEvents(db, config));
   },
 } satisfies ExportedHandler<Bindings>;

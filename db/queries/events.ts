@@ -85,8 +85,13 @@ export async function earliestDayReceivedSince(db: Database, since: Date): Promi
   return result.rows[0]?.day ?? null;
 }
 
-/** The subject an event is about, as the rollups group it: its lesson, pattern or share. */
-const SUBJECT = sql`coalesce(props->>'lessonId', props->>'patternId', props->>'shareId', '')`;
+/**
+ * The subject an event is about, as the rollups group it: a share event's share link (the
+ * dashboard finds its pattern), else its lesson or pattern; '' when none.
+ */
+const SUBJECT = sql`case when name like 'share%'
+  then coalesce(props->>'shareId', props->>'patternId', '')
+  else coalesce(props->>'lessonId', props->>'patternId', props->>'shareId', '') end`;
 const ACTOR = sql`coalesce(user_id::text, anonymous_id::text)`;
 const utcStart = (day: Day) => sql`(${day}::date::timestamp at time zone 'UTC')`;
 
