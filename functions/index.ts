@@ -21,6 +21,7 @@ import { lessonRoutes } from "./lessons";
 import { meRoutes } from "./me";
 import { patternRoutes } from "./patterns";
 import { progressRoutes } from "./progress";
+import { progressSummaryRoutes } from "./progress/summary";
 import { shareRoutes } from "./shares";
 import { webhookRoutes } from "./webhooks";
 
@@ -92,6 +93,8 @@ const routes = app
   .route("/api/admin", adminRoutes)
   .route("/api/patterns", patternRoutes)
   .route("/api/lessons", lessonRoutes)
+  // Before the group: its /{lessonId} would otherwise take "summary" for a lesson id.
+  .route("/api/progress", progressSummaryRoutes)
   .route("/api/progress", progressRoutes)
   .route("/api/shares", shareRoutes)
   .route("/api/billing", billingRoutes)

@@ -67,8 +67,8 @@ export const MetricsRangeQuery = z
 /** An IANA time zone the runtime knows, e.g. Europe/Berlin. */
 export const TimeZone = z
   .string()
-  .max(64)
-  .regex(/^[A-Za-z][A-Za-z0-9_+\-/]*$/, "must be an IANA time zone like Europe/Berlin")
+  .max(64, { error: "must be an IANA time zone like Europe/Berlin", abort: true })
+  .regex(/^[A-Za-z][A-Za-z0-9_+\-/]*$/, { error: "must be an IANA time zone like Europe/Berlin", abort: true })
   .refine(isKnownTimeZone, "is not a time zone we know (use an IANA name like Europe/Berlin)");
 
 function isKnownTimeZone(tz: string): boolean {
