@@ -68,7 +68,10 @@ export const MetricsRangeQuery = z
 export const TimeZone = z
   .string()
   .max(64, { error: "must be an IANA time zone like Europe/Berlin", abort: true })
-  .regex(/^[A-Za-z][A-Za-z0-9_+\-/]*$/, { error: "must be an IANA time zone like Europe/Berlin", abort: true })
+  .regex(/^[A-Za-z][A-Za-z0-9_+\-/]*$/, {
+    error: "must be an IANA time zone like Europe/Berlin",
+    abort: true,
+  })
   .refine(isKnownTimeZone, "is not a time zone we know (use an IANA name like Europe/Berlin)");
 
 function isKnownTimeZone(tz: string): boolean {
