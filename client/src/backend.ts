@@ -4,6 +4,14 @@
  */
 import type { components } from "./api";
 import type {
+  DateRange,
+  MetricData,
+  MetricName,
+  ProgressSummary,
+  TrackEventsRequest,
+  TrackEventsResponse,
+} from "./events-types";
+import type {
   InvoicePage,
   Lesson,
   LessonSummary,
@@ -86,4 +94,8 @@ export interface Backend {
   resumeSubscription(): Promise<Subscription>;
   listInvoices(query: PageOptions): Promise<InvoicePage>;
   portal(): Promise<{ url: string }>;
+
+  trackEvents(body: TrackEventsRequest, options?: { keepalive?: boolean }): Promise<TrackEventsResponse>;
+  progressSummary(timeZone: string): Promise<ProgressSummary>;
+  adminMetric<K extends MetricName>(name: K, range: DateRange): Promise<MetricData[K]>;
 }

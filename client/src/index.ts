@@ -6,6 +6,7 @@ import type { Backend, LessonBody } from "./backend";
 import { browser } from "./globals";
 import { httpBackend } from "./http/backend";
 import { createAuth } from "./services/auth";
+import { createInsights } from "./services/events";
 import { createPatternSync } from "./services/patterns";
 import { createProgressSync } from "./services/progress";
 import { defaultStorage, JsonStore, localStorageOrMemory } from "./storage";
@@ -24,6 +25,7 @@ import type {
 } from "./types";
 
 export { BacklineError, PROBLEM_BASE, type Problem } from "./errors";
+export type * from "./events-types";
 export { memoryStorage } from "./storage";
 export type * from "./types";
 
@@ -40,16 +42,18 @@ interface Services {
   sharing: SharingService;
   payment: PaymentService;
   content: ContentService;
+  insights: ReturnType<typeof createInsights>;
   /** Stub mode only: the stub's outbox. */
   mailbox?: (to?: string) => Promise<StubEmail[]>;
   dispose(): void;
 }
 
-function createServices(backend: Backend, storage: KeyValueStorage): Services {
+function createServices(backend: Backend, storage: KeyValueStorage, options: BacklineOptions = {}): Services {
   const local = new JsonStore(storage, "backline:local:");
   const auth = createAuth(backend);
   const patterns = createPatternSync(backend, auth, local);
   const progress = createProgressSync(backend, auth, local);
+  const insights = createInsights(backend, auth, local, options.events);
 
   const onOnline = () => {
     void patterns.trySync();
@@ -106,7 +110,11 @@ function createServices(backend: Backend, storage: KeyValueStorage): Services {
       updateLesson: (id, input) => backend.updateLesson(id, input as Omit<LessonBody, "id">),
       deleteLesson: (id) => backend.deleteLesson(id),
     },
-    dispose: () => browser.removeEventListener?.("online", onOnline),
+    insights,
+    dispose: () => {
+      browser.removeEventListener?.("online", onOnline);
+      insights.dispose();
+    },
   };
 }
 
@@ -124,7 +132,7 @@ export function createBackline(options: BacklineOptions = {}): Backline {
         network: options.retry?.network ?? 2,
         maxWaitSeconds: options.retry?.maxWaitSeconds ?? 60,
       });
-      services = createServices(backend, deviceStorage);
+      services = createServices(backend, deviceStorage, options);
       return services;
     }
     const stub = stubBackend(
@@ -136,7 +144,7 @@ export function createBackline(options: BacklineOptions = {}): Backline {
         appUrl: options.stubAppUrl,
       },
     );
-    services = { ...createServices(stub, deviceStorage), mailbox: stub.mailbox };
+    services = { ...createServices(stub, deviceStorage, options), mailbox: stub.mailbox };
     return services;
   };
 
@@ -164,6 +172,16 @@ export function createBackline(options: BacklineOptions = {}): Backline {
     },
     get content() {
       return current().content;
+    },
+    track: (name, props) => current().insights.events.track(name, props),
+    get events() {
+      return current().insights.events;
+    },
+    get progress() {
+      return current().insights.progress;
+    },
+    get metrics() {
+      return current().insights.metrics;
     },
     async readStubMailbox(to?: string) {
       const mailbox = current().mailbox;

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ingestEvents } from "../../db/queries/events";
 import { createRouter } from "../../shared/app";
+import { judgeEvents } from "../../shared/events/verdicts";
 import { assertLiveSession } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { TrackEventsBody } from "../../shared/schemas/events";
-import { judgeEvents } from "./verdicts";
 
 const EventResultSchema = z
   .object({

@@ -3,6 +3,9 @@
  * so the SDK checks an event before queueing it with the same rule the worker applies.
  */
 
+/** An event's properties once checked. */
+export type EventProps = Record<string, string | number | boolean>;
+
 export const PROPS_MAX_KEYS = 12;
 export const PROPS_MAX_STRING = 200;
 /** The whole props object as JSON, in UTF-8 bytes. */

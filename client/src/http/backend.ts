@@ -2,6 +2,7 @@
 import type { Backend } from "../backend";
 import { BacklineError, PROBLEM_BASE } from "../errors";
 import type { Subscription, User } from "../types";
+import { eventsCalls } from "./events";
 import { type RetryOptions, Transport } from "./transport";
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -124,5 +125,6 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
     listInvoices: (query) =>
       api.call("get", "/api/billing/invoices", { query: { limit: query.limit, cursor: query.cursor } }),
     portal: async () => checkedUrl(await api.call("post", "/api/billing/portal"), "/api/billing/portal"),
+    ...eventsCalls(api),
   };
 }

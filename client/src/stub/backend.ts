@@ -10,6 +10,7 @@ import type { KeyValueStorage, StubEmail } from "../types";
 import { stubAccount } from "./account";
 import { stubAuth } from "./auth";
 import { stubBilling } from "./billing";
+import { stubEvents } from "./events";
 import { stubLessons } from "./lessons";
 import { readOutbox } from "./mail";
 import { stubPatterns } from "./patterns";
@@ -43,5 +44,6 @@ export function stubBackend(
     ...stubShares(stub),
     ...stubLessons(stub),
     ...stubBilling(stub),
+    ...stubEvents(stub),
   };
 }

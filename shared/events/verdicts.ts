@@ -1,7 +1,9 @@
-import type { NewEvent } from "../../db/queries/events";
-import type { EventProps } from "../../db/schema/events";
-import { CLIENT_EVENT_NAMES, isServerEventName } from "../../shared/events/catalogue";
-import { propsFault } from "../../shared/events/props";
+/**
+ * The per-event verdicts of POST /api/events. Imports nothing outside shared/events, so the
+ * SDK's stub judges events exactly as the worker does.
+ */
+import { CLIENT_EVENT_NAMES, isServerEventName } from "./catalogue";
+import { type EventProps, propsFault } from "./props";
 
 /** How far ahead of the server's clock an event may be stamped (client clocks drift). */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -15,8 +17,15 @@ export type RejectReason =
   | "ts-expired"
   | "invalid-props";
 
+/** An event that passed: its time parsed, its props checked. */
+export interface AcceptedEvent {
+  name: string;
+  ts: Date;
+  props: EventProps;
+}
+
 export type Verdict =
-  | { index: number; status: "accepted"; event: NewEvent }
+  | { index: number; status: "accepted"; event: AcceptedEvent }
   | { index: number; status: "rejected"; reason: RejectReason; detail: string };
 
 export interface VerdictRules {
