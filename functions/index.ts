@@ -10,17 +10,20 @@ import { createDb, createRedis } from "../shared/clients";
 import { loadConfig } from "../shared/config";
 import { deliverOutbox, purgeSentEmails } from "../shared/email/outbox";
 import type { AppEnv, Bindings } from "../shared/env";
+import { purgeExpiredEvents, rollUpRecentEvents } from "../shared/events/rollups";
 import { authenticate, resolveApiKeys } from "../shared/middleware/auth";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
 import { adminRoutes } from "./admin";
 import { apiKeyRoutes as apiKeyManagementRoutes } from "./api-keys";
 import { authRoutes } from "./auth";
 import { billingRoutes } from "./billing";
+import { eventRoutes } from "./events";
 import { healthRoutes } from "./health";
 import { lessonRoutes } from "./lessons";
 import { meRoutes } from "./me";
 import { patternRoutes } from "./patterns";
 import { progressRoutes } from "./progress";
+import { progressSummaryRoutes } from "./progress/summary";
 import { shareRoutes } from "./shares";
 import { webhookRoutes } from "./webhooks";
 
@@ -68,6 +71,9 @@ const policies = {
     failMode: "open",
     key: (c) => `ip:${clientRateLimitKey(c)}`,
   },
+  // Usage events: per user, else per client IP (the default principal). Closed when Redis is
+  // down: an anonymous write path must not go unlimited, and the SDK keeps the batch to retry.
+  events: { name: "events", limit: 60, window: "1 m", failMode: "closed" },
 } satisfies Record<string, RateLimitPolicy>;
 
 /**
@@ -109,6 +115,7 @@ app.use("/api/lessons/*", authenticate({ apiKeys }), rateLimit(policies.api), re
 app.use("/api/progress/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
 app.use("/api/shares/*", authenticate(), rateLimit(policies.shares));
 app.use("/api/billing/*", authenticate(), rateLimit(policies.billing));
+app.use("/api/events", authenticate(), rateLimit(policies.events));
 // Webhooks are not rate limited: Stripe authenticates by signature, and refusing a delivery only delays it.
 
 const routes = app
@@ -119,9 +126,12 @@ const routes = app
   .route("/api/api-keys", apiKeyManagementRoutes)
   .route("/api/patterns", patternRoutes)
   .route("/api/lessons", lessonRoutes)
+  // Before the group: its /{lessonId} would otherwise take "summary" for a lesson id.
+  .route("/api/progress", progressSummaryRoutes)
   .route("/api/progress", progressRoutes)
   .route("/api/shares", shareRoutes)
   .route("/api/billing", billingRoutes)
+  .route("/api/events", eventRoutes)
   .route("/api/webhooks", webhookRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
@@ -158,7 +168,7 @@ export { app };
 
 export default {
   fetch: app.fetch,
-  /** Cron: retries emails left in the outbox and purges sent ones past retention; ends premium whose past_due grace has run out; marks in Redis the sign-outs made while it was down. */
+  /** Cron: retries emails left in the outbox and purges sent ones past retention; ends premium whose past_due grace has run out; marks in Redis the sign-outs made while it was down; rolls up usage events and deletes raw ones past retention. */
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
     const config = loadConfig(env);
     const db = createDb(config);
@@ -166,5 +176,7 @@ export default {
     ctx.waitUntil(purgeSentEmails(db));
     ctx.waitUntil(expirePastDueGrace(db, entitlementRule(config)));
     ctx.waitUntil(remarkRecentRevocations(db, createRedis(config)));
+    ctx.waitUntil(rollUpRecentEvents(db, config));
+    ctx.waitUntil(purgeExpiredEvents(db, config));
   },
 } satisfies ExportedHandler<Bindings>;

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { PlansJsonSchema } from "./billing/plans";
 import { type FieldError, problems } from "./errors";
+import { EVENT_NAME_PATTERN, isServerEventName } from "./events/catalogue";
 
 /**
  * Bindings that are secrets: set with `wrangler secret put`, never in wrangler.toml's [vars].
@@ -129,6 +130,34 @@ const configSchema = z
         const [n, unit] = v.split(" ");
         return Number(n) * { s: 1, m: 60, h: 3600, d: 86400 }[unit as "s" | "m" | "h" | "d"];
       }),
+    /** Event names a deployment adds to the SDK's catalogue (shared/events/catalogue.ts), comma-separated. */
+    EVENT_NAMES_EXTRA: z
+      .string()
+      .default("")
+      .transform((v) =>
+        v
+          .split(",")
+          .map((n) => n.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(
+              EVENT_NAME_PATTERN,
+              "EVENT_NAMES_EXTRA entries must be snake_case names of at most 48 characters",
+            )
+            .refine((n) => !isServerEventName(n), "EVENT_NAMES_EXTRA must not name a server-only event"),
+        ),
+      ),
+    /** Days raw usage events are kept before the cron deletes them (the daily rollups stay). */
+    EVENT_RETENTION_DAYS: z.coerce
+      .number({ error: "EVENT_RETENTION_DAYS must be a whole number of days" })
+      .int("EVENT_RETENTION_DAYS must be a whole number of days")
+      .min(1, "EVENT_RETENTION_DAYS must be at least 1")
+      .max(3650, "EVENT_RETENTION_DAYS may be at most 3650")
+      .default(90),
     /** `all`: one log line per request; `errors`: only 5xx and slow requests. Default: `errors` locally, else `all`. */
     LOG_REQUESTS: z.enum(["all", "errors"], { error: "LOG_REQUESTS must be all or errors" }).optional(),
     NEON_HTTP_ENDPOINT: httpUrl("NEON_HTTP_ENDPOINT").optional(),

@@ -66,6 +66,622 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/admin/metrics/active-users": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Daily, weekly and monthly active users (distinct users or anonymous devices) per day
+     * @description Over UTC days `from`..`to` (both included, at most 366 days). Event-based figures come from the daily rollups, refreshed by the cron every 5 minutes (today's so far included).
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description First UTC day, included */
+          from: string;
+          /** @description Last UTC day, included */
+          to: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The metric */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: components["schemas"]["ActiveUsersPerDay"];
+              range: {
+                from: string;
+                to: string;
+              };
+            };
+          };
+        };
+        /** @description A bad date range (the field is named) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/admin/metrics/conversion": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Free → premium: accounts created in the range that have subscribed since, and checkouts completed
+     * @description Over UTC days `from`..`to` (both included, at most 366 days). Event-based figures come from the daily rollups, refreshed by the cron every 5 minutes (today's so far included).
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description First UTC day, included */
+          from: string;
+          /** @description Last UTC day, included */
+          to: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The metric */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: components["schemas"]["ConversionMetric"];
+              range: {
+                from: string;
+                to: string;
+              };
+            };
+          };
+        };
+        /** @description A bad date range (the field is named) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/admin/metrics/failed-webhooks": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Stripe events received in the range that are failed now, per day and per type
+     * @description Over UTC days `from`..`to` (both included, at most 366 days). Event-based figures come from the daily rollups, refreshed by the cron every 5 minutes (today's so far included).
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description First UTC day, included */
+          from: string;
+          /** @description Last UTC day, included */
+          to: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The metric */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: components["schemas"]["FailedWebhooks"];
+              range: {
+                from: string;
+                to: string;
+              };
+            };
+          };
+        };
+        /** @description A bad date range (the field is named) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/admin/metrics/lesson-funnel": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Per lesson: lesson_started and lesson_completed events
+     * @description Over UTC days `from`..`to` (both included, at most 366 days). Event-based figures come from the daily rollups, refreshed by the cron every 5 minutes (today's so far included).
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description First UTC day, included */
+          from: string;
+          /** @description Last UTC day, included */
+          to: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The metric */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: components["schemas"]["LessonFunnel"];
+              range: {
+                from: string;
+                to: string;
+              };
+            };
+          };
+        };
+        /** @description A bad date range (the field is named) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/admin/metrics/outbox-backlog": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Emails queued per day and how many are still unsent; the whole backlog now
+     * @description Over UTC days `from`..`to` (both included, at most 366 days). Event-based figures come from the daily rollups, refreshed by the cron every 5 minutes (today's so far included).
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description First UTC day, included */
+          from: string;
+          /** @description Last UTC day, included */
+          to: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The metric */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: components["schemas"]["OutboxBacklog"];
+              range: {
+                from: string;
+                to: string;
+              };
+            };
+          };
+        };
+        /** @description A bad date range (the field is named) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/admin/metrics/revenue": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * MRR at the end of the range and churn over it, per currency (prices from BILLING_PLANS)
+     * @description Over UTC days `from`..`to` (both included, at most 366 days). Event-based figures come from the daily rollups, refreshed by the cron every 5 minutes (today's so far included).
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description First UTC day, included */
+          from: string;
+          /** @description Last UTC day, included */
+          to: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The metric */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: components["schemas"]["RevenueMetric"];
+              range: {
+                from: string;
+                to: string;
+              };
+            };
+          };
+        };
+        /** @description A bad date range (the field is named) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/admin/metrics/signups": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Sign-ups per day
+     * @description Over UTC days `from`..`to` (both included, at most 366 days). Event-based figures come from the daily rollups, refreshed by the cron every 5 minutes (today's so far included).
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description First UTC day, included */
+          from: string;
+          /** @description Last UTC day, included */
+          to: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The metric */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: components["schemas"]["SignUpsPerDay"];
+              range: {
+                from: string;
+                to: string;
+              };
+            };
+          };
+        };
+        /** @description A bad date range (the field is named) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/admin/metrics/top-shared-patterns": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The patterns whose share links were opened most
+     * @description Over UTC days `from`..`to` (both included, at most 366 days). Event-based figures come from the daily rollups, refreshed by the cron every 5 minutes (today's so far included).
+     */
+    get: {
+      parameters: {
+        query: {
+          /** @description First UTC day, included */
+          from: string;
+          /** @description Last UTC day, included */
+          to: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The metric */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              data: components["schemas"]["TopSharedPatterns"];
+              range: {
+                from: string;
+                to: string;
+              };
+            };
+          };
+        };
+        /** @description A bad date range (the field is named) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/admin/refunds": {
     parameters: {
       query?: never;
@@ -2873,6 +3489,67 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/events": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Records a batch of usage events, signed in or anonymous; each is accepted or rejected on its own
+     * @description Up to 100 events per batch, each named from the catalogue (page_view, lesson_started, lesson_completed, …) plus the deployment's EVENT_NAMES_EXTRA. Signed in with an anonymousId, that id's earlier anonymous events become the user's. Rejected events are listed with a reason; the rest are stored.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["TrackEventsRequest"];
+        };
+      };
+      responses: {
+        /** @description A verdict per event, in the order sent */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TrackEventsResponse"];
+          };
+        };
+        /** @description The envelope is malformed (the field is named) */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The access token is not valid */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/health": {
     parameters: {
       query?: never;
@@ -4074,6 +4751,63 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/progress/summary": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your progress at a glance: lessons completed per category, streaks in your time zone, recent activity */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Your IANA time zone: streak days are your calendar days */
+          tz?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The summary */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ProgressSummary"];
+          };
+        };
+        /** @description An unknown time zone */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/progress/sync": {
     parameters: {
       query?: never;
@@ -4376,6 +5110,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    ActiveUsersPerDay: {
+      dau: number;
+      /** @example 2025-01-31 */
+      day: string;
+      mau: number;
+      wau: number;
+    }[];
     AdminUser: components["schemas"]["User"] & {
       disabled: boolean;
       /** @description The user's second factors: an authenticator app, and how many passkeys. */
@@ -4464,6 +5205,12 @@ export interface components {
       /** Format: uri */
       url: string;
     };
+    ConversionMetric: {
+      checkoutsCompleted: number;
+      converted: number;
+      rate: number;
+      signedUp: number;
+    };
     CreateApiKey: {
       /**
        * Format: date-time
@@ -4493,6 +5240,31 @@ export interface components {
       /** @description Beats per minute */
       tempo: number;
       tracks: components["schemas"]["Track"][];
+    };
+    EventResult: {
+      detail?: string;
+      index: number;
+      /** @enum {string} */
+      reason?:
+        | "unknown-name"
+        | "server-only-name"
+        | "invalid-ts"
+        | "ts-in-future"
+        | "ts-expired"
+        | "invalid-props";
+      /** @enum {string} */
+      status: "accepted" | "rejected";
+    };
+    FailedWebhooks: {
+      byType: {
+        failed: number;
+        type: string;
+      }[];
+      days: {
+        /** @example 2025-01-31 */
+        day: string;
+        failed: number;
+      }[];
     };
     Health: {
       checks: {
@@ -4546,6 +5318,14 @@ export interface components {
         [key: string]: unknown;
       };
     };
+    LessonFunnel: {
+      category: string | null;
+      completed: number;
+      completionRate: number;
+      lessonId: string;
+      started: number;
+      title: string | null;
+    }[];
     LessonInput: {
       category: string;
       /** @default {} */
@@ -4629,6 +5409,18 @@ export interface components {
       };
       masterVolume?: number;
       swing?: number;
+    };
+    OutboxBacklog: {
+      days: {
+        /** @example 2025-01-31 */
+        day: string;
+        pending: number;
+        queued: number;
+        sent: number;
+      }[];
+      /** Format: date-time */
+      oldestPendingAt: string | null;
+      pending: number;
     };
     Passkey: {
       /** Format: date-time */
@@ -4719,6 +5511,34 @@ export interface components {
       completed: boolean;
       lessonId: string;
       score: number;
+    };
+    ProgressSummary: {
+      categories: {
+        category: string;
+        completed: number;
+        completionPercent: number;
+        total: number;
+      }[];
+      completedLessons: number;
+      /** @description Published lessons completed, 0–100, one decimal */
+      completionPercent: number;
+      /** @description Days in a row, ending today or yesterday in timeZone */
+      currentStreak: number;
+      /** @description Your last day with a completed lesson (YYYY-MM-DD) */
+      lastActiveDay: string | null;
+      longestStreak: number;
+      recent: {
+        /** Format: date-time */
+        at: string;
+        attempts: number;
+        bestScore: number;
+        category: string | null;
+        completed: boolean;
+        lessonId: string;
+        title: string | null;
+      }[];
+      timeZone: string;
+      totalLessons: number;
     };
     PublicKeyCredentialCreationOptionsJSON: {
       /** @enum {string} */
@@ -4825,6 +5645,17 @@ export interface components {
       tempo: number;
       tracks: components["schemas"]["Track"][];
     };
+    RevenueMetric: {
+      activeAtEnd: number;
+      activeAtStart: number;
+      churned: number;
+      /** @description churned / activeAtStart */
+      churnRate: number;
+      currency: string;
+      /** @description Monthly recurring revenue in minor units */
+      mrr: number;
+      started: number;
+    }[];
     RotatedApiKey: components["schemas"]["ApiKeyWithSecret"] & {
       /**
        * Format: date-time
@@ -4878,6 +5709,11 @@ export interface components {
       /** @description Non-browser clients: also return the refresh token in the body. Refused (400) from a browser (a request with a cookie or an Origin header). */
       returnRefreshToken?: boolean;
     };
+    SignUpsPerDay: {
+      /** @example 2025-01-31 */
+      day: string;
+      signUps: number;
+    }[];
     StartTotpRequest: {
       /** @description The current password, asked again. */
       password: string;
@@ -4936,6 +5772,12 @@ export interface components {
       /** @enum {string} */
       tokenType: "Bearer";
     };
+    TopSharedPatterns: {
+      links: number;
+      name: string;
+      opens: number;
+      patternId: string;
+    }[];
     TotpEnrolment: {
       /** @description An SVG document of the QR code. */
       qrSvg: string;
@@ -4952,6 +5794,27 @@ export interface components {
       solo?: boolean;
       steps: (boolean | number)[];
       volume: number;
+    };
+    TrackedEvent: {
+      /** @description A name from the event catalogue */
+      name: string;
+      /** @description Flat string, number or boolean values; at most 12 keys and 1 KiB as JSON */
+      props?: {
+        [key: string]: unknown;
+      };
+      /** @description When it happened: ISO 8601 with an offset, not in the future, within retention */
+      ts: string;
+    };
+    TrackEventsRequest: {
+      /**
+       * Format: uuid
+       * @description This device's anonymous id; signed in, its earlier anonymous events become yours
+       */
+      anonymousId?: string;
+      events: components["schemas"]["TrackedEvent"][];
+    };
+    TrackEventsResponse: {
+      results: components["schemas"]["EventResult"][];
     };
     UpdateMeRequest: {
       /** Format: uri */

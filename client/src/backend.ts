@@ -4,6 +4,14 @@
  */
 import type { components } from "./api";
 import type {
+  DateRange,
+  MetricData,
+  MetricName,
+  ProgressSummary,
+  TrackEventsRequest,
+  TrackEventsResponse,
+} from "./events-types";
+import type {
   ApiKey,
   ApiKeyWithSecret,
   CreateApiKeyInput,
@@ -117,6 +125,9 @@ export interface Backend {
   listInvoices(query: PageOptions): Promise<InvoicePage>;
   portal(): Promise<{ url: string }>;
 
+  trackEvents(body: TrackEventsRequest, options?: { keepalive?: boolean }): Promise<TrackEventsResponse>;
+  progressSummary(timeZone: string): Promise<ProgressSummary>;
+  adminMetric<K extends MetricName>(name: K, range: DateRange): Promise<MetricData[K]>;
   listApiKeys(): Promise<ApiKey[]>;
   createApiKey(body: CreateApiKeyInput): Promise<ApiKeyWithSecret>;
   revokeApiKey(id: string): Promise<void>;

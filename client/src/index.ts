@@ -8,6 +8,7 @@ import { httpBackend } from "./http/backend";
 import { createApiKeys } from "./services/api-keys";
 import { createAuth } from "./services/auth";
 import { createIdentities } from "./services/identities";
+import { createInsights } from "./services/events";
 import { createPatternSync } from "./services/patterns";
 import { createProgressSync } from "./services/progress";
 import { defaultStorage, JsonStore, localStorageOrMemory } from "./storage";
@@ -27,6 +28,7 @@ import type {
 } from "./types";
 
 export { BacklineError, PROBLEM_BASE, type Problem } from "./errors";
+export type * from "./events-types";
 export { memoryStorage } from "./storage";
 export type * from "./types";
 
@@ -44,16 +46,18 @@ interface Services {
   payment: PaymentService;
   content: ContentService;
   apiKeys: ApiKeysService;
+  insights: ReturnType<typeof createInsights>;
   /** Stub mode only: the stub's outbox. */
   mailbox?: (to?: string) => Promise<StubEmail[]>;
   dispose(): void;
 }
 
-function createServices(backend: Backend, storage: KeyValueStorage): Services {
+function createServices(backend: Backend, storage: KeyValueStorage, options: BacklineOptions = {}): Services {
   const local = new JsonStore(storage, "backline:local:");
   const auth = createAuth(backend);
   const patterns = createPatternSync(backend, auth, local);
   const progress = createProgressSync(backend, auth, local);
+  const insights = createInsights(backend, auth, local, options.events);
 
   const onOnline = () => {
     void patterns.trySync();
@@ -112,7 +116,11 @@ function createServices(backend: Backend, storage: KeyValueStorage): Services {
       deleteLesson: (id) => backend.deleteLesson(id),
     },
     apiKeys: createApiKeys(backend),
-    dispose: () => browser.removeEventListener?.("online", onOnline),
+    insights,
+    dispose: () => {
+      browser.removeEventListener?.("online", onOnline);
+      insights.dispose();
+    },
   };
 }
 
@@ -130,7 +138,7 @@ export function createBackline(options: BacklineOptions = {}): Backline {
         network: options.retry?.network ?? 2,
         maxWaitSeconds: options.retry?.maxWaitSeconds ?? 60,
       });
-      services = createServices(backend, deviceStorage);
+      services = createServices(backend, deviceStorage, options);
       return services;
     }
     const stub = stubBackend(
@@ -142,7 +150,7 @@ export function createBackline(options: BacklineOptions = {}): Backline {
         appUrl: options.stubAppUrl,
       },
     );
-    services = { ...createServices(stub, deviceStorage), mailbox: stub.mailbox };
+    services = { ...createServices(stub, deviceStorage, options), mailbox: stub.mailbox };
     return services;
   };
 
@@ -173,6 +181,16 @@ export function createBackline(options: BacklineOptions = {}): Backline {
     },
     get apiKeys() {
       return current().apiKeys;
+    },
+    track: (name, props) => current().insights.events.track(name, props),
+    get events() {
+      return current().insights.events;
+    },
+    get progress() {
+      return current().insights.progress;
+    },
+    get metrics() {
+      return current().insights.metrics;
     },
     async readStubMailbox(to?: string) {
       const mailbox = current().mailbox;

@@ -1,6 +1,13 @@
 /** The SDK's public types. Server shapes come from `api.d.ts`, generated from the API's OpenAPI document. */
 import type { components } from "./api";
 import type { BacklineError } from "./errors";
+import type {
+  EventProps,
+  EventsOptions,
+  EventsService,
+  MetricsService,
+  ProgressService,
+} from "./events-types";
 
 type Schemas = components["schemas"];
 
@@ -318,6 +325,8 @@ export interface BacklineOptions {
   stubShareBaseUrl?: string;
   /** Stub mode: the frontend its emails link to (`<stubAppUrl>/reset-password?token=…`), like the API's APP_URL; default the page origin. */
   stubAppUrl?: string;
+  /** Usage events: flush interval, queue bound, whether consent is required first. */
+  events?: EventsOptions;
 }
 
 export interface Backline {
@@ -329,6 +338,13 @@ export interface Backline {
   readonly payment: PaymentService;
   readonly content: ContentService;
   readonly apiKeys: ApiKeysService;
+  /** Queues a usage event (shorthand for `events.track`). */
+  track(name: string, props?: EventProps): void;
+  readonly events: EventsService;
+  /** The learner's progress summary. */
+  readonly progress: ProgressService;
+  /** Admin metrics (admins only). */
+  readonly metrics: MetricsService;
   /**
    * Stub mode: the emails the stub "sent" (verification, reset, notices), newest first,
    * optionally only those to `to`. In http mode this rejects: emails go to real inboxes.

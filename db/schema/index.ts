@@ -4,6 +4,7 @@ export * from "./api-keys";
 export * from "./audit";
 export * from "./billing";
 export * from "./email";
+export * from "./events";
 export * from "./identities";
 export * from "./lessons";
 export * from "./mfa";

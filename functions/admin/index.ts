@@ -17,6 +17,7 @@ import { requireRole } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { ListAuditLogsQuery, ListUsersQuery, PatchUserBody, UserIdParam } from "../../shared/schemas/admin";
 import { adminBillingRoutes } from "./billing";
+import { adminMetricsRoutes } from "./metrics";
 
 const AdminUserSchema = UserSchema.extend({
   disabled: z.boolean(),
@@ -228,4 +229,5 @@ export const adminRoutes = createRouter()
     const entries = items.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() }));
     return c.json({ entries, nextCursor }, 200);
   })
-  .route("/", adminBillingRoutes);
+  .route("/", adminBillingRoutes)
+  .route("/", adminMetricsRoutes);

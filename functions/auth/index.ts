@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { insertAudit } from "../../db/queries/audit";
+import { insertServerEvent } from "../../db/queries/events";
 import { insertOutbox } from "../../db/queries/outbox";
 import {
   insertSession,
@@ -159,6 +160,7 @@ export const authRoutes = createRouter()
           ...meta,
         }),
         insertOutbox(db, { id: welcomeId, userId, to: account.email, email: welcome }),
+        insertServerEvent(db, { name: "sign_up", userId }),
         ...verification.statements,
       ]);
     } catch (error) {

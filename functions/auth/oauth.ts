@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { insertAudit } from "../../db/queries/audit";
+import { insertServerEvent } from "../../db/queries/events";
 import {
   findLinkTarget,
   findOAuthCandidates,
@@ -302,6 +303,7 @@ async function createAccount(
         ...requestMeta(c),
       }),
       insertOutbox(db, { id: welcomeId, userId, to: profile.email, email: welcome }),
+      insertServerEvent(db, { name: "sign_up", userId, props: { method: account.provider } }),
       ...(verification?.statements ?? []),
       ...newSession(userId),
     ]);

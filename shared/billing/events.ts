@@ -12,6 +12,7 @@ import {
   upsertInvoiceStatement,
   upsertSubscriptionStatement,
 } from "../../db/queries/billing";
+import { insertCancellationEvent, insertServerEvent } from "../../db/queries/events";
 import {
   assertClaimStatement,
   type LedgerEvent,
@@ -196,6 +197,7 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
           targetId: session.id,
           metadata: { subscription: idOf(session.subscription), customer: customerId },
         }),
+        insertServerEvent(db, { name: "checkout_completed", userId, ts: event.createdAt }),
       ];
     }
     case "customer.subscription.created":
@@ -214,6 +216,9 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
           { subscriptionId: state.id },
           { ...entitlementRule(config), reason: { ...reason, subscription: state.id } },
         ),
+        ...(event.type === "customer.subscription.deleted"
+          ? [insertCancellationEvent(db, { subscriptionId: state.id, ts: event.createdAt })]
+          : []),
         ...(ctx.ownerGone && !hasEnded(state.status)
           ? await cancelOrphanStatements(ctx, state.id, { ...reason, customer: state.customerId })
           : []),

@@ -7,6 +7,7 @@ import { httpIdentities } from "./identities";
 
 export { checkedUrl } from "./checked-url";
 
+import { eventsCalls } from "./events";
 import { type RetryOptions, Transport } from "./transport";
 
 export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: RetryOptions): Backend {
@@ -126,5 +127,6 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
       await api.call("delete", "/api/api-keys/{id}", { params: { id } });
     },
     rotateApiKey: (id) => api.call("post", "/api/api-keys/{id}/rotate", { params: { id } }),
+    ...eventsCalls(api),
   };
 }

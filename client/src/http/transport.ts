@@ -39,6 +39,8 @@ export interface CallOptions {
   body?: unknown;
   /** Send the access token (default true). */
   auth?: boolean;
+  /** Let the request outlive the page (fetch keepalive: a body of at most 64 KiB). */
+  keepalive?: boolean;
 }
 
 /** RequestInit with the browser's `credentials` (absent from the Workers types the tests compile with). */
@@ -189,6 +191,7 @@ export class Transport {
           headers,
           body: options.body === undefined ? undefined : JSON.stringify(options.body),
           credentials: "include",
+          ...(options.keepalive && { keepalive: true }),
         };
         res = await this.fetcher(url, init);
       } catch (cause) {

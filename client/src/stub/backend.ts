@@ -12,6 +12,7 @@ import { stubApiKeys } from "./api-keys";
 import { stubAuth } from "./auth";
 import { stubBilling } from "./billing";
 import { stubIdentities } from "./identities";
+import { stubEvents } from "./events";
 import { stubLessons } from "./lessons";
 import { readOutbox } from "./mail";
 import { stubPatterns } from "./patterns";
@@ -47,5 +48,6 @@ export function stubBackend(
     ...stubBilling(stub),
     ...stubIdentities(stub),
     ...stubApiKeys(stub),
+    ...stubEvents(stub),
   };
 }
