@@ -6,6 +6,8 @@ import type { Backend, LessonBody } from "./backend";
 import { browser } from "./globals";
 import { httpBackend } from "./http/backend";
 import { createAuth } from "./services/auth";
+import { createMfa } from "./services/mfa";
+import { createPasskeys } from "./services/passkeys";
 import { createPatternSync } from "./services/patterns";
 import { createProgressSync } from "./services/progress";
 import { defaultStorage, JsonStore, localStorageOrMemory } from "./storage";
@@ -18,12 +20,15 @@ import type {
   ContentService,
   DataSyncService,
   KeyValueStorage,
+  MfaService,
+  PasskeyService,
   PaymentService,
   SharingService,
   StubEmail,
 } from "./types";
 
 export { BacklineError, PROBLEM_BASE, type Problem } from "./errors";
+export { isMfaRequired, MFA_REQUIRED } from "./mfa-required";
 export { memoryStorage } from "./storage";
 export type * from "./types";
 
@@ -36,6 +41,8 @@ export function detectMode(explicit?: BacklineMode): BacklineMode {
 
 interface Services {
   auth: AuthService;
+  mfa: MfaService;
+  passkeys: PasskeyService;
   dataSync: DataSyncService;
   sharing: SharingService;
   payment: PaymentService;
@@ -71,6 +78,8 @@ function createServices(backend: Backend, storage: KeyValueStorage): Services {
         if (userId) await Promise.all([patterns.forget(userId), progress.forget(userId)]);
       },
     },
+    mfa: createMfa(backend),
+    passkeys: createPasskeys(backend),
     dataSync: {
       ...dataSyncPatterns,
       ...dataSyncProgress,
@@ -152,6 +161,12 @@ export function createBackline(options: BacklineOptions = {}): Backline {
     },
     get auth() {
       return current().auth;
+    },
+    get mfa() {
+      return current().mfa;
+    },
+    get passkeys() {
+      return current().passkeys;
     },
     get dataSync() {
       return current().dataSync;

@@ -1,5 +1,8 @@
 /** The SDK's public types. Server shapes come from `api.d.ts`, generated from the API's OpenAPI document. */
 import type { components } from "./api";
+import type { CompleteSignInInput, MfaService, PasskeyService } from "./mfa-types";
+
+export type * from "./mfa-types";
 
 type Schemas = components["schemas"];
 
@@ -149,7 +152,12 @@ export interface AuthService {
   /** Restores the session (refresh cookie in http mode); call once at page load. */
   init(): Promise<AuthState>;
   signUp(input: SignUpInput): Promise<User>;
+  /** Rejects with the `…/mfa-required` BacklineError (`isMfaRequired`) when the account has a second factor. */
   signIn(input: SignInInput): Promise<User>;
+  /** Finishes a sign-in that asked for a second factor: a code (app or recovery), or `passkey: true`. */
+  completeSignIn(input: CompleteSignInInput): Promise<User>;
+  /** Signs in with a passkey of this device (no email or password); the browser asks the user. */
+  signInWithPasskey(): Promise<User>;
   signOut(): Promise<void>;
   getAuthState(): AuthState;
   /** Calls `listener` now and on every change; returns the unsubscribe function. */
@@ -257,6 +265,8 @@ export interface Backline {
   readonly mode: BacklineMode;
   setMode(mode: BacklineMode): void;
   readonly auth: AuthService;
+  readonly mfa: MfaService;
+  readonly passkeys: PasskeyService;
   readonly dataSync: DataSyncService;
   readonly sharing: SharingService;
   readonly payment: PaymentService;

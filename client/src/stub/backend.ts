@@ -12,6 +12,8 @@ import { stubAuth } from "./auth";
 import { stubBilling } from "./billing";
 import { stubLessons } from "./lessons";
 import { readOutbox } from "./mail";
+import { stubMfa } from "./mfa";
+import { stubPasskeys } from "./passkeys";
 import { stubPatterns } from "./patterns";
 import { stubProgress } from "./progress";
 import { stubShares } from "./shares";
@@ -37,6 +39,8 @@ export function stubBackend(
   return {
     mailbox: (to) => readOutbox(stub, to),
     ...stubAuth(stub),
+    ...stubMfa(stub),
+    ...stubPasskeys(stub),
     ...stubAccount(stub),
     ...stubPatterns(stub),
     ...stubProgress(stub),
