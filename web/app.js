@@ -5,6 +5,8 @@ import { createBackline } from "/sdk/backline.js";
 import { initAccountPanel } from "./account.js";
 import { initBilling } from "./billing.js";
 import { initLessons } from "./lessons.js";
+import { initMfaPanel, initSecondStep } from "./mfa.js";
+import { initPasskeys } from "./passkeys.js";
 import { initPatterns } from "./patterns.js";
 import { byId, showError, withLoading } from "./ui.js";
 
@@ -99,7 +101,9 @@ function initAccount() {
   byId("auth-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const { email, password } = credentials();
-    await withLoading("Signing in", byId("sign-in"), () => backline.auth.signIn({ email, password }));
+    await withLoading("Signing in", byId("sign-in"), () =>
+      backline.auth.signIn({ email, password }).catch(secondStep.askSecondFactor),
+    );
   });
   byId("sign-up").addEventListener("click", async () => {
     const { email, password, displayName } = credentials();
@@ -148,8 +152,11 @@ async function start() {
   });
 }
 
+const secondStep = initSecondStep(app);
 initAccount();
 initAccountPanel(app);
+initMfaPanel(app);
+initPasskeys(app);
 initPatterns(app);
 initLessons(app);
 initBilling(app);
