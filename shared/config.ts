@@ -138,6 +138,17 @@ const configSchema = z
     OAUTH_GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
     OAUTH_GITHUB_CLIENT_ID: z.string().min(1).optional(),
     OAUTH_GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+    /**
+     * Passkeys: the relying party id (a registrable domain the app's origins are on; never an IP
+     * address), default APP_URL's host; the name authenticators show; the origins a ceremony may
+     * come from, comma-separated, default the ALLOWED_ORIGINS on the RP id's domain.
+     */
+    WEBAUTHN_RP_ID: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/i, "WEBAUTHN_RP_ID must be a host name like example.com")
+      .optional(),
+    WEBAUTHN_RP_NAME: z.string().min(1).max(64).default("Backline"),
+    WEBAUTHN_ORIGINS: origins.optional(),
     /** Local only: the dev/ identity-provider stand-ins (their issuer / base URL). */
     OAUTH_GOOGLE_BASE_URL: httpUrl("OAUTH_GOOGLE_BASE_URL").optional(),
     OAUTH_GITHUB_BASE_URL: httpUrl("OAUTH_GITHUB_BASE_URL").optional(),
@@ -158,11 +169,46 @@ const configSchema = z
           message: `MAIL_API_KEY is missing (MAIL_TRANSPORT is ${env.MAIL_TRANSPORT})`,
         });
       }
+      for (const issue of webauthnIssues(env)) ctx.addIssue({ code: "custom", ...issue });
     },
     // Also when another binding is at fault: the problem names every binding to fix, and the
     // deploy check (which cannot see the secrets) still learns that the mail key is needed.
     { when: (payload) => typeof payload.value === "object" && payload.value !== null },
   );
+
+/** The relying party id passkeys are bound to: WEBAUTHN_RP_ID, else APP_URL's host. */
+function rpIdOf(env: { WEBAUTHN_RP_ID?: string; APP_URL?: string }): string | undefined {
+  if (env.WEBAUTHN_RP_ID) return env.WEBAUTHN_RP_ID.toLowerCase();
+  return env.APP_URL && URL.canParse(env.APP_URL) ? new URL(env.APP_URL).hostname : undefined;
+}
+
+/** Whether an origin's host is the RP id or under it (WebAuthn's registrable-suffix rule). */
+function onRpDomain(origin: string, rpId: string): boolean {
+  const host = new URL(origin).hostname;
+  return host === rpId || host.endsWith(`.${rpId}`);
+}
+
+/** Passkey settings that no browser would accept: an IP-address RP id, origins off its domain. */
+function webauthnIssues(env: {
+  WEBAUTHN_RP_ID?: string;
+  APP_URL?: string;
+  WEBAUTHN_ORIGINS?: unknown;
+}): { path: string[]; message: string }[] {
+  const rpId = rpIdOf(env);
+  if (!rpId) return [];
+  const path = [env.WEBAUTHN_RP_ID ? "WEBAUTHN_RP_ID" : "APP_URL"];
+  if (/^[\d.]+$/.test(rpId) || rpId.startsWith("[")) {
+    return [{ path, message: `WEBAUTHN_RP_ID is an IP address (${rpId}); WebAuthn needs a domain name` }];
+  }
+  // Not an array when its own parse failed (that finding is already made).
+  const origins: string[] = Array.isArray(env.WEBAUTHN_ORIGINS) ? env.WEBAUTHN_ORIGINS : [];
+  return origins
+    .filter((origin) => !onRpDomain(origin, rpId))
+    .map((origin) => ({
+      path: ["WEBAUTHN_ORIGINS"],
+      message: `WEBAUTHN_ORIGINS entry "${origin}" is not on the relying party's domain ${rpId}`,
+    }));
+}
 
 /** The names of the bindings the config reads. */
 type BindingName = keyof z.input<typeof configSchema>;
@@ -176,7 +222,12 @@ export type ConfigBindings = Readonly<Partial<Record<BindingName, string>>>;
 /** Validated configuration, derived once per isolate from the bindings. */
 export type Config = Omit<
   z.output<typeof configSchema>,
-  "CHECKOUT_SUCCESS_URL" | "CHECKOUT_CANCEL_URL" | "BILLING_PORTAL_RETURN_URL" | "LOG_REQUESTS"
+  | "CHECKOUT_SUCCESS_URL"
+  | "CHECKOUT_CANCEL_URL"
+  | "BILLING_PORTAL_RETURN_URL"
+  | "LOG_REQUESTS"
+  | "WEBAUTHN_RP_ID"
+  | "WEBAUTHN_ORIGINS"
 > & {
   CHECKOUT_SUCCESS_URL: string;
   CHECKOUT_CANCEL_URL: string;
@@ -185,6 +236,10 @@ export type Config = Omit<
   local: boolean;
   /** Which requests get a log line: `all`, or `errors` (5xx and slow ones). */
   LOG_REQUESTS: "all" | "errors";
+  /** The relying party id passkeys are bound to (WEBAUTHN_RP_ID, else APP_URL's host). */
+  WEBAUTHN_RP_ID: string;
+  /** The origins a passkey ceremony may come from. */
+  WEBAUTHN_ORIGINS: string[];
 };
 
 type Checked = { ok: true; config: Config } | { ok: false; errors: FieldError[]; allowedOrigins: string[] };
@@ -250,7 +305,17 @@ function check(env: ConfigBindings): Checked {
         data.CHECKOUT_SUCCESS_URL ?? `${data.APP_URL}/?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
       CHECKOUT_CANCEL_URL: data.CHECKOUT_CANCEL_URL ?? `${data.APP_URL}/?checkout=cancel`,
       BILLING_PORTAL_RETURN_URL: data.BILLING_PORTAL_RETURN_URL ?? `${data.APP_URL}/`,
+      ...webauthnConfig(data),
     },
+  };
+}
+
+/** The passkey relying party: its id, and the allowed origins on its domain unless WEBAUTHN_ORIGINS says. */
+function webauthnConfig(data: z.output<typeof configSchema>) {
+  const rpId = rpIdOf(data) ?? new URL(data.APP_URL).hostname;
+  return {
+    WEBAUTHN_RP_ID: rpId,
+    WEBAUTHN_ORIGINS: data.WEBAUTHN_ORIGINS ?? data.ALLOWED_ORIGINS.filter((o) => onRpDomain(o, rpId)),
   };
 }
 
@@ -299,7 +364,15 @@ function productionErrors(env: ConfigBindings): FieldError[] {
     ...PUBLIC_URL_BINDINGS.flatMap((name) => urlErrors(name, env[name])),
     ...databaseHostErrors(env.DATABASE_URL),
     ...mailFromErrors(env.MAIL_FROM),
+    ...rpIdErrors(env),
   ];
+}
+
+/** Passkeys registered for localhost or a placeholder domain would never work for real users. */
+function rpIdErrors(env: ConfigBindings): FieldError[] {
+  if (!env.WEBAUTHN_RP_ID) return []; // APP_URL's host: checked as APP_URL.
+  const host = hostKind(env.WEBAUTHN_RP_ID);
+  return host === "public" ? [] : [{ path: "WEBAUTHN_RP_ID", message: `WEBAUTHN_RP_ID ${hostFault(host)}` }];
 }
 
 function missingInProduction(env: ConfigBindings): FieldError[] {

@@ -1,20 +1,41 @@
 import { and, desc, eq, gte, ilike, lt, lte, sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { auditLogs } from "../schema/audit";
+import { userTotp } from "../schema/mfa";
+import { passkeys } from "../schema/passkeys";
 import { type Role, users } from "../schema/users";
 import { type Cursor, newestFirst } from "./keyset";
 import { profileColumns } from "./users";
+
+/**
+ * Whether the `users` row in scope has second factors: an active authenticator app, and how many
+ * passkeys. Qualified by hand: drizzle leaves columns of a single-table select unqualified.
+ */
+const mfaColumns = {
+  totpEnabled: sql<boolean>`exists (select 1 from ${userTotp} where ${userTotp.userId} = "users"."id" and ${userTotp.enabledAt} is not null)`,
+  passkeyCount: sql<number>`(select count(*) from ${passkeys} where ${passkeys.userId} = "users"."id")::int`,
+};
 
 /** Users whose email contains `q`, newest first, one page past `cursor` (plus one row to tell if there is more). */
 export function searchUsers(db: Database, v: { q?: string; cursor?: Cursor; limit: number }) {
   const page = newestFirst(users.createdAt, users.id, v.cursor, "uuid");
   const escaped = v.q?.replace(/[\\%_]/g, (ch) => `\\${ch}`);
   return db
-    .select({ ...profileColumns, disabledAt: users.disabledAt })
+    .select({ ...profileColumns, disabledAt: users.disabledAt, ...mfaColumns })
     .from(users)
     .where(and(escaped ? ilike(users.email, `%${escaped}%`) : undefined, page.after))
     .orderBy(...page.orderBy)
     .limit(v.limit + 1);
+}
+
+/** One user as an admin sees it, with their second factors. */
+export async function findAdminUser(db: Database, userId: string) {
+  const [row] = await db
+    .select({ ...profileColumns, disabledAt: users.disabledAt, ...mfaColumns })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  return row;
 }
 
 /**

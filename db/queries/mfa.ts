@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { recoveryCodes, userTotp } from "../schema/mfa";
+import { passkeys } from "../schema/passkeys";
 import { users } from "../schema/users";
 import { profileColumns } from "./users";
 
@@ -16,10 +17,31 @@ const unusedCodes = sql<StoredRecoveryCode[] | string>`coalesce((
   where ${recoveryCodes.userId} = ${users.id} and ${recoveryCodes.usedAt} is null
 ), '[]'::json)`;
 
+/** A passkey as checking it as a second factor needs it. */
+export interface StoredPasskey {
+  id: string;
+  name: string;
+  credentialId: string;
+  publicKey: string;
+  algorithm: number;
+  signCount: number;
+  transports: string[];
+}
+
+const accountPasskeys = sql<StoredPasskey[] | string>`coalesce((
+  select json_agg(json_build_object(
+    'id', ${passkeys.id}, 'name', ${passkeys.name}, 'credentialId', ${passkeys.credentialId},
+    'publicKey', ${passkeys.publicKey}, 'algorithm', ${passkeys.algorithm},
+    'signCount', ${passkeys.signCount}, 'transports', ${passkeys.transports}
+  ) order by ${passkeys.createdAt})
+  from ${passkeys}
+  where ${passkeys.userId} = ${users.id}
+), '[]'::json)`;
+
 /**
  * Everything a second-factor check needs about one account, in one query: the profile (to
- * issue a session), the password hash (the challenge is bound to it), the TOTP row if any and
- * the unused recovery codes.
+ * issue a session), the password hash (the challenge is bound to it), the TOTP row if any,
+ * the unused recovery codes and the passkeys.
  */
 export async function findMfaAccount(db: Database, userId: string) {
   const [row] = await db
@@ -31,20 +53,61 @@ export async function findMfaAccount(db: Database, userId: string) {
       totpEnabledAt: userTotp.enabledAt,
       totpLastUsedStep: userTotp.lastUsedStep,
       recoveryCodes: unusedCodes,
+      passkeys: accountPasskeys,
     })
     .from(users)
     .leftJoin(userTotp, eq(userTotp.userId, users.id))
     .where(eq(users.id, userId))
     .limit(1);
   if (!row) return undefined;
-  const { totpSealed, totpEnabledAt, totpLastUsedStep, recoveryCodes: codes, ...account } = row;
+  const {
+    totpSealed,
+    totpEnabledAt,
+    totpLastUsedStep,
+    recoveryCodes: codes,
+    passkeys: keys,
+    ...account
+  } = row;
   return {
     ...account,
     totp: totpSealed
       ? { sealed: totpSealed, enabledAt: totpEnabledAt, lastUsedStep: totpLastUsedStep }
       : undefined,
     recoveryCodes: (typeof codes === "string" ? JSON.parse(codes) : codes) as StoredRecoveryCode[],
+    passkeys: (typeof keys === "string" ? JSON.parse(keys) : keys) as StoredPasskey[],
   };
+}
+
+/** Whether any second factor is on: an active authenticator app or a passkey. */
+export function hasSecondFactor(account: MfaAccount | undefined): boolean {
+  return Boolean(account?.totp?.enabledAt) || (account?.passkeys.length ?? 0) > 0;
+}
+
+/** The second factors an account can complete a sign-in with, e.g. ["totp", "passkey", "recovery_code"]. */
+export type MfaFactor = "totp" | "passkey" | "recovery_code";
+
+/** The query of which second factors `userId` has (for the batch of the answer that asks for one). */
+export function findMfaFactors(db: Database, userId: string) {
+  return db
+    .select({
+      totp: sql<boolean>`exists (select 1 from ${userTotp} where ${userTotp.userId} = ${userId} and ${userTotp.enabledAt} is not null)`,
+      passkey: sql<boolean>`exists (select 1 from ${passkeys} where ${passkeys.userId} = ${userId})`,
+      recoveryCode: sql<boolean>`exists (select 1 from ${recoveryCodes} where ${recoveryCodes.userId} = ${userId} and ${recoveryCodes.usedAt} is null)`,
+    })
+    .from(users)
+    .where(eq(users.id, userId));
+}
+
+/** The factor names of a findMfaFactors row, in the order clients offer them. */
+export function factorNames(
+  row: { totp: boolean; passkey: boolean; recoveryCode: boolean } | undefined,
+): MfaFactor[] {
+  if (!row) return [];
+  return [
+    ...(row.totp ? (["totp"] as const) : []),
+    ...(row.passkey ? (["passkey"] as const) : []),
+    ...(row.recoveryCode ? (["recovery_code"] as const) : []),
+  ];
 }
 
 export type MfaAccount = NonNullable<Awaited<ReturnType<typeof findMfaAccount>>>;

@@ -6,6 +6,7 @@ export * from "./email";
 export * from "./identities";
 export * from "./lessons";
 export * from "./mfa";
+export * from "./passkeys";
 export * from "./patterns";
 export * from "./sessions";
 export * from "./shares";

@@ -1,18 +1,44 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { adminUpdateUser, searchAuditLogs, searchUsers } from "../../db/queries/admin";
+import { adminUpdateUser, findAdminUser, searchAuditLogs, searchUsers } from "../../db/queries/admin";
+import { insertAudit } from "../../db/queries/audit";
+import { deleteTotp } from "../../db/queries/mfa";
+import { insertOutbox } from "../../db/queries/outbox";
+import { deleteUserPasskeys } from "../../db/queries/passkeys";
 import { revokeSessions } from "../../db/queries/sessions";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
 import { requestMeta } from "../../shared/client-ip";
 import { page } from "../../shared/cursor";
+import { deliverAfterResponse } from "../../shared/email/outbox";
+import { queuedEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireRole } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
 import { ListAuditLogsQuery, ListUsersQuery, PatchUserBody, UserIdParam } from "../../shared/schemas/admin";
 import { adminBillingRoutes } from "./billing";
 
-const AdminUserSchema = UserSchema.extend({ disabled: z.boolean() }).openapi("AdminUser");
+const AdminUserSchema = UserSchema.extend({
+  disabled: z.boolean(),
+  mfa: z
+    .object({ totp: z.boolean(), passkeys: z.number().int() })
+    .openapi({ description: "The user's second factors: an authenticator app, and how many passkeys." }),
+}).openapi("AdminUser");
+
+/** A user row with its second factors as the admin API shows it. */
+function adminUserDto(
+  u: Parameters<typeof toUserDto>[0] & {
+    disabledAt: Date | null;
+    totpEnabled: boolean;
+    passkeyCount: number;
+  },
+) {
+  return {
+    ...toUserDto(u),
+    disabled: u.disabledAt !== null,
+    mfa: { totp: u.totpEnabled, passkeys: u.passkeyCount },
+  };
+}
 const AuditLogSchema = z
   .object({
     id: z.number().int(),
@@ -47,6 +73,30 @@ const listUsers = createRoute({
     },
     ...denied,
   },
+});
+
+const getUser = createRoute({
+  ...adminOnly,
+  method: "get",
+  path: "/users/{id}",
+  summary: "One user, with their second factors",
+  request: { params: UserIdParam },
+  responses: {
+    200: { description: "The user", content: { "application/json": { schema: AdminUserSchema } } },
+    404: problemContent("No such user"),
+    ...denied,
+  },
+});
+
+const resetMfa = createRoute({
+  ...adminOnly,
+  method: "delete",
+  path: "/users/{id}/mfa",
+  summary: "Removes a user's second factors (authenticator app, recovery codes, passkeys)",
+  description:
+    "For a user locked out of their second factors: a password alone signs in again. Audit-logged with the admin's id; the user is emailed.",
+  request: { params: UserIdParam },
+  responses: { 204: { description: "Reset" }, 404: problemContent("No such user"), ...denied },
 });
 
 const patchUser = createRoute({
@@ -109,10 +159,35 @@ export const adminRoutes = createRouter()
     const { q, cursor, limit } = c.req.valid("query");
     const rows = await searchUsers(c.get("db"), { q, cursor, limit });
     const { items, nextCursor } = page(rows, limit, (u) => ({ at: u.createdAt.toISOString(), id: u.id }));
-    return c.json(
-      { users: items.map((u) => ({ ...toUserDto(u), disabled: u.disabledAt !== null })), nextCursor },
-      200,
-    );
+    return c.json({ users: items.map(adminUserDto), nextCursor }, 200);
+  })
+  .openapi(getUser, async (c) => {
+    const user = await findAdminUser(c.get("db"), c.req.valid("param").id);
+    if (!user) throw problems.notFound("No user with this id.");
+    return c.json(adminUserDto(user), 200);
+  })
+  .openapi(resetMfa, async (c) => {
+    const { id } = c.req.valid("param");
+    const db = c.get("db");
+    const user = await findAdminUser(db, id);
+    if (!user) throw problems.notFound("No user with this id.");
+    const noticeId = crypto.randomUUID();
+    const notice = queuedEmail({ template: "mfa-reset", displayName: user.displayName });
+    await db.batch([
+      ...deleteTotp(db, id),
+      deleteUserPasskeys(db, id),
+      insertAudit(db, {
+        actorId: c.get("userId"),
+        action: "admin.mfa_reset",
+        targetType: "user",
+        targetId: id,
+        metadata: { totp: user.totpEnabled, passkeys: user.passkeyCount },
+        ...requestMeta(c),
+      }),
+      insertOutbox(db, { id: noticeId, userId: id, to: user.email, email: notice }),
+    ]);
+    deliverAfterResponse(c, [noticeId]);
+    return c.body(null, 204);
   })
   .openapi(patchUser, async (c) => {
     const { id } = c.req.valid("param");

@@ -26,6 +26,7 @@ import { emailVerificationRoutes, verificationEmail } from "./email-verification
 import { mfaChallengeResponse, mfaRoutes } from "./mfa";
 import { SigninResponse } from "./mfa-schemas";
 import { oauthRoutes } from "./oauth";
+import { passkeyRoutes } from "./passkeys";
 import { passwordRoutes } from "./password";
 import {
   assertNoBodyTokenForBrowser,
@@ -330,6 +331,7 @@ export const authRoutes = createRouter()
     return c.body(null, 204);
   })
   .route("/mfa", mfaRoutes)
+  .route("/passkeys", passkeyRoutes)
   .route("/password", passwordRoutes)
   .route("/email", emailVerificationRoutes)
   .route("/", oauthRoutes);

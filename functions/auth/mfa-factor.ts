@@ -10,10 +10,11 @@ import type { AppEnv } from "../../shared/env";
 import { dependencyUnavailable } from "../../shared/errors";
 import { trackRedisCall } from "../../shared/middleware/rate-limit";
 
-/** A second factor that checked out: a TOTP code of `step`, or one of the unused recovery codes. */
+/** A second factor that checked out: a TOTP code of `step`, one of the unused recovery codes, or a passkey. */
 export type FactorMatch =
   | { kind: "totp"; step: number }
-  | { kind: "recovery"; codeId: string; remaining: number };
+  | { kind: "recovery"; codeId: string; remaining: number }
+  | { kind: "passkey"; passkeyId: string; name: string; signCount: number };
 
 /** How long a spent step is remembered in Redis: longer than the ±1 step window it could be replayed in. */
 const SPENT_STEP_MS = 4 * TOTP_PERIOD_SECONDS * 1000;
@@ -51,9 +52,10 @@ async function matchFactor<E extends AppEnv>(
  * Spends a match (and the sign-in challenge, if any) once across concurrent requests: one SET NX
  * per item in one atomic Upstash round trip. Says what was already spent, if anything. The database
  * records the step and the used code too (in the caller's batch); this closes the race between
- * two requests that both read the row before either wrote it. Redis unreachable: 503.
+ * two requests that both read the row before either wrote it. A passkey's assertion was spent
+ * with its own single-use challenge: only the sign-in challenge is left. Redis unreachable: 503.
  */
-async function spendOnce<E extends AppEnv>(
+export async function spendOnce<E extends AppEnv>(
   c: Context<E>,
   userId: string,
   match: FactorMatch,
@@ -61,19 +63,22 @@ async function spendOnce<E extends AppEnv>(
 ): Promise<"ok" | "code-spent" | "challenge-spent"> {
   const tx = c.get("redis").multi();
   if (match.kind === "totp") tx.set(`mfa:step:${userId}:${match.step}`, 1, { nx: true, px: SPENT_STEP_MS });
-  else tx.set(`mfa:recovery:${match.codeId}`, 1, { nx: true, px: SPENT_CODE_MS });
+  else if (match.kind === "recovery")
+    tx.set(`mfa:recovery:${match.codeId}`, 1, { nx: true, px: SPENT_CODE_MS });
   if (challenge) {
     const px = Math.max(1000, challenge.exp * 1000 - Date.now() + 1000);
     tx.set(`mfa:challenge:${challenge.jti}`, 1, { nx: true, px });
   }
+  if (match.kind === "passkey" && !challenge) return "ok";
   let results: unknown[];
   try {
     results = await trackRedisCall(tx.exec());
   } catch (error) {
     throw dependencyUnavailable("Second factors cannot be checked right now.", error);
   }
-  if (results[1] !== undefined && results[1] !== "OK") return "challenge-spent";
-  return results[0] === "OK" ? "ok" : "code-spent";
+  const challengeResult = match.kind === "passkey" ? results[0] : results[1];
+  if (challengeResult !== undefined && challengeResult !== "OK") return "challenge-spent";
+  return match.kind === "passkey" || results[0] === "OK" ? "ok" : "code-spent";
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { AuthenticationResponseJSON } from "./passkeys-schemas";
 import { AuthResponse } from "./schemas";
 
 /** A code typed as the second factor: 6 digits from the app, or a recovery code (dashes and spaces ignored). */
@@ -18,14 +19,29 @@ export const StartTotpBody = z
 
 export const FactorCodeBody = z.object({ code: FactorCode }).strict().meta({ id: "MfaCodeRequest" });
 
+const ChallengeToken = z.string().min(1).max(1024);
+
 export const ChallengeBody = z
   .object({
-    challenge: z.string().min(1).max(1024),
-    code: FactorCode,
+    challenge: ChallengeToken,
+    code: FactorCode.optional().meta({ description: "A code of the authenticator app, or a recovery code." }),
+    passkey: AuthenticationResponseJSON.optional().meta({
+      description:
+        "Or what navigator.credentials.get() resolved to, for the options of POST /challenge/options.",
+    }),
     returnRefreshToken: z.boolean().optional(),
   })
   .strict()
+  .refine((b) => (b.code === undefined) !== (b.passkey === undefined), {
+    path: ["code"],
+    message: "send either a code or a passkey",
+  })
   .meta({ id: "MfaChallengeRequest" });
+
+export const ChallengeOptionsBody = z
+  .object({ challenge: ChallengeToken })
+  .strict()
+  .meta({ id: "MfaChallengeOptionsRequest" });
 
 export const TotpEnrolment = z
   .object({
@@ -46,6 +62,9 @@ export const MfaRequired = z
     mfaRequired: z.literal(true),
     challenge: z.string().meta({ description: "Send it with a code to POST /api/auth/mfa/challenge." }),
     expiresIn: z.number().int().meta({ description: "Seconds the challenge stays valid." }),
+    factors: z
+      .array(z.enum(["totp", "passkey", "recovery_code"]))
+      .meta({ description: "The second factors this account can complete the challenge with." }),
   })
   .meta({ id: "MfaRequired" });
 

@@ -186,7 +186,12 @@ describe("signing in with a second factor", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Set-Cookie")).toBeNull();
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toEqual({ mfaRequired: true, challenge: expect.any(String), expiresIn: 300 });
+    expect(body).toEqual({
+      mfaRequired: true,
+      challenge: expect.any(String),
+      expiresIn: 300,
+      factors: ["totp", "recovery_code"],
+    });
 
     const done = await complete(bindings, body.challenge as string, codeAt(user.secret));
     expect(done.status).toBe(200);

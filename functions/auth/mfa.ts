@@ -4,14 +4,17 @@ import { type AuditEntry, insertAudit } from "../../db/queries/audit";
 import {
   deleteTotp,
   enableTotp,
+  factorNames,
   findMfaAccount,
+  findMfaFactors,
+  hasSecondFactor,
   type MfaAccount,
   recordTotpStep,
   replaceRecoveryCodes,
   upsertPendingTotp,
   useRecoveryCode,
 } from "../../db/queries/mfa";
-import { insertOutbox } from "../../db/queries/outbox";
+import { recordPasskeyUse } from "../../db/queries/passkeys";
 import { insertSession } from "../../db/queries/sessions";
 import { updatePasswordHash } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
@@ -29,13 +32,22 @@ import { newTotpSecret, sealTotpSecret, totpEnrolment } from "../../shared/auth/
 import { toUserDto } from "../../shared/auth/user-dto";
 import { requestMeta } from "../../shared/client-ip";
 import { deliverAfterResponse } from "../../shared/email/outbox";
-import { type EmailTemplate, queuedEmail } from "../../shared/email/templates";
 import type { AppEnv, Database } from "../../shared/env";
 import { requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import type { FactorMatch } from "./mfa-factor";
 import { verifyFactor } from "./mfa-factor";
-import { ChallengeBody, FactorCodeBody, RecoveryCodes, StartTotpBody, TotpEnrolment } from "./mfa-schemas";
+import { securityNotice } from "./mfa-notice";
+import { passkeyFactorOptions, verifyPasskeyFactor } from "./mfa-passkey";
+import {
+  ChallengeBody,
+  ChallengeOptionsBody,
+  FactorCodeBody,
+  RecoveryCodes,
+  StartTotpBody,
+  TotpEnrolment,
+} from "./mfa-schemas";
+import { RequestOptions } from "./passkeys-schemas";
 import { assertNoBodyTokenForBrowser, setRefreshCookie } from "./refresh-cookie";
 import { AuthResponse } from "./schemas";
 import { newRefreshToken, tokenResponse } from "./session-tokens";
@@ -115,12 +127,29 @@ const completeChallenge = createRoute({
   tags: ["Auth"],
   summary: "Completes a sign-in that asked for a second factor",
   description:
-    "Takes the challenge sign-in answered with and a code of the authenticator app or a recovery code. Answers like sign-in. Wrong codes count in the sign-in failure budgets; each code and each challenge works once.",
+    "Takes the challenge sign-in answered with and either a code of the authenticator app or a recovery code, or a passkey's assertion for the options of POST /challenge/options. Answers like sign-in. Failures count in the sign-in failure budgets; each code and each challenge works once.",
   request: { body: jsonBody(ChallengeBody) },
   responses: {
     200: jsonContent(AuthResponse, "Signed in; the refresh token is in the cookie"),
-    401: problemContent("The challenge is invalid, used or expired, or the code is wrong"),
+    401: problemContent("The challenge is invalid, used or expired, or the code or passkey is wrong"),
     429: problemContent("Too many failed attempts"),
+    503: problemContent("Second factors cannot be checked (Redis is down); retry after Retry-After"),
+  },
+});
+
+const challengeOptions = createRoute({
+  method: "post",
+  path: "/challenge/options",
+  tags: ["Auth"],
+  summary: "Passkey options for a sign-in's second step",
+  description:
+    "Options for navigator.credentials.get() limited to the passkeys of the account the challenge is for; send the result with the challenge to POST /challenge.",
+  request: { body: jsonBody(ChallengeOptionsBody) },
+  responses: {
+    200: jsonContent(RequestOptions, "PublicKeyCredentialRequestOptionsJSON"),
+    401: problemContent("The challenge is invalid, used or expired"),
+    409: problemContent("The account has no passkey"),
+    503: problemContent("Passkeys are unavailable (Redis is down); retry after Retry-After"),
   },
 });
 
@@ -131,18 +160,9 @@ async function signedInAccount<E extends AppEnv>(c: Context<E>, userId: string):
   return account;
 }
 
-/** A security notice for the batch of the change it tells of. */
-function notice(db: Database, account: MfaAccount, email: EmailTemplate) {
-  const id = crypto.randomUUID();
-  return {
-    id,
-    statement: insertOutbox(db, { id, userId: account.id, to: account.email, email: queuedEmail(email) }),
-  };
-}
-
 /**
- * The statements that spend a checked factor for good: the TOTP step is recorded, or the
- * recovery code is marked used, audit-logged and its owner emailed.
+ * The statements that spend a checked factor for good: the TOTP step is recorded; or the
+ * recovery code is marked used, or the passkey's counter recorded, audit-logged and its owner emailed.
  */
 function spendFactor(
   db: Database,
@@ -152,7 +172,28 @@ function spendFactor(
 ): { statements: [Statement, ...Statement[]]; outboxIds: string[] } {
   if (match.kind === "totp")
     return { statements: [recordTotpStep(db, account.id, match.step)], outboxIds: [] };
-  const email = notice(db, account, {
+  if (match.kind === "passkey") {
+    const email = securityNotice(db, account, {
+      template: "passkey-second-factor",
+      displayName: account.displayName,
+      name: match.name,
+    });
+    return {
+      statements: [
+        recordPasskeyUse(db, match.passkeyId, match.signCount),
+        insertAudit(db, {
+          actorId: account.id,
+          action: "mfa.passkey_used",
+          targetType: "passkey",
+          targetId: match.passkeyId,
+          ...meta,
+        }),
+        email.statement,
+      ],
+      outboxIds: [email.id],
+    };
+  }
+  const email = securityNotice(db, account, {
     template: "recovery-code-used",
     displayName: account.displayName,
     remaining: String(match.remaining),
@@ -174,9 +215,25 @@ function spendFactor(
   };
 }
 
+/** A live sign-in challenge and its account: the account still has a second factor and the same password. */
+async function liveChallenge<E extends AppEnv>(c: Context<E>, token: string) {
+  const config = c.get("config");
+  const challenge = await readMfaChallenge(config.JWT_SECRET, token);
+  if (!challenge) throw mfaProblems.invalidChallenge();
+  const account = await findMfaAccount(c.get("db"), challenge.sub);
+  const live =
+    account &&
+    !account.disabledAt &&
+    hasSecondFactor(account) &&
+    (await passwordStepOf(config.JWT_SECRET, account.passwordHash)) === challenge.pw;
+  if (!account || !live) throw mfaProblems.invalidChallenge();
+  return { challenge, account };
+}
+
 /**
  * Sign-in's answer when the password was right and a second factor is on: a challenge instead
- * of a session. One Neon round trip (the audit entry, and the rehash a sign-in would do).
+ * of a session, and which factors can complete it. One Neon round trip (the audit entry, the
+ * factors, and the rehash a sign-in would do).
  */
 export async function mfaChallengeResponse(
   c: Context<AppEnv>,
@@ -190,7 +247,8 @@ export async function mfaChallengeResponse(
     accountKey: accountKeyOf(user.email),
     passwordHash,
   });
-  await db.batch([
+  const [factors] = await db.batch([
+    findMfaFactors(db, user.id),
     insertAudit(db, {
       actorId: user.id,
       action: "auth.signin_mfa_required",
@@ -200,7 +258,12 @@ export async function mfaChallengeResponse(
     }),
     ...(rehash ? [updatePasswordHash(db, user.id, rehash)] : []),
   ]);
-  return { mfaRequired: true as const, challenge, expiresIn: MFA_CHALLENGE_TTL_SECONDS };
+  return {
+    mfaRequired: true as const,
+    challenge,
+    expiresIn: MFA_CHALLENGE_TTL_SECONDS,
+    factors: factorNames(factors[0]),
+  };
 }
 
 export const mfaRoutes = createRouter()
@@ -236,7 +299,7 @@ export const mfaRoutes = createRouter()
     });
     if (match.kind !== "totp") throw mfaProblems.invalidCode();
     const { codes, hashes } = await newRecoveryCodes(config);
-    const email = notice(db, account, { template: "totp-enabled", displayName: account.displayName });
+    const email = securityNotice(db, account, { template: "totp-enabled", displayName: account.displayName });
     await db.batch([
       enableTotp(db, userId, match.step),
       ...replaceRecoveryCodes(db, userId, hashes),
@@ -263,7 +326,10 @@ export const mfaRoutes = createRouter()
       budgets: [accountBudget(c.get("config"), account.email)],
     });
     const spent = spendFactor(db, account, match, meta);
-    const email = notice(db, account, { template: "totp-disabled", displayName: account.displayName });
+    const email = securityNotice(db, account, {
+      template: "totp-disabled",
+      displayName: account.displayName,
+    });
     await db.batch([
       ...spent.statements,
       insertAudit(db, {
@@ -291,7 +357,7 @@ export const mfaRoutes = createRouter()
     const match = await verifyFactor(c, account, code, { budgets: [accountBudget(config, account.email)] });
     const spent = spendFactor(db, account, match, meta);
     const { codes, hashes } = await newRecoveryCodes(config);
-    const email = notice(db, account, {
+    const email = securityNotice(db, account, {
       template: "recovery-codes-regenerated",
       displayName: account.displayName,
     });
@@ -311,22 +377,19 @@ export const mfaRoutes = createRouter()
     deliverAfterResponse(c, [...spent.outboxIds, email.id]);
     return c.json({ recoveryCodes: codes }, 200);
   })
+  .openapi(challengeOptions, async (c) => {
+    const { challenge, account } = await liveChallenge(c, c.req.valid("json").challenge);
+    c.header("Cache-Control", "no-store");
+    return c.json(await passkeyFactorOptions(c, account, challenge), 200);
+  })
   .openapi(completeChallenge, async (c) => {
-    const { challenge: token, code, returnRefreshToken } = c.req.valid("json");
+    const { challenge: token, code, passkey, returnRefreshToken } = c.req.valid("json");
     assertNoBodyTokenForBrowser(c, returnRefreshToken);
     const config = c.get("config");
     const db = c.get("db");
     const meta = requestMeta(c);
-    const challenge = await readMfaChallenge(config.JWT_SECRET, token);
-    if (!challenge) throw mfaProblems.invalidChallenge();
-    const account = await findMfaAccount(db, challenge.sub);
-    const live =
-      account &&
-      !account.disabledAt &&
-      account.totp?.enabledAt &&
-      (await passwordStepOf(config.JWT_SECRET, account.passwordHash)) === challenge.pw;
-    if (!account || !live) throw mfaProblems.invalidChallenge();
-    const match = await verifyFactor(c, account, code, {
+    const { challenge, account } = await liveChallenge(c, token);
+    const checks = {
       budgets: signinBudgetsFor(c, challenge.ak),
       challenge,
       failure: {
@@ -334,9 +397,13 @@ export const mfaRoutes = createRouter()
         action: "auth.mfa_failed",
         targetType: "user",
         targetId: account.id,
+        metadata: { factor: passkey ? "passkey" : "code" },
         ...meta,
       },
-    });
+    };
+    const match = passkey
+      ? await verifyPasskeyFactor(c, account, passkey, checks)
+      : await verifyFactor(c, account, code ?? "", checks);
     const sessionId = crypto.randomUUID();
     const refreshToken = await newRefreshToken(config, sessionId);
     const spent = spendFactor(db, account, match, meta);
@@ -345,7 +412,7 @@ export const mfaRoutes = createRouter()
         id: sessionId,
         userId: account.id,
         refreshHash: refreshToken.hash,
-        method: `password+${match.kind}`,
+        method: `${challenge.via ?? "password"}+${match.kind}`,
         ...meta,
       }),
       insertAudit(db, {
@@ -353,7 +420,7 @@ export const mfaRoutes = createRouter()
         action: "auth.signin",
         targetType: "session",
         targetId: sessionId,
-        metadata: { factor: match.kind },
+        metadata: { factor: match.kind, ...(challenge.via ? { method: challenge.via } : {}) },
         ...meta,
       }),
       ...spent.statements,

@@ -16,6 +16,8 @@ export interface MfaChallenge {
   exp: number;
   /** A keyed fingerprint of the password hash it was issued for: changing the password voids it. */
   pw: string;
+  /** The first factor when not the password: the provider of a Google or GitHub sign-in. */
+  via?: string;
 }
 
 const encoder = new TextEncoder();
@@ -39,7 +41,7 @@ export async function passwordStepOf(secret: string, passwordHash: string): Prom
  */
 export async function issueMfaChallenge(
   secret: string,
-  account: { id: string; accountKey: string; passwordHash: string },
+  account: { id: string; accountKey: string; passwordHash: string; via?: string },
   nowMs = Date.now(),
 ): Promise<string> {
   const challenge: MfaChallenge = {
@@ -48,6 +50,7 @@ export async function issueMfaChallenge(
     jti: randomToken(16),
     exp: Math.floor(nowMs / 1000) + MFA_CHALLENGE_TTL_SECONDS,
     pw: await passwordStepOf(secret, account.passwordHash),
+    ...(account.via ? { via: account.via } : {}),
   };
   const payload = toBase64Url(encoder.encode(JSON.stringify(challenge)));
   return `${payload}.${await mac(secret, CHALLENGE_LABEL, payload)}`;

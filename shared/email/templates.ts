@@ -16,7 +16,12 @@ export type EmailTemplate =
   | { template: "totp-enabled"; displayName: string }
   | { template: "totp-disabled"; displayName: string }
   | { template: "recovery-codes-regenerated"; displayName: string }
-  | { template: "recovery-code-used"; displayName: string; remaining: string };
+  | { template: "recovery-code-used"; displayName: string; remaining: string }
+  | { template: "passkey-added"; displayName: string; name: string }
+  | { template: "passkey-renamed"; displayName: string; name: string; previousName: string }
+  | { template: "passkey-removed"; displayName: string; name: string }
+  | { template: "passkey-second-factor"; displayName: string; name: string }
+  | { template: "mfa-reset"; displayName: string };
 
 /** A rendered email: its subject and both bodies. */
 export interface RenderedEmail {
@@ -37,6 +42,11 @@ const TEMPLATES: ReadonlySet<string> = new Set<EmailTemplate["template"]>([
   "totp-disabled",
   "recovery-codes-regenerated",
   "recovery-code-used",
+  "passkey-added",
+  "passkey-renamed",
+  "passkey-removed",
+  "passkey-second-factor",
+  "mfa-reset",
 ]);
 
 /** An email as the outbox keeps it: the template's name and the rest as parameters. */
@@ -169,6 +179,27 @@ export function renderEmail(
     case "recovery-code-used":
       return notice(email.displayName, "A recovery code was used", [
         `A recovery code was just used to sign in to your account. ${email.remaining} unused codes are left.`,
+      ]);
+    case "passkey-added":
+      return notice(email.displayName, "A passkey was added", [
+        `The passkey "${email.name}" was just added to your account: it signs you in without a password.`,
+      ]);
+    case "passkey-renamed":
+      return notice(email.displayName, "A passkey was renamed", [
+        `The passkey "${email.previousName}" of your account is now called "${email.name}".`,
+      ]);
+    case "passkey-removed":
+      return notice(email.displayName, "A passkey was removed", [
+        `The passkey "${email.name}" was just removed from your account: it no longer signs you in.`,
+      ]);
+    case "passkey-second-factor":
+      return notice(email.displayName, "A passkey confirmed a sign-in", [
+        `The passkey "${email.name}" was just used as the second step of a sign-in to your account.`,
+      ]);
+    case "mfa-reset":
+      return notice(email.displayName, "Two-step sign-in was reset", [
+        "An administrator just removed the second factors of your account (authenticator app, recovery codes and passkeys): a password alone signs in again.",
+        "Set up a new second factor from your account page.",
       ]);
   }
 }
