@@ -21,11 +21,14 @@ export function factorsOf(db: StubDb): StubFactors {
   return db.factors;
 }
 
-/** What may complete a sign-in challenge of this user. */
+/** What may complete a sign-in challenge of this user, in the API's order (db/queries/mfa.ts factorNames). */
 export function factorsFor(db: StubDb, userId: string): SecondFactor[] {
   const factors = factorsOf(db);
-  const hasPasskey = Object.values(factors.passkeys).some((p) => p.userId === userId);
-  return hasPasskey ? ["totp", "passkey", "recovery_code"] : ["totp", "recovery_code"];
+  return [
+    ...(factors.totp[userId]?.enabledAt ? (["totp"] as const) : []),
+    ...(Object.values(factors.passkeys).some((p) => p.userId === userId) ? (["passkey"] as const) : []),
+    ...((factors.recoveryCodes[userId]?.length ?? 0) > 0 ? (["recovery_code"] as const) : []),
+  ];
 }
 
 /** Whether a password sign-in of the user asks for a second factor: the app is on, or a passkey is registered. */

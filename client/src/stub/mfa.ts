@@ -8,9 +8,10 @@ import * as z from "zod";
 import { mfaProblems } from "../../../shared/auth/mfa-problems";
 import type { ChallengeAnswer, MfaBackend } from "../backend-mfa";
 import { fromApiError } from "../errors";
+import type { AuthenticationResponseJSON } from "../mfa-types";
 import type { User } from "../types";
 import { openSession, passwordMatches, startSession } from "./auth";
-import { factorsOf, hasSecondFactor, type StubFactors } from "./factors";
+import { factorsFor, factorsOf, hasSecondFactor, type StubFactors } from "./factors";
 import { sendEmail, sha256Hex } from "./mail";
 import { issuePasskeyRequest, markFresh, relyingParty, verifyPasskeyAssertion } from "./passkeys";
 import { stubProblems as p, validate } from "./problems";
@@ -26,12 +27,24 @@ const FactorCode = z
 const StartTotpBody = z.object({ password: z.string().min(1).max(1024) }).strict();
 const FactorCodeBody = z.object({ code: FactorCode }).strict();
 const Challenge = z.string().min(1).max(1024);
-const ChallengeCodeBody = z.object({ challenge: Challenge, code: FactorCode }).strict();
-const ChallengePasskeyBody = z.object({ challenge: Challenge, passkey: z.object({}).passthrough() }).strict();
+const ChallengeBody = z
+  .object({
+    challenge: Challenge,
+    code: FactorCode.optional(),
+    passkey: z.object({}).passthrough().optional(),
+  })
+  .strict()
+  .refine((b) => (b.code === undefined) !== (b.passkey === undefined), {
+    path: ["code"],
+    message: "send either a code or a passkey",
+  });
+const ChallengeOptionsBody = z.object({ challenge: Challenge }).strict();
 
 const problem = {
   invalidCode: (instance: string) => fromApiError(mfaProblems.invalidCode(), instance),
   invalidChallenge: (instance: string) => fromApiError(mfaProblems.invalidChallenge(), instance),
+  invalidPasskey: (instance: string) => fromApiError(mfaProblems.invalidPasskey(), instance),
+  noPasskey: (instance: string) => fromApiError(mfaProblems.noPasskey(), instance),
   alreadyEnabled: (instance: string) => fromApiError(mfaProblems.totpAlreadyEnabled(), instance),
   notEnrolled: (instance: string) => fromApiError(mfaProblems.totpNotEnrolled(), instance),
   notEnabled: (instance: string) => fromApiError(mfaProblems.totpNotEnabled(), instance),
@@ -117,6 +130,27 @@ async function codeSpender(factors: StubFactors, userId: string, code: string, i
   const match = await matchFactor(factors, userId, code);
   if (!match) throw problem.invalidCode(instance);
   return (db: StubDb, user: StubUser) => spend(db, user, match);
+}
+
+/** The passkey assertion, checked against this sign-in, as the writes that spend it (and email about it). */
+async function passkeySpender(
+  world: StubWorld,
+  body: { challenge: string; passkey: AuthenticationResponseJSON },
+  instance: string,
+) {
+  const expected = { purpose: "mfa" as const, mfaChallenge: body.challenge };
+  const match = await verifyPasskeyAssertion(world, body.passkey, expected, () =>
+    problem.invalidPasskey(instance),
+  );
+  return (db: StubDb, user: StubUser) => {
+    if (!match.commit(db)) return false;
+    sendEmail(db, user.email, {
+      template: "passkey-second-factor",
+      displayName: user.displayName,
+      name: match.passkey.name,
+    });
+    return true;
+  };
 }
 
 /** The signed-in user's factor `code`, checked, for a route that needs the app on. */
@@ -210,35 +244,29 @@ export function stubMfa(world: StubWorld): MfaBackend {
     },
     async challengeOptions(challenge) {
       const instance = "/api/auth/mfa/challenge/options";
-      const db = await world.read();
-      const { user } = liveChallenge(db, challenge, instance);
-      return world.tx((db) =>
-        issuePasskeyRequest(
+      const input = validate(ChallengeOptionsBody, { challenge }, instance);
+      return world.tx((db) => {
+        const { user } = liveChallenge(db, input.challenge, instance);
+        if (!factorsFor(db, user.id).includes("passkey")) throw problem.noPasskey(instance);
+        return issuePasskeyRequest(
           db,
-          { purpose: "mfa", userId: user.id, mfaChallenge: challenge },
+          { purpose: "mfa", userId: user.id, mfaChallenge: input.challenge },
           relyingParty(world),
-        ),
-      );
+        );
+      });
     },
     async completeChallenge(body: ChallengeAnswer): Promise<User> {
       const instance = "/api/auth/mfa/challenge";
       const db = await world.read();
-      const input = validate("passkey" in body ? ChallengePasskeyBody : ChallengeCodeBody, body, instance);
+      const input = validate(ChallengeBody, body, instance);
       const { user } = liveChallenge(db, input.challenge, instance);
-      const spendMatch: (db: StubDb, user: StubUser) => boolean =
+      const spendMatch =
         "passkey" in body
-          ? (
-              await verifyPasskeyAssertion(
-                world,
-                body.passkey,
-                { purpose: "mfa", mfaChallenge: input.challenge },
-                instance,
-              )
-            ).commit
-          : await codeSpender(factorsOf(db), user.id, (input as { code: string }).code, instance);
+          ? await passkeySpender(world, body, instance)
+          : await codeSpender(factorsOf(db), user.id, input.code as string, instance);
       const session = await world.tx((db) => {
         const { challenge, user: current } = liveChallenge(db, input.challenge, instance);
-        if (!spendMatch(db, current)) throw problem.invalidCode(instance);
+        if (!spendMatch(db, current)) throw problem.invalidChallenge(instance);
         challenge.usedAt = new Date().toISOString();
         const id = openSession(db, current);
         markFresh(db, id);

@@ -9,9 +9,9 @@
  * register a passkey in stub mode (the stub does not decode CBOR attestation objects).
  */
 import * as z from "zod";
-import { defineProblems } from "../../../shared/errors";
+import { passkeyProblems } from "../../../shared/auth/passkey-problems";
 import type { PasskeyBackend } from "../backend-mfa";
-import { fromApiError, randomId } from "../errors";
+import { type BacklineError, fromApiError, randomId } from "../errors";
 import type {
   AuthenticationResponseJSON,
   CreationOptionsJSON,
@@ -23,29 +23,12 @@ import type { User } from "../types";
 import { fromBase64Url, toBase64Url } from "../webauthn";
 import { openSession, startSession } from "./auth";
 import { factorsOf, type StubPasskey, type StubWebauthnChallenge } from "./factors";
+import { sendEmail } from "./mail";
 import { validate } from "./problems";
 import type { StubDb, StubWorld } from "./world";
 
-/** The API's passkey problems (shared/auth/passkey-problems.ts), same kinds and titles. */
-const passkeyProblems = defineProblems(
-  {
-    invalidRegistration: { status: 400, title: "The passkey registration does not check out" },
-    challengeExpired: { status: 400, title: "The passkey challenge is unknown, used or expired" },
-    alreadyRegistered: { status: 409, title: "This passkey is already registered" },
-    signinFailed: { status: 401, title: "The passkey sign-in failed" },
-    notFound: { status: 404, title: "No such passkey" },
-    lastFactor: { status: 403, title: "Removing the last second factor needs a fresh one" },
-  },
-  {
-    invalidRegistration: "passkey-invalid-registration",
-    challengeExpired: "passkey-challenge-expired",
-    alreadyRegistered: "passkey-already-registered",
-    signinFailed: "passkey-signin-failed",
-    notFound: "passkey-not-found",
-    lastFactor: "mfa-fresh-factor-required",
-  },
-);
-
+/** At most this many passkeys per account (db/queries/passkeys.ts MAX_PASSKEYS_PER_USER). */
+const MAX_PASSKEYS = 20;
 const CHALLENGE_TTL_MS = 5 * 60_000;
 /** COSE algorithms the API accepts: ES256 and RS256. */
 const ES256 = -7;
@@ -175,27 +158,26 @@ export interface PasskeyMatch {
 
 /**
  * Checks an assertion against the challenge it answers (of `expected.purpose`; for a second
- * factor, of that sign-in challenge) and the stored passkey; the 401 problem when it fails.
+ * factor, issued for that sign-in challenge and naming one of the user's passkeys) and the
+ * stored passkey. Any failure is `failed()`, as the API answers one problem whatever the reason.
  */
 export async function verifyPasskeyAssertion(
   world: StubWorld,
   response: AuthenticationResponseJSON,
   expected: { purpose: "signin" | "mfa"; mfaChallenge?: string },
-  instance: string,
+  failed: () => BacklineError,
 ): Promise<PasskeyMatch> {
-  const failed = () => fromApiError(passkeyProblems.signinFailed(), instance);
   const db = await world.read();
   const factors = factorsOf(db);
   const clientData = clientDataOf(response?.response?.clientDataJSON ?? "");
   const issued = clientData.challenge ? factors.webauthn[clientData.challenge] : undefined;
   if (
-    !issued ||
-    issued.purpose !== expected.purpose ||
+    issued?.purpose !== expected.purpose ||
     issued.expiresAt <= Date.now() ||
     (expected.mfaChallenge !== undefined && issued.mfaChallenge !== expected.mfaChallenge)
   )
-    throw fromApiError(passkeyProblems.challengeExpired(), instance);
-  const passkey = Object.values(factors.passkeys).find((k) => k.credentialId === response.id);
+    throw failed();
+  const passkey = Object.values(factors.passkeys).find((k) => k.credentialId === response.rawId);
   if (!passkey || clientData.type !== "webauthn.get" || clientData.origin !== world.origin) throw failed();
   if (issued.userId && passkey.userId !== issued.userId) throw failed();
   const data = fromBase64Url(response.response.authenticatorData);
@@ -256,6 +238,8 @@ export function stubPasskeys(world: StubWorld): PasskeyBackend {
       const instance = "/api/auth/passkeys/options";
       return world.tx((db): CreationOptionsJSON => {
         const user = world.viewer(db, instance);
+        if (ownPasskeys(db, user.id).length >= MAX_PASSKEYS)
+          throw fromApiError(passkeyProblems.tooMany(), instance);
         return {
           rp: { id: relyingParty(world), name: "Music Producer Lab" },
           user: { id: userHandleOf(user.id), name: user.email, displayName: user.displayName },
@@ -302,6 +286,11 @@ export function stubPasskeys(world: StubWorld): PasskeyBackend {
           lastUsedAt: null,
         };
         factors.passkeys[passkey.id] = passkey;
+        sendEmail(db, user.email, {
+          template: "passkey-added",
+          displayName: user.displayName,
+          name: passkey.name,
+        });
         return toDto(passkey);
       });
     },
@@ -317,6 +306,12 @@ export function stubPasskeys(world: StubWorld): PasskeyBackend {
         const input = validate(RenameBody, { name }, instance);
         const passkey = factorsOf(db).passkeys[id];
         if (!passkey || passkey.userId !== user.id) throw fromApiError(passkeyProblems.notFound(), instance);
+        sendEmail(db, user.email, {
+          template: "passkey-renamed",
+          displayName: user.displayName,
+          name: input.name,
+          previousName: passkey.name,
+        });
         passkey.name = input.name;
         return toDto(passkey);
       });
@@ -333,6 +328,11 @@ export function stubPasskeys(world: StubWorld): PasskeyBackend {
         if (!otherFactor && !freshFactor(db, world.current))
           throw fromApiError(passkeyProblems.lastFactor(), instance);
         delete factors.passkeys[id];
+        sendEmail(db, user.email, {
+          template: "passkey-removed",
+          displayName: user.displayName,
+          name: passkey.name,
+        });
       });
     },
     passkeySignInOptions() {
@@ -340,10 +340,11 @@ export function stubPasskeys(world: StubWorld): PasskeyBackend {
     },
     async signInWithPasskey(response): Promise<User> {
       const instance = "/api/auth/passkeys/signin";
-      const match = await verifyPasskeyAssertion(world, response, { purpose: "signin" }, instance);
+      const failed = () => fromApiError(passkeyProblems.signinFailed(), instance);
+      const match = await verifyPasskeyAssertion(world, response, { purpose: "signin" }, failed);
       const session = await world.tx((db) => {
         const user = db.users[match.passkey.userId];
-        if (!user || !match.commit(db)) throw fromApiError(passkeyProblems.signinFailed(), instance);
+        if (!user || !match.commit(db)) throw failed();
         const id = openSession(db, user);
         markFresh(db, id);
         return { id, user };
