@@ -232,7 +232,56 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** One user, with their second factors */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The user */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AdminUser"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such user */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     put?: never;
     post?: never;
     delete?: never;
@@ -294,6 +343,72 @@ export interface paths {
         };
       };
     };
+    trace?: never;
+  };
+  "/api/admin/users/{id}/mfa": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Removes a user's second factors (authenticator app, recovery codes, passkeys)
+     * @description For a user locked out of their second factors: a password alone signs in again. Audit-logged with the admin's id; the user is emailed.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Reset */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such user */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   "/api/admin/users/{id}/revoke-sessions": {
@@ -620,7 +735,7 @@ export interface paths {
     put?: never;
     /**
      * Completes a sign-in that asked for a second factor
-     * @description Takes the challenge sign-in answered with and a code of the authenticator app or a recovery code. Answers like sign-in. Wrong codes count in the sign-in failure budgets; each code and each challenge works once.
+     * @description Takes the challenge sign-in answered with and either a code of the authenticator app or a recovery code, or a passkey's assertion for the options of POST /challenge/options. Answers like sign-in. Failures count in the sign-in failure budgets; each code and each challenge works once.
      */
     post: {
       parameters: {
@@ -644,7 +759,7 @@ export interface paths {
             "application/json": components["schemas"]["AuthResponse"];
           };
         };
-        /** @description The challenge is invalid, used or expired, or the code is wrong */
+        /** @description The challenge is invalid, used or expired, or the code or passkey is wrong */
         401: {
           headers: {
             [name: string]: unknown;
@@ -655,6 +770,85 @@ export interface paths {
         };
         /** @description Too many failed attempts */
         429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Second factors cannot be checked (Redis is down); retry after Retry-After */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/auth/mfa/challenge/options": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Passkey options for a sign-in's second step
+     * @description Options for navigator.credentials.get() limited to the passkeys of the account the challenge is for; send the result with the challenge to POST /challenge.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["MfaChallengeOptionsRequest"];
+        };
+      };
+      responses: {
+        /** @description PublicKeyCredentialRequestOptionsJSON */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
+          };
+        };
+        /** @description The challenge is invalid, used or expired */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The account has no passkey */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Passkeys are unavailable (Redis is down); retry after Retry-After */
+        503: {
           headers: {
             [name: string]: unknown;
           };
@@ -1035,6 +1229,417 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/auth/passkeys": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Lists the signed-in user's passkeys, oldest first */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The passkeys */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PasskeyList"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Registers a passkey
+     * @description Takes what navigator.credentials.create() resolved to (RegistrationResponseJSON). The user is told by email; the change is audit-logged. From now on, a password sign-in asks for a second factor.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["RegisterPasskeyRequest"];
+        };
+      };
+      responses: {
+        /** @description Registered */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Passkey"];
+          };
+        };
+        /** @description The response does not check out (field at fault in `errors`), or its challenge is unknown, used or expired */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description This passkey is already registered */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Passkeys are unavailable (Redis is down); retry after Retry-After */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/auth/passkeys/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Removes a passkey
+     * @description Removing the account's last second factor (no other passkey, no authenticator app) turns two-step sign-in off: it needs a session signed in with a second factor (a passkey, or a password and a code) in the last 10 minutes, else 403 mfa-fresh-factor-required (sign in with the passkey again, then retry). The password and Google/GitHub sign-in stay.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Removed */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The last second factor needs a fresh sign-in with a second factor */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such passkey */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Renames a passkey */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["RenamePasskeyRequest"];
+        };
+      };
+      responses: {
+        /** @description Renamed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Passkey"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such passkey */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/api/auth/passkeys/options": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Starts registering a passkey
+     * @description Options for navigator.credentials.create(): a discoverable credential with user verification, no attestation, the user's passkeys excluded. The challenge works once, for 5 minutes.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description PublicKeyCredentialCreationOptionsJSON */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The account has as many passkeys as it may have (20) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Passkeys are unavailable (Redis is down); retry after Retry-After */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/auth/passkeys/signin": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Signs in with a passkey
+     * @description Takes what navigator.credentials.get() resolved to (AuthenticationResponseJSON). Answers like password sign-in, never with mfaRequired: a passkey with user verification is itself two factors. Failures count in the per-IP sign-in budget.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["PasskeySigninRequest"];
+        };
+      };
+      responses: {
+        /** @description Signed in; the refresh token is in the cookie */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["AuthResponse"];
+          };
+        };
+        /** @description The passkey is unknown, its challenge is used or expired, or it does not verify */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The account is disabled */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many failed sign-ins from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Passkeys are unavailable (Redis is down); retry after Retry-After */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/auth/passkeys/signin/options": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Starts a passwordless sign-in with a passkey
+     * @description Options for navigator.credentials.get() with no allowCredentials: the browser offers this site's passkeys. The challenge works once, for 5 minutes.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description PublicKeyCredentialRequestOptionsJSON */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["PublicKeyCredentialRequestOptionsJSON"];
+          };
+        };
+        /** @description Passkeys are unavailable (Redis is down); retry after Retry-After */
+        503: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -3213,6 +3818,11 @@ export interface components {
   schemas: {
     AdminUser: components["schemas"]["User"] & {
       disabled: boolean;
+      /** @description The user's second factors: an authenticator app, and how many passkeys. */
+      mfa: {
+        passkeys: number;
+        totp: boolean;
+      };
     };
     AuditLog: {
       action: string;
@@ -3228,6 +3838,22 @@ export interface components {
       targetId: string | null;
       targetType: string | null;
       userAgent: string | null;
+    };
+    AuthenticationResponseJSON: {
+      authenticatorAttachment?: string;
+      clientExtensionResults?: {
+        [key: string]: unknown;
+      };
+      id: string;
+      rawId: string;
+      response: {
+        authenticatorData: string;
+        clientDataJSON: string;
+        signature: string;
+        userHandle?: string;
+      };
+      /** @enum {string} */
+      type: "public-key";
     };
     AuthResponse: components["schemas"]["TokenResponse"] & {
       user: components["schemas"]["User"];
@@ -3332,10 +3958,33 @@ export interface components {
       /** Format: date-time */
       updatedAt: string;
     };
+    MfaChallengeOptionsRequest: {
+      challenge: string;
+    };
     MfaChallengeRequest: {
       challenge: string;
-      /** @example 123456 */
-      code: string;
+      /**
+       * @description A code of the authenticator app, or a recovery code.
+       * @example 123456
+       */
+      code?: string;
+      /** @description Or what navigator.credentials.get() resolved to, for the options of POST /challenge/options. */
+      passkey?: {
+        authenticatorAttachment?: string;
+        clientExtensionResults?: {
+          [key: string]: unknown;
+        };
+        id: string;
+        rawId: string;
+        response: {
+          authenticatorData: string;
+          clientDataJSON: string;
+          signature: string;
+          userHandle?: string;
+        };
+        /** @enum {string} */
+        type: "public-key";
+      };
       returnRefreshToken?: boolean;
     };
     MfaCodeRequest: {
@@ -3347,6 +3996,8 @@ export interface components {
       challenge: string;
       /** @description Seconds the challenge stays valid. */
       expiresIn: number;
+      /** @description The second factors this account can complete the challenge with. */
+      factors: ("totp" | "passkey" | "recovery_code")[];
       /** @enum {boolean} */
       mfaRequired: true;
     };
@@ -3356,6 +4007,22 @@ export interface components {
       };
       masterVolume?: number;
       swing?: number;
+    };
+    Passkey: {
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: uuid */
+      id: string;
+      /** Format: date-time */
+      lastUsedAt: string | null;
+      name: string;
+    };
+    PasskeyList: {
+      passkeys: components["schemas"]["Passkey"][];
+    };
+    PasskeySigninRequest: {
+      response: components["schemas"]["AuthenticationResponseJSON"];
+      returnRefreshToken?: boolean;
     };
     Pattern: {
       /** Format: date-time */
@@ -3431,6 +4098,53 @@ export interface components {
       lessonId: string;
       score: number;
     };
+    PublicKeyCredentialCreationOptionsJSON: {
+      /** @enum {string} */
+      attestation: "none";
+      authenticatorSelection: {
+        /** @enum {boolean} */
+        requireResidentKey: true;
+        /** @enum {string} */
+        residentKey: "required";
+        /** @enum {string} */
+        userVerification: "required";
+      };
+      challenge: string;
+      excludeCredentials: components["schemas"]["PublicKeyCredentialDescriptorJSON"][];
+      extensions: {
+        /** @enum {boolean} */
+        credProps: true;
+      };
+      pubKeyCredParams: {
+        alg: number;
+        /** @enum {string} */
+        type: "public-key";
+      }[];
+      rp: {
+        id: string;
+        name: string;
+      };
+      timeout: number;
+      user: {
+        displayName: string;
+        id: string;
+        name: string;
+      };
+    };
+    PublicKeyCredentialDescriptorJSON: {
+      id: string;
+      transports?: string[];
+      /** @enum {string} */
+      type: "public-key";
+    };
+    PublicKeyCredentialRequestOptionsJSON: {
+      allowCredentials?: components["schemas"]["PublicKeyCredentialDescriptorJSON"][];
+      challenge: string;
+      rpId: string;
+      timeout: number;
+      /** @enum {string} */
+      userVerification: "required";
+    };
     RecoveryCodes: {
       /** @description Shown once: only their hashes are kept. */
       recoveryCodes: string[];
@@ -3456,6 +4170,29 @@ export interface components {
       note?: string;
       /** @enum {string} */
       reason: "duplicate" | "fraudulent" | "requested_by_customer";
+    };
+    RegisterPasskeyRequest: {
+      /** @description Default: “Passkey” and the date. */
+      name?: string;
+      response: components["schemas"]["RegistrationResponseJSON"];
+    };
+    RegistrationResponseJSON: {
+      authenticatorAttachment?: string;
+      clientExtensionResults?: {
+        [key: string]: unknown;
+      };
+      id: string;
+      rawId: string;
+      response: {
+        attestationObject: string;
+        clientDataJSON: string;
+        transports?: string[];
+      };
+      /** @enum {string} */
+      type: "public-key";
+    };
+    RenamePasskeyRequest: {
+      name: string;
     };
     ReplacePattern: {
       /** @default false */

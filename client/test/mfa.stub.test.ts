@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { totpEnrolment as serverEnrolment } from "../../shared/auth/totp";
 import { failure, PASSWORD, uniqueEmail } from "../../test/contract/helpers";
 import { type Backline, createBackline, isMfaRequired, MFA_REQUIRED, memoryStorage } from "../src/index";
+import { BacklineError as FactoryBacklineError, ServiceFactory } from "../src/service-factory/index";
 import { hotp } from "../src/stub/totp";
 
 const P = "https://backline.dev/problems/";
@@ -181,6 +182,30 @@ describe("stub TOTP", () => {
     expect(user.email).toBe(email);
     const templates = (await client.readStubMailbox(email)).map((m) => m.template);
     expect(templates).toEqual(expect.arrayContaining(["recovery-codes-regenerated", "totp-disabled"]));
+  });
+
+  it("lets the drop-in serviceFactory finish a two-step sign-in: signIn rejects with the challenge, completeSignIn takes the code", async () => {
+    const storage = memoryStorage();
+    const auth = new ServiceFactory({ storage }).getAuthService();
+    const email = uniqueEmail("factory");
+    await auth.signUp(email, PASSWORD, "Ada");
+    // The same stub data through the SDK: the account turns the app on.
+    const sdk = createBackline({ mode: "stub", storage: memoryStorage(), stubStorage: storage });
+    await sdk.auth.signIn({ email, password: PASSWORD });
+    const { secret } = await sdk.mfa.enrollTotp(PASSWORD);
+    await sdk.mfa.verifyTotp(codeOf(secret));
+
+    await auth.signOut();
+    const error = await failure(auth.signIn(email, PASSWORD));
+    expect(error).toBeInstanceOf(FactoryBacklineError);
+    if (!isMfaRequired(error)) throw error;
+    await expect(auth.completeSignIn(1 as unknown as string, "123456")).rejects.toThrow(
+      "authService.completeSignIn: challenge must be a string, got number 1",
+    );
+    later(30);
+    const state = await auth.completeSignIn(error.problem.challenge, codeOf(secret));
+    expect(state).toMatchObject({ isAuthenticated: true, user: { email } });
+    expect(auth.getAuthState().isAuthenticated).toBe(true);
   });
 
   it("rejects passkey calls where the runtime has no WebAuthn, before asking the backend", async () => {

@@ -1,42 +1,28 @@
-/**
- * The second-factor and passkey calls of the real API. The passkey routes are called through
- * `send` with the shapes of backend-mfa.ts: the generated api.d.ts gains them when the passkey
- * routes are merged (`npm run client:types`).
- */
+/** The second-factor and passkey calls of the real API. */
 import type { MfaBackend, PasskeyBackend } from "../backend-mfa";
 import { mfaRequiredError } from "../mfa-required";
-import type {
-  AuthenticationResponseJSON,
-  CreationOptionsJSON,
-  Passkey,
-  RequestOptionsJSON,
-  SecondFactor,
-} from "../mfa-types";
+import type { CreationOptionsJSON, RequestOptionsJSON, SecondFactor } from "../mfa-types";
 import type { User } from "../types";
 import type { Transport } from "./transport";
 
+type Session = { accessToken: string; expiresIn: number; user: User };
+
 /** What sign-in, the challenge and passkey sign-in answer with: a session, or (sign-in) a challenge. */
 type SignInAnswer =
-  | { accessToken: string; expiresIn: number; user: User }
+  | Session
   | { mfaRequired: true; challenge: string; expiresIn: number; factors?: SecondFactor[] };
 
 /** A session from a sign-in answer, or the `…/mfa-required` rejection when it asks for a second factor. */
 export function sessionOf(
   answer: SignInAnswer,
   instance: string,
-  startSession: (body: { accessToken: string; expiresIn: number; user: User }) => User,
+  startSession: (body: Session) => User,
 ): User {
   if ("mfaRequired" in answer) throw mfaRequiredError(answer, instance);
   return startSession(answer);
 }
 
-export function httpMfa(
-  api: Transport,
-  startSession: (body: { accessToken: string; expiresIn: number; user: User }) => User,
-): MfaBackend & PasskeyBackend {
-  const post = <T>(path: string, body?: unknown, auth = true) =>
-    api.send("post", path, { body, auth }) as Promise<T>;
-
+export function httpMfa(api: Transport, startSession: (body: Session) => User): MfaBackend & PasskeyBackend {
   return {
     startTotp: (password) => api.call("post", "/api/auth/mfa/totp", { body: { password } }),
     verifyTotp: (code) => api.call("post", "/api/auth/mfa/totp/verify", { body: { code } }),
@@ -44,27 +30,32 @@ export function httpMfa(
       await api.call("post", "/api/auth/mfa/totp/disable", { body: { code } });
     },
     regenerateRecoveryCodes: (code) => api.call("post", "/api/auth/mfa/recovery-codes", { body: { code } }),
-    challengeOptions: (challenge) =>
-      post<RequestOptionsJSON>("/api/auth/mfa/challenge/options", { challenge }, false),
+    challengeOptions: async (challenge) =>
+      (await api.call("post", "/api/auth/mfa/challenge/options", {
+        body: { challenge },
+        auth: false,
+      })) as RequestOptionsJSON,
     async completeChallenge(body) {
       const instance = "/api/auth/mfa/challenge";
-      return sessionOf(await post<SignInAnswer>(instance, body, false), instance, startSession);
+      const answer = await api.call("post", instance, { body, auth: false });
+      return sessionOf(answer, instance, startSession);
     },
 
-    passkeyCreationOptions: () => post<CreationOptionsJSON>("/api/auth/passkeys/options"),
-    registerPasskey: (body) => post<Passkey>("/api/auth/passkeys", body),
-    listPasskeys: async () =>
-      ((await api.send("get", "/api/auth/passkeys")) as { passkeys: Passkey[] }).passkeys,
+    passkeyCreationOptions: async () =>
+      (await api.call("post", "/api/auth/passkeys/options")) as CreationOptionsJSON,
+    registerPasskey: (body) => api.call("post", "/api/auth/passkeys", { body }),
+    listPasskeys: async () => (await api.call("get", "/api/auth/passkeys")).passkeys,
     renamePasskey: (id, name) =>
-      api.send("patch", "/api/auth/passkeys/{id}", { params: { id }, body: { name } }) as Promise<Passkey>,
+      api.call("patch", "/api/auth/passkeys/{id}", { params: { id }, body: { name } }),
     async deletePasskey(id) {
-      await api.send("delete", "/api/auth/passkeys/{id}", { params: { id } });
+      await api.call("delete", "/api/auth/passkeys/{id}", { params: { id } });
     },
-    passkeySignInOptions: () =>
-      post<RequestOptionsJSON>("/api/auth/passkeys/signin/options", undefined, false),
-    async signInWithPasskey(response: AuthenticationResponseJSON) {
+    passkeySignInOptions: async () =>
+      (await api.call("post", "/api/auth/passkeys/signin/options", { auth: false })) as RequestOptionsJSON,
+    async signInWithPasskey(response) {
       const instance = "/api/auth/passkeys/signin";
-      return sessionOf(await post<SignInAnswer>(instance, { response }, false), instance, startSession);
+      const answer = await api.call("post", instance, { body: { response }, auth: false });
+      return sessionOf(answer, instance, startSession);
     },
   };
 }
