@@ -2,7 +2,8 @@
  * Two-step sign-in with an authenticator app through the demo, in both modes: the account
  * panel shows the QR code and the key, the test reads the key from the page and computes codes
  * the way an app does (@oslojs/otp), turns the app on, keeps the recovery codes shown once,
- * signs out, signs in with a code, then with a recovery code.
+ * signs out, signs in with a code, then with a recovery code; new recovery codes, and the app
+ * turned off (the password alone signs in again).
  */
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
@@ -15,6 +16,7 @@ import {
   MODES,
   PASSWORD,
   shownError,
+  signIn,
   signOut,
   signUp,
   uniqueEmail,
@@ -48,7 +50,7 @@ async function secondStep(page: Page, code: string): Promise<void> {
 }
 
 describeBrowser.each(MODES)("authenticator app (%s mode)", (mode) => {
-  it("sets up the app from the page's key, then signs in with a code and with a recovery code", async () => {
+  it("sets up the app from the page's key, signs in with a code and a recovery code, renews the codes, turns it off", async () => {
     const page = await browser.open(await browser.context(), mode);
     const email = uniqueEmail(`totp-${mode}`);
     await signUp(page, email);
@@ -78,5 +80,18 @@ describeBrowser.each(MODES)("authenticator app (%s mode)", (mode) => {
     await expectText(page.locator("#error"), /The code is wrong or was already used/);
     await secondStep(page, codes[0] as string);
     expect(await shownError(page)).toBe("");
+
+    // New recovery codes, then the app off, each confirmed with a recovery code.
+    await page.fill("#totp-factor-code", codes[1] as string);
+    await page.click("#totp-regenerate");
+    await expectText(page.locator("#notice"), /^New recovery codes/);
+    const fresh = await page.locator("#recovery-codes li").allTextContents();
+    expect(fresh).toHaveLength(10);
+    expect(fresh).not.toContain(codes[2]);
+    await page.fill("#totp-factor-code", fresh[0] as string);
+    await page.click("#totp-disable");
+    await expectText(page.locator("#totp-state"), /^Authenticator app: off\./);
+    await signOut(page);
+    await signIn(page, email);
   });
 });

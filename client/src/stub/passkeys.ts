@@ -102,8 +102,8 @@ function clientDataOf(encoded: string): ClientData {
   }
 }
 
-async function sha256(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+async function sha256(data: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(data)));
 }
 
 /** Whether authenticatorData names this relying party and says the user was present and verified. */
