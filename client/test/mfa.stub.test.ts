@@ -6,6 +6,7 @@
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { looksLikeRecoveryCode as serverLooksLikeRecoveryCode } from "../../shared/auth/recovery-codes";
 import { totpEnrolment as serverEnrolment } from "../../shared/auth/totp";
 import { failure, PASSWORD, uniqueEmail } from "../../test/contract/helpers";
 import { type Backline, createBackline, isMfaRequired, MFA_REQUIRED, memoryStorage } from "../src/index";
@@ -85,6 +86,8 @@ describe("stub TOTP", () => {
     expect(codes).toHaveLength(10);
     for (const code of codes) expect(code).toMatch(/^[2-9a-hjkmnp-tv-z]{4}(-[2-9a-hjkmnp-tv-z]{4}){3}$/);
     expect(new Set(codes).size).toBe(10);
+    // Codes the API itself would take for recovery codes (shared/auth/recovery-codes.ts).
+    expect(codes.every(serverLooksLikeRecoveryCode)).toBe(true);
 
     const again = await failure(client.mfa.enrollTotp(PASSWORD));
     expect([again.status, again.title]).toEqual([409, "An authenticator app is already set up"]);

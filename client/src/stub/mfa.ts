@@ -12,9 +12,10 @@ import type { AuthenticationResponseJSON } from "../mfa-types";
 import type { User } from "../types";
 import { openSession, passwordMatches, startSession } from "./auth";
 import { factorsFor, factorsOf, hasSecondFactor, type StubFactors } from "./factors";
-import { sendEmail, sha256Hex } from "./mail";
+import { sendEmail } from "./mail";
 import { issuePasskeyRequest, markFresh, relyingParty, verifyPasskeyAssertion } from "./passkeys";
 import { stubProblems as p, validate } from "./problems";
+import { hashRecoveryCode, looksLikeRecoveryCode, newRecoveryCodes } from "./recovery-codes";
 import { fromBase32, matchTotp, totpEnrolment } from "./totp";
 import type { StubDb, StubUser, StubWorld } from "./world";
 
@@ -50,38 +51,6 @@ const problem = {
   notEnabled: (instance: string) => fromApiError(mfaProblems.totpNotEnabled(), instance),
 };
 
-/**
- * Recovery codes as the API makes and reads them (shared/auth/recovery-codes.ts, which a browser
- * bundle cannot import: it brings node:crypto): 10 codes of 16 letters of a look-alike-free
- * alphabet, shown in groups of four; typed in any case, with or without dashes and spaces.
- */
-export const RECOVERY_CODE_COUNT = 10;
-const ALPHABET = "23456789abcdefghjkmnpqrstvwxyz";
-
-export const normalizeRecoveryCode = (code: string) => code.toLowerCase().replace(/[\s-]/g, "");
-
-export function looksLikeRecoveryCode(code: string): boolean {
-  const normalized = normalizeRecoveryCode(code);
-  return normalized.length === 16 && [...normalized].every((ch) => ALPHABET.includes(ch));
-}
-
-function newRecoveryCode(): string {
-  let out = "";
-  while (out.length < 16) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(32)))
-      if (byte < 240 && out.length < 16) out += ALPHABET[byte % ALPHABET.length];
-  }
-  return out.match(/.{4}/g)?.join("-") ?? out;
-}
-
-const hashCode = (code: string) => sha256Hex(`recovery:${normalizeRecoveryCode(code)}`);
-
-/** A new set of codes and their hashes. */
-async function newRecoveryCodes() {
-  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-  return { codes, hashes: await Promise.all(codes.map(hashCode)) };
-}
-
 /** A checked factor: the TOTP step to record, or the recovery code's hash to strike out. */
 type Match = { kind: "totp"; step: number } | { kind: "recovery"; hash: string };
 
@@ -93,7 +62,7 @@ async function matchFactor(
   pending = false,
 ): Promise<Match | undefined> {
   if (!pending && looksLikeRecoveryCode(code)) {
-    const hash = await hashCode(code);
+    const hash = await hashRecoveryCode(code);
     return factors.recoveryCodes[userId]?.includes(hash) ? { kind: "recovery", hash } : undefined;
   }
   const totp = factors.totp[userId];
