@@ -20,6 +20,10 @@ export type Bindings = Env & {
   MAIL_API_KEY?: string;
   /** Which requests are logged: `all` or `errors` (5xx and slow); unset: `errors` with the stand-ins, else `all`. */
   LOG_REQUESTS?: string;
+  /** Passkeys: the domain they are bound to; default APP_URL's host. */
+  WEBAUTHN_RP_ID?: string;
+  /** Passkeys: where they may be used from, comma-separated; default the ALLOWED_ORIGINS on WEBAUTHN_RP_ID's domain. */
+  WEBAUTHN_ORIGINS?: string;
   /** Secret: the previous JWT secret during a rotation. */
   JWT_SECRET_PREVIOUS?: string;
 };

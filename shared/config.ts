@@ -196,9 +196,14 @@ function webauthnIssues(env: {
 }): { path: string[]; message: string }[] {
   const rpId = rpIdOf(env);
   if (!rpId) return [];
-  const path = [env.WEBAUTHN_RP_ID ? "WEBAUTHN_RP_ID" : "APP_URL"];
-  if (/^[\d.]+$/.test(rpId) || rpId.startsWith("[")) {
-    return [{ path, message: `WEBAUTHN_RP_ID is an IP address (${rpId}); WebAuthn needs a domain name` }];
+  // Set by hand only: an APP_URL on an IP address is a local setup where passkeys are simply off.
+  if (env.WEBAUTHN_RP_ID && /^[\d.]+$/.test(rpId)) {
+    return [
+      {
+        path: ["WEBAUTHN_RP_ID"],
+        message: `WEBAUTHN_RP_ID is an IP address (${rpId}); WebAuthn needs a domain name`,
+      },
+    ];
   }
   // Not an array when its own parse failed (that finding is already made).
   const origins: string[] = Array.isArray(env.WEBAUTHN_ORIGINS) ? env.WEBAUTHN_ORIGINS : [];

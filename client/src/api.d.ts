@@ -864,6 +864,63 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/auth/mfa/pending": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The sign-in waiting for a second factor after Google or GitHub
+     * @description When a Google or GitHub sign-in returns to the app with `error=mfa-required`, the account has a second factor: the callback kept a challenge in an HttpOnly cookie sent only to /api/auth/mfa. This returns it, as password sign-in would have; complete it with POST /challenge. Needs an allowed Origin.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The challenge and the factors that complete it */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MfaRequired"];
+          };
+        };
+        /** @description Not from an allowed origin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No sign-in is waiting (none, or it expired) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/auth/mfa/recovery-codes": {
     parameters: {
       query?: never;

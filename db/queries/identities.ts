@@ -2,6 +2,7 @@ import { and, eq, inArray, or, sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { identities, type OAuthProvider } from "../schema/identities";
 import { users } from "../schema/users";
+import { hasSecondFactorSql } from "./mfa-factors";
 import { profileColumns } from "./users";
 
 /** A provider account, as the callback read it from the provider. */
@@ -29,6 +30,7 @@ export async function findOAuthCandidates(db: Database, account: ProviderAccount
       ...profileColumns,
       disabledAt: users.disabledAt,
       linked: sql<boolean>`${isLinked}`.mapWith(Boolean),
+      mfaEnabled: hasSecondFactorSql,
     })
     .from(users)
     .where(account.email ? or(isLinked, eq(users.email, account.email)) : isLinked)

@@ -1,8 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { type Database, prepareOnce } from "../database";
-import { userTotp } from "../schema/mfa";
-import { passkeys } from "../schema/passkeys";
 import { type User, users } from "../schema/users";
+import { hasSecondFactorSql } from "./mfa-factors";
 
 /** Columns a user may see about themselves. */
 export const profileColumns = {
@@ -27,8 +26,7 @@ export async function findUserForSignin(db: Database, email: string) {
       passwordHash: users.passwordHash,
       disabledAt: users.disabledAt,
       /** Whether a password alone no longer signs in: a second factor (TOTP or a passkey) is active. */
-      mfaEnabled: sql<boolean>`(exists (select 1 from ${userTotp} where ${userTotp.userId} = ${users.id} and ${userTotp.enabledAt} is not null)
-        or exists (select 1 from ${passkeys} where ${passkeys.userId} = "users"."id"))`,
+      mfaEnabled: hasSecondFactorSql,
     })
     .from(users)
     .where(eq(users.email, email))

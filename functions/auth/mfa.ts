@@ -39,10 +39,12 @@ import type { FactorMatch } from "./mfa-factor";
 import { verifyFactor } from "./mfa-factor";
 import { securityNotice } from "./mfa-notice";
 import { passkeyFactorOptions, verifyPasskeyFactor } from "./mfa-passkey";
+import { clearPendingChallenge, pendingChallenge } from "./mfa-pending";
 import {
   ChallengeBody,
   ChallengeOptionsBody,
   FactorCodeBody,
+  MfaRequired,
   RecoveryCodes,
   StartTotpBody,
   TotpEnrolment,
@@ -134,6 +136,20 @@ const completeChallenge = createRoute({
     401: problemContent("The challenge is invalid, used or expired, or the code or passkey is wrong"),
     429: problemContent("Too many failed attempts"),
     503: problemContent("Second factors cannot be checked (Redis is down); retry after Retry-After"),
+  },
+});
+
+const pending = createRoute({
+  method: "post",
+  path: "/pending",
+  tags: ["Auth"],
+  summary: "The sign-in waiting for a second factor after Google or GitHub",
+  description:
+    "When a Google or GitHub sign-in returns to the app with `error=mfa-required`, the account has a second factor: the callback kept a challenge in an HttpOnly cookie sent only to /api/auth/mfa. This returns it, as password sign-in would have; complete it with POST /challenge. Needs an allowed Origin.",
+  responses: {
+    200: jsonContent(MfaRequired, "The challenge and the factors that complete it"),
+    403: problemContent("Not from an allowed origin"),
+    404: problemContent("No sign-in is waiting (none, or it expired)"),
   },
 });
 
@@ -377,6 +393,10 @@ export const mfaRoutes = createRouter()
     deliverAfterResponse(c, [...spent.outboxIds, email.id]);
     return c.json({ recoveryCodes: codes }, 200);
   })
+  .openapi(pending, async (c) => {
+    c.header("Cache-Control", "no-store");
+    return c.json(await pendingChallenge(c), 200);
+  })
   .openapi(challengeOptions, async (c) => {
     const { challenge, account } = await liveChallenge(c, c.req.valid("json").challenge);
     c.header("Cache-Control", "no-store");
@@ -426,6 +446,7 @@ export const mfaRoutes = createRouter()
       ...spent.statements,
     ]);
     deliverAfterResponse(c, spent.outboxIds);
+    clearPendingChallenge(c);
     setRefreshCookie(c, refreshToken.token);
     const emailVerified = account.emailVerifiedAt !== null;
     const tokens = await tokenResponse(

@@ -23,6 +23,7 @@ import type { AppEnv } from "../../shared/env";
 import { ApiError, problems, validationError } from "../../shared/errors";
 import { jsonContent, problemContent } from "../../shared/openapi";
 import { verificationEmail } from "./email-verification";
+import { holdForSecondFactor } from "./mfa-pending";
 import { setRefreshCookie } from "./refresh-cookie";
 import { newRefreshToken } from "./session-tokens";
 
@@ -135,6 +136,7 @@ async function signInWithAccount(c: Context<AppEnv>, account: VouchedAccount): P
   const candidates = await findOAuthCandidates(db, account);
   const linked = candidates.find((u) => u.linked);
   const sameEmail = candidates.find((u) => !u.linked && u.email === account.email);
+  await holdForSecondFactor(c, candidates, account);
   const sessionId = crypto.randomUUID();
   const refreshToken = await newRefreshToken(c.get("config"), sessionId);
   const newSession: NewSession = (userId) =>

@@ -79,7 +79,7 @@ describe("registering a passkey", () => {
     const { user, authenticator } = await userWithPasskey();
     const options = (await creationOptions(user)) as CreationOptionsJSON & Record<string, unknown>;
     expect(options).toMatchObject({
-      rp: { id: RP_ID, name: "Backline" },
+      rp: { id: RP_ID, name: config.WEBAUTHN_RP_NAME },
       user: { name: user.email, displayName: "Test User" },
       attestation: "none",
       authenticatorSelection: { residentKey: "required", userVerification: "required" },
@@ -368,6 +368,12 @@ describe("signing in with a passkey (passwordless)", () => {
     // Neon: the insert batch, then (after the response) claiming and sending the notice. Upstash:
     // the group limit (with the session check), taking the challenge.
     expect(await roundTrips(registerTrace)).toMatchObject({ neon: 3, upstash: 2 });
+
+    const listTrace = traceId();
+    await send(bindings, "/api/auth/passkeys", {
+      headers: { ...bearer(user.accessToken), "X-Request-Id": listTrace },
+    });
+    expect(await roundTrips(listTrace)).toMatchObject({ neon: 1, upstash: 1 });
   });
 });
 

@@ -8,6 +8,7 @@ export const mfaProblems = defineProblems(
     invalidPasskey: { status: 401, title: "The passkey did not confirm the sign-in" },
     noPasskey: { status: 409, title: "This account has no passkey" },
     noPendingSignin: { status: 404, title: "No sign-in is waiting for a second factor" },
+    mfaRequired: { status: 401, title: "A second factor is needed to finish signing in" },
     totpAlreadyEnabled: { status: 409, title: "An authenticator app is already set up" },
     totpNotEnrolled: { status: 409, title: "No authenticator app is being set up" },
     totpNotEnabled: { status: 409, title: "No authenticator app is set up" },
@@ -18,5 +19,6 @@ export const mfaProblems = defineProblems(
     invalidPasskey: "mfa-invalid-passkey",
     noPasskey: "mfa-no-passkey",
     noPendingSignin: "mfa-no-pending-signin",
+    mfaRequired: "mfa-required",
   },
 );

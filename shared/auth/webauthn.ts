@@ -74,9 +74,12 @@ export interface StoredCredential {
   signCount: number;
 }
 
-function decoded(path: string, text: string): Uint8Array {
+/** Bytes WebCrypto accepts (backed by an ArrayBuffer, as the DOM typings want). */
+type Bytes = Uint8Array<ArrayBuffer>;
+
+function decoded(path: string, text: string): Bytes {
   try {
-    return fromBase64Url(text);
+    return new Uint8Array(fromBase64Url(text));
   } catch {
     throw new WebAuthnError(path, "is not base64url");
   }
@@ -250,7 +253,7 @@ async function spkiOf(key: COSEPublicKey, path: string): Promise<{ algorithm: nu
  * An ASN.1 DER ECDSA signature (what authenticators send) as the r||s form WebCrypto verifies;
  * undefined when it is not one.
  */
-function rawEcdsaSignature(der: Uint8Array): Uint8Array | undefined {
+function rawEcdsaSignature(der: Uint8Array): Bytes | undefined {
   if (der[0] !== 0x30 || der.length < 8) return undefined;
   const out = new Uint8Array(64);
   let at = der[1] === 0x81 ? 3 : 2;
@@ -266,15 +269,10 @@ function rawEcdsaSignature(der: Uint8Array): Uint8Array | undefined {
   return at === der.length ? out : undefined;
 }
 
-async function verifySignature(
-  stored: StoredCredential,
-  signature: Uint8Array,
-  data: Uint8Array,
-): Promise<boolean> {
+async function verifySignature(stored: StoredCredential, signature: Bytes, data: Bytes): Promise<boolean> {
   const params = importParams(stored.algorithm);
-  const key = await crypto.subtle.importKey("spki", fromBase64Url(stored.publicKey), params, false, [
-    "verify",
-  ]);
+  const spki = new Uint8Array(fromBase64Url(stored.publicKey));
+  const key = await crypto.subtle.importKey("spki", spki, params, false, ["verify"]);
   if (stored.algorithm === coseAlgorithmES256) {
     const raw = rawEcdsaSignature(signature);
     if (!raw) return false;
