@@ -162,4 +162,5 @@ initLessons(app);
 initBilling(app);
 renderMode();
 await start();
+await secondStep.resumeFromRedirect();
 document.body.dataset.ready = "true";

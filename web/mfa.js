@@ -93,6 +93,20 @@ export function initSecondStep(app) {
   });
 
   return {
+    /**
+     * A Google or GitHub sign-in of an account with a second factor comes back with
+     * `?error=mfa-required`: its challenge waits in a cookie only the API reads; show the second step for it.
+     */
+    async resumeFromRedirect() {
+      const url = new URL(location.href);
+      if (url.searchParams.get("error") !== "mfa-required") return;
+      url.searchParams.delete("error");
+      history.replaceState(null, "", url);
+      const pending = await withLoading("Finishing your sign-in", null, () => backline.auth.pendingSignIn());
+      if (!pending.ok) return;
+      if (pending.value) show(pending.value);
+      else app.notice("That sign-in expired: sign in again.");
+    },
     /** For `signIn(...).catch(...)`: shows the second step for an mfa-required rejection, rethrows anything else. */
     askSecondFactor(error) {
       if (!isMfaRequired(error)) throw error;

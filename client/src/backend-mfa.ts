@@ -9,6 +9,7 @@ import type {
   Passkey,
   RegistrationResponseJSON,
   RequestOptionsJSON,
+  SecondFactor,
   TotpEnrolment,
 } from "./mfa-types";
 import type { User } from "./types";
@@ -27,6 +28,8 @@ export interface MfaBackend {
   disableTotp(code: string): Promise<void>;
   /** POST /api/auth/mfa/recovery-codes. */
   regenerateRecoveryCodes(code: string): Promise<{ recoveryCodes: string[] }>;
+  /** POST /api/auth/mfa/pending: the challenge a Google/GitHub sign-in left in its cookie; null when none (404). */
+  pendingChallenge(): Promise<{ challenge: string; expiresIn: number; factors: SecondFactor[] } | null>;
   /** POST /api/auth/mfa/challenge/options: the assertion options for a passkey as the second factor. */
   challengeOptions(challenge: string): Promise<RequestOptionsJSON>;
   /** POST /api/auth/mfa/challenge: the session starts, as with signIn. */

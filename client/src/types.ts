@@ -1,6 +1,6 @@
 /** The SDK's public types. Server shapes come from `api.d.ts`, generated from the API's OpenAPI document. */
 import type { components } from "./api";
-import type { CompleteSignInInput, MfaService, PasskeyService } from "./mfa-types";
+import type { CompleteSignInInput, MfaRequiredProblem, MfaService, PasskeyService } from "./mfa-types";
 
 export type * from "./mfa-types";
 
@@ -158,6 +158,11 @@ export interface AuthService {
   completeSignIn(input: CompleteSignInInput): Promise<User>;
   /** Signs in with a passkey of this device (no email or password); the browser asks the user. */
   signInWithPasskey(): Promise<User>;
+  /**
+   * After a Google/GitHub sign-in came back with `?error=mfa-required`: the challenge it left
+   * (as `signIn`'s rejection carries it) for `completeSignIn`; null when none is waiting.
+   */
+  pendingSignIn(): Promise<MfaRequiredProblem | null>;
   signOut(): Promise<void>;
   getAuthState(): AuthState;
   /** Calls `listener` now and on every change; returns the unsubscribe function. */

@@ -82,6 +82,26 @@ describe("http second factors", () => {
     expect(second.problem.factors).toEqual(["totp", "passkey", "recovery_code"]);
   });
 
+  it("reads the sign-in a Google/GitHub redirect left waiting, or null when none is", async () => {
+    const waiting = scripted({
+      "POST /api/auth/mfa/pending": () => Response.json({ ...CHALLENGE, factors: ["passkey"] }),
+    });
+    expect(await waiting.client.auth.pendingSignIn()).toMatchObject({
+      type: MFA_REQUIRED,
+      challenge: "payload.tag",
+      expiresIn: 300,
+      factors: ["passkey"],
+    });
+    expect(waiting.seen.map((s) => [s.method, s.path, s.authorization])).toEqual([
+      ["POST", "/api/auth/mfa/pending", null],
+    ]);
+    const none = scripted({
+      "POST /api/auth/mfa/pending": () =>
+        problem(404, "mfa-no-pending-signin", "No sign-in is waiting for a second factor"),
+    });
+    expect(await none.client.auth.pendingSignIn()).toBeNull();
+  });
+
   it("completes the sign-in with a code and announces the session", async () => {
     const { client, seen } = scripted({
       "POST /api/auth/mfa/challenge": () => Response.json(SESSION),

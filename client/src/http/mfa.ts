@@ -1,5 +1,6 @@
 /** The second-factor and passkey calls of the real API. */
 import type { MfaBackend, PasskeyBackend } from "../backend-mfa";
+import { BacklineError } from "../errors";
 import { mfaRequiredError } from "../mfa-required";
 import type { CreationOptionsJSON, RequestOptionsJSON, SecondFactor } from "../mfa-types";
 import type { User } from "../types";
@@ -30,6 +31,14 @@ export function httpMfa(api: Transport, startSession: (body: Session) => User): 
       await api.call("post", "/api/auth/mfa/totp/disable", { body: { code } });
     },
     regenerateRecoveryCodes: (code) => api.call("post", "/api/auth/mfa/recovery-codes", { body: { code } }),
+    async pendingChallenge() {
+      try {
+        return await api.call("post", "/api/auth/mfa/pending", { auth: false });
+      } catch (error) {
+        if (error instanceof BacklineError && error.status === 404) return null;
+        throw error;
+      }
+    },
     challengeOptions: async (challenge) =>
       (await api.call("post", "/api/auth/mfa/challenge/options", {
         body: { challenge },

@@ -1,7 +1,7 @@
 /** The auth service: session state and its listeners, over either backend. */
 import type { Backend } from "../backend";
 import type { AuthService, AuthState, User } from "../types";
-import { completeChallenge } from "./mfa";
+import { completeChallenge, pendingSignIn } from "./mfa";
 import { passkeySignIn } from "./passkeys";
 
 const SIGNED_OUT: AuthState = { signedIn: false, user: null };
@@ -43,6 +43,7 @@ export function createAuth(backend: Backend): AuthCore {
     signIn: async (input) => signedIn(await backend.signIn(input)),
     completeSignIn: async (input) => signedIn(await completeChallenge(backend, input)),
     signInWithPasskey: async () => signedIn(await passkeySignIn(backend)),
+    pendingSignIn: () => pendingSignIn(backend),
     async signOut() {
       try {
         await backend.signOut();

@@ -1,6 +1,7 @@
 /** Second factors over either backend: the authenticator app, recovery codes and the sign-in challenge. */
 import type { Backend } from "../backend";
-import type { CompleteSignInInput, MfaService } from "../mfa-types";
+import { mfaRequiredError } from "../mfa-required";
+import type { CompleteSignInInput, MfaRequiredProblem, MfaService } from "../mfa-types";
 import type { User } from "../types";
 import { requireWebauthn, usePasskey } from "../webauthn";
 
@@ -25,4 +26,10 @@ export async function completeChallenge(backend: Backend, input: CompleteSignInI
   }
   const { challenge, code } = input as { challenge: string; code: string };
   return backend.completeChallenge({ challenge, code });
+}
+
+/** The sign-in a Google or GitHub redirect left waiting for a second factor (`?error=mfa-required`), or null. */
+export async function pendingSignIn(backend: Backend): Promise<MfaRequiredProblem | null> {
+  const pending = await backend.pendingChallenge();
+  return pending && (mfaRequiredError(pending, "/api/auth/mfa/pending").problem as MfaRequiredProblem);
 }

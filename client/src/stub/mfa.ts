@@ -212,6 +212,8 @@ export function stubMfa(world: StubWorld): MfaBackend {
       });
       return { recoveryCodes: codes };
     },
+    // Stub mode has no Google or GitHub sign-in: no sign-in ever waits for a second factor after one.
+    pendingChallenge: async () => null,
     async challengeOptions(challenge) {
       const instance = "/api/auth/mfa/challenge/options";
       const input = validate(ChallengeOptionsBody, { challenge }, instance);
