@@ -206,6 +206,8 @@ export function initMfaPanel(app) {
     );
     setup.hidden = false;
     shown.hidden = true;
+    startForm.hidden = true;
+    manage.hidden = true;
   });
 
   regenerate.addEventListener("click", async () => {
