@@ -202,6 +202,11 @@ export function stubPasskeys(world: StubWorld): PasskeyBackend {
 /** Records that a session was opened with a second factor just now (for removing the last one). */
 export function markFresh(db: StubDb, sessionId: string): void {
   const factors = factorsOf(db);
-  factors.freshSessions ??= {};
-  factors.freshSessions[sessionId] = Date.now();
+  const now = Date.now();
+  const fresh = factors.freshSessions ?? {};
+  // Only the last minutes matter: older entries go.
+  factors.freshSessions = Object.fromEntries(
+    Object.entries(fresh).filter(([, at]) => now - at < FRESH_FACTOR_MS),
+  );
+  factors.freshSessions[sessionId] = now;
 }
