@@ -193,6 +193,27 @@ describe("stub passkeys", () => {
     expect((await client.readStubMailbox(email)).map((m) => m.template)).toContain("passkey-second-factor");
   });
 
+  it("says so when the person cancels the browser's prompt", async () => {
+    const { client } = await withPasskey();
+    await client.auth.signOut();
+    const original = credentials.get;
+    credentials.get = () =>
+      Promise.reject(
+        new DOMException("The operation either timed out or was not allowed.", "NotAllowedError"),
+      );
+    try {
+      const error = await failure(client.auth.signInWithPasskey());
+      expect([error.status, error.type, error.problem.name]).toEqual([
+        400,
+        `${P}webauthn-cancelled`,
+        "NotAllowedError",
+      ]);
+    } finally {
+      credentials.get = original;
+    }
+    expect(client.auth.getAuthState().signedIn).toBe(false);
+  });
+
   it("removes the last passkey only from a session that used a second factor just now", async () => {
     const { client } = await withPasskey();
     const [passkey] = await client.passkeys.list();
