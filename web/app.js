@@ -6,6 +6,8 @@ import { initAccountPanel } from "./account.js";
 import { initBilling } from "./billing.js";
 import { initIdentities } from "./identities.js";
 import { initLessons } from "./lessons.js";
+import { initMfaPanel, initSecondStep } from "./mfa.js";
+import { initPasskeys } from "./passkeys.js";
 import { initPatterns } from "./patterns.js";
 import { byId, showError, withLoading } from "./ui.js";
 
@@ -100,7 +102,9 @@ function initAccount() {
   byId("auth-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const { email, password } = credentials();
-    await withLoading("Signing in", byId("sign-in"), () => backline.auth.signIn({ email, password }));
+    await withLoading("Signing in", byId("sign-in"), () =>
+      backline.auth.signIn({ email, password }).catch(secondStep.askSecondFactor),
+    );
   });
   byId("sign-up").addEventListener("click", async () => {
     const { email, password, displayName } = credentials();
@@ -149,12 +153,16 @@ async function start() {
   });
 }
 
+const secondStep = initSecondStep(app);
 initAccount();
 initAccountPanel(app);
 initIdentities(app);
+initMfaPanel(app);
+initPasskeys(app);
 initPatterns(app);
 initLessons(app);
 initBilling(app);
 renderMode();
 await start();
+secondStep.resumeFromRedirect();
 document.body.dataset.ready = "true";

@@ -1,6 +1,7 @@
 // Signing in with Google / GitHub (buttons only for the providers the API offers), the account
 // panel's sign-in methods (link, unlink) and its change of email. A provider flow leaves the page
 // and comes back; when it failed, the SDK hands the problem over once the session is restored.
+import { isMfaRequired } from "/sdk/backline.js";
 import { byId, h, showError, withLoading } from "./ui.js";
 
 const when = (iso) => new Date(iso).toLocaleDateString();
@@ -60,7 +61,8 @@ export function initIdentities(app) {
    */
   function showRedirectError() {
     const error = backline.auth.lastRedirectError();
-    if (!error || error === shown) return;
+    // A provider sign-in waiting for a second factor is not a failure: web/mfa.js asks for it.
+    if (!error || error === shown || isMfaRequired(error)) return;
     shown = error;
     whenIdle(() => showError(error, "Signing in with the provider"));
   }

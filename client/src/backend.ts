@@ -3,6 +3,7 @@
  * `HttpBackend` makes the calls; `StubBackend` answers them in the browser, the same way.
  */
 import type { components } from "./api";
+import type { MfaBackend, PasskeyBackend } from "./backend-mfa";
 import type {
   DateRange,
   MetricData,
@@ -52,10 +53,12 @@ export type ProgressSyncResponse = {
 export type CreateShareInput = { patternId: string; public?: boolean; expiresIn?: number | null };
 export type LessonBody = Schemas["LessonInput"];
 
-export interface Backend {
+/** Second factors and passkeys: backend-mfa.ts. */
+export interface Backend extends MfaBackend, PasskeyBackend {
   /** Restores a session (refresh cookie, or the stub's saved session); null when there is none. */
   restoreSession(): Promise<User | null>;
   signUp(body: Schemas["SignupRequest"]): Promise<User>;
+  /** Rejects with the `…/mfa-required` BacklineError (mfa-required.ts) when a second factor is on. */
   signIn(body: Schemas["SigninRequest"]): Promise<User>;
   signOut(): Promise<void>;
   requestPasswordReset(email: string): Promise<void>;

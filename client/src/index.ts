@@ -9,6 +9,8 @@ import { createApiKeys } from "./services/api-keys";
 import { createAuth } from "./services/auth";
 import { createInsights } from "./services/events";
 import { createIdentities } from "./services/identities";
+import { createMfa } from "./services/mfa";
+import { createPasskeys } from "./services/passkeys";
 import { createPatternSync } from "./services/patterns";
 import { createProgressSync } from "./services/progress";
 import { defaultStorage, JsonStore, localStorageOrMemory } from "./storage";
@@ -22,6 +24,8 @@ import type {
   ContentService,
   DataSyncService,
   KeyValueStorage,
+  MfaService,
+  PasskeyService,
   PaymentService,
   SharingService,
   StubEmail,
@@ -29,6 +33,7 @@ import type {
 
 export { BacklineError, PROBLEM_BASE, type Problem } from "./errors";
 export type * from "./events-types";
+export { isMfaRequired, MFA_REQUIRED } from "./mfa-required";
 export { memoryStorage } from "./storage";
 export type * from "./types";
 
@@ -41,6 +46,8 @@ export function detectMode(explicit?: BacklineMode): BacklineMode {
 
 interface Services {
   auth: AuthService;
+  mfa: MfaService;
+  passkeys: PasskeyService;
   dataSync: DataSyncService;
   sharing: SharingService;
   payment: PaymentService;
@@ -80,6 +87,8 @@ function createServices(backend: Backend, storage: KeyValueStorage, options: Bac
         if (userId) await Promise.all([patterns.forget(userId), progress.forget(userId)]);
       },
     },
+    mfa: createMfa(backend),
+    passkeys: createPasskeys(backend),
     dataSync: {
       ...dataSyncPatterns,
       ...dataSyncProgress,
@@ -166,6 +175,12 @@ export function createBackline(options: BacklineOptions = {}): Backline {
     },
     get auth() {
       return current().auth;
+    },
+    get mfa() {
+      return current().mfa;
+    },
+    get passkeys() {
+      return current().passkeys;
     },
     get dataSync() {
       return current().dataSync;

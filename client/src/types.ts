@@ -8,6 +8,9 @@ import type {
   MetricsService,
   ProgressService,
 } from "./events-types";
+import type { CompleteSignInInput, MfaRequiredProblem, MfaService, PasskeyService } from "./mfa-types";
+
+export type * from "./mfa-types";
 
 type Schemas = components["schemas"];
 
@@ -192,7 +195,17 @@ export interface AuthService extends AccountIdentities {
   /** Restores the session (refresh cookie in http mode); call once at page load. */
   init(): Promise<AuthState>;
   signUp(input: SignUpInput): Promise<User>;
+  /** Rejects with the `…/mfa-required` BacklineError (`isMfaRequired`) when the account has a second factor. */
   signIn(input: SignInInput): Promise<User>;
+  /** Finishes a sign-in that asked for a second factor: a code (app or recovery), or `passkey: true`. */
+  completeSignIn(input: CompleteSignInInput): Promise<User>;
+  /** Signs in with a passkey of this device (no email or password); the browser asks the user. */
+  signInWithPasskey(): Promise<User>;
+  /**
+   * After a Google/GitHub sign-in came back with `?error=mfa-required`: the challenge it left
+   * (as `signIn`'s rejection carries it) for `completeSignIn`; null when none is waiting.
+   */
+  pendingSignIn(): Promise<MfaRequiredProblem | null>;
   signOut(): Promise<void>;
   getAuthState(): AuthState;
   /** Calls `listener` now and on every change; returns the unsubscribe function. */
@@ -333,6 +346,8 @@ export interface Backline {
   readonly mode: BacklineMode;
   setMode(mode: BacklineMode): void;
   readonly auth: AuthService;
+  readonly mfa: MfaService;
+  readonly passkeys: PasskeyService;
   readonly dataSync: DataSyncService;
   readonly sharing: SharingService;
   readonly payment: PaymentService;

@@ -11,7 +11,9 @@ describe("npm run client:build", () => {
     expect(js).not.toMatch(/^\s*import\s/m);
     expect(js).not.toMatch(/\brequire\(/);
     // zod's `z` taken as a whole brings its locales and JSON Schema generator (~800 KiB).
-    expect(js.length).toBeLessThan(320_000);
+    // Second factors (the stub's TOTP, passkey checks and QR codes, WebAuthn) add ~47 KB; identities,
+    // API keys and usage events ~50 KB more (unminified: 390 KB, 90 KB gzipped; minified 66 KB gzipped).
+    expect(js.length).toBeLessThan(400_000);
     const sdk = (await import(`data:text/javascript;base64,${Buffer.from(js).toString("base64")}`)) as Sdk;
     const client = sdk.createBackline({ storage: sdk.memoryStorage() });
     expect(client.mode).toBe("stub");

@@ -47,7 +47,7 @@ const FLAG_UV = 0x04;
 const FLAG_AT = 0x40;
 
 async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {
@@ -228,7 +228,7 @@ export class SoftAuthenticator {
       await crypto.subtle.sign(
         { name: "ECDSA", hash: "SHA-256" },
         o.signWith ?? credential.keys.privateKey,
-        signed,
+        new Uint8Array(signed),
       ),
     );
     const credentialId = toBase64Url(credential.id);

@@ -1,6 +1,5 @@
 /** The real API behind the `Backend` interface. */
 import type { Backend } from "../backend";
-import { BacklineError, PROBLEM_BASE } from "../errors";
 import type { Subscription, User } from "../types";
 import { checkedUrl } from "./checked-url";
 import { httpIdentities } from "./identities";
@@ -8,6 +7,7 @@ import { httpIdentities } from "./identities";
 export { checkedUrl } from "./checked-url";
 
 import { eventsCalls } from "./events";
+import { httpMfa, sessionOf } from "./mfa";
 import { type RetryOptions, Transport } from "./transport";
 
 export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: RetryOptions): Backend {
@@ -26,20 +26,12 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
       return api.call("get", "/api/me");
     },
     signUp: async (body) => startSession(await api.call("post", "/api/auth/signup", { body, auth: false })),
-    async signIn(body) {
-      const answer = await api.call("post", "/api/auth/signin", { body, auth: false });
-      // Until the SDK completes second-factor challenges, say so instead of starting no session.
-      if ("mfaRequired" in answer) {
-        throw new BacklineError({
-          type: `${PROBLEM_BASE}mfa-required`,
-          title: "A second factor is required",
-          status: 401,
-          detail: "This account signs in with a second factor, which this SDK version cannot complete yet.",
-          challenge: answer.challenge,
-        });
-      }
-      return startSession(answer);
-    },
+    signIn: async (body) =>
+      sessionOf(
+        await api.call("post", "/api/auth/signin", { body, auth: false }),
+        "/api/auth/signin",
+        startSession,
+      ),
     async signOut() {
       try {
         await api.call("post", "/api/auth/signout");
@@ -77,6 +69,7 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
       api.clearToken();
     },
     onSessionLost: (callback) => api.onSessionLost(callback),
+    ...httpMfa(api, startSession),
 
     syncPatterns: (body) => api.call("post", "/api/patterns/sync", { body }),
     getPattern: (id) => api.call("get", "/api/patterns/{id}", { params: { id } }),

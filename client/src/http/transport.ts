@@ -230,16 +230,20 @@ export class Transport {
   }
 }
 
+/** 401s about what the user typed, not the access token: a password or a second-factor code. */
+const REFUSED_INPUT = new Set([`${PROBLEM_BASE}invalid-credentials`, `${PROBLEM_BASE}mfa-invalid-code`]);
+
 /**
- * A 401 that refuses a password typed to confirm an action (password change, account
- * deletion), not the access token: a refresh would not change the answer.
+ * A 401 that refuses a password or code typed to confirm an action (password change, account
+ * deletion, turning the authenticator app off…), not the access token: a refresh would not
+ * change the answer, and sending the code again would spend another try of the account's budget.
  */
 async function wrongPassword(res: Response): Promise<boolean> {
   const body = (await res
     .clone()
     .json()
     .catch(() => undefined)) as { type?: unknown } | undefined;
-  return body?.type === `${PROBLEM_BASE}invalid-credentials`;
+  return typeof body?.type === "string" && REFUSED_INPUT.has(body.type);
 }
 
 /** A non-2xx response as a `BacklineError` (problem+json, or a generic problem for anything else). */

@@ -36,6 +36,12 @@ export function adaptAuth(auth: AuthService, session: Session): IAuthService {
       await auth.signIn({ email, password });
       return stateOf(auth.getAuthState());
     },
+    async completeSignIn(challenge, code) {
+      expectArg("authService.completeSignIn", "challenge", challenge, "string");
+      expectArg("authService.completeSignIn", "code", code, "string");
+      await auth.completeSignIn({ challenge, code });
+      return stateOf(auth.getAuthState());
+    },
     async signUp(email, password, displayName) {
       expectArg("authService.signUp", "email", email, "string");
       expectArg("authService.signUp", "password", password, "string");

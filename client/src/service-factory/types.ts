@@ -34,8 +34,13 @@ export interface AuthState {
 export interface IAuthService {
   /** Initialize authentication (check for an existing session). */
   init(): Promise<AuthState>;
-  /** Sign in with email/password. */
+  /**
+   * Sign in with email/password. An account with a second factor rejects with the BacklineError
+   * of type `…/mfa-required` whose `problem.challenge` goes to `completeSignIn`.
+   */
   signIn(email: string, password: string): Promise<AuthState>;
+  /** Beyond the spec: the second step of a sign-in, with a code of the authenticator app or a recovery code. */
+  completeSignIn(challenge: string, code: string): Promise<AuthState>;
   /** Sign up a new user. */
   signUp(email: string, password: string, displayName: string): Promise<AuthState>;
   /** Sign out the current user. */

@@ -1,6 +1,8 @@
 /** The auth service: session state and its listeners, over either backend. */
 import type { Backend } from "../backend";
 import type { AccountIdentities, AuthService, AuthState, User } from "../types";
+import { completeChallenge, pendingSignIn } from "./mfa";
+import { passkeySignIn } from "./passkeys";
 
 const SIGNED_OUT: AuthState = { signedIn: false, user: null };
 
@@ -43,6 +45,9 @@ export function createAuth(backend: Backend): AuthCore {
     },
     signUp: async (input) => signedIn(await backend.signUp(input)),
     signIn: async (input) => signedIn(await backend.signIn(input)),
+    completeSignIn: async (input) => signedIn(await completeChallenge(backend, input)),
+    signInWithPasskey: async () => signedIn(await passkeySignIn(backend)),
+    pendingSignIn: () => pendingSignIn(backend),
     async signOut() {
       try {
         await backend.signOut();

@@ -1,7 +1,10 @@
 /** Signing in with a provider, linked identities and change of email, over either backend. */
+
+import { mfaProblems } from "../../../shared/auth/mfa-problems";
 import type { Backend } from "../backend";
-import type { BacklineError } from "../errors";
+import { type BacklineError, fromApiError } from "../errors";
 import { browser } from "../globals";
+import { isMfaRequired, mfaRequiredError } from "../mfa-required";
 import type { AccountIdentities, AuthState } from "../types";
 import type { AuthCore } from "./auth";
 import { takeRedirectError } from "./redirect-error";
@@ -17,6 +20,15 @@ function navigate(url: string): void {
   browser.location.assign(url);
 }
 
+/** The waiting provider sign-in as the `mfa-required` rejection, or why there is none. */
+async function waitingSecondFactor(backend: Backend): Promise<BacklineError> {
+  const pending = await backend.pendingChallenge();
+  const instance = "/api/auth/mfa/pending";
+  return pending
+    ? mfaRequiredError(pending, instance)
+    : fromApiError(mfaProblems.noPendingSignin(), instance);
+}
+
 /** The identity calls of the auth service, and an `init` that first reads a provider flow's error landing. */
 export function createIdentities(
   backend: Backend,
@@ -27,6 +39,9 @@ export function createIdentities(
   return {
     async init() {
       redirectError = takeRedirectError();
+      // A provider sign-in that needs a second factor lands as `mfa-required` with no challenge in
+      // the URL: fetch the waiting one (its cookie), so the app gets what a rejected signIn gives.
+      if (redirectError && isMfaRequired(redirectError)) redirectError = await waitingSecondFactor(backend);
       return auth.init();
     },
     lastRedirectError: () => redirectError,

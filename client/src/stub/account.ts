@@ -8,6 +8,7 @@ import { DeleteMeBody, PatchMeBody } from "../../../shared/schemas/me";
 import type { Backend } from "../backend";
 import type { Session } from "../types";
 import { revokeSessions, toUserDto } from "./auth";
+import { deleteFactors } from "./factors";
 import { appLink, consumeEmailToken, newEmailToken, saveEmailToken, sendEmail, sha256Hex } from "./mail";
 import { stubProblems as p, validate } from "./problems";
 import type { StubDb, StubWorld } from "./world";
@@ -38,6 +39,7 @@ function deleteUserData(db: StubDb, userId: string): void {
   delete db.progress[userId];
   if (db.attempts) delete db.attempts[userId];
   delete db.subscriptions[userId];
+  deleteFactors(db, userId);
 }
 
 export function stubAccount(world: StubWorld): Pick<Backend, AccountCalls> {

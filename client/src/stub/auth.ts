@@ -14,7 +14,9 @@ import {
 import type { Backend } from "../backend";
 import { randomId } from "../errors";
 import { browser } from "../globals";
+import { mfaRequiredError } from "../mfa-required";
 import type { User } from "../types";
+import { issueMfaChallenge } from "./factors";
 import { appLink, consumeEmailToken, newEmailToken, saveEmailToken, sendEmail, sha256Hex } from "./mail";
 import { stubProblems as p, validate } from "./problems";
 import type { StubDb, StubUser, StubWorld } from "./world";
@@ -47,7 +49,7 @@ export function revokeSessions(db: StubDb, userId: string, except?: string): num
 }
 
 /** Whether the password is the user's. */
-async function passwordMatches(user: StubUser, password: string): Promise<boolean> {
+export async function passwordMatches(user: StubUser, password: string): Promise<boolean> {
   return (await sha256Hex(`${user.salt}:${password}`)) === user.hash;
 }
 
@@ -56,7 +58,10 @@ async function hashPassword(password: string): Promise<{ salt: string; hash: str
   return { salt, hash: await sha256Hex(`${salt}:${password}`) };
 }
 
-/** A new session for the user (inside a transaction); the caller saves the cookie. */
+/** The cookie key of the session id (an older stub kept the user id under "session"). */
+export const COOKIE = "sid";
+
+/** A new session for the user (inside a transaction); the caller saves the cookie with `startSession`. */
 export function openSession(db: StubDb, user: StubUser): string {
   const now = new Date().toISOString();
   const id = randomId();
@@ -71,8 +76,12 @@ export function openSession(db: StubDb, user: StubUser): string {
   return id;
 }
 
-/** The cookie key of the session id (an older stub kept the user id under "session"). */
-export const COOKIE = "sid";
+/** Makes an opened session this browser's (the refresh cookie's stand-in); resolves the user. */
+export async function startSession(world: StubWorld, session: { id: string; user: StubUser }): Promise<User> {
+  world.current = session.id;
+  await world.cookie.write(COOKIE, session.id);
+  return toUserDto(session.user);
+}
 
 type AuthCalls =
   | "restoreSession"
@@ -86,11 +95,7 @@ type AuthCalls =
 
 /** Sign-up, sign-in, sign-out, the session the refresh cookie would keep, and passwords. */
 export function stubAuth(world: StubWorld): Pick<Backend, AuthCalls> {
-  async function signedIn(session: { id: string; user: StubUser }): Promise<User> {
-    world.current = session.id;
-    await world.cookie.write(COOKIE, session.id);
-    return toUserDto(session.user);
-  }
+  const signedIn = (session: { id: string; user: StubUser }) => startSession(world, session);
 
   return {
     async restoreSession() {
@@ -151,8 +156,9 @@ export function stubAuth(world: StubWorld): Pick<Backend, AuthCalls> {
       const session = await world.tx((db) => {
         const user = db.users[found.id];
         if (!user) throw p.invalidCredentials("/api/auth/signin");
-        return { id: openSession(db, user), user };
+        return issueMfaChallenge(db, user) ?? { id: openSession(db, user), user };
       });
+      if ("challenge" in session) throw mfaRequiredError(session, "/api/auth/signin");
       return signedIn(session);
     },
     async signOut() {

@@ -15,6 +15,8 @@ import { stubEvents } from "./events";
 import { stubIdentities } from "./identities";
 import { stubLessons } from "./lessons";
 import { readOutbox } from "./mail";
+import { stubMfa } from "./mfa";
+import { stubPasskeys } from "./passkeys";
 import { stubPatterns } from "./patterns";
 import { stubProgress } from "./progress";
 import { stubShares } from "./shares";
@@ -40,6 +42,8 @@ export function stubBackend(
   return {
     mailbox: (to) => readOutbox(stub, to),
     ...stubAuth(stub),
+    ...stubMfa(stub),
+    ...stubPasskeys(stub),
     ...stubAccount(stub),
     ...stubPatterns(stub),
     ...stubProgress(stub),

@@ -11,8 +11,10 @@ import { authProblems } from "../../../shared/auth/problems";
 import { ChangeEmailBody, ConfirmEmailChangeBody } from "../../../shared/schemas/me";
 import type { Backend } from "../backend";
 import { fromApiError, randomId, validationProblem } from "../errors";
+import { mfaRequiredError } from "../mfa-required";
 import type { OAuthProvider, ProviderFlowOptions, ProviderInfo } from "../types";
 import { COOKIE, openSession, revokeSessions, toUserDto } from "./auth";
+import { issueMfaChallenge } from "./factors";
 import { appLink, newEmailToken, saveEmailToken, sendEmail, sha256Hex } from "./mail";
 import { stubProblems as p, validate } from "./problems";
 import type { StubDb, StubUser, StubWorld } from "./world";
@@ -101,8 +103,10 @@ export function stubIdentities(world: StubWorld): Pick<Backend, IdentityCalls> {
             sendEmail(db, user.email, { template: "welcome", displayName: user.displayName });
           }
         }
-        return { id: openSession(db, user), user };
+        // A second factor is asked for after a provider too, as the API does.
+        return issueMfaChallenge(db, user) ?? { id: openSession(db, user), user };
       });
+      if ("challenge" in session) throw mfaRequiredError(session, instance);
       world.current = session.id;
       await world.cookie.write(COOKIE, session.id);
       return { user: toUserDto(session.user) };

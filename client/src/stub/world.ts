@@ -7,6 +7,7 @@ import type { ServerPattern } from "../backend";
 import { browser } from "../globals";
 import { JsonStore } from "../storage";
 import type { Invoice, KeyValueStorage, Lesson, Progress, StubEmail, Subscription, User } from "../types";
+import type { StubFactors } from "./factor-tables";
 import { stubProblems as p } from "./problems";
 
 export interface StubUser {
@@ -87,6 +88,8 @@ export interface StubDb {
   /** What the server would have emailed, newest first. */
   outbox: StubEmail[];
   invoices: Record<string, StoredInvoice>;
+  /** Second factors and passkeys (stub/factors.ts); absent until first used. */
+  factors?: StubFactors;
 }
 
 const emptyDb = (): StubDb => ({
