@@ -1,6 +1,6 @@
 /** Provider sign-in, identities and change of email in the SDK: the stub's emulation, and http mode's navigation and error landing. */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BacklineError, createBackline, memoryStorage, PROBLEM_BASE } from "../src/index";
+import { BacklineError, createBackline, isMfaRequired, memoryStorage, PROBLEM_BASE } from "../src/index";
 
 const password = "a sturdy passphrase 42";
 
@@ -125,6 +125,47 @@ describe("http mode", () => {
     expect(error).toBeInstanceOf(BacklineError);
     expect(error).toMatchObject({ type, status: 403, title: "Sign-in was cancelled at the provider" });
     expect(replaceState).toHaveBeenCalledWith(null, "", "https://app.example.com/studio?tab=1");
+  });
+
+  it("init() turns a provider's mfa-required landing into the waiting sign-in's challenge", async () => {
+    page(`https://app.example.com/?error=${encodeURIComponent(`${PROBLEM_BASE}mfa-required`)}`);
+    const waiting = {
+      mfaRequired: true,
+      challenge: "c-123",
+      expiresIn: 300,
+      factors: ["totp", "recovery_code"],
+    };
+    const fetch = vi.fn(async (input: RequestInfo | URL) =>
+      String(input).endsWith("/api/auth/mfa/pending")
+        ? Response.json(waiting)
+        : new Response(null, { status: 401 }),
+    );
+    const client = createBackline({ mode: "http", baseUrl: "https://api.example.com", fetch });
+    await client.auth.init();
+    const landing = client.auth.lastRedirectError();
+    expect(isMfaRequired(landing)).toBe(true);
+    expect(landing?.problem).toMatchObject({
+      challenge: "c-123",
+      expiresIn: 300,
+      factors: ["totp", "recovery_code"],
+    });
+  });
+
+  it("init() says so when the provider's waiting sign-in has expired", async () => {
+    page(`https://app.example.com/?error=${encodeURIComponent(`${PROBLEM_BASE}mfa-required`)}`);
+    const fetch = vi.fn(async (input: RequestInfo | URL) =>
+      String(input).endsWith("/api/auth/mfa/pending")
+        ? Response.json(
+            { type: `${PROBLEM_BASE}mfa-no-pending-signin`, title: "No sign-in is waiting", status: 404 },
+            { status: 404, headers: { "content-type": "application/problem+json" } },
+          )
+        : new Response(null, { status: 401 }),
+    );
+    const client = createBackline({ mode: "http", baseUrl: "https://api.example.com", fetch });
+    await client.auth.init();
+    const landing = client.auth.lastRedirectError();
+    expect(isMfaRequired(landing)).toBe(false);
+    expect(landing?.type).toBe(`${PROBLEM_BASE}mfa-no-pending-signin`);
   });
 
   it("leaves an app's own error parameter alone", async () => {
