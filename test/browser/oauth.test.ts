@@ -1,4 +1,10 @@
-/** Issue #14 in the demo: Google and GitHub sign-in through the dev stand-ins' consent pages, linking and unlinking from the account panel, a denied consent. */
+/**
+ * Issue #14 in the demo: Google and GitHub sign-in through the dev stand-ins' consent pages, linking
+ * and unlinking from the account panel, a denied consent; and (#15) a provider sign-in of an account
+ * with an authenticator app, which the demo finishes with a code.
+ */
+import { decodeBase32IgnorePadding } from "@oslojs/encoding";
+import { generateHOTP } from "@oslojs/otp";
 import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
 import {
@@ -6,8 +12,11 @@ import {
   dev,
   expectText,
   idle,
+  PASSWORD,
   ready,
   shownError,
+  signOut,
+  signUp,
   uniqueEmail,
   useBrowser,
 } from "./support";
@@ -84,5 +93,48 @@ describeBrowser("sign-in with Google and GitHub (real API, dev stand-ins)", () =
     );
     expect(new URL(page.url()).searchParams.has("error")).toBe(false);
     await browser.shot(page, "denied-consent");
+  }, 60_000);
+
+  it("asks for the authenticator app's code after Google when the account has one", async () => {
+    const page = await browser.open(await browser.context(), "http");
+    const state = page.locator("#auth-state");
+    const email = uniqueEmail("oauth-totp");
+    await signUp(page, email);
+
+    // Turn the authenticator app on, computing its codes from the key the page shows.
+    await page.fill("#totp-password", PASSWORD);
+    await page.click("#totp-start");
+    const secret = (await page.locator("#totp-secret").textContent()) ?? "";
+    const codeOf = (steps: number) =>
+      generateHOTP(decodeBase32IgnorePadding(secret), BigInt(Math.floor(Date.now() / 30_000) + steps), 6);
+    await page.fill("#totp-code", codeOf(0));
+    await page.click("#totp-verify");
+    await expectText(page.locator("#totp-state"), /^Authenticator app: on\./);
+
+    // Link a Google account, then sign out and come back through Google.
+    const googleEmail = uniqueEmail("oauth-totp-google");
+    await page.click('.identity-item[data-provider="google"] .link-identity');
+    await atConsent(page, "google");
+    await page.fill('fieldset input[name="email"]', googleEmail);
+    await page.click('fieldset button[type="submit"]');
+    await backInTheApp(page);
+    expect(await linked(page, "google")).toBe("true");
+    await signOut(page);
+    await page.click('[data-provider="google"]');
+    await atConsent(page, "google");
+    await page.fill('fieldset input[name="email"]', googleEmail);
+    await page.click('fieldset button[type="submit"]');
+    await backInTheApp(page);
+
+    // Google alone does not sign in: the demo asks for the second step, with no error shown.
+    await expectText(state, /^Signed out$/);
+    await page.locator("#mfa-form").waitFor({ state: "visible" });
+    expect(await shownError(page)).toBe("");
+    expect(new URL(page.url()).searchParams.has("error")).toBe(false);
+    await browser.shot(page, "google-second-step");
+    // The code that turned the app on is spent; the next step's is within the ±1 window.
+    await page.fill("#mfa-code", codeOf(1));
+    await page.click("#mfa-submit");
+    await expectText(state, /^Signed in as Ada$/);
   }, 60_000);
 });
