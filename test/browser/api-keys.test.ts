@@ -38,6 +38,11 @@ async function createKey(page: Page, name: string, scopes: string[]): Promise<st
   return (await page.locator("#api-key-secret").textContent()) ?? "";
 }
 
+/** The `<input type="date">` value `days` from now. */
+function dateIn(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
 /** The panel's row of the key named `name`. */
 const row = (page: Page, name: string) => page.locator("#api-key-list li.api-key-item", { hasText: name });
 
@@ -61,7 +66,7 @@ async function revokeKey(page: Page, name: string): Promise<void> {
 
 describeBrowser.each(MODES)("API keys in the demo (%s mode)", (mode) => {
   it("creates a key whose secret is shown once, lists it, rotates and revokes it", async () => {
-    const page = await browser.open(await browser.context(), mode);
+    const page = await browser.open(await browser.context({ clipboard: true }), mode);
     await signUp(page, uniqueEmail(`api-keys-${mode}`));
     // Writing lessons is an admin's scope: a user is not offered it.
     expect(await page.isVisible('label.api-key-scope[data-scope="lessons:write"]')).toBe(false);
@@ -79,6 +84,9 @@ describeBrowser.each(MODES)("API keys in the demo (%s mode)", (mode) => {
     expect(listed).toContain(`bk_test_…${secret.slice(-4)}`);
     expect(listed).toMatch(/last used never · no expiry/);
     await browser.shot(page, `${mode}-secret-once`);
+    await page.click("#api-key-copy");
+    await expectText(page.locator("#notice"), /^Key copied to the clipboard\./);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
 
     if (mode === "http") {
       expect(await callWithKey(secret, "/api/patterns")).toMatchObject({ status: 200 });
@@ -113,5 +121,10 @@ describeBrowser.each(MODES)("API keys in the demo (%s mode)", (mode) => {
       expect((await callWithKey(rotated, "/api/patterns")).status).toBe(401);
       expect((await callWithKey(secret, "/api/patterns")).status).toBe(401);
     }
+
+    // An expiry date from the date field: the key stops at the end of that day.
+    await page.fill("#api-key-expires", dateIn(30));
+    await createKey(page, "Until next month", ["progress:read"]);
+    expect(await row(page, "Until next month").textContent()).toMatch(/ · expires \S/);
   });
 });
