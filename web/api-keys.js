@@ -74,7 +74,7 @@ export function initApiKeys(app) {
     h(
       "p",
       {},
-      "Copy it now: you won't see it again. Only a hash is kept; lost, it can be rotated or revoked. ",
+      "Copy it now: you won't see it again (only a hash is kept). If you lose it, rotate or revoke the key. ",
       "Send it as ",
       h("code", {}, "Authorization: Bearer bk_…"),
       ".",
