@@ -3,6 +3,7 @@
 // stub); the header shows it and switches it.
 import { createBackline } from "/sdk/backline.js";
 import { initAccountPanel } from "./account.js";
+import { initApiKeys } from "./api-keys.js";
 import { initBilling } from "./billing.js";
 import { initIdentities } from "./identities.js";
 import { initLessons } from "./lessons.js";
@@ -159,6 +160,7 @@ initAccountPanel(app);
 initIdentities(app);
 initMfaPanel(app);
 initPasskeys(app);
+initApiKeys(app);
 initPatterns(app);
 initLessons(app);
 initBilling(app);

@@ -1,0 +1,225 @@
+// API keys in the demo's account panel: create a key for server-to-server calls (name, scopes,
+// optional expiry), its secret shown once with a copy button, the list of keys, rotate (the new
+// secret shown once, and until when the old one works) and revoke after a confirmation.
+import { byId, h, withLoading } from "./ui.js";
+
+/**
+ * The scopes the API accepts (shared/auth/api-key-scopes.ts: API_KEY_SCOPES and SCOPE_ROLES);
+ * the SDK does not export the list, so the page keeps a copy. `role`: who may hold the scope.
+ */
+const SCOPES = [
+  { scope: "patterns:read", what: "read patterns" },
+  { scope: "patterns:write", what: "create, change and delete patterns" },
+  { scope: "progress:read", what: "read lesson progress" },
+  { scope: "progress:write", what: "record lesson progress" },
+  { scope: "lessons:read", what: "read lessons" },
+  { scope: "lessons:write", what: "write lessons", role: "admin" },
+];
+
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : "never");
+
+/** The end of the chosen day in the browser's time zone, as the API wants it (ISO 8601). */
+function endOfDay(dateValue) {
+  return dateValue ? new Date(`${dateValue}T23:59:59`).toISOString() : undefined;
+}
+
+/** Today as an `<input type="date">` value, the earliest expiry the form offers. */
+function today() {
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+/** Where a key stands, for its label and its `data-state`. */
+function stateOf(key) {
+  if (key.revokedAt) return "revoked";
+  if (key.expiresAt && Date.parse(key.expiresAt) <= Date.now()) return "expired";
+  return "live";
+}
+
+/** Initializes the account panel's API keys part; `app` is app.js's shared object. */
+export function initApiKeys(app) {
+  const { backline } = app;
+  const panel = byId("api-key-panel");
+
+  const name = h("input", { id: "api-key-name", placeholder: "e.g. Nightly export", maxLength: 100 });
+  const scopeBoxes = SCOPES.map(({ scope, what, role }) =>
+    h(
+      "label",
+      { className: "api-key-scope", dataset: role ? { scope, role } : { scope } },
+      h("input", { type: "checkbox", name: "api-key-scope", value: scope }),
+      ` ${scope} `,
+      h("span", { className: "muted" }, `(${what}${role ? `; ${role}s only` : ""})`),
+    ),
+  );
+  const expires = h("input", { id: "api-key-expires", type: "date", min: today() });
+  const create = h("button", { type: "submit", id: "api-key-create" }, "Create a key");
+  const form = h(
+    "form",
+    { id: "api-key-form" },
+    h("label", {}, "Name ", name),
+    h("fieldset", { id: "api-key-scopes" }, h("legend", {}, "What the key may do"), scopeBoxes),
+    h("label", {}, "Expires (optional, at the end of the day) ", expires),
+    h("div", { className: "actions" }, create),
+  );
+
+  const secret = h("code", { id: "api-key-secret" });
+  const copy = h("button", { type: "button", id: "api-key-copy" }, "Copy");
+  const grace = h("p", { id: "api-key-grace", hidden: true });
+  const secretBox = h(
+    "div",
+    { id: "api-key-secret-box", className: "api-key-secret", hidden: true },
+    h("p", { id: "api-key-secret-title" }),
+    h("p", { className: "row" }, secret, copy),
+    h(
+      "p",
+      {},
+      "Copy it now: you won't see it again (only a hash is kept). If you lose it, rotate or revoke the key. ",
+      "Send it as ",
+      h("code", {}, "Authorization: Bearer bk_…"),
+      ".",
+    ),
+    grace,
+    h("button", { type: "button", id: "api-key-secret-done" }, "I have copied it"),
+  );
+  const list = h("ul", { id: "api-key-list", className: "list" });
+  panel.replaceChildren(form, secretBox, list);
+
+  /** The key whose secret is on screen, if any. */
+  let shownKeyId = null;
+
+  /** Shows a key's secret until the person says it is copied (or the key or user goes). */
+  function showSecret(keyId, title, value, validUntil) {
+    shownKeyId = keyId;
+    byId("api-key-secret-title").textContent = title;
+    secret.textContent = value;
+    grace.hidden = !validUntil;
+    grace.textContent = validUntil ? `The previous secret keeps working until ${when(validUntil)}.` : "";
+    secretBox.hidden = false;
+  }
+
+  function hideSecret() {
+    shownKeyId = null;
+    secret.textContent = "";
+    grace.textContent = "";
+    secretBox.hidden = true;
+  }
+
+  /** Scopes above the user's role are not offered (the API would refuse them anyway). */
+  function renderScopes(user) {
+    for (const label of scopeBoxes) {
+      const allowed = !label.dataset.role || label.dataset.role === user?.role;
+      label.hidden = !allowed;
+      if (!allowed) label.querySelector("input").checked = false;
+    }
+  }
+
+  function item(key) {
+    const state = stateOf(key);
+    const facts = [
+      `scopes ${key.scopes.join(", ")}`,
+      `created ${when(key.createdAt)}`,
+      `last used ${when(key.lastUsedAt)}`,
+      key.expiresAt ? `expires ${when(key.expiresAt)}` : "no expiry",
+      ...(key.rotatedAt ? [`rotated ${when(key.rotatedAt)}`] : []),
+      ...(key.revokedAt ? [`revoked ${when(key.revokedAt)}`] : []),
+    ];
+    const row = h(
+      "li",
+      { className: "api-key-item", dataset: { apiKeyId: key.id, state } },
+      h("strong", { className: "api-key-name" }, key.name),
+      h("code", { className: "api-key-hint" }, `${key.prefix}…${key.lastFour}`),
+      state === "live" ? null : h("span", { className: "api-key-state" }, state),
+      h("span", { className: "muted api-key-facts" }, facts.join(" · ")),
+    );
+    if (state === "live") row.append(actions(key));
+    return row;
+  }
+
+  /** Rotate, and revoke behind a confirmation naming what stops working. */
+  function actions(key) {
+    const rotate = h("button", { type: "button", className: "rotate-api-key" }, "Rotate");
+    const revoke = h("button", { type: "button", className: "revoke-api-key danger" }, "Revoke…");
+    const confirm = h("button", { type: "button", className: "confirm-revoke-api-key danger" }, "Revoke it");
+    const cancel = h("button", { type: "button", className: "cancel-revoke-api-key" }, "Keep it");
+    const asking = h(
+      "span",
+      { className: "api-key-confirm", hidden: true },
+      `Revoke “${key.name}”? Calls made with it are refused at once. `,
+      confirm,
+      cancel,
+    );
+    const buttons = h("span", { className: "actions" }, rotate, revoke, asking);
+    const ask = (yes) => {
+      asking.hidden = !yes;
+      rotate.hidden = yes;
+      revoke.hidden = yes;
+    };
+    revoke.addEventListener("click", () => ask(true));
+    cancel.addEventListener("click", () => ask(false));
+    confirm.addEventListener("click", async () => {
+      const done = await withLoading(`Revoking the key “${key.name}”`, confirm, () =>
+        backline.apiKeys.revoke(key.id),
+      );
+      if (!done.ok) return;
+      if (shownKeyId === key.id) hideSecret();
+      app.notice(`API key “${key.name}” revoked: calls made with it are refused.`);
+      await load();
+    });
+    rotate.addEventListener("click", async () => {
+      const done = await withLoading(`Rotating the key “${key.name}”`, rotate, () =>
+        backline.apiKeys.rotate(key.id),
+      );
+      if (!done.ok) return;
+      const rotated = done.value;
+      showSecret(
+        rotated.id,
+        `New secret of “${rotated.name}”:`,
+        rotated.secret,
+        rotated.previousSecretValidUntil,
+      );
+      await load();
+    });
+    return buttons;
+  }
+
+  async function load() {
+    const loaded = await withLoading("Loading your API keys", null, () => backline.apiKeys.list());
+    if (!loaded.ok) return;
+    list.replaceChildren(
+      ...(loaded.value.length > 0
+        ? loaded.value.map(item)
+        : [h("li", { className: "muted" }, "No API keys yet.")]),
+    );
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const scopes = [...form.querySelectorAll("input[name='api-key-scope']:checked")].map((box) => box.value);
+    const created = await withLoading("Creating an API key", create, () =>
+      backline.apiKeys.create({ name: name.value.trim(), scopes, expiresAt: endOfDay(expires.value) }),
+    );
+    if (!created.ok) return;
+    form.reset();
+    showSecret(created.value.id, `Your new key “${created.value.name}”:`, created.value.secret);
+    await load();
+  });
+
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(secret.textContent);
+      app.notice("Key copied to the clipboard.");
+    } catch {
+      app.notice("Copy the key from the page (the clipboard is not available).");
+    }
+  });
+  byId("api-key-secret-done").addEventListener("click", hideSecret);
+
+  app.onUser((user) => {
+    hideSecret();
+    list.replaceChildren();
+    renderScopes(user);
+    if (user) void load();
+  });
+  renderScopes(app.user);
+}
