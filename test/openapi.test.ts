@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { app } from "../functions";
+import { OPENAPI_HEAD } from "../shared/openapi";
 import { fileEnv, send } from "./support/harness";
 
 const bindings = fileEnv("openapi");
@@ -34,6 +36,26 @@ describe("API description", () => {
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(["Problem", "User", "Pattern"]),
     );
+  });
+
+  it("serves the document generated from the routes at build time, with the request's origin as its server", async () => {
+    const res = await send(bindings, "/openapi.json", {
+      headers: { Origin: "https://app.example.com" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    const generated = app.getOpenAPI31Document(structuredClone(OPENAPI_HEAD) as never);
+    expect(await res.json()).toEqual({ ...generated, servers: [{ url: "http://backline.test" }] });
+  });
+
+  it("is a 503 problem with Retry-After, not a 500, when the document is missing from the assets", async () => {
+    const noAssets = { fetch: async () => new Response("Not found", { status: 404 }) } as unknown as Fetcher;
+    const res = await send({ ...bindings, ASSETS: noAssets }, "/openapi.json");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(res.headers.get("retry-after")).toBeTruthy();
   });
 
   it("serves the API reference page, with its script from the static assets", async () => {
