@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { TestProject } from "vitest/node";
-import { writeOpenApiDocument } from "../dev/bundle/openapi-document";
+import { writePrebuiltAssets } from "../dev/bundle/prebuild";
 
 /** What the dev stack prints when it is ready; handed to the worker as bindings. */
 export interface StackInfo {
@@ -29,8 +29,8 @@ let child: ChildProcess | undefined;
 
 /** Starts the local stack (a child process on random ports) for the worker tests. */
 export async function setup(project: TestProject): Promise<void> {
-  // The worker serves /openapi.json from the static assets; wrangler's [build] makes it elsewhere.
-  writeOpenApiDocument();
+  // The worker serves /openapi.json and /docs from the static assets; wrangler.toml [build] makes them elsewhere.
+  await writePrebuiltAssets();
   child = spawn(process.execPath, ["--import", "tsx", "dev/stack.ts", "--port", "0"], {
     stdio: ["pipe", "pipe", "inherit"],
     env: process.env,

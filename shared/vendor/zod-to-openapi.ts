@@ -3,7 +3,7 @@
  * and zod extension, which routes and schemas use at run time, without the document generators
  * (5.7 KB of the gzipped bundle). @hono/zod-openapi's OpenAPIHono references them from its
  * getOpenAPIDocument methods, so esbuild kept them though the worker never generates: the
- * document is built ahead (dev/bundle/openapi-document.ts) and served from the static assets.
+ * document is built ahead (dev/bundle/prebuild.ts) and served from the static assets.
  * Tests, tsc and Node use the package itself.
  */
 export {
@@ -19,7 +19,7 @@ export {
 /** Stands in for each generator class: generating in the deployed worker is a build mistake. */
 class GeneratorNotBundled {
   constructor() {
-    throw new Error("The OpenAPI generator is not in the worker bundle: see dev/bundle/openapi-document.ts.");
+    throw new Error("The OpenAPI generator is not in the worker bundle: see dev/bundle/prebuild.ts.");
   }
 }
 
