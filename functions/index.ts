@@ -1,4 +1,3 @@
-import { Scalar } from "@scalar/hono-api-reference";
 import type { Context } from "hono";
 import { expirePastDueGrace } from "../db/queries/billing";
 import { createApp } from "../shared/app";
@@ -10,9 +9,11 @@ import { createDb, createRedis } from "../shared/clients";
 import { loadConfig } from "../shared/config";
 import { deliverOutbox, purgeSentEmails } from "../shared/email/outbox";
 import type { AppEnv, Bindings } from "../shared/env";
+import { dependencyUnavailable } from "../shared/errors";
 import { purgeExpiredEvents, rollUpRecentEvents } from "../shared/events/rollups";
 import { authenticate, resolveApiKeys } from "../shared/middleware/auth";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
+import { API_REFERENCE_PATH, OPENAPI_PATH } from "../shared/openapi";
 import { adminRoutes } from "./admin";
 import { apiKeyRoutes as apiKeyManagementRoutes } from "./api-keys";
 import { authRoutes } from "./auth";
@@ -141,26 +142,22 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   description: "Access token from sign-up, sign-in or refresh (15 minutes).",
 });
 
-app.doc31("/openapi.json", (c) => ({
-  openapi: "3.1.0",
-  info: {
-    title: "Backline API",
-    version: "0.1.0",
-    description:
-      "Accounts, cloud sync, share links, lessons and billing for static web apps. Errors are RFC 9457 problem+json. " +
-      "Unsafe routes that opt in accept an Idempotency-Key; completed responses are kept for replay for 24 hours.",
-  },
-  servers: [{ url: new URL(c.req.url).origin }],
-}));
+/** A file the build wrote into the static assets (dev/bundle/prebuild.ts); 503 if it is missing. */
+async function builtAsset(c: Context<AppEnv>, path: string): Promise<Response> {
+  const asset = await c.env.ASSETS.fetch(new URL(path, c.req.url));
+  if (!asset.ok) throw dependencyUnavailable("The API description is not available.");
+  return asset;
+}
 
-app.get(
-  "/docs",
-  Scalar({
-    url: "/openapi.json",
-    pageTitle: "Backline API reference",
-    cdn: "/vendor/scalar-api-reference.js",
-  }),
-);
+// Generated from the routes at build time into the static assets (shared/openapi.ts says why);
+// served here so it gets the API's headers and this deployment's URL as its server.
+app.get(OPENAPI_PATH, async (c) => {
+  const document = await (await builtAsset(c, OPENAPI_PATH)).json<Record<string, unknown>>();
+  return c.json({ ...document, servers: [{ url: new URL(c.req.url).origin }] });
+});
+
+// The reference page, rendered at build time too: the same page on every request.
+app.get(API_REFERENCE_PATH, async (c) => c.html(await (await builtAsset(c, API_REFERENCE_PATH)).text()));
 
 /** The API's type, for typed clients (`hc<AppType>`). */
 export type AppType = typeof routes;

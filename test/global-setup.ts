@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { TestProject } from "vitest/node";
+import { writePrebuiltAssets } from "../dev/bundle/prebuild";
 
 /** What the dev stack prints when it is ready; handed to the worker as bindings. */
 export interface StackInfo {
@@ -28,6 +29,8 @@ let child: ChildProcess | undefined;
 
 /** Starts the local stack (a child process on random ports) for the worker tests. */
 export async function setup(project: TestProject): Promise<void> {
+  // The worker serves /openapi.json and /docs from the static assets; wrangler.toml [build] makes them elsewhere.
+  await writePrebuiltAssets();
   child = spawn(process.execPath, ["--import", "tsx", "dev/stack.ts", "--port", "0"], {
     stdio: ["pipe", "pipe", "inherit"],
     env: process.env,

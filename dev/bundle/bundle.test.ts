@@ -83,4 +83,13 @@ describe("the deployed bundle (wrangler deploy --dry-run)", () => {
       inputs.filter((path) => /zod\/v4\/(core\/compile|classic\/from-json-schema)\.js$/.test(path)),
     ).toEqual([]);
   });
+
+  it("holds no OpenAPI generator, Scalar renderer or CommonJS rate limiter (/openapi.json and /docs are prebuilt)", () => {
+    const inputs = Object.keys(bundle.inputs);
+    // One of the generators' messages (the registry and zod extension the routes use stay).
+    expect(bundle.code).not.toContain("Conflicting location for parameter");
+    expect(inputs.filter((path) => path.includes("@scalar/"))).toEqual([]);
+    expect(inputs.filter((path) => path.endsWith("@upstash/ratelimit/dist/index.js"))).toEqual([]);
+    expect(inputs.filter((path) => path.endsWith("@upstash/ratelimit/dist/index.mjs"))).toHaveLength(1);
+  });
 });

@@ -15,6 +15,8 @@ export interface BundleMeasure {
   gzipBytes: number;
   /** Minified bytes in the output per input file, as esbuild's metafile paths them. */
   inputs: Record<string, number>;
+  /** index.js itself. */
+  code: string;
 }
 
 interface Metafile {
@@ -38,7 +40,12 @@ export function measureBundle(root: string): BundleMeasure {
     const inputs = Object.fromEntries(
       Object.entries(output?.inputs ?? {}).map(([path, { bytesInOutput }]) => [path, bytesInOutput]),
     );
-    return { rawBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length, inputs };
+    return {
+      rawBytes: code.length,
+      gzipBytes: gzipSync(code, { level: 9 }).length,
+      inputs,
+      code: code.toString("utf8"),
+    };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -1,0 +1,46 @@
+// The worker's own types, for the app this imports (as client/tsconfig.json includes them).
+/// <reference path="../../worker-configuration.d.ts" />
+/**
+ * Writes what the worker serves from its static assets but the deployed bundle cannot make
+ * (wrangler.toml `[alias]` leaves the generators out): public/openapi.json, the OpenAPI document
+ * generated from the routes, and public/docs.html, the API reference page (Scalar). The worker
+ * serves them at /openapi.json and /docs (functions/index.ts). wrangler.toml `[build]` runs this
+ * before every `wrangler dev` (again when the sources change) and `wrangler deploy`; the worker
+ * tests' global setup before they start.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Scalar } from "@scalar/hono-api-reference";
+import { Hono } from "hono";
+import { app } from "../../functions/index";
+import { API_REFERENCE, API_REFERENCE_PATH, OPENAPI_HEAD, OPENAPI_PATH } from "../../shared/openapi";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The document as the worker used to generate it per request, without `servers` (set per request). */
+export function openApiDocument(): ReturnType<typeof app.getOpenAPI31Document> {
+  return app.getOpenAPI31Document(
+    structuredClone(OPENAPI_HEAD) as Parameters<typeof app.getOpenAPI31Document>[0],
+  );
+}
+
+/** The API reference page as Scalar's Hono handler renders it (the same for every request). */
+export async function apiReferencePage(): Promise<string> {
+  const page = new Hono().get(API_REFERENCE_PATH, Scalar({ ...API_REFERENCE }));
+  return (await page.request(API_REFERENCE_PATH)).text();
+}
+
+function write(path: string, text: string): void {
+  const file = join(root, "public", path);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/** Writes both into the static assets directory. */
+export async function writePrebuiltAssets(): Promise<void> {
+  write(OPENAPI_PATH, JSON.stringify(openApiDocument()));
+  write(`${API_REFERENCE_PATH}.html`, await apiReferencePage());
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await writePrebuiltAssets();
