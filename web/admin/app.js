@@ -73,3 +73,4 @@ backline.auth.onAuthStateChanged((state) => showFor(state?.user ?? null));
 
 const restored = await withLoading("Restoring your session", null, () => backline.auth.init());
 showFor(restored.ok ? (restored.value?.user ?? null) : null);
+document.body.dataset.ready = "true";
