@@ -96,7 +96,8 @@ describeBrowser("admin console (http mode)", () => {
     const adminEmail = uniqueEmail("console-dash");
     await api.signUp(adminEmail, "Dash");
     await grantAdmin(adminEmail);
-    const learnerToken = await api.signUp(uniqueEmail("console-learner"));
+    const learnerEmail = uniqueEmail("console-learner");
+    const learnerToken = await api.signUp(learnerEmail);
     const track = await api.request("/api/events", {
       token: learnerToken,
       body: { events: [{ name: "page_view", ts: new Date().toISOString() }] },
@@ -117,12 +118,26 @@ describeBrowser("admin console (http mode)", () => {
     await signInToConsole(page, adminEmail);
     await page.click('.tabs button[data-view="dashboard"]');
     const bars = page.locator('[data-metric="signups"] svg rect.bar');
-    await bars.first().waitFor();
-    expect(await bars.count()).toBe(30);
-    await page.locator('[data-metric="active-users"] svg polyline').first().waitFor();
+    await bars.first().waitFor({ state: "attached" });
+    // One bar per day of the default range (the last 30 days), today's above zero.
+    const heights = await bars.evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("height"))));
+    expect(heights).toHaveLength(30);
+    expect(heights.at(-1)).toBeGreaterThan(0);
+    await page.locator('[data-metric="active-users"] svg polyline').first().waitFor({ state: "attached" });
     await page.waitForFunction(() => document.querySelectorAll(".chart[aria-busy]").length === 0);
     expect(await page.locator(".chart .error").count()).toBe(0);
     await browser.shot(page, "dashboard");
+
+    page.on("dialog", (dialog) => void dialog.accept());
+    await page.click('.tabs button[data-view="users"]');
+    await page.fill("#user-search input[name=q]", learnerEmail);
+    await page.click("#user-search button");
+    await page.locator("#user-table tr[data-user]", { hasText: learnerEmail }).locator("button").click();
+    await expectText(page.locator("#user-detail h3"), new RegExp(learnerEmail));
+    await page.locator("#user-detail button", { hasText: "Sign out everywhere" }).click();
+    await expectText(page.locator("#user-detail .notice"), /^1 session\(s\) ended\.$/);
+    expect((await api.request("/api/me", { token: learnerToken })).status).toBe(401);
+    await browser.shot(page, "user-signed-out");
   });
 
   it("refuses a non-admin", async () => {
