@@ -221,6 +221,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       writeFileSync(join(dir, "env"), localSecrets());
       extra.push("--env-file", join(dir, "env"), "--persist-to", join(dir, "state"));
       extra.push("--inspector-port", String(await findFreePort()), "--log-level", "warn");
+      // Tests run the cron on demand (GET /__scheduled), e.g. to roll up events for the dashboard.
+      extra.push("--test-scheduled");
     }
     const wrangler = spawn(
       "wrangler",

@@ -23,6 +23,9 @@ export interface DevReady {
   webUrl: string;
   stackUrl: string;
   mailboxUrl: string;
+  /** The worker's DATABASE_URL and the Neon HTTP stand-in it goes through (for db/ scripts such as admin-grant). */
+  databaseUrl: string;
+  neonEndpoint: string;
   postgres: string;
   redis: string;
 }
@@ -107,6 +110,8 @@ async function main(): Promise<void> {
       webUrl: dev.webUrl,
       stackUrl: stack.url,
       mailboxUrl: stack.mailboxUrl,
+      databaseUrl: stack.databaseUrl,
+      neonEndpoint: stack.neonEndpoint,
       postgres: `${stack.postgres.kind} ${stack.postgres.version}`,
       redis: `${stack.redis.kind} ${stack.redis.version}`,
     };

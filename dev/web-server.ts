@@ -2,7 +2,7 @@
  * The demo frontend's static server: web/ as the site, the SDK build (client/dist) at /sdk/,
  * /share/<id> (and /share/stub/<id>, links made in stub mode) as the share page, the pages the
  * API's emails link to (/verify-email, /reset-password; under /stub/ for the stub's emails),
- * the stub mailbox at /stub/mailbox, and /config.js telling the page where the API is.
+ * the stub mailbox at /stub/mailbox, the admin console at /admin/, and /config.js telling the page where the API is.
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -55,6 +55,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     app.get(`/stub/${page}`, html);
   }
   app.get("/stub/mailbox", serveStatic({ path: join(options.webDir, "stub-mailbox.html") }));
+  // The admin console (web/admin/): its modules are relative to /admin/.
+  app.get("/admin", (c) => c.redirect("/admin/"));
   app.get("/*", serveStatic({ root: options.webDir }));
   app.all("/*", (c) =>
     c.req.method === "GET" ? c.text("Not found", 404) : c.text("Method not allowed", 405),

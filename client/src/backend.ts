@@ -12,6 +12,7 @@ import type {
   TrackEventsRequest,
   TrackEventsResponse,
 } from "./events-types";
+import type { AdminBackend } from "./services/admin";
 import type {
   ApiKey,
   ApiKeyWithSecret,
@@ -53,8 +54,8 @@ export type ProgressSyncResponse = {
 export type CreateShareInput = { patternId: string; public?: boolean; expiresIn?: number | null };
 export type LessonBody = Schemas["LessonInput"];
 
-/** Second factors and passkeys: backend-mfa.ts. */
-export interface Backend extends MfaBackend, PasskeyBackend {
+/** Second factors and passkeys: backend-mfa.ts; the admin API: services/admin.ts. */
+export interface Backend extends MfaBackend, PasskeyBackend, AdminBackend {
   /** Restores a session (refresh cookie, or the stub's saved session); null when there is none. */
   restoreSession(): Promise<User | null>;
   signUp(body: Schemas["SignupRequest"]): Promise<User>;

@@ -5,6 +5,7 @@
 import type { Backend, LessonBody } from "./backend";
 import { browser } from "./globals";
 import { httpBackend } from "./http/backend";
+import { type AdminService, createAdmin } from "./services/admin";
 import { createApiKeys } from "./services/api-keys";
 import { createAuth } from "./services/auth";
 import { createInsights } from "./services/events";
@@ -34,6 +35,7 @@ import type {
 export { BacklineError, PROBLEM_BASE, type Problem } from "./errors";
 export type * from "./events-types";
 export { isMfaRequired, MFA_REQUIRED } from "./mfa-required";
+export type * from "./services/admin";
 export { memoryStorage } from "./storage";
 export type * from "./types";
 
@@ -54,6 +56,7 @@ interface Services {
   content: ContentService;
   apiKeys: ApiKeysService;
   insights: ReturnType<typeof createInsights>;
+  admin: AdminService;
   /** Stub mode only: the stub's outbox. */
   mailbox?: (to?: string) => Promise<StubEmail[]>;
   dispose(): void;
@@ -126,6 +129,7 @@ function createServices(backend: Backend, storage: KeyValueStorage, options: Bac
     },
     apiKeys: createApiKeys(backend),
     insights,
+    admin: createAdmin(backend),
     dispose: () => {
       browser.removeEventListener?.("online", onOnline);
       insights.dispose();
@@ -206,6 +210,9 @@ export function createBackline(options: BacklineOptions = {}): Backline {
     },
     get metrics() {
       return current().insights.metrics;
+    },
+    get admin() {
+      return current().admin;
     },
     async readStubMailbox(to?: string) {
       const mailbox = current().mailbox;

@@ -9,6 +9,7 @@ import type {
   ProgressService,
 } from "./events-types";
 import type { CompleteSignInInput, MfaRequiredProblem, MfaService, PasskeyService } from "./mfa-types";
+import type { AdminService } from "./services/admin";
 
 export type * from "./mfa-types";
 
@@ -360,6 +361,8 @@ export interface Backline {
   readonly progress: ProgressService;
   /** Admin metrics (admins only). */
   readonly metrics: MetricsService;
+  /** The admin API: users, audit log, webhook ledger, refunds (admins only). */
+  readonly admin: AdminService;
   /**
    * Stub mode: the emails the stub "sent" (verification, reset, notices), newest first,
    * optionally only those to `to`. In http mode this rejects: emails go to real inboxes.

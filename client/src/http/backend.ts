@@ -1,6 +1,7 @@
 /** The real API behind the `Backend` interface. */
 import type { Backend } from "../backend";
 import type { Subscription, User } from "../types";
+import { adminCalls } from "./admin";
 import { checkedUrl } from "./checked-url";
 import { httpIdentities } from "./identities";
 
@@ -121,5 +122,6 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
     },
     rotateApiKey: (id) => api.call("post", "/api/api-keys/{id}/rotate", { params: { id } }),
     ...eventsCalls(api),
+    ...adminCalls(api),
   };
 }

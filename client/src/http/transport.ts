@@ -41,6 +41,8 @@ export interface CallOptions {
   auth?: boolean;
   /** Let the request outlive the page (fetch keepalive: a body of at most 64 KiB). */
   keepalive?: boolean;
+  /** The Idempotency-Key to send (a caller that retries an action itself); default a fresh one per call. */
+  idempotencyKey?: string;
 }
 
 /** RequestInit with the browser's `credentials` (absent from the Workers types the tests compile with). */
@@ -168,7 +170,7 @@ export class Transport {
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) query.set(k, String(v));
     const url = `${this.baseUrl}${path}${query.size > 0 ? `?${query}` : ""}`;
     const useAuth = options.auth !== false;
-    const idempotencyKey = method === "get" ? undefined : randomId();
+    const idempotencyKey = method === "get" ? undefined : (options.idempotencyKey ?? randomId());
     const resendable = safeToResend(method, template);
     let refreshed = false;
     let waits = 0;

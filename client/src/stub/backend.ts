@@ -8,6 +8,7 @@
 import type { Backend } from "../backend";
 import type { KeyValueStorage, StubEmail } from "../types";
 import { stubAccount } from "./account";
+import { stubAdmin } from "./admin";
 import { stubApiKeys } from "./api-keys";
 import { stubAuth } from "./auth";
 import { stubBilling } from "./billing";
@@ -53,5 +54,6 @@ export function stubBackend(
     ...stubIdentities(stub),
     ...stubApiKeys(stub),
     ...stubEvents(stub),
+    ...stubAdmin(stub),
   };
 }
