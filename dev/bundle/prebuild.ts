@@ -4,15 +4,18 @@
  * Writes what the worker serves from its static assets but the deployed bundle cannot make
  * (wrangler.toml `[alias]` leaves the generators out): public/openapi.json, the OpenAPI document
  * generated from the routes, and public/docs.html, the API reference page (Scalar). The worker
- * serves them at /openapi.json and /docs (functions/index.ts). wrangler.toml `[build]` runs this
- * before every `wrangler dev` (again when the sources change) and `wrangler deploy`; the worker
- * tests' global setup before they start.
+ * serves them at /openapi.json and /docs (functions/index.ts). It also copies the admin console
+ * (web/admin/, with the demo's ui.js and styles.css and the SDK's module it imports) into the
+ * assets, so a deployed worker serves it at /admin/ as static files. wrangler.toml `[build]` runs
+ * this before every `wrangler dev` (again when the sources change) and `wrangler deploy`; the
+ * worker tests' global setup before they start.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Scalar } from "@scalar/hono-api-reference";
 import { Hono } from "hono";
+import { bundleModule } from "../../client/build";
 import { app } from "../../functions/index";
 import { API_REFERENCE, API_REFERENCE_PATH, OPENAPI_HEAD, OPENAPI_PATH } from "../../shared/openapi";
 
@@ -37,10 +40,25 @@ function write(path: string, text: string): void {
   writeFileSync(file, text);
 }
 
-/** Writes both into the static assets directory. */
+/**
+ * The admin console as static files, at the paths its modules import: /admin/*, /ui.js,
+ * /styles.css and /sdk/backline.js (its /config.js is optional: without it the console calls the
+ * API on its own origin, the worker's).
+ */
+async function writeAdminConsole(): Promise<void> {
+  cpSync(join(root, "web/admin"), join(root, "public/admin"), { recursive: true });
+  for (const file of ["ui.js", "styles.css"]) cpSync(join(root, "web", file), join(root, "public", file));
+  const sdk = await bundleModule({ write: false });
+  const module = sdk.outputFiles?.find((f) => f.path.endsWith("backline.js"));
+  if (!module) throw new Error("the SDK build wrote no backline.js");
+  write("sdk/backline.js", module.text);
+}
+
+/** Writes all of it into the static assets directory. */
 export async function writePrebuiltAssets(): Promise<void> {
   write(OPENAPI_PATH, JSON.stringify(openApiDocument()));
   write(`${API_REFERENCE_PATH}.html`, await apiReferencePage());
+  await writeAdminConsole();
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await writePrebuiltAssets();
