@@ -1,8 +1,8 @@
 // Two-step sign-in in the demo: the second step of a sign-in (a code of the authenticator app,
 // a recovery code, or a passkey) and, in the account panel, setting up the authenticator app
 // (QR code and secret), the recovery codes shown once, new codes and turning it off.
-// The API does not say whether the app is on, so the panel shows what this page last did and
-// lets the API's answer (409 "already set up" / "not set up") tell the rest.
+// The panel shows what the API says is on (mfa.status(): the app, recovery codes left) when the
+// user signs in and after each change, and offers the buttons that fit.
 import { isMfaRequired } from "/sdk/backline.js";
 import { byId, h, withLoading } from "./ui.js";
 
@@ -143,17 +143,35 @@ export function initMfaPanel(app) {
 
   panel.replaceChildren(state, startForm, setup, shown, manage);
 
-  /** "on", "off" or "unknown" (the API does not say; this page knows what it did). */
+  /** What the panel says for a status of mfa.status(), "loading" or "unknown" (it could not be read). */
+  function describe(status) {
+    if (status === "loading") return "Authenticator app: checking…";
+    if (status === "unknown") return "Authenticator app: could not check whether it is on.";
+    if (!status.totp.enabled) return "Authenticator app: off.";
+    const left = status.recoveryCodesLeft;
+    return `Authenticator app: on. ${left} recovery code${left === 1 ? "" : "s"} left.`;
+  }
+
+  /**
+   * Shows `status` with the buttons that fit: set up when off, manage when on, none while
+   * loading, both when it could not be read (the API's 409 then says which applies).
+   */
   function render(status) {
-    state.dataset.status = status;
-    state.textContent =
-      status === "on"
-        ? "Authenticator app: on. Sign-in asks for a code."
-        : status === "off"
-          ? "Authenticator app: off."
-          : "Authenticator app: set one up for two-step sign-in, or manage the one you have.";
-    startForm.hidden = status === "on";
-    manage.hidden = status === "off";
+    const on = typeof status === "object" ? status.totp.enabled : undefined;
+    state.dataset.status = on === undefined ? status : on ? "on" : "off";
+    state.textContent = describe(status);
+    startForm.hidden = on === true || status === "loading";
+    manage.hidden = on === false || status === "loading";
+  }
+
+  // Reads answered out of order (a quick sign-out and in) must not show an older state.
+  let reads = 0;
+  /** Reads the state from the API and shows it; on failure the error line says why. */
+  async function refresh() {
+    const read = ++reads;
+    render("loading");
+    const loaded = await withLoading("Reading your two-step sign-in", null, () => backline.mfa.status());
+    if (read === reads) render(loaded.ok ? loaded.value : "unknown");
   }
 
   function showCodes(codes) {
@@ -191,7 +209,7 @@ export function initMfaPanel(app) {
       setup.hidden = true;
       setup.replaceChildren();
       showCodes(verified.value);
-      render("on");
+      await refresh();
       app.notice("Authenticator app on: the next sign-in asks for a code.");
     });
     setup.replaceChildren(
@@ -213,7 +231,7 @@ export function initMfaPanel(app) {
     factorCode.value = "";
     if (!done.ok) return;
     showCodes(done.value);
-    render("on");
+    await refresh();
     app.notice("New recovery codes: the old ones no longer work.");
   });
 
@@ -224,16 +242,18 @@ export function initMfaPanel(app) {
     factorCode.value = "";
     if (!done.ok) return;
     shown.hidden = true;
-    render("off");
+    await refresh();
     app.notice("Authenticator app off: sign-in asks for the password only.");
   });
 
-  app.onUser(() => {
+  app.onUser((user) => {
     setup.hidden = true;
     setup.replaceChildren();
     shown.hidden = true;
     shown.replaceChildren();
-    render("unknown");
+    reads += 1;
+    render("loading");
+    if (user) void refresh();
   });
-  render("unknown");
+  render("loading");
 }

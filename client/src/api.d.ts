@@ -1521,6 +1521,54 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/auth/mfa": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The signed-in user's second factors
+     * @description Whether the authenticator app is on (a set-up waiting for its first code is not), how many recovery codes are left, and how many passkeys are registered. Never the secret or the codes.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The second factors */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["MfaStatus"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/auth/mfa/challenge": {
     parameters: {
       query?: never;
@@ -5402,6 +5450,22 @@ export interface components {
       factors: ("totp" | "passkey" | "recovery_code")[];
       /** @enum {boolean} */
       mfaRequired: true;
+    };
+    MfaStatus: {
+      /** @description Passkeys registered (each also works as a second factor). */
+      passkeys: number;
+      /** @description Recovery codes not yet used (0 while the app is off). */
+      recoveryCodesLeft: number;
+      /** @description The authenticator app. */
+      totp: {
+        /** @description Whether sign-in asks for a code of the app (a set-up not yet verified is off). */
+        enabled: boolean;
+        /**
+         * Format: date-time
+         * @description When the app was turned on; null when off.
+         */
+        enabledAt: string | null;
+      };
     };
     Mixer: {
       effects?: {

@@ -6,6 +6,7 @@
 import type {
   AuthenticationResponseJSON,
   CreationOptionsJSON,
+  MfaStatus,
   Passkey,
   RegistrationResponseJSON,
   RequestOptionsJSON,
@@ -20,6 +21,8 @@ export type ChallengeAnswer =
   | { challenge: string; passkey: AuthenticationResponseJSON };
 
 export interface MfaBackend {
+  /** GET /api/auth/mfa. */
+  mfaStatus(): Promise<MfaStatus>;
   /** POST /api/auth/mfa/totp. */
   startTotp(password: string): Promise<TotpEnrolment>;
   /** POST /api/auth/mfa/totp/verify. */

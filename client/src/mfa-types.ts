@@ -33,8 +33,16 @@ export type CompleteSignInInput = { challenge: string; code: string } | { challe
 /** A new authenticator-app secret: `secret` (base32) to type in, `uri` (otpauth://) and `qrSvg`, an SVG document of its QR code. */
 export type TotpEnrolment = Schemas["TotpEnrolment"];
 
+/**
+ * The signed-in user's second factors: whether the authenticator app is on (a set-up waiting
+ * for its first code is not) and since when, recovery codes left, passkeys registered.
+ */
+export type MfaStatus = Schemas["MfaStatus"];
+
 /** Second factors of the signed-in user. Codes are 6 digits of the app, or a recovery code where it says so. */
 export interface MfaService {
+  /** What is on now: the app, recovery codes left, passkeys (GET /api/auth/mfa). */
+  status(): Promise<MfaStatus>;
   /** Starts setting up an authenticator app (needs the password again); on once `verifyTotp` accepts a first code. */
   enrollTotp(password: string): Promise<TotpEnrolment>;
   /** Turns the app on with its first code; resolves the 10 recovery codes, shown this once. */

@@ -146,6 +146,23 @@ describe("http second factors", () => {
     ]);
   });
 
+  it("reads the second factors' status with the access token", async () => {
+    const status = {
+      totp: { enabled: true, enabledAt: "2026-11-27T12:00:00.000Z" },
+      recoveryCodesLeft: 9,
+      passkeys: 1,
+    };
+    const { client, seen } = scripted({
+      "POST /api/auth/signup": () => Response.json(SESSION, { status: 201 }),
+      "GET /api/auth/mfa": () => Response.json(status),
+    });
+    await client.auth.signUp({ email: USER.email, password: "a sturdy passphrase 42", displayName: "Ada" });
+    expect(await client.mfa.status()).toEqual(status);
+    expect(seen.slice(1).map((s) => [s.method, s.path, s.authorization])).toEqual([
+      ["GET", "/api/auth/mfa", "Bearer access-1"],
+    ]);
+  });
+
   it("does not refresh and re-send a wrong code (it would spend another try of the budget)", async () => {
     const { client, seen } = scripted({
       "POST /api/auth/signup": () => Response.json(SESSION, { status: 201 }),

@@ -11,7 +11,9 @@ import { totpEnrolment as serverEnrolment } from "../../shared/auth/totp";
 import { failure, PASSWORD, uniqueEmail } from "../../test/contract/helpers";
 import { type Backline, createBackline, isMfaRequired, MFA_REQUIRED, memoryStorage } from "../src/index";
 import { BacklineError as FactoryBacklineError, ServiceFactory } from "../src/service-factory/index";
+import { mfaStatusOf, type StubPasskey } from "../src/stub/factors";
 import { hotp } from "../src/stub/totp";
+import type { StubDb } from "../src/stub/world";
 
 const P = "https://backline.dev/problems/";
 const START = Date.UTC(2026, 10, 27, 12, 0, 10);
@@ -51,6 +53,52 @@ beforeEach(() => {
   vi.setSystemTime(START);
 });
 afterEach(() => vi.useRealTimers());
+
+const OFF = { totp: { enabled: false, enabledAt: null }, recoveryCodesLeft: 0, passkeys: 0 };
+
+describe("stub mfa.status()", () => {
+  it("follows the app from off, through a set-up not yet verified, to on with 10 codes, 9, and off", async () => {
+    const client = createBackline({ mode: "stub", storage: memoryStorage(), stubStorage: memoryStorage() });
+    const email = uniqueEmail("status");
+    await client.auth.signUp({ email, password: PASSWORD, displayName: "Ada" });
+    expect(await client.mfa.status()).toEqual(OFF);
+    const { secret } = await client.mfa.enrollTotp(PASSWORD);
+    expect(await client.mfa.status()).toEqual(OFF);
+
+    const codes = await client.mfa.verifyTotp(codeOf(secret));
+    expect(await client.mfa.status()).toEqual({
+      totp: { enabled: true, enabledAt: new Date(START).toISOString() },
+      recoveryCodesLeft: 10,
+      passkeys: 0,
+    });
+
+    const problem = await passwordStep(client, email);
+    await client.auth.completeSignIn({ challenge: problem.challenge, code: codes[0] as string });
+    expect((await client.mfa.status()).recoveryCodesLeft).toBe(9);
+
+    await client.mfa.disableTotp(codes[1] as string);
+    expect(await client.mfa.status()).toEqual(OFF);
+
+    await client.auth.signOut();
+    const signedOut = await failure(client.mfa.status());
+    expect([signedOut.status, signedOut.instance]).toEqual([401, "/api/auth/mfa"]);
+  });
+
+  it("counts only the user's own passkeys", () => {
+    const passkey = (id: string, userId: string) => ({ id, userId }) as StubPasskey;
+    const db = {
+      factors: {
+        totp: {},
+        recoveryCodes: {},
+        challenges: {},
+        webauthn: {},
+        passkeys: { a: passkey("a", "ada"), b: passkey("b", "ada"), c: passkey("c", "bob") },
+      },
+    } as unknown as StubDb;
+    expect(mfaStatusOf(db, "ada")).toEqual({ ...OFF, passkeys: 2 });
+    expect(mfaStatusOf(db, "eve")).toEqual(OFF);
+  });
+});
 
 describe("stub TOTP", () => {
   it("computes RFC 4226's test vectors with WebCrypto", async () => {

@@ -113,6 +113,31 @@ export function factorNames(
 export type MfaAccount = NonNullable<Awaited<ReturnType<typeof findMfaAccount>>>;
 
 /**
+ * What the signed-in user's second factors look like, in one query: whether the authenticator
+ * app is on (a pending enrolment is not), how many recovery codes are unused, how many passkeys.
+ * Undefined when the user is gone.
+ */
+export async function findMfaStatus(db: Database, userId: string) {
+  const [row] = await db
+    .select({
+      totpEnabledAt: userTotp.enabledAt,
+      recoveryCodesLeft: sql<number>`(
+        select count(*) from ${recoveryCodes}
+        where ${recoveryCodes.userId} = ${users.id} and ${recoveryCodes.usedAt} is null
+      )`.mapWith(Number),
+      passkeys:
+        sql<number>`(select count(*) from ${passkeys} where ${passkeys.userId} = ${users.id})`.mapWith(
+          Number,
+        ),
+    })
+    .from(users)
+    .leftJoin(userTotp, eq(userTotp.userId, users.id))
+    .where(eq(users.id, userId))
+    .limit(1);
+  return row;
+}
+
+/**
  * Starts (or restarts) an enrolment with a new sealed secret; an active factor is left alone
  * (no row returned), so a second enrolment cannot replace it without disabling it first.
  */

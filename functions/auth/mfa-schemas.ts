@@ -70,3 +70,27 @@ export const MfaRequired = z
 
 /** What sign-in answers: a session, or a challenge when a second factor is on. */
 export const SigninResponse = z.union([AuthResponse, MfaRequired]);
+
+export const MfaStatus = z
+  .object({
+    totp: z
+      .object({
+        enabled: z.boolean().meta({
+          description: "Whether sign-in asks for a code of the app (a set-up not yet verified is off).",
+        }),
+        enabledAt: z.iso
+          .datetime()
+          .nullable()
+          .meta({ description: "When the app was turned on; null when off." }),
+      })
+      .meta({ description: "The authenticator app." }),
+    recoveryCodesLeft: z
+      .number()
+      .int()
+      .meta({ description: "Recovery codes not yet used (0 while the app is off)." }),
+    passkeys: z
+      .number()
+      .int()
+      .meta({ description: "Passkeys registered (each also works as a second factor)." }),
+  })
+  .meta({ id: "MfaStatus" });

@@ -7,6 +7,7 @@ import { openTotpSecret, totpStep } from "../../shared/auth/totp";
 import { createDb } from "../../shared/clients";
 import { configErrors, loadConfig } from "../../shared/config";
 import { bearer, type SignedUp, signUp } from "../../test/support/accounts";
+import { SoftAuthenticator } from "../../test/support/authenticator";
 import {
   DEAD_URL,
   fileEnv,
@@ -403,6 +404,104 @@ describe("turning the app off and new recovery codes", () => {
     const signin = await post(bindings, "/api/auth/signin", { email: user.email, password: user.password });
     expect(((await signin.json()) as { accessToken?: string }).accessToken).toBeDefined();
     expect((await post(bindings, "/api/auth/mfa/totp/disable", { code: used }, auth)).status).toBe(409);
+  });
+});
+
+interface MfaStatusBody {
+  totp: { enabled: boolean; enabledAt: string | null };
+  recoveryCodesLeft: number;
+  passkeys: number;
+}
+
+async function statusOf(user: SignedUp, env: TestBindings = bindings): Promise<MfaStatusBody> {
+  const res = await send(env, "/api/auth/mfa", { headers: bearer(user.accessToken) });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("Cache-Control")).toBe("no-store");
+  return (await res.json()) as MfaStatusBody;
+}
+
+const OFF: MfaStatusBody = { totp: { enabled: false, enabledAt: null }, recoveryCodesLeft: 0, passkeys: 0 };
+
+/** Registers a passkey for `user` on a fresh soft authenticator. */
+async function addPasskey(user: SignedUp, name: string): Promise<void> {
+  const auth = bearer(user.accessToken);
+  const options = await post(bindings, "/api/auth/passkeys/options", undefined, auth);
+  expect(options.status).toBe(200);
+  const { response } = await new SoftAuthenticator().register(
+    (await options.json()) as Parameters<SoftAuthenticator["register"]>[0],
+  );
+  expect((await post(bindings, "/api/auth/passkeys", { name, response }, auth)).status).toBe(201);
+}
+
+describe("the signed-in user's second factors (GET /api/auth/mfa)", () => {
+  it("says off for a new account and for a set-up not yet verified", async () => {
+    const user = await signUp(bindings);
+    expect(await statusOf(user)).toEqual(OFF);
+    const start = await post(
+      bindings,
+      "/api/auth/mfa/totp",
+      { password: user.password },
+      bearer(user.accessToken),
+    );
+    expect(start.status).toBe(200);
+    expect(await statusOf(user)).toEqual(OFF);
+  });
+
+  it("says on with 10 recovery codes, 9 after one is used, and off again after turning it off", async () => {
+    const before = Date.now();
+    const user = await enrolledUser();
+    const on = await statusOf(user);
+    expect(on).toEqual({
+      totp: { enabled: true, enabledAt: expect.any(String) },
+      recoveryCodesLeft: 10,
+      passkeys: 0,
+    });
+    expect(Date.parse(on.totp.enabledAt ?? "")).toBeGreaterThanOrEqual(before - 1000);
+
+    const done = await complete(bindings, await challengeFor(bindings, user), user.recoveryCodes[0] ?? "");
+    expect(done.status).toBe(200);
+    expect((await statusOf(user)).recoveryCodesLeft).toBe(9);
+
+    const off = await post(
+      bindings,
+      "/api/auth/mfa/totp/disable",
+      { code: user.recoveryCodes[1] },
+      bearer(user.accessToken),
+    );
+    expect(off.status).toBe(204);
+    expect(await statusOf(user)).toEqual(OFF);
+  });
+
+  it("counts the passkeys, and shows only the caller's own factors", async () => {
+    const user = await signUp(bindings);
+    await addPasskey(user, "Laptop");
+    await addPasskey(user, "Phone");
+    const other = await enrolledUser();
+    expect(await statusOf(user)).toEqual({ ...OFF, passkeys: 2 });
+    expect((await statusOf(other)).passkeys).toBe(0);
+  });
+
+  it("needs a session", async () => {
+    const res = await send(bindings, "/api/auth/mfa");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("Content-Type")).toMatch(/^application\/problem\+json/);
+  });
+
+  it("costs 1 Neon and 1 Upstash round trip", async () => {
+    const user = await enrolledUser();
+    await statusOf(user); // warm the limiter scripts
+    const trace = traceId();
+    const headers = { ...bearer(user.accessToken), "X-Request-Id": trace };
+    expect((await send(bindings, "/api/auth/mfa", { headers })).status).toBe(200);
+    expect(await roundTrips(trace)).toMatchObject({ neon: 1, upstash: 1 });
+  });
+
+  it("answers 503 with Retry-After while Redis is down, as the other auth routes (their limit fails closed)", async () => {
+    const user = await signUp(bindings);
+    const redisDown = { ...bindings, UPSTASH_REDIS_REST_URL: DEAD_URL };
+    const res = await send(redisDown, "/api/auth/mfa", { headers: bearer(user.accessToken) });
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   factorNames,
   findMfaAccount,
   findMfaFactors,
+  findMfaStatus,
   hasSecondFactor,
   type MfaAccount,
   recordTotpStep,
@@ -45,6 +46,7 @@ import {
   ChallengeOptionsBody,
   FactorCodeBody,
   MfaRequired,
+  MfaStatus,
   RecoveryCodes,
   StartTotpBody,
   TotpEnrolment,
@@ -56,6 +58,21 @@ import { newRefreshToken, tokenResponse } from "./session-tokens";
 import { signinBudgetsFor } from "./throttle";
 
 type Statement = Parameters<Database["batch"]>[0][number];
+
+const status = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["Auth"],
+  summary: "The signed-in user's second factors",
+  description:
+    "Whether the authenticator app is on (a set-up waiting for its first code is not), how many recovery codes are left, and how many passkeys are registered. Never the secret or the codes.",
+  security: [{ bearer: [] }],
+  middleware: [requireAuth()] as const,
+  responses: {
+    200: jsonContent(MfaStatus, "The second factors"),
+    401: problemContent("Not signed in"),
+  },
+});
 
 const startTotp = createRoute({
   method: "post",
@@ -283,6 +300,19 @@ export async function mfaChallengeResponse(
 }
 
 export const mfaRoutes = createRouter()
+  .openapi(status, async (c) => {
+    const row = await findMfaStatus(c.get("db"), c.get("userId"));
+    if (!row) throw authProblems.invalidAccessToken();
+    c.header("Cache-Control", "no-store");
+    return c.json(
+      {
+        totp: { enabled: row.totpEnabledAt !== null, enabledAt: row.totpEnabledAt?.toISOString() ?? null },
+        recoveryCodesLeft: row.recoveryCodesLeft,
+        passkeys: row.passkeys,
+      },
+      200,
+    );
+  })
   .openapi(startTotp, async (c) => {
     const { password } = c.req.valid("json");
     const userId = c.get("userId");

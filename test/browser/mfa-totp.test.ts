@@ -3,7 +3,8 @@
  * panel shows the QR code and the key, the test reads the key from the page and computes codes
  * the way an app does (@oslojs/otp), turns the app on, keeps the recovery codes shown once,
  * signs out, signs in with a code, then with a recovery code; new recovery codes, and the app
- * turned off (the password alone signs in again).
+ * turned off (the password alone signs in again). The panel's state line is what the API says
+ * (mfa.status()): off, on with 10 codes, 9 after one is used, off again.
  */
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
@@ -54,6 +55,7 @@ describeBrowser.each(MODES)("authenticator app (%s mode)", (mode) => {
     const page = await browser.open(await browser.context(), mode);
     const email = uniqueEmail(`totp-${mode}`);
     await signUp(page, email);
+    await expectText(page.locator("#totp-state"), /^Authenticator app: off\.$/);
 
     await page.fill("#totp-password", PASSWORD);
     await page.click("#totp-start");
@@ -63,7 +65,8 @@ describeBrowser.each(MODES)("authenticator app (%s mode)", (mode) => {
     await browser.shot(page, `${mode}-qr`);
     await page.fill("#totp-code", codeOf(secret));
     await page.click("#totp-verify");
-    await expectText(page.locator("#totp-state"), /^Authenticator app: on\./);
+    await expectText(page.locator("#totp-state"), /^Authenticator app: on\. 10 recovery codes left\.$/);
+    expect(await page.isHidden("#totp-start-form")).toBe(true);
     const codes = await page.locator("#recovery-codes li").allTextContents();
     expect(codes).toHaveLength(10);
 
@@ -80,6 +83,8 @@ describeBrowser.each(MODES)("authenticator app (%s mode)", (mode) => {
     await expectText(page.locator("#error"), /The code is wrong or was already used/);
     await secondStep(page, codes[0] as string);
     expect(await shownError(page)).toBe("");
+    // Read again after the sign-in: the code just used is gone.
+    await expectText(page.locator("#totp-state"), /^Authenticator app: on\. 9 recovery codes left\.$/);
 
     // New recovery codes, then the app off, each confirmed with a recovery code.
     await page.fill("#totp-factor-code", codes[1] as string);
@@ -88,9 +93,12 @@ describeBrowser.each(MODES)("authenticator app (%s mode)", (mode) => {
     const fresh = await page.locator("#recovery-codes li").allTextContents();
     expect(fresh).toHaveLength(10);
     expect(fresh).not.toContain(codes[2]);
+    await expectText(page.locator("#totp-state"), /^Authenticator app: on\. 10 recovery codes left\.$/);
     await page.fill("#totp-factor-code", fresh[0] as string);
     await page.click("#totp-disable");
-    await expectText(page.locator("#totp-state"), /^Authenticator app: off\./);
+    await expectText(page.locator("#totp-state"), /^Authenticator app: off\.$/);
+    expect(await page.isVisible("#totp-start-form")).toBe(true);
+    expect(await page.isHidden("#totp-manage-form")).toBe(true);
     await signOut(page);
     await signIn(page, email);
   });

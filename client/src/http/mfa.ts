@@ -25,6 +25,7 @@ export function sessionOf(
 
 export function httpMfa(api: Transport, startSession: (body: Session) => User): MfaBackend & PasskeyBackend {
   return {
+    mfaStatus: () => api.call("get", "/api/auth/mfa"),
     startTotp: (password) => api.call("post", "/api/auth/mfa/totp", { body: { password } }),
     verifyTotp: (code) => api.call("post", "/api/auth/mfa/totp/verify", { body: { code } }),
     async disableTotp(code) {

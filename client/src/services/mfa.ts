@@ -7,6 +7,7 @@ import { requireWebauthn, usePasskey } from "../webauthn";
 
 export function createMfa(backend: Backend): MfaService {
   return {
+    status: () => backend.mfaStatus(),
     enrollTotp: (password) => backend.startTotp(password),
     verifyTotp: async (code) => (await backend.verifyTotp(code)).recoveryCodes,
     disableTotp: (code) => backend.disableTotp(code),

@@ -3,7 +3,7 @@
  * challenge that stub sign-in issues when a second factor is on.
  */
 import { toBase64Url } from "../../../shared/base64url";
-import type { SecondFactor } from "../mfa-types";
+import type { MfaStatus, SecondFactor } from "../mfa-types";
 import type { StubFactors } from "./factor-tables";
 import type { StubDb, StubUser } from "./world";
 
@@ -29,6 +29,17 @@ export function factorsFor(db: StubDb, userId: string): SecondFactor[] {
     ...(Object.values(factors.passkeys).some((p) => p.userId === userId) ? (["passkey"] as const) : []),
     ...((factors.recoveryCodes[userId]?.length ?? 0) > 0 ? (["recovery_code"] as const) : []),
   ];
+}
+
+/** The user's second factors as GET /api/auth/mfa shows them (db/queries/mfa.ts findMfaStatus). */
+export function mfaStatusOf(db: StubDb, userId: string): MfaStatus {
+  const factors = factorsOf(db);
+  const enabledAt = factors.totp[userId]?.enabledAt ?? null;
+  return {
+    totp: { enabled: enabledAt !== null, enabledAt },
+    recoveryCodesLeft: factors.recoveryCodes[userId]?.length ?? 0,
+    passkeys: Object.values(factors.passkeys).filter((p) => p.userId === userId).length,
+  };
 }
 
 /** Whether a password sign-in of the user asks for a second factor: the app is on, or a passkey is registered. */

@@ -11,7 +11,7 @@ import { fromApiError } from "../errors";
 import type { AuthenticationResponseJSON } from "../mfa-types";
 import type { User } from "../types";
 import { openSession, passwordMatches, startSession } from "./auth";
-import { factorsFor, factorsOf, hasSecondFactor, type StubFactors } from "./factors";
+import { factorsFor, factorsOf, hasSecondFactor, mfaStatusOf, type StubFactors } from "./factors";
 import { sendEmail } from "./mail";
 import { relyingParty, verifyPasskeyAssertion } from "./passkey-checks";
 import { issuePasskeyRequest, markFresh } from "./passkeys";
@@ -152,6 +152,10 @@ function liveChallenge(db: StubDb, token: string, instance: string) {
 
 export function stubMfa(world: StubWorld): MfaBackend {
   return {
+    async mfaStatus() {
+      const db = await world.read();
+      return mfaStatusOf(db, world.viewer(db, "/api/auth/mfa").id);
+    },
     async startTotp(password) {
       const instance = "/api/auth/mfa/totp";
       const db = await world.read();
