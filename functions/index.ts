@@ -30,7 +30,8 @@ import { webhookRoutes } from "./webhooks";
 
 /**
  * Auth routes whose safety needs no Redis, so their limit fails open: signing out and revoking a
- * session end it in the database; listing sessions is a signed-in read; a refresh token is an
+ * session end it in the database; listing sessions, second factors (`mfa`) and passkeys are
+ * signed-in reads (registering a passkey still needs Redis for its challenge); a refresh token is an
  * unguessable single-use secret checked (reuse included) in Postgres; a Google or GitHub sign-in
  * is authenticated by the provider, with a single-use code bound to a signed flow cookie. A Redis
  * outage must neither keep anyone signed in against their will nor sign everyone out when their
@@ -38,7 +39,7 @@ import { webhookRoutes } from "./webhooks";
  * need Redis).
  */
 const FAIL_OPEN_AUTH_ROUTES =
-  /^\/api\/auth\/(signout|signout-all|refresh|sessions(\/[^/]+)?|providers|oauth\/[a-z]+\/(start|callback))$/;
+  /^\/api\/auth\/(signout|signout-all|refresh|sessions(\/[^/]+)?|mfa|passkeys|providers|oauth\/[a-z]+\/(start|callback))$/;
 
 function failsOpenWithoutRedis(c: Context<AppEnv>): boolean {
   return FAIL_OPEN_AUTH_ROUTES.test(c.req.path);
