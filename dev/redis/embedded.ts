@@ -116,6 +116,8 @@ const count = async (value: Promise<unknown>) => Number(await value);
 const COMMANDS: Record<string, EmbeddedCommand> = {
   ping: { arity: -1, run: async (_invoke, [message]) => message ?? "PONG" },
   get: { arity: 2, run: async (invoke, [key = ""]) => asString(await invoke("get", key)) },
+  // Passkey and WebAuthn challenges are taken once (shared/auth/webauthn-challenge.ts).
+  getdel: { arity: 2, run: async (invoke, [key = ""]) => asString(await invoke("getdel", key)) },
   set: { arity: -3, run: setCommand },
   del: { arity: -2, run: (invoke, keys) => count(invoke("del", ...keys)) },
   exists: { arity: -2, run: (invoke, keys) => count(invoke("exists", ...keys)) },

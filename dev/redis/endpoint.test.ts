@@ -196,6 +196,16 @@ describe("command semantics the app relies on (identical on redis-server and the
     ["PEXPIRE on a missing key", [], ["PEXPIRE", "k26", "1000"], 0],
     ["EXISTS counts repeats", [["SET", "k28", "v"]], ["EXISTS", "k28", "k28", "missing"], 2],
     ["DEL", [["SET", "k29", "v"]], ["DEL", "k29", "missing"], 1],
+    ["GETDEL returns the value", [["SET", "k30", "v"]], ["GETDEL", "k30"], "v"],
+    [
+      "GETDEL took it: a second one is nil",
+      [
+        ["SET", "k31", "v"],
+        ["GETDEL", "k31"],
+      ],
+      ["GETDEL", "k31"],
+      null,
+    ],
   ];
 
   it.each(cases)("%s", async (_name, setup, command, expected) => {
