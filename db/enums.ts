@@ -14,3 +14,17 @@ export type Difficulty = (typeof DIFFICULTIES)[number];
 
 export const WEBHOOK_STATUSES = ["processing", "processed", "ignored", "failed"] as const;
 export type WebhookStatus = (typeof WEBHOOK_STATUSES)[number];
+
+/** A team works together; a class has a teacher (or several) and students. */
+export const TEAM_KINDS = ["team", "class"] as const;
+export type TeamKind = (typeof TEAM_KINDS)[number];
+
+/** Every role a membership can hold; which ones a team offers depends on its kind. */
+export const TEAM_ROLES = ["owner", "admin", "member", "teacher", "student"] as const;
+export type TeamRole = (typeof TEAM_ROLES)[number];
+
+/** The roles of each kind, strongest first. A class's owner teaches it too. */
+export const TEAM_ROLES_BY_KIND = {
+  team: ["owner", "admin", "member"],
+  class: ["owner", "teacher", "student"],
+} as const satisfies Record<TeamKind, readonly TeamRole[]>;

@@ -18,6 +18,7 @@ export function fromRow(row: Row): Pattern {
   return {
     id: row.id as string,
     userId: row.user_id as string,
+    teamId: (row.team_id as string | null) ?? null,
     name: row.name as string,
     tempo: row.tempo as number,
     tracks: row.tracks as Track[],

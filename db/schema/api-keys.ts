@@ -1,12 +1,13 @@
 import { sql } from "drizzle-orm";
 import { check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { teams } from "./teams";
 import { users } from "./users";
 
 /**
  * Server-to-server credentials. The secret (`bk_live_…`/`bk_test_…`, its id inside it) is shown
  * once; only its SHA-256 is kept. A rotation moves the current hash to `previousSecretHash`,
- * which keeps working for a grace period after `rotatedAt`. Owned by a user today; a team
- * owner comes as a nullable `teamId` beside `userId` (the creator) when teams exist.
+ * which keeps working for a grace period after `rotatedAt`. A key with a `teamId` belongs to
+ * that team (`userId` is then its creator); one without belongs to its user.
  */
 export const apiKeys = pgTable(
   "api_keys",
@@ -16,6 +17,7 @@ export const apiKeys = pgTable(
     userId: uuid()
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    teamId: uuid().references(() => teams.id, { onDelete: "cascade" }),
     name: text().notNull(),
     scopes: text().array().notNull(),
     secretHash: text().notNull().unique(),
@@ -32,6 +34,7 @@ export const apiKeys = pgTable(
   },
   (t) => [
     index("api_keys_user_idx").on(t.userId, t.createdAt),
+    index("api_keys_team_idx").on(t.teamId, t.createdAt).where(sql`team_id is not null`),
     index("api_keys_previous_hash_idx").on(t.previousSecretHash),
     check("api_keys_scopes_check", sql`cardinality(${t.scopes}) > 0`),
   ],

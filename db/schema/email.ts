@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { teamInvitations } from "./teams";
 import { users } from "./users";
 
 export const EMAIL_TOKEN_PURPOSES = ["verify_email", "reset_password", "change_email"] as const;
@@ -58,6 +59,8 @@ export const emailOutbox = pgTable(
     template: text().notNull(),
     params: jsonb().$type<EmailParams>(),
     tokenId: uuid().references(() => emailTokens.id, { onDelete: "cascade" }),
+    /** A team invitation whose link this email carries (its secret is minted at send time too). */
+    invitationId: uuid().references(() => teamInvitations.id, { onDelete: "cascade" }),
     attempts: integer().notNull().default(0),
     lastError: text(),
     sentAt: timestamp({ withTimezone: true }),

@@ -12,4 +12,5 @@ export * from "./passkeys";
 export * from "./patterns";
 export * from "./sessions";
 export * from "./shares";
+export * from "./teams";
 export * from "./users";

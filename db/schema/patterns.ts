@@ -1,4 +1,6 @@
+import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { teams } from "./teams";
 import { users } from "./users";
 
 export interface Track {
@@ -22,6 +24,9 @@ export interface Mixer {
  * orders every write of one user (taken from `users.pattern_seq` in the same statement, so
  * writes of a user commit in sequence order) and is the delta-sync cursor. Deletes are
  * tombstones (`deletedAt`) so other devices learn of them.
+ *
+ * A pattern with a `teamId` belongs to that team: `userId` is its author, and `changeSeq` comes
+ * from `teams.pattern_seq` instead, so a team's patterns sync with their own cursor.
  */
 export const patterns = pgTable(
   "patterns",
@@ -30,6 +35,7 @@ export const patterns = pgTable(
     userId: uuid()
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    teamId: uuid().references(() => teams.id, { onDelete: "cascade" }),
     name: text().notNull(),
     tempo: integer().notNull(),
     tracks: jsonb().$type<Track[]>().notNull(),
@@ -41,7 +47,10 @@ export const patterns = pgTable(
     updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp({ withTimezone: true }),
   },
-  (t) => [index("patterns_user_seq_idx").on(t.userId, t.changeSeq)],
+  (t) => [
+    index("patterns_user_seq_idx").on(t.userId, t.changeSeq),
+    index("patterns_team_seq_idx").on(t.teamId, t.changeSeq).where(sql`team_id is not null`),
+  ],
 );
 
 export type Pattern = typeof patterns.$inferSelect;
