@@ -28,3 +28,9 @@ export const TEAM_ROLES_BY_KIND = {
   team: ["owner", "admin", "member"],
   class: ["owner", "teacher", "student"],
 } as const satisfies Record<TeamKind, readonly TeamRole[]>;
+
+/**
+ * The roles that run a team: they invite and manage members, write every team pattern, and (in
+ * a class) see each student's progress. Only an owner grants or removes ownership.
+ */
+export const TEAM_MANAGER_ROLES = ["owner", "admin", "teacher"] as const satisfies readonly TeamRole[];

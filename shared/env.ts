@@ -25,6 +25,12 @@ export type Variables = {
   userId?: string;
   /** The API key the request presented, until resolveApiKeys() has checked it (shared/auth/api-key-auth.ts). */
   apiKey?: PendingApiKey;
+  /**
+   * Set when the request is authenticated by a team's API key: the team it acts for. Routes that
+   * act on team data (patterns, class progress) take it as the team; `userId` is then the key's
+   * creator.
+   */
+  keyTeamId?: string;
   /** Who rate limits and idempotency keys are counted for: `user:<id>`, `key:<id>` or `ip:<addr>`. */
   principal?: string;
 };

@@ -61,4 +61,10 @@ ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_team_id_teams_id_fk" FOREIGN KEY
 ALTER TABLE "email_outbox" ADD CONSTRAINT "email_outbox_invitation_id_team_invitations_id_fk" FOREIGN KEY ("invitation_id") REFERENCES "public"."team_invitations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "patterns" ADD CONSTRAINT "patterns_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "api_keys_team_idx" ON "api_keys" USING btree ("team_id","created_at") WHERE team_id is not null;--> statement-breakpoint
-CREATE INDEX "patterns_team_seq_idx" ON "patterns" USING btree ("team_id","change_seq") WHERE team_id is not null;
+CREATE INDEX "patterns_team_seq_idx" ON "patterns" USING btree ("team_id","change_seq") WHERE team_id is not null;--> statement-breakpoint
+-- The caller's role in a team (null for a non-member), read inside the statement that acts on
+-- the team, so a membership check costs no round trip of its own.
+create or replace function team_role(p_team_id uuid, p_user_id uuid) returns text
+language sql stable as $$
+  select role from team_members where team_id = p_team_id and user_id = p_user_id
+$$;
