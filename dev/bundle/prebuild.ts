@@ -10,7 +10,7 @@
  * this before every `wrangler dev` (again when the sources change) and `wrangler deploy`; the
  * worker tests' global setup before they start.
  */
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Scalar } from "@scalar/hono-api-reference";
@@ -34,10 +34,29 @@ export async function apiReferencePage(): Promise<string> {
   return (await page.request(API_REFERENCE_PATH)).text();
 }
 
-function write(path: string, text: string): void {
+/**
+ * Writes a file of public/ only when its content changed, and then whole (a temporary file
+ * renamed over it): two test runs starting side by side (CI runs its two passes at once) and a
+ * `wrangler dev` watching the directory never see a half-written file, nor a needless change.
+ */
+function write(path: string, content: string | Buffer): void {
   const file = join(root, "public", path);
+  if (existsSync(file) && readFileSync(file).equals(Buffer.from(content))) return;
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, content);
+  renameSync(partial, file);
+}
+
+/** Copies a file or a directory of web/ into public/ (at `to`), file by file through write(). */
+function copy(from: string, to: string): void {
+  const source = join(root, "web", from);
+  if (!statSync(source).isDirectory()) return write(to, readFileSync(source));
+  const entries = readdirSync(source, { withFileTypes: true, recursive: true }).filter((e) => e.isFile());
+  for (const entry of entries) {
+    const path = join(entry.parentPath, entry.name);
+    write(join(to, path.slice(source.length)), readFileSync(path));
+  }
 }
 
 /**
@@ -46,8 +65,8 @@ function write(path: string, text: string): void {
  * API on its own origin, the worker's).
  */
 async function writeAdminConsole(): Promise<void> {
-  cpSync(join(root, "web/admin"), join(root, "public/admin"), { recursive: true });
-  for (const file of ["ui.js", "styles.css"]) cpSync(join(root, "web", file), join(root, "public", file));
+  copy("admin", "admin");
+  for (const file of ["ui.js", "styles.css"]) copy(file, file);
   const sdk = await bundleModule({ write: false });
   const module = sdk.outputFiles?.find((f) => f.path.endsWith("backline.js"));
   if (!module) throw new Error("the SDK build wrote no backline.js");
