@@ -10,7 +10,15 @@
  * this before every `wrangler dev` (again when the sources change) and `wrangler deploy`; the
  * worker tests' global setup before they start.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Scalar } from "@scalar/hono-api-reference";
@@ -51,7 +59,10 @@ function write(path: string, content: string | Buffer): void {
 /** Copies a file or a directory of web/ into public/ (at `to`), file by file through write(). */
 function copy(from: string, to: string): void {
   const source = join(root, "web", from);
-  if (!statSync(source).isDirectory()) return write(to, readFileSync(source));
+  if (!statSync(source).isDirectory()) {
+    write(to, readFileSync(source));
+    return;
+  }
   const entries = readdirSync(source, { withFileTypes: true, recursive: true }).filter((e) => e.isFile());
   for (const entry of entries) {
     const path = join(entry.parentPath, entry.name);
