@@ -13,7 +13,6 @@ import { createRouter } from "../../shared/app";
 import { whenRedisIdle } from "../../shared/auth/hash-gate";
 import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
-import { toUserDto } from "../../shared/auth/user-dto";
 import { requestMeta } from "../../shared/client-ip";
 import { hashPassword, sha256 } from "../../shared/crypto";
 import { isUniqueViolation } from "../../shared/db-errors";
@@ -37,7 +36,7 @@ import {
   setRefreshCookie,
 } from "./refresh-cookie";
 import { AuthResponse, SessionSchema, TokenResponse } from "./schemas";
-import { newRefreshToken, tokenResponse, wasIssuedFor } from "./session-tokens";
+import { newRefreshToken, signedInBody, tokenResponse, wasIssuedFor } from "./session-tokens";
 import { attemptSignin, refundSigninAttempt } from "./throttle";
 
 const signup = createRoute({
@@ -170,15 +169,8 @@ export const authRoutes = createRouter()
     const user = created[0];
     if (!user) throw new Error("signup inserted no user");
     deliverAfterResponse(c, [welcomeId, verification.outboxId]);
-    setRefreshCookie(c, refreshToken.token);
-    const tokens = await tokenResponse(
-      c,
-      { ...user, emailVerified: false },
-      sessionId,
-      body.returnRefreshToken ? refreshToken.token : undefined,
-    );
     c.header("Location", "/api/me");
-    return c.json({ ...tokens, user: toUserDto(user) }, 201);
+    return c.json(await signedInBody(c, user, sessionId, refreshToken.token, body.returnRefreshToken), 201);
   })
   .openapi(signin, async (c) => {
     const { email, password, returnRefreshToken } = c.req.valid("json");
@@ -225,15 +217,7 @@ export const authRoutes = createRouter()
       ]),
       refundSigninAttempt(c, email),
     ]);
-    setRefreshCookie(c, refreshToken.token);
-    const emailVerified = user.emailVerifiedAt !== null;
-    const tokens = await tokenResponse(
-      c,
-      { ...user, emailVerified },
-      sessionId,
-      returnRefreshToken ? refreshToken.token : undefined,
-    );
-    return c.json({ ...tokens, user: toUserDto(user) }, 200);
+    return c.json(await signedInBody(c, user, sessionId, refreshToken.token, returnRefreshToken), 200);
   })
   .openapi(refresh, async (c) => {
     const body = c.req.valid("json") ?? {};

@@ -30,7 +30,6 @@ import { accountBudget, accountKeyOf, checkAccountPassword } from "../../shared/
 import { authProblems } from "../../shared/auth/problems";
 import { newRecoveryCodes } from "../../shared/auth/recovery-codes";
 import { newTotpSecret, sealTotpSecret, totpEnrolment } from "../../shared/auth/totp";
-import { toUserDto } from "../../shared/auth/user-dto";
 import { requestMeta } from "../../shared/client-ip";
 import { deliverAfterResponse } from "../../shared/email/outbox";
 import type { AppEnv, Database } from "../../shared/env";
@@ -52,9 +51,9 @@ import {
   TotpEnrolment,
 } from "./mfa-schemas";
 import { RequestOptions } from "./passkeys-schemas";
-import { assertNoBodyTokenForBrowser, setRefreshCookie } from "./refresh-cookie";
+import { assertNoBodyTokenForBrowser } from "./refresh-cookie";
 import { AuthResponse } from "./schemas";
-import { newRefreshToken, tokenResponse } from "./session-tokens";
+import { newRefreshToken, signedInBody } from "./session-tokens";
 import { signinBudgetsFor } from "./throttle";
 
 type Statement = Parameters<Database["batch"]>[0][number];
@@ -477,13 +476,5 @@ export const mfaRoutes = createRouter()
     ]);
     deliverAfterResponse(c, spent.outboxIds);
     clearPendingChallenge(c);
-    setRefreshCookie(c, refreshToken.token);
-    const emailVerified = account.emailVerifiedAt !== null;
-    const tokens = await tokenResponse(
-      c,
-      { ...account, emailVerified },
-      sessionId,
-      returnRefreshToken ? refreshToken.token : undefined,
-    );
-    return c.json({ ...tokens, user: toUserDto(account) }, 200);
+    return c.json(await signedInBody(c, account, sessionId, refreshToken.token, returnRefreshToken), 200);
   });

@@ -7,7 +7,6 @@ import { createRouter } from "../../shared/app";
 import { passkeyProblems } from "../../shared/auth/passkey-problems";
 import { type Budget, refundPasswordAttempt, withPasswordAttempt } from "../../shared/auth/password-guard";
 import { authProblems } from "../../shared/auth/problems";
-import { toUserDto } from "../../shared/auth/user-dto";
 import {
   type AuthenticationResponse,
   challengeOf,
@@ -20,9 +19,9 @@ import { requestMeta } from "../../shared/client-ip";
 import type { AppEnv } from "../../shared/env";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { PasskeySigninBody, RequestOptions } from "./passkeys-schemas";
-import { assertNoBodyTokenForBrowser, setRefreshCookie } from "./refresh-cookie";
+import { assertNoBodyTokenForBrowser } from "./refresh-cookie";
 import { AuthResponse } from "./schemas";
-import { newRefreshToken, tokenResponse } from "./session-tokens";
+import { newRefreshToken, signedInBody } from "./session-tokens";
 import { signinBudgetsFor } from "./throttle";
 
 const signinOptions = createRoute({
@@ -150,13 +149,5 @@ export const passkeySigninRoutes = createRouter()
       ]),
       refundPasswordAttempt(c, budgets),
     ]);
-    setRefreshCookie(c, refreshToken.token);
-    const emailVerified = user.emailVerifiedAt !== null;
-    const tokens = await tokenResponse(
-      c,
-      { ...user, emailVerified },
-      sessionId,
-      returnRefreshToken ? refreshToken.token : undefined,
-    );
-    return c.json({ ...tokens, user: toUserDto(user) }, 200);
+    return c.json(await signedInBody(c, user, sessionId, refreshToken.token, returnRefreshToken), 200);
   });

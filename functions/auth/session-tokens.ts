@@ -1,9 +1,11 @@
 import type { Context } from "hono";
 import type { Profile } from "../../db/queries/users";
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from "../../shared/auth/access-token";
+import { toUserDto } from "../../shared/auth/user-dto";
 import { fromBase64Url, toBase64Url } from "../../shared/base64url";
 import { hmacKey, sha256 } from "../../shared/crypto";
 import type { AppEnv } from "../../shared/env";
+import { setRefreshCookie } from "./refresh-cookie";
 
 /** The keys refresh-token secrets are tagged with: the JWT key, and the previous one while it rotates. */
 export interface RefreshKeys {
@@ -77,4 +79,26 @@ export async function tokenResponse<E extends AppEnv>(
     expiresIn: ACCESS_TOKEN_TTL_SECONDS,
     ...(refreshToken !== undefined && { refreshToken }),
   };
+}
+
+/**
+ * What every way of signing in answers once its session row is written (sign-up, password,
+ * second factor, passkey): the refresh cookie set, the access token (and the refresh token when
+ * a non-browser client asked for it in the body), and the user.
+ */
+export async function signedInBody<E extends AppEnv>(
+  c: Context<E>,
+  user: Profile,
+  sessionId: string,
+  refreshToken: string,
+  returnRefreshToken: boolean | undefined,
+) {
+  setRefreshCookie(c, refreshToken);
+  const tokens = await tokenResponse(
+    c,
+    { ...user, emailVerified: user.emailVerifiedAt !== null },
+    sessionId,
+    returnRefreshToken ? refreshToken : undefined,
+  );
+  return { ...tokens, user: toUserDto(user) };
 }
