@@ -388,6 +388,7 @@ describe("authenticating with a team's key", () => {
     expect((await problem(elsewhere.res)).type).toBe(`${PROBLEMS}api-key-not-accepted`);
     // Its own class passes the key's gates (the class progress route itself is on its own branch).
     expect((await callWith(key.secret, `/api/teams/${klass}/progress`)).status).not.toBe(403);
+    expect((await callWith(key.secret, `/api/teams/${klass.toUpperCase()}/progress`)).status).not.toBe(403);
     const personal = await createKey(bindings, owner.accessToken, { scopes: ["progress:read"] });
     const refused = await callWith(personal.secret, `/api/teams/${klass}/progress`);
     expect(refused.status).toBe(403);

@@ -205,7 +205,8 @@ function routeFor(pending: PendingApiKey, teamId: string | null): ApiKeyRoute {
         : "This route accepts a team's API keys only.",
     });
   }
-  if (teamId && route.teamId !== undefined && route.teamId !== teamId) {
+  // Team ids are UUIDs, stored in lower case; a path may spell one in upper case.
+  if (teamId && route.teamId !== undefined && route.teamId.toLowerCase() !== teamId) {
     throw apiKeyProblems.apiKeyNotAccepted({ detail: "A team's API key acts on its own team only." });
   }
   return route;
