@@ -16,6 +16,7 @@ import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit
 import { API_REFERENCE_PATH, OPENAPI_PATH } from "../shared/openapi";
 import { adminRoutes } from "./admin";
 import { apiKeyRoutes as apiKeyManagementRoutes } from "./api-keys";
+import { teamApiKeyRoutes } from "./api-keys/team";
 import { authRoutes } from "./auth";
 import { billingRoutes } from "./billing";
 import { eventRoutes } from "./events";
@@ -78,12 +79,8 @@ const policies = {
   events: { name: "events", limit: 60, window: "1 m", failMode: "closed" },
 } satisfies Record<string, RateLimitPolicy>;
 
-/**
- * The routes an API key may call and the scope each needs. Every other route refuses keys
- * before any lookup (403 api-key-not-accepted): account, sessions, billing, admin, shares and
- * the key routes themselves need a signed-in session.
- */
-const apiKeys = apiKeyRoutes({
+/** The pattern routes, which personal and team keys alike may call (a team key acts on its team's patterns). */
+const patternKeyRoutes = {
   "GET /api/patterns": "patterns:read",
   "GET /api/patterns/:id": "patterns:read",
   "POST /api/patterns": "patterns:write",
@@ -91,16 +88,35 @@ const apiKeys = apiKeyRoutes({
   "PUT /api/patterns/:id": "patterns:write",
   "PATCH /api/patterns/:id": "patterns:write",
   "DELETE /api/patterns/:id": "patterns:write",
-  "GET /api/progress": "progress:read",
-  "GET /api/progress/:lessonId": "progress:read",
-  "POST /api/progress": "progress:write",
-  "POST /api/progress/sync": "progress:write",
-  "GET /api/lessons": "lessons:read",
-  "GET /api/lessons/:id": "lessons:read",
-  "POST /api/lessons": "lessons:write",
-  "PUT /api/lessons/:id": "lessons:write",
-  "DELETE /api/lessons/:id": "lessons:write",
-});
+} as const;
+
+/**
+ * The routes API keys may call and the scope each needs: personal keys (`user`) and a team's
+ * keys (`team`) each their own. Every other route refuses keys before any lookup (403
+ * api-key-not-accepted): account, sessions, billing, admin, shares, teams and the key routes
+ * themselves need a signed-in session. A team key acts for its team only: the personal
+ * progress and the lessons are not its team's, and a `:teamId` route takes its own team only.
+ */
+const apiKeys = {
+  user: apiKeyRoutes({
+    ...patternKeyRoutes,
+    "GET /api/progress": "progress:read",
+    "GET /api/progress/:lessonId": "progress:read",
+    "POST /api/progress": "progress:write",
+    "POST /api/progress/sync": "progress:write",
+    "GET /api/lessons": "lessons:read",
+    "GET /api/lessons/:id": "lessons:read",
+    "POST /api/lessons": "lessons:write",
+    "PUT /api/lessons/:id": "lessons:write",
+    "DELETE /api/lessons/:id": "lessons:write",
+  }),
+  team: apiKeyRoutes({
+    ...patternKeyRoutes,
+    // Class progress (functions/classes, on its own branch until merged): a teacher's key.
+    "GET /api/teams/:teamId/progress": "progress:read",
+    "GET /api/teams/:teamId/progress/summary": "progress:read",
+  }),
+};
 
 const app = createApp();
 
@@ -115,6 +131,7 @@ app.use("/api/api-keys/*", authenticate(), rateLimit(policies.api));
 app.use("/api/patterns/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
 app.use("/api/lessons/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
 app.use("/api/progress/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
+app.use("/api/teams/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
 app.use("/api/shares/*", authenticate(), rateLimit(policies.shares));
 app.use("/api/billing/*", authenticate(), rateLimit(policies.billing));
 app.use("/api/events", authenticate(), rateLimit(policies.events));
@@ -126,6 +143,7 @@ const routes = app
   .route("/api/me", meRoutes)
   .route("/api/admin", adminRoutes)
   .route("/api/api-keys", apiKeyManagementRoutes)
+  .route("/api/teams", teamApiKeyRoutes)
   .route("/api/patterns", patternRoutes)
   .route("/api/lessons", lessonRoutes)
   // Before the group: its /{lessonId} would otherwise take "summary" for a lesson id.

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, type SignedUp, signUp } from "./support/accounts";
 import { DEAD_URL, fileEnv, roundTrips, send, traceId } from "./support/harness";
+import { createTeam, createTeamKey } from "./support/team-keys";
 
 /** Round-trip budgets of the read and write endpoints not pinned in their own suites. */
 const bindings = fileEnv("budgets");
@@ -122,4 +123,33 @@ describe("round-trip budgets while Redis is down", () => {
     expect(res.status).toBeLessThan(300);
     expect(await roundTrips(headers["X-Request-Id"])).toMatchObject({ neon: c.neon, upstash: 0 });
   });
+});
+
+describe("round-trip budgets of a request made with a team's API key", () => {
+  // The facts of a team key are cached like a personal key's: a hit costs the route's statement
+  // (which asserts the key live and its creator still a manager) and the limiter's pipeline.
+  it.each([
+    ["GET /api/patterns", "GET", undefined],
+    ["POST /api/patterns", "POST", { name: "Team budget", tempo: 90, tracks: [] }],
+  ])(
+    "%s: a miss costs 2 Neon (lookup, route) and 2 Upstash (pipeline, cache write); a hit 1 and 1",
+    async (_name, method, json) => {
+      const teamId = await createTeam(bindings, user.userId, "team");
+      const key = await createTeamKey(bindings, user.accessToken, teamId, {
+        scopes: ["patterns:read", "patterns:write"],
+      });
+      const call = async () => {
+        const trace = traceId();
+        const res = await send(bindings, "/api/patterns", {
+          method,
+          headers: { Authorization: `Bearer ${key.secret}`, "X-Request-Id": trace },
+          ...(json && { json }),
+        });
+        expect(res.status).toBeLessThan(300);
+        return roundTrips(trace);
+      };
+      expect(await call()).toMatchObject({ neon: 2, upstash: 2 });
+      expect(await call()).toMatchObject({ neon: 1, upstash: 1 });
+    },
+  );
 });

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "../database";
+import { TEAM_MANAGER_ROLES } from "../enums";
 import { iso } from "../iso";
 import { apiKeys } from "../schema/api-keys";
 import { type Role, type Tier, users } from "../schema/users";
@@ -7,7 +8,7 @@ import { insertAuditIf } from "./audit";
 
 /** How long a rotated-out secret keeps working: a day to roll the new one out to every server. */
 export const API_KEY_ROTATION_GRACE_SECONDS = 24 * 3600;
-/** Live (not revoked, not expired) keys one user may hold. */
+/** Live (not revoked, not expired) personal keys one user may hold (a team's keys count for the team). */
 export const MAX_LIVE_API_KEYS = 20;
 
 /** What the list and the create/rotate answers show of a key: never a secret or its hash. */
@@ -70,8 +71,8 @@ export async function createApiKey(
         sql`, `,
       )}]::text[], ${k.secretHash}, ${k.prefix}, ${k.lastFour},
              ${iso(k.expiresAt)}::timestamptz
-      where (select count(*) from api_keys where user_id = ${k.userId} and revoked_at is null
-             and (expires_at is null or expires_at > now())) < ${MAX_LIVE_API_KEYS}
+      where (select count(*) from api_keys where user_id = ${k.userId} and team_id is null
+             and revoked_at is null and (expires_at is null or expires_at > now())) < ${MAX_LIVE_API_KEYS}
     `),
     insertAuditIf(
       db,
@@ -91,22 +92,22 @@ export async function createApiKey(
   return created;
 }
 
-/** A user's keys, newest first, revoked and expired ones included (the list shows their state). */
+/** A user's personal keys, newest first, revoked and expired ones included (the list shows their state). */
 export function listApiKeys(db: Database, userId: string) {
   return db
     .select(apiKeyColumns)
     .from(apiKeys)
-    .where(eq(apiKeys.userId, userId))
+    .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.teamId)))
     .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
     .limit(100);
 }
 
-/** Revokes one of the user's live keys, audit-logged in the same statement; false when there is none. */
+/** Revokes one of the user's live personal keys, audit-logged in the same statement; false when there is none. */
 export async function revokeApiKey(db: Database, v: { id: string; userId: string } & Meta): Promise<boolean> {
   const result = await db.execute<{ id: string }>(sql`
     with revoked as (
       update api_keys set revoked_at = now()
-      where id = ${v.id} and user_id = ${v.userId} and revoked_at is null
+      where id = ${v.id} and user_id = ${v.userId} and team_id is null and revoked_at is null
       returning id
     ),
     audited as (
@@ -121,7 +122,7 @@ export async function revokeApiKey(db: Database, v: { id: string; userId: string
 }
 
 /**
- * Gives one of the user's live keys a new secret, audit-logged in the same statement: the
+ * Gives one of the user's live personal keys a new secret, audit-logged in the same statement: the
  * current one becomes the previous one, valid for API_KEY_ROTATION_GRACE_SECONDS (a secret
  * rotated out before is dropped). Undefined when there is no such live key.
  */
@@ -134,7 +135,7 @@ export async function rotateApiKey(
       with rotated as (
         update api_keys set previous_secret_hash = secret_hash, secret_hash = ${v.secretHash},
           rotated_at = now(), last_four = ${v.lastFour}
-        where id = ${v.id} and user_id = ${v.userId} and revoked_at is null
+        where id = ${v.id} and user_id = ${v.userId} and team_id is null and revoked_at is null
           and (expires_at is null or expires_at > now())
         returning id
       )
@@ -155,7 +156,10 @@ export async function rotateApiKey(
 /** What authenticating with a key needs to know, cached in Redis by the secret's hash. */
 export interface ApiKeyFacts {
   keyId: string;
+  /** The owner; for a team's key, its creator. */
   userId: string;
+  /** The team whose key it is; null (or absent, in facts cached before team keys) for a personal key. */
+  teamId?: string | null;
   scopes: string[];
   expiresAt: string | null;
   /** The owner's role and tier when looked up; the cache keeps them as long as an access token keeps its claims. */
@@ -164,16 +168,23 @@ export interface ApiKeyFacts {
   emailVerified: boolean;
 }
 
+/** For a team's key: its creator still manages the team (a SQL condition on api_keys' row). */
+const creatorManagesTeam = sql`team_role(${apiKeys.teamId}, ${apiKeys.userId}) = any(${sql.raw(
+  `array['${TEAM_MANAGER_ROLES.join("','")}']`,
+)})`;
+
 /**
  * The live key a secret's hash belongs to (the current secret, or the previous one within the
- * rotation grace), with its owner's role and tier; undefined for anything else. Run when the
- * Redis cache of these facts misses.
+ * rotation grace), with its owner's role and tier; undefined for anything else (a team's key
+ * whose creator no longer manages the team included). Run when the Redis cache of these facts
+ * misses.
  */
 export async function findLiveApiKey(db: Database, secretHash: string): Promise<ApiKeyFacts | undefined> {
   const [row] = await db
     .select({
       keyId: apiKeys.id,
       userId: apiKeys.userId,
+      teamId: apiKeys.teamId,
       scopes: apiKeys.scopes,
       expiresAt: apiKeys.expiresAt,
       role: users.role,
@@ -193,6 +204,7 @@ export async function findLiveApiKey(db: Database, secretHash: string): Promise<
         ),
         live(),
         isNull(users.disabledAt),
+        or(isNull(apiKeys.teamId), creatorManagesTeam),
       ),
     );
   if (!row) return undefined;
@@ -201,9 +213,10 @@ export async function findLiveApiKey(db: Database, secretHash: string): Promise<
 }
 
 /**
- * The statement that fails with SQLSTATE BL401 (assert_live_api_key, migration 0012) unless the
- * key is live for this secret and its owner (holding `role`, when given); it also records the
- * use at most once a minute. Sent ahead of a key-authenticated request's first statement.
+ * The statement that fails with SQLSTATE BL401 (assert_live_api_key, migrations 0014 and 0017)
+ * unless the key is live for this secret and its owner (holding `role`, when given; for a
+ * team's key, its creator still a manager of the team); it also records the use at most once a
+ * minute. Sent ahead of a key-authenticated request's first statement.
  */
 export function liveApiKeyAssertion(v: { keyId: string; secretHash: string; userId: string; role?: Role }) {
   return {

@@ -5,6 +5,7 @@ import { createDb } from "../../shared/clients";
 import { loadConfig } from "../../shared/config";
 import { bearer, refreshedAccessToken, signUp } from "../../test/support/accounts";
 import { fileEnv, send } from "../../test/support/harness";
+import { matrixLesson as lesson, matrixPattern as pattern, personalKeyRoutes } from "./matrix-routes";
 import { type CreatedKey, createKey, keyAuth } from "./test-keys";
 
 /**
@@ -14,128 +15,14 @@ import { type CreatedKey, createKey, keyAuth } from "./test-keys";
  */
 const bindings = fileEnv("api_key_matrix");
 
-type Request = { method: string; path: string; json?: unknown };
-type Route = { name: string; scope: ApiKeyScope; ok: number; request: (scope: ApiKeyScope) => Request };
-
 const keys = new Map<ApiKeyScope, CreatedKey>();
 let allScopes: CreatedKey;
 /** Per scope, a pattern of the admin's that only the cell with that scope writes to. */
-const patternFor = new Map<ApiKeyScope, string>();
+const patternFor = new Map<string, string>();
 /** Per scope, lessons that only the cell with that scope replaces and deletes. */
-const lessonFor = (scope: ApiKeyScope, use: string) => `matrix-${use}-${scope.replace(":", "-")}`;
+const lessonFor = (scope: string, use: string) => `matrix-${use}-${scope.replace(":", "-")}`;
 
-const lesson = (id: string) => ({ id, title: "Matrix", category: "rhythm", difficulty: "beginner" });
-const pattern = { name: "Matrix", tempo: 90, tracks: [] };
-
-const routes: Route[] = [
-  {
-    name: "GET /api/patterns",
-    scope: "patterns:read",
-    ok: 200,
-    request: () => ({ method: "GET", path: "/api/patterns" }),
-  },
-  {
-    name: "GET /api/patterns/:id",
-    scope: "patterns:read",
-    ok: 200,
-    request: (s) => ({ method: "GET", path: `/api/patterns/${patternFor.get(s)}` }),
-  },
-  {
-    name: "POST /api/patterns",
-    scope: "patterns:write",
-    ok: 201,
-    request: () => ({ method: "POST", path: "/api/patterns", json: pattern }),
-  },
-  {
-    name: "POST /api/patterns/sync",
-    scope: "patterns:write",
-    ok: 200,
-    request: () => ({ method: "POST", path: "/api/patterns/sync", json: { changes: [] } }),
-  },
-  {
-    name: "PUT /api/patterns/:id",
-    scope: "patterns:write",
-    ok: 200,
-    request: (s) => ({ method: "PUT", path: `/api/patterns/${patternFor.get(s)}`, json: pattern }),
-  },
-  {
-    name: "PATCH /api/patterns/:id",
-    scope: "patterns:write",
-    ok: 200,
-    request: (s) => ({ method: "PATCH", path: `/api/patterns/${patternFor.get(s)}`, json: { tempo: 91 } }),
-  },
-  {
-    name: "DELETE /api/patterns/:id",
-    scope: "patterns:write",
-    ok: 204,
-    request: (s) => ({ method: "DELETE", path: `/api/patterns/${patternFor.get(s)}` }),
-  },
-  {
-    name: "GET /api/progress",
-    scope: "progress:read",
-    ok: 200,
-    request: () => ({ method: "GET", path: "/api/progress" }),
-  },
-  {
-    name: "GET /api/progress/:lessonId",
-    scope: "progress:read",
-    ok: 200,
-    request: () => ({ method: "GET", path: "/api/progress/counting-beats" }),
-  },
-  {
-    name: "POST /api/progress",
-    scope: "progress:write",
-    ok: 200,
-    request: () => ({
-      method: "POST",
-      path: "/api/progress",
-      json: { lessonId: "counting-beats", score: 3 },
-    }),
-  },
-  {
-    name: "POST /api/progress/sync",
-    scope: "progress:write",
-    ok: 200,
-    request: () => ({
-      method: "POST",
-      path: "/api/progress/sync",
-      json: { attempts: [{ lessonId: "counting-beats", score: 4 }] },
-    }),
-  },
-  {
-    name: "GET /api/lessons",
-    scope: "lessons:read",
-    ok: 200,
-    request: () => ({ method: "GET", path: "/api/lessons" }),
-  },
-  {
-    name: "GET /api/lessons/:id",
-    scope: "lessons:read",
-    ok: 200,
-    request: () => ({ method: "GET", path: "/api/lessons/counting-beats" }),
-  },
-  {
-    name: "POST /api/lessons",
-    scope: "lessons:write",
-    ok: 201,
-    request: (s) => ({ method: "POST", path: "/api/lessons", json: lesson(lessonFor(s, "new")) }),
-  },
-  {
-    name: "PUT /api/lessons/:id",
-    scope: "lessons:write",
-    ok: 200,
-    request: (s) => {
-      const { id, ...rest } = lesson(lessonFor(s, "put"));
-      return { method: "PUT", path: `/api/lessons/${id}`, json: rest };
-    },
-  },
-  {
-    name: "DELETE /api/lessons/:id",
-    scope: "lessons:write",
-    ok: 204,
-    request: (s) => ({ method: "DELETE", path: `/api/lessons/${lessonFor(s, "delete")}` }),
-  },
-];
+const routes = personalKeyRoutes({ patternFor: (s) => patternFor.get(s), lessonFor });
 
 const cells = routes.flatMap((route) =>
   API_KEY_SCOPES.map((scope) => ({

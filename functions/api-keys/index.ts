@@ -1,23 +1,20 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { iso } from "../../db/iso";
 import {
   API_KEY_ROTATION_GRACE_SECONDS,
-  type ApiKeyView,
   createApiKey,
   listApiKeys,
   revokeApiKey,
   rotateApiKey,
 } from "../../db/queries/api-keys";
 import { createRouter } from "../../shared/app";
-import { apiKeyPrefixFor, newApiKeyId, newApiKeySecret } from "../../shared/auth/api-key-format";
+import { newApiKeyId } from "../../shared/auth/api-key-format";
 import { type ApiKeyScope, SCOPE_ROLES } from "../../shared/auth/api-key-scopes";
 import { requestMeta } from "../../shared/client-ip";
-import { sha256 } from "../../shared/crypto";
-import type { AppEnv } from "../../shared/env";
 import { problems } from "../../shared/errors";
 import { requireAuth, type SignedInEnv } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
+import { newSecret, previousSecretValidUntil, toDto } from "./dto";
 import { apiKeyRouteProblems } from "./problems";
 import {
   ApiKeyIdParam,
@@ -74,21 +71,6 @@ const rotate = createRoute({
   },
 });
 
-function toDto(k: ApiKeyView) {
-  return {
-    id: k.id,
-    name: k.name,
-    prefix: k.prefix,
-    lastFour: k.lastFour,
-    scopes: k.scopes as ApiKeyScope[],
-    createdAt: k.createdAt.toISOString(),
-    expiresAt: iso(k.expiresAt),
-    lastUsedAt: iso(k.lastUsedAt),
-    rotatedAt: iso(k.rotatedAt),
-    revokedAt: iso(k.revokedAt),
-  };
-}
-
 /** Refuses scopes above the creator's own rights (403 naming each one). */
 function assertScopesAllowed(c: Context<SignedInEnv>, scopes: ApiKeyScope[]): void {
   const role = c.get("claims").role;
@@ -106,25 +88,19 @@ function assertScopesAllowed(c: Context<SignedInEnv>, scopes: ApiKeyScope[]): vo
   }
 }
 
-/** A new secret for key `id` and what is stored of it. */
-async function newSecret<E extends AppEnv>(c: Context<E>, id: string) {
-  const secret = newApiKeySecret(apiKeyPrefixFor(c.get("config").APP_ENV), id);
-  return { secret, secretHash: await sha256(secret), lastFour: secret.slice(-4) };
-}
-
 export const apiKeyRoutes = createRouter()
   .openapi(create, async (c) => {
     const { name, scopes, expiresAt } = c.req.valid("json");
     assertScopesAllowed(c, scopes);
     const id = newApiKeyId();
-    const { secret, secretHash, lastFour } = await newSecret(c, id);
+    const { secret, secretHash, lastFour, prefix } = await newSecret(c, id);
     const key = await createApiKey(c.get("db"), {
       id,
       userId: c.get("userId"),
       name,
       scopes,
       secretHash,
-      prefix: apiKeyPrefixFor(c.get("config").APP_ENV),
+      prefix,
       lastFour,
       expiresAt: expiresAt ? new Date(expiresAt) : null,
       ...requestMeta(c),
@@ -160,9 +136,7 @@ export const apiKeyRoutes = createRouter()
       ...requestMeta(c),
     });
     if (!key) throw problems.notFound("No live API key of yours has this id.");
-    const validUntil = new Date(
-      (key.rotatedAt ?? new Date()).getTime() + API_KEY_ROTATION_GRACE_SECONDS * 1000,
-    );
+    const validUntil = previousSecretValidUntil(key.rotatedAt, API_KEY_ROTATION_GRACE_SECONDS);
     c.header("Cache-Control", "no-store");
-    return c.json({ ...toDto(key), secret, previousSecretValidUntil: validUntil.toISOString() }, 200);
+    return c.json({ ...toDto(key), secret, previousSecretValidUntil: validUntil }, 200);
   });

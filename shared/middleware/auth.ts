@@ -5,7 +5,7 @@ import type { Role } from "../../db/schema/users";
 import { type AccessClaims, verifyAccessToken } from "../auth/access-token";
 import { resolveApiKey, startApiKeyAuthentication } from "../auth/api-key-auth";
 import { looksLikeApiKey } from "../auth/api-key-format";
-import type { ApiKeyRoutes } from "../auth/api-key-scopes";
+import type { ApiKeyRouteTables } from "../auth/api-key-scopes";
 import { authProblems } from "../auth/problems";
 import { isSessionRevoked } from "../auth/revocation";
 import { createAssertingDb } from "../clients";
@@ -18,9 +18,10 @@ import { problems } from "../errors";
  * `userId` and `principal`, and starts the session revocation check in Redis without
  * waiting, so it shares one Upstash round trip with the rate limiter that runs next.
  * A token that does not verify is refused at once. An API key (`bk_…`) is accepted only on
- * the routes `apiKeys` names, and only where resolveApiKeys() runs after the rate limiter.
+ * the routes `apiKeys` names (personal and team keys each their own), and only where
+ * resolveApiKeys() runs after the rate limiter.
  */
-export function authenticate(options: { apiKeys?: ApiKeyRoutes } = {}): MiddlewareHandler<AppEnv> {
+export function authenticate(options: { apiKeys?: ApiKeyRouteTables } = {}): MiddlewareHandler<AppEnv> {
   return async function authenticateMiddleware(c, next) {
     const header = c.req.header("Authorization");
     if (header === undefined) return next();
