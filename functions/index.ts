@@ -18,6 +18,7 @@ import { adminRoutes } from "./admin";
 import { apiKeyRoutes as apiKeyManagementRoutes } from "./api-keys";
 import { authRoutes } from "./auth";
 import { billingRoutes } from "./billing";
+import { classRoutes } from "./classes";
 import { eventRoutes } from "./events";
 import { healthRoutes } from "./health";
 import { lessonRoutes } from "./lessons";
@@ -117,6 +118,7 @@ app.use("/api/lessons/*", authenticate({ apiKeys }), rateLimit(policies.api), re
 app.use("/api/progress/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
 app.use("/api/shares/*", authenticate(), rateLimit(policies.shares));
 app.use("/api/billing/*", authenticate(), rateLimit(policies.billing));
+app.use("/api/teams/*", authenticate(), rateLimit(policies.api));
 app.use("/api/events", authenticate(), rateLimit(policies.events));
 // Webhooks are not rate limited: Stripe authenticates by signature, and refusing a delivery only delays it.
 
@@ -133,6 +135,7 @@ const routes = app
   .route("/api/progress", progressRoutes)
   .route("/api/shares", shareRoutes)
   .route("/api/billing", billingRoutes)
+  .route("/api/teams", classRoutes)
   .route("/api/events", eventRoutes)
   .route("/api/webhooks", webhookRoutes);
 
