@@ -51,6 +51,7 @@ const memberOfClass = sql`exists (select 1 from access where kind = 'class' and 
 /** True inside a statement when the caller runs the class (the `access` CTE). */
 const managerOfClass = sql`exists (select 1 from access where kind = 'class' and manager)`;
 
+/** A lesson row (alias `l`) as the class routes list it, with its place in the class. */
 function lessonJson(l: string, position: SQL): SQL {
   const a = sql.raw(l);
   return sql`json_build_object('id', ${a}.id, 'title', ${a}.title, 'category', ${a}.category,
