@@ -19,6 +19,7 @@ import { apiKeyRoutes as apiKeyManagementRoutes } from "./api-keys";
 import { teamApiKeyRoutes } from "./api-keys/team";
 import { authRoutes } from "./auth";
 import { billingRoutes } from "./billing";
+import { classRoutes } from "./classes";
 import { eventRoutes } from "./events";
 import { healthRoutes } from "./health";
 import { lessonRoutes } from "./lessons";
@@ -134,6 +135,7 @@ app.use("/api/progress/*", authenticate({ apiKeys }), rateLimit(policies.api), r
 app.use("/api/teams/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
 app.use("/api/shares/*", authenticate(), rateLimit(policies.shares));
 app.use("/api/billing/*", authenticate(), rateLimit(policies.billing));
+app.use("/api/teams/*", authenticate(), rateLimit(policies.api));
 app.use("/api/events", authenticate(), rateLimit(policies.events));
 // Webhooks are not rate limited: Stripe authenticates by signature, and refusing a delivery only delays it.
 
@@ -151,6 +153,7 @@ const routes = app
   .route("/api/progress", progressRoutes)
   .route("/api/shares", shareRoutes)
   .route("/api/billing", billingRoutes)
+  .route("/api/teams", classRoutes)
   .route("/api/events", eventRoutes)
   .route("/api/webhooks", webhookRoutes);
 

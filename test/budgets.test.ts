@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, type SignedUp, signUp } from "./support/accounts";
+import { createClass, insertProgress, insertUsers, listLessonsInClass } from "./support/classes";
 import { DEAD_URL, fileEnv, roundTrips, send, traceId } from "./support/harness";
 import { createTeam, createTeamKey } from "./support/team-keys";
 
@@ -8,6 +9,7 @@ const bindings = fileEnv("budgets");
 let user: SignedUp;
 let patternId: string;
 let shareId: string;
+let classId: string;
 
 beforeAll(async () => {
   user = await signUp(bindings);
@@ -28,6 +30,10 @@ beforeAll(async () => {
     headers: bearer(user.accessToken),
     json: { lessonId: "counting-beats", score: 1 },
   });
+  const [student] = (await insertUsers(bindings, ["Student"])) as [string];
+  classId = await createClass(bindings, { owner: user.userId, students: [student] });
+  await listLessonsInClass(bindings, classId, ["counting-beats", "boom-bap"]);
+  await insertProgress(bindings, { userId: student, lessonId: "counting-beats", bestScore: 80 });
 });
 
 const cases: {
@@ -96,6 +102,43 @@ const cases: {
     upstash: 1,
   },
   { name: "GET /api/billing/invoices", path: () => "/api/billing/invoices", auth: true, neon: 1, upstash: 1 },
+  {
+    name: "GET /api/teams/:id/lessons",
+    path: () => `/api/teams/${classId}/lessons`,
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "PUT /api/teams/:id/lessons",
+    path: () => `/api/teams/${classId}/lessons`,
+    method: "PUT",
+    json: () => ({ lessonIds: ["counting-beats", "boom-bap"] }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "GET /api/teams/:id/lessons/:lessonId",
+    path: () => `/api/teams/${classId}/lessons/counting-beats`,
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "GET /api/teams/:id/progress",
+    path: () => `/api/teams/${classId}/progress`,
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "GET /api/teams/:id/progress/summary",
+    path: () => `/api/teams/${classId}/progress/summary`,
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
 ];
 
 describe("round-trip budgets", () => {
