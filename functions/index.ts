@@ -135,7 +135,6 @@ app.use("/api/progress/*", authenticate({ apiKeys }), rateLimit(policies.api), r
 app.use("/api/teams/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
 app.use("/api/shares/*", authenticate(), rateLimit(policies.shares));
 app.use("/api/billing/*", authenticate(), rateLimit(policies.billing));
-app.use("/api/teams/*", authenticate(), rateLimit(policies.api));
 app.use("/api/events", authenticate(), rateLimit(policies.events));
 // Webhooks are not rate limited: Stripe authenticates by signature, and refusing a delivery only delays it.
 
