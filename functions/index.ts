@@ -26,6 +26,7 @@ import { patternRoutes } from "./patterns";
 import { progressRoutes } from "./progress";
 import { progressSummaryRoutes } from "./progress/summary";
 import { shareRoutes } from "./shares";
+import { teamRoutes } from "./teams";
 import { webhookRoutes } from "./webhooks";
 
 /**
@@ -110,6 +111,7 @@ app.use("/api/auth/*", authenticate(), rateLimit(policies.auth), rateLimit(polic
 app.use("/api/me/*", authenticate(), rateLimit(policies.api));
 app.use("/api/admin/*", authenticate(), rateLimit(policies.api));
 app.use("/api/api-keys/*", authenticate(), rateLimit(policies.api));
+app.use("/api/teams/*", authenticate(), rateLimit(policies.api));
 // Groups whose routes accept API keys: the key's cache read shares the limiter's round trip
 // (counted per key), then resolveApiKeys checks it before the route runs.
 app.use("/api/patterns/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
@@ -134,6 +136,7 @@ const routes = app
   .route("/api/shares", shareRoutes)
   .route("/api/billing", billingRoutes)
   .route("/api/events", eventRoutes)
+  .route("/api/teams", teamRoutes)
   .route("/api/webhooks", webhookRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
