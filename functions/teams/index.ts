@@ -11,6 +11,7 @@ import { createRouter } from "../../shared/app";
 import { requestMeta } from "../../shared/client-ip";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { notMember, signedIn } from "./common";
+import { teamInvitationRoutes } from "./invitations";
 import { memberRoutes } from "./members";
 import { teamProblems } from "./problems";
 import { orRefuse } from "./refusals";
@@ -121,4 +122,5 @@ export const teamRoutes = createRouter()
     orRefuse(deleted);
     return c.body(null, 204);
   })
-  .route("/", memberRoutes);
+  .route("/", memberRoutes)
+  .route("/", teamInvitationRoutes);

@@ -1,5 +1,6 @@
 import { TEAM_MANAGER_ROLES, TEAM_ROLES_BY_KIND, type TeamKind, type TeamRole } from "../../db/enums";
-import type { Decided, TeamRefusal } from "../../db/queries/teams";
+import type { AcceptRefusal, InvitationRefusal } from "../../db/queries/team-invitations";
+import type { Decided } from "../../db/queries/teams";
 import { type ApiError, validationError } from "../../shared/errors";
 import { teamProblems } from "./problems";
 
@@ -12,7 +13,7 @@ function managerRolesOf(kind: TeamKind | null): string {
 }
 
 /** The problem a refused team or invitation action answers with. */
-export function refusalProblem(refusal: TeamRefusal, kind: TeamKind | null): ApiError {
+export function refusalProblem(refusal: InvitationRefusal | AcceptRefusal, kind: TeamKind | null): ApiError {
   switch (refusal) {
     case "team-not-found":
       return teamProblems.teamNotFound("No team of yours has this id.");
@@ -37,11 +38,23 @@ export function refusalProblem(refusal: TeamRefusal, kind: TeamKind | null): Api
       ]);
     case "transfer-to-self":
       return validationError([{ path: "userId", message: "is yours: name another member" }]);
+    case "already-member":
+      return teamProblems.alreadyMember("A member of this team already uses this address.");
+    case "invitation-pending":
+      return teamProblems.invitationPending("Resend the pending invitation instead.");
+    case "invitation-not-found":
+      return teamProblems.invitationNotFound();
+    case "team-limit":
+      return teamProblems.teamLimit("Leave a team you no longer use first.");
+    case "invitation-invalid":
+      return teamProblems.invitationInvalid("The link is unknown, used, revoked or expired.");
+    case "wrong-email":
+      return teamProblems.invitationWrongEmail("Sign in with the address the invitation was sent to.");
   }
 }
 
 /** The value of a decided action, or the problem of its refusal thrown. */
-export function orRefuse<T>(decision: Decided<T>): T {
+export function orRefuse<T>(decision: Decided<T, InvitationRefusal | AcceptRefusal>): T {
   if (decision.ok) return decision.value;
   throw refusalProblem(decision.refusal, decision.kind);
 }

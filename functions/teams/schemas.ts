@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { TEAM_KINDS, TEAM_ROLES } from "../../db/enums";
+import type { InvitationView } from "../../db/queries/team-invitations";
 import type { MemberView, TeamView } from "../../db/queries/teams";
 import { EmailSchema } from "../../shared/schemas/auth";
 import { pageQuery } from "../../shared/schemas/page";
@@ -113,5 +114,16 @@ export function toMemberDto(m: MemberView) {
     email: m.email,
     role: m.role,
     joinedAt: m.joinedAt.toISOString(),
+  };
+}
+
+export function toInvitationDto(i: InvitationView) {
+  return {
+    id: i.id,
+    email: i.email,
+    role: i.role,
+    invitedBy: i.invitedBy,
+    createdAt: i.createdAt.toISOString(),
+    expiresAt: i.expiresAt.toISOString(),
   };
 }

@@ -358,6 +358,10 @@ describe("non-members", () => {
       ["DELETE", `/members/${owner.userId}`],
       ["DELETE", "/members/me"],
       ["POST", "/transfer", { userId: someone }],
+      ["POST", "/invitations", { email: uniqueEmail(), role: "member" }],
+      ["GET", "/invitations"],
+      ["DELETE", `/invitations/${someone}`],
+      ["POST", `/invitations/${someone}/resend`],
     ];
     for (const id of [team.id, crypto.randomUUID()]) {
       for (const [method, path, json] of routes) {
@@ -388,6 +392,14 @@ describe("role matrix", () => {
   for (const kind of ["team", "class"] as const) {
     const [own, manager, plain] = byKind[kind];
     const expectations: Omit<Cell, "kind">[] = [
+      // Invite to each role: managers invite; only owners invite owners.
+      { caller: own, action: "invite", to: own, status: 201 },
+      { caller: own, action: "invite", to: manager, status: 201 },
+      { caller: own, action: "invite", to: plain, status: 201 },
+      { caller: manager, action: "invite", to: own, status: 403 },
+      { caller: manager, action: "invite", to: manager, status: 201 },
+      { caller: manager, action: "invite", to: plain, status: 201 },
+      { caller: plain, action: "invite", to: plain, status: 403 },
       // Role changes: only owners grant or take ownership.
       { caller: own, action: "role", target: plain, to: manager, status: 200 },
       { caller: own, action: "role", target: manager, to: own, status: 200 },
