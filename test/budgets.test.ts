@@ -7,6 +7,7 @@ const bindings = fileEnv("budgets");
 let user: SignedUp;
 let patternId: string;
 let shareId: string;
+let teamId: string;
 
 beforeAll(async () => {
   user = await signUp(bindings);
@@ -22,6 +23,12 @@ beforeAll(async () => {
     json: { patternId },
   });
   shareId = ((await shared.json()) as { shareId: string }).shareId;
+  const team = await send(bindings, "/api/teams", {
+    method: "POST",
+    headers: bearer(user.accessToken),
+    json: { name: "Budget band", kind: "team" },
+  });
+  teamId = ((await team.json()) as { id: string }).id;
   await send(bindings, "/api/progress", {
     method: "POST",
     headers: bearer(user.accessToken),
@@ -95,6 +102,33 @@ const cases: {
     upstash: 1,
   },
   { name: "GET /api/billing/invoices", path: () => "/api/billing/invoices", auth: true, neon: 1, upstash: 1 },
+  {
+    name: "POST /api/teams",
+    path: () => "/api/teams",
+    method: "POST",
+    json: () => ({ name: "Budget", kind: "class" }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  { name: "GET /api/teams", path: () => "/api/teams", auth: true, neon: 1, upstash: 1 },
+  { name: "GET /api/teams/:id", path: () => `/api/teams/${teamId}`, auth: true, neon: 1, upstash: 1 },
+  {
+    name: "GET /api/teams/:id/members",
+    path: () => `/api/teams/${teamId}/members`,
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "PATCH /api/teams/:id/members/:userId",
+    path: () => `/api/teams/${teamId}/members/${user.userId}`,
+    method: "PATCH",
+    json: () => ({ role: "owner" }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
 ];
 
 describe("round-trip budgets", () => {
