@@ -28,6 +28,8 @@ import { patternRoutes } from "./patterns";
 import { progressRoutes } from "./progress";
 import { progressSummaryRoutes } from "./progress/summary";
 import { shareRoutes } from "./shares";
+import { teamRoutes } from "./teams";
+import { invitationRoutes } from "./teams/join";
 import { webhookRoutes } from "./webhooks";
 
 /**
@@ -78,6 +80,16 @@ const policies = {
   // Usage events: per user, else per client IP (the default principal). Closed when Redis is
   // down: an anonymous write path must not go unlimited, and the SDK keeps the batch to retry.
   events: { name: "events", limit: 60, window: "1 m", failMode: "closed" },
+  // Invitation links (preview without a session, accept with one) per client IP, so a client
+  // cannot try tokens at the database's pace. Closed when Redis is down: an anonymous lookup
+  // must not go unlimited.
+  invitations: {
+    name: "invitations",
+    limit: 30,
+    window: "1 m",
+    failMode: "closed",
+    key: (c) => `ip:${clientRateLimitKey(c)}`,
+  },
 } satisfies Record<string, RateLimitPolicy>;
 
 /** The pattern routes, which personal and team keys alike may call (a team key acts on its team's patterns). */
@@ -127,6 +139,7 @@ app.use("/api/auth/*", authenticate(), rateLimit(policies.auth), rateLimit(polic
 app.use("/api/me/*", authenticate(), rateLimit(policies.api));
 app.use("/api/admin/*", authenticate(), rateLimit(policies.api));
 app.use("/api/api-keys/*", authenticate(), rateLimit(policies.api));
+app.use("/api/invitations/*", authenticate(), rateLimit(policies.invitations));
 // Groups whose routes accept API keys: the key's cache read shares the limiter's round trip
 // (counted per key), then resolveApiKeys checks it before the route runs.
 app.use("/api/patterns/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
@@ -154,6 +167,8 @@ const routes = app
   .route("/api/billing", billingRoutes)
   .route("/api/teams", classRoutes)
   .route("/api/events", eventRoutes)
+  .route("/api/teams", teamRoutes)
+  .route("/api/invitations", invitationRoutes)
   .route("/api/webhooks", webhookRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -10,6 +10,7 @@ let user: SignedUp;
 let patternId: string;
 let shareId: string;
 let classId: string;
+let teamId: string;
 
 beforeAll(async () => {
   user = await signUp(bindings);
@@ -25,6 +26,12 @@ beforeAll(async () => {
     json: { patternId },
   });
   shareId = ((await shared.json()) as { shareId: string }).shareId;
+  const team = await send(bindings, "/api/teams", {
+    method: "POST",
+    headers: bearer(user.accessToken),
+    json: { name: "Budget band", kind: "team" },
+  });
+  teamId = ((await team.json()) as { id: string }).id;
   await send(bindings, "/api/progress", {
     method: "POST",
     headers: bearer(user.accessToken),
@@ -103,6 +110,24 @@ const cases: {
   },
   { name: "GET /api/billing/invoices", path: () => "/api/billing/invoices", auth: true, neon: 1, upstash: 1 },
   {
+name: "POST /api/teams",
+    path: () => "/api/teams",
+    method: "POST",
+    json: () => ({ name: "Budget", kind: "class" }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  { name: "GET /api/teams", path: () => "/api/teams", auth: true, neon: 1, upstash: 1 },
+  { name: "GET /api/teams/:id", path: () => `/api/teams/${teamId}`, auth: true, neon: 1, upstash: 1 },
+  {
+    name: "GET /api/teams/:id/members",
+    path: () => `/api/teams/${teamId}/members`,
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
     name: "GET /api/teams/:id/lessons",
     path: () => `/api/teams/${classId}/lessons`,
     auth: true,
@@ -135,6 +160,15 @@ const cases: {
   {
     name: "GET /api/teams/:id/progress/summary",
     path: () => `/api/teams/${classId}/progress/summary`,
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "PATCH /api/teams/:id/members/:userId",
+    path: () => `/api/teams/${teamId}/members/${user.userId}`,
+    method: "PATCH",
+    json: () => ({ role: "owner" }),
     auth: true,
     neon: 1,
     upstash: 1,

@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { is, SQL, sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { auditLogs } from "../schema/audit";
 
@@ -47,4 +47,28 @@ export function insertAuditIf(db: Database, e: AuditEntry, condition: SQL) {
 /** The insert of an audit entry only if the user exists (a webhook may name a deleted account). */
 export function insertAuditIfUserExists(db: Database, userId: string, entry: AuditEntry) {
   return insertAuditIf(db, entry, sql`select 1 from users where id = ${userId}`);
+}
+
+/**
+ * The insert of an audit entry for a statement's own CTE: one entry per row of `from` (the
+ * CTE that did the write, with its filter), so the entry exists exactly when the action
+ * happened. `targetId` (text) and `metadata` (jsonb) may be SQL expressions over the columns of `from`.
+ */
+export function auditFrom(
+  db: Database,
+  e: Omit<AuditEntry, "targetId" | "metadata"> & {
+    targetId?: string | SQL;
+    metadata?: Record<string, unknown> | SQL;
+  },
+  from: SQL,
+): SQL {
+  const metadata = is(e.metadata, SQL)
+    ? sql`(${e.metadata} || ${JSON.stringify(metadataFor(db))}::jsonb)`
+    : sql`${JSON.stringify(metadataFor(db, e.metadata))}::jsonb`;
+  return sql`
+    insert into audit_logs (actor_id, action, target_type, target_id, ip, user_agent, metadata)
+    select ${e.actorId}::uuid, ${e.action}, ${e.targetType ?? null}, ${e.targetId ?? null}, ${e.ip ?? null},
+           ${e.userAgent ?? null}, ${metadata}
+    from ${from}
+  `;
 }

@@ -11,7 +11,14 @@ export const OUTBOX_RETENTION_DAYS = 7;
 /** The insert of an email into the outbox, for the batch of the action that sends it. */
 export function insertOutbox(
   db: Database,
-  values: { id: string; userId: string | null; to: string; email: QueuedEmail; tokenId?: string },
+  values: {
+    id: string;
+    userId: string | null;
+    to: string;
+    email: QueuedEmail;
+    tokenId?: string;
+    invitationId?: string;
+  },
 ) {
   const { email, ...rest } = values;
   return db.insert(emailOutbox).values({ ...rest, template: email.template, params: email.params });
@@ -25,7 +32,10 @@ export type ClaimedEmail = {
   params: EmailParams | null;
   /** 1-based: the claim's hash (and so the caller's secret) at this position is the link's. */
   slot: number;
-  /** `minted`: its token now has the slot's hash; `dead`: its token was used or expired; `none`: no link. */
+  /**
+   * `minted`: its token (or team invitation) now has the slot's hash; `dead`: its token was used
+   * or expired, or its invitation accepted, revoked or expired; `none`: no link.
+   */
   link: "minted" | "dead" | "none";
 };
 
@@ -33,8 +43,9 @@ export type ClaimedEmail = {
  * Claims due emails (among `ids` when given) for one delivery pass and mints their links, in
  * one statement: each claimed row is counted as an attempt and pushed to its back-off time,
  * so a concurrent pass skips it, and the token of the row in slot n gets `hashes[n-1]` if it
- * is still unused and unexpired. Claims at most `hashes.length` rows. The secrets behind the
- * hashes stay with the caller: the database never sees them.
+ * is still unused and unexpired (a team invitation: still pending and unexpired). Claims at
+ * most `hashes.length` rows. The secrets behind the hashes stay with the caller: the database
+ * never sees them.
  */
 export async function claimDue(
   db: Database,
@@ -55,7 +66,7 @@ export async function claimDue(
         attempts = o.attempts + 1,
         next_attempt_at = now() + make_interval(mins => least(60, power(2, o.attempts)::int))
       from due where o.id = due.id
-      returning o.id, o."to", o.template, o.params, o.token_id
+      returning o.id, o."to", o.template, o.params, o.token_id, o.invitation_id
     ),
     slotted as (
       select c.*, (row_number() over (order by c.id))::int as slot from claimed c
@@ -65,11 +76,18 @@ export async function claimDue(
       from slotted s
       where t.id = s.token_id and t.used_at is null and t.expires_at > now()
       returning t.id
+    ),
+    invited as (
+      update team_invitations i set token_hash = (${sql.param(v.hashes)}::text[])[s.slot]
+      from slotted s
+      where i.id = s.invitation_id and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
+      returning i.id
     )
     select s.id, s."to", s.template, s.params, s.slot,
       case
-        when s.token_id is null then 'none'
+        when s.token_id is null and s.invitation_id is null then 'none'
         when exists (select 1 from minted m where m.id = s.token_id) then 'minted'
+        when exists (select 1 from invited i where i.id = s.invitation_id) then 'minted'
         else 'dead'
       end as link
     from slotted s

@@ -5,6 +5,7 @@ const LINK_PAGES: Partial<Record<EmailTemplate["template"], string>> = {
   "verify-email": "verify-email",
   "reset-password": "reset-password",
   "email-change-confirm": "confirm-email",
+  "team-invitation": "join",
 };
 
 /** The frontend link that carries an emailed token (`APP_URL/<page>?token=…`). */

@@ -37,7 +37,8 @@ export async function deliverOutbox(db: Database, config: Config, ids?: string[]
 
 async function deliverOne(config: Config, row: ClaimedEmail, secret: string | undefined): Promise<Delivery> {
   if (row.link === "dead") {
-    // Its token was used (a later reset) or expired before the email could go: a dead link is not worth sending.
+    // Its token was used (a later reset) or expired, or its team invitation was accepted, revoked or
+    // expired, before the email could go: a dead link is not worth sending.
     console.log(
       JSON.stringify({ level: "info", msg: "outbox email dropped: its link died unsent", id: row.id }),
     );

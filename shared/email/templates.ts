@@ -2,8 +2,8 @@ import type { QueuedEmail } from "../../db/schema/email";
 
 /**
  * The emails Backline sends, with the parameters the outbox keeps for each: never a secret.
- * The link of `verify-email`, `reset-password` and `email-change-confirm` is made when the email is sent, around a
- * token secret minted then (shared/email/outbox.ts).
+ * The link of `verify-email`, `reset-password`, `email-change-confirm` and `team-invitation` is made when the
+ * email is sent, around a token secret minted then (shared/email/outbox.ts).
  */
 export type EmailTemplate =
   | { template: "welcome"; displayName: string }
@@ -27,7 +27,8 @@ export type EmailTemplate =
   | { template: "passkey-renamed"; displayName: string; name: string; previousName: string }
   | { template: "passkey-removed"; displayName: string; name: string }
   | { template: "passkey-second-factor"; displayName: string; name: string }
-  | { template: "mfa-reset"; displayName: string };
+  | { template: "mfa-reset"; displayName: string }
+  | { template: "team-invitation"; inviterName: string; teamName: string; role: string };
 
 /** A rendered email: its subject and both bodies. */
 export interface RenderedEmail {
@@ -59,6 +60,7 @@ const TEMPLATES: ReadonlySet<string> = new Set<EmailTemplate["template"]>([
   "passkey-removed",
   "passkey-second-factor",
   "mfa-reset",
+  "team-invitation",
 ]);
 
 /** An email as the outbox keeps it: the template's name and the rest as parameters. */
@@ -253,6 +255,19 @@ export function renderEmail(
         "An administrator just removed the second factors of your account (authenticator app, recovery codes and passkeys): a password alone signs in again.",
         "Set up a new second factor from your account page.",
       ]);
+    case "team-invitation": {
+      if (!link) throw new Error("team-invitation needs its link");
+      const lines = [
+        `${email.inviterName} invited you to join ${email.teamName} as ${email.role} on ${appName}.`,
+        `The link works for 7 days, once. Sign in (or create an account) with this address to accept.`,
+        "If you do not know the sender, ignore this email.",
+      ];
+      return {
+        subject: `${email.inviterName} invited you to join ${email.teamName}`,
+        text: [...lines, link].join("\n\n"),
+        html: layout(lines, { label: "Join the team", link }),
+      };
+    }
   }
 }
 
