@@ -49,5 +49,7 @@ export async function setTeamRole(
     await db.execute(sql`delete from team_members where team_id = ${teamId} and user_id = ${userId}`);
     return;
   }
-  await db.execute(sql`update team_members set role = ${role} where team_id = ${teamId} and user_id = ${userId}`);
+  await db.execute(
+    sql`update team_members set role = ${role} where team_id = ${teamId} and user_id = ${userId}`,
+  );
 }
