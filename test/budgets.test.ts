@@ -1,12 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { bearer, type SignedUp, signUp } from "./support/accounts";
 import { DEAD_URL, fileEnv, roundTrips, send, traceId } from "./support/harness";
+import { createTeam } from "./support/teams";
 
 /** Round-trip budgets of the read and write endpoints not pinned in their own suites. */
 const bindings = fileEnv("budgets");
 let user: SignedUp;
 let patternId: string;
 let shareId: string;
+let teamId: string;
+let teamPatternId: string;
 
 beforeAll(async () => {
   user = await signUp(bindings);
@@ -22,6 +25,13 @@ beforeAll(async () => {
     json: { patternId },
   });
   shareId = ((await shared.json()) as { shareId: string }).shareId;
+  teamId = await createTeam(bindings, { kind: "team", members: [{ userId: user.userId, role: "member" }] });
+  const teamPattern = await send(bindings, "/api/patterns", {
+    method: "POST",
+    headers: bearer(user.accessToken),
+    json: { name: "Team budget", tempo: 90, tracks: [], teamId },
+  });
+  teamPatternId = ((await teamPattern.json()) as { id: string }).id;
   await send(bindings, "/api/progress", {
     method: "POST",
     headers: bearer(user.accessToken),
@@ -81,6 +91,56 @@ const cases: {
     path: () => "/api/shares",
     method: "POST",
     json: () => ({ patternId }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  // Team patterns: the membership and role checks ride in the route's own statement.
+  {
+    name: "POST /api/patterns (team)",
+    path: () => "/api/patterns",
+    method: "POST",
+    json: () => ({ name: "Team", tempo: 90, tracks: [], teamId }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "GET /api/patterns?teamId",
+    path: () => `/api/patterns?teamId=${teamId}`,
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "POST /api/patterns/sync (team)",
+    path: () => "/api/patterns/sync",
+    method: "POST",
+    json: () => ({
+      teamId,
+      changes: [
+        { op: "upsert", id: crypto.randomUUID(), pattern: { name: "Synced", tempo: 90, tracks: [] } },
+        { op: "upsert", id: teamPatternId, pattern: { name: "Team budget", tempo: 91, tracks: [] } },
+      ],
+    }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "PATCH /api/patterns/:id (team)",
+    path: () => `/api/patterns/${teamPatternId}`,
+    method: "PATCH",
+    json: () => ({ tempo: 95 }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "POST /api/shares (team pattern)",
+    path: () => "/api/shares",
+    method: "POST",
+    json: () => ({ patternId: teamPatternId }),
     auth: true,
     neon: 1,
     upstash: 1,
