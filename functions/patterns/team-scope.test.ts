@@ -156,7 +156,7 @@ describe("routes with keyTeamId set", () => {
       ),
     ]);
     expect(elsewhere.map((r) => r.status)).toEqual([404, 404, 404]);
-    const same = await send(bindings, `/api/patterns?teamId=${t.teamA}`, { headers: h }, app);
+    const same = await send(bindings, `/api/patterns?teamId=${t.teamA.toUpperCase()}`, { headers: h }, app);
     expect(same.status).toBe(200);
   });
 

@@ -6,12 +6,11 @@ import { patternProblems } from "./problems";
 /**
  * The team a list, sync or create acts on. A request made with a team's API key acts on that
  * team (naming another one is answered as an unknown team); otherwise the team the request
- * names, or none (the caller's personal patterns).
+ * names, or none (the caller's personal patterns). In lower case, as Postgres gives uuids back,
+ * so it compares equal to a pattern's `teamId` and to the key's team.
  */
-export function actingTeam<E extends AppEnv>(
-  c: Context<E>,
-  requested: string | undefined,
-): string | undefined {
+export function actingTeam<E extends AppEnv>(c: Context<E>, named: string | undefined): string | undefined {
+  const requested = named?.toLowerCase();
   const keyTeam = c.get("keyTeamId");
   if (keyTeam === undefined) return requested;
   if (requested !== undefined && requested !== keyTeam) throw teamNotFound();

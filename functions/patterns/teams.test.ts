@@ -458,6 +458,8 @@ describe("limits", () => {
     const id = crypto.randomUUID();
     expect((await create(w.author, { id, ...beat(), teamId: w.teamId })).status).toBe(201);
     expect((await create(w.author, { id, ...beat(), teamId: w.teamId })).status).toBe(200);
+    // The team's id in capitals names the same team (a uuid is compared in lower case).
+    expect((await create(w.author, { id, ...beat(), teamId: w.teamId.toUpperCase() })).status).toBe(200);
     expect((await create(w.author, { id, ...beat() })).status).toBe(409);
   });
 });
