@@ -35,6 +35,12 @@ export const ENDED_STATUSES = ["canceled", "incomplete_expired"] as const;
 /** Live patterns a free account may keep. */
 export const FREE_PATTERN_LIMIT = 50;
 
+/**
+ * Live patterns one team (or class) may keep, whatever its members' tiers. A team's patterns
+ * count toward this cap only, never toward their author's FREE_PATTERN_LIMIT.
+ */
+export const TEAM_PATTERN_LIMIT = 1000;
+
 /** What each tier unlocks, as the API lists it on the user. */
 export const ENTITLEMENTS: Readonly<Record<Tier, readonly string[]>> = {
   free: [`patterns:${FREE_PATTERN_LIMIT}`, "lessons:free"],

@@ -11,6 +11,7 @@ let patternId: string;
 let shareId: string;
 let classId: string;
 let teamId: string;
+let teamPatternId: string;
 
 beforeAll(async () => {
   user = await signUp(bindings);
@@ -32,6 +33,12 @@ beforeAll(async () => {
     json: { name: "Budget band", kind: "team" },
   });
   teamId = ((await team.json()) as { id: string }).id;
+  const teamPattern = await send(bindings, "/api/patterns", {
+    method: "POST",
+    headers: bearer(user.accessToken),
+    json: { name: "Team budget", tempo: 90, tracks: [], teamId },
+  });
+  teamPatternId = ((await teamPattern.json()) as { id: string }).id;
   await send(bindings, "/api/progress", {
     method: "POST",
     headers: bearer(user.accessToken),
@@ -99,6 +106,56 @@ const cases: {
     neon: 1,
     upstash: 1,
   },
+  // Team patterns: the membership and role checks ride in the route's own statement.
+  {
+    name: "POST /api/patterns (team)",
+    path: () => "/api/patterns",
+    method: "POST",
+    json: () => ({ name: "Team", tempo: 90, tracks: [], teamId }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "GET /api/patterns?teamId",
+    path: () => `/api/patterns?teamId=${teamId}`,
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "POST /api/patterns/sync (team)",
+    path: () => "/api/patterns/sync",
+    method: "POST",
+    json: () => ({
+      teamId,
+      changes: [
+        { op: "upsert", id: crypto.randomUUID(), pattern: { name: "Synced", tempo: 90, tracks: [] } },
+        { op: "upsert", id: teamPatternId, pattern: { name: "Team budget", tempo: 91, tracks: [] } },
+      ],
+    }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "PATCH /api/patterns/:id (team)",
+    path: () => `/api/patterns/${teamPatternId}`,
+    method: "PATCH",
+    json: () => ({ tempo: 95 }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
+  {
+    name: "POST /api/shares (team pattern)",
+    path: () => "/api/shares",
+    method: "POST",
+    json: () => ({ patternId: teamPatternId }),
+    auth: true,
+    neon: 1,
+    upstash: 1,
+  },
   { name: "GET /api/health", path: () => "/api/health", auth: false, neon: 1, upstash: 1 },
   { name: "GET /api/billing/plans", path: () => "/api/billing/plans", auth: false, neon: 0, upstash: 1 },
   {
@@ -110,7 +167,7 @@ const cases: {
   },
   { name: "GET /api/billing/invoices", path: () => "/api/billing/invoices", auth: true, neon: 1, upstash: 1 },
   {
-name: "POST /api/teams",
+    name: "POST /api/teams",
     path: () => "/api/teams",
     method: "POST",
     json: () => ({ name: "Budget", kind: "class" }),

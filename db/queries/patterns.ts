@@ -1,7 +1,9 @@
-import { and, asc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import { type Database, prepareOnce } from "../database";
-import { FREE_PATTERN_LIMIT } from "../entitlements";
+import { FREE_PATTERN_LIMIT, TEAM_PATTERN_LIMIT } from "../entitlements";
+import { TEAM_MANAGER_ROLES } from "../enums";
 import { type Mixer, type Pattern, patterns, type Track } from "../schema/patterns";
+import { teamRoleOf } from "./team-access";
 
 export interface PatternInput {
   name: string;
@@ -12,6 +14,23 @@ export interface PatternInput {
 }
 
 type Row = Record<string, unknown>;
+
+/**
+ * Which patterns a write by id may reach: the user's personal ones, one team's (a team sync,
+ * or any request made with that team's API key), or either (a signed-in user by id).
+ */
+export type PatternScope = "personal" | "any" | { teamId: string };
+
+/** The roles that write every team pattern, as an SQL array literal. */
+const MANAGER_ROLES = sql.raw(`array['${TEAM_MANAGER_ROLES.join("','")}']`);
+
+/**
+ * The user's role in the team of the pattern row `p` (null for a personal pattern or a
+ * non-member): teamRoleOf for a team named by a column instead of a value.
+ */
+function roleInPatternTeam(userId: string): SQL {
+  return sql`team_role(p.team_id, ${userId}::uuid)`;
+}
 
 /** A pattern row as row_to_json gives it (snake_case, ISO strings) back in the schema's shape. */
 export function fromRow(row: Row): Pattern {
@@ -36,59 +55,91 @@ function fromJson(row: Row | null): Pattern | undefined {
   return row ? fromRow(row) : undefined;
 }
 
+export interface NewPattern extends PatternInput {
+  id: string;
+  /** The author (and, for a personal pattern, the owner). */
+  userId: string;
+  /** The team the pattern belongs to; absent for a personal pattern. */
+  teamId?: string;
+}
+
 /**
- * Creates a pattern with a (possibly client-made) id, unless the id is taken or a free
- * account is at its limit; one round trip (the owner's lock, then the insert, in one batch).
+ * Creates a pattern with a (possibly client-made) id, unless the id is taken, a free account
+ * is at its limit, or (for a team's pattern) the author is not a member or the team is at
+ * TEAM_PATTERN_LIMIT; one round trip (the owner's lock, then the insert, in one batch).
  * Returns what happened and, when the id exists, that pattern (for the idempotent-repeat check).
  */
-export async function createPattern(db: Database, v: PatternInput & { id: string; userId: string }) {
-  const [, created] = await db.batch([
-    lockPatternOwnerStatement(db, v.userId),
-    createPatternStatement(db, v),
-  ]);
+export async function createPattern(db: Database, v: NewPattern) {
+  const [, created] = await db.batch([lockPatternOwnerStatement(db, v), createPatternStatement(db, v)]);
   return readCreate(created);
 }
 
 /**
- * Locks the user's row until the batch commits. Put it first in a batch that creates
- * patterns: under READ COMMITTED each later statement then counts the user's patterns with
- * a snapshot taken after every concurrent create has committed, so the free quota holds
- * (a lone statement counts with the snapshot it started with, and two overlapping creates
- * both saw 49).
+ * Locks the row that counts the new patterns' quota until the batch commits: the user's, or
+ * for a team's patterns the team's (only when the user is a member, so a stranger cannot hold
+ * a team's lock). Put it first in a batch that creates patterns: under READ COMMITTED each later
+ * statement then counts with a snapshot taken after every concurrent create has committed, so
+ * the quota holds (a lone statement counts with the snapshot it started with, and two
+ * overlapping creates both saw 49).
  */
-export function lockPatternOwnerStatement(db: Database, userId: string) {
-  return db.execute(sql`select 1 from users where id = ${userId} for update`);
+export function lockPatternOwnerStatement(db: Database, v: { userId: string; teamId?: string }) {
+  if (v.teamId === undefined) return db.execute(sql`select 1 from users where id = ${v.userId} for update`);
+  return db.execute(
+    sql`select 1 from teams where id = ${v.teamId}::uuid and ${teamRoleOf(v.teamId, v.userId)} is not null for update`,
+  );
 }
 
 /**
  * The statement of `createPattern`, for a `db.batch` after `lockPatternOwnerStatement`;
- * read its result with `readCreate`.
+ * read its result with `readCreate`. A personal pattern takes its change_seq from
+ * `users.pattern_seq` and counts toward the free tier's limit (personal patterns only); a
+ * team's takes it from `teams.pattern_seq`, needs the author's membership, and counts toward
+ * the team's cap.
  */
-export function createPatternStatement(db: Database, v: PatternInput & { id: string; userId: string }) {
-  return db.execute<{ created: Row | null; existing: Row | null }>(sql`
+export function createPatternStatement(db: Database, v: NewPattern) {
+  const seq =
+    v.teamId === undefined
+      ? sql`
+    update users set pattern_seq = pattern_seq + 1
+    where id = ${v.userId} and not exists (select 1 from existing)
+      and (tier = 'premium'
+           or (select count(*) from patterns
+               where user_id = ${v.userId} and team_id is null and deleted_at is null) < ${FREE_PATTERN_LIMIT})
+    returning pattern_seq`
+      : sql`
+    update teams set pattern_seq = pattern_seq + 1
+    where id = ${v.teamId}::uuid and ${teamRoleOf(v.teamId, v.userId)} is not null
+      and not exists (select 1 from existing)
+      and (select count(*) from patterns
+           where team_id = ${v.teamId}::uuid and deleted_at is null) < ${TEAM_PATTERN_LIMIT}
+    returning pattern_seq`;
+  const member = v.teamId === undefined ? sql`true` : sql`${teamRoleOf(v.teamId, v.userId)} is not null`;
+  return db.execute<{ created: Row | null; existing: Row | null; member: boolean }>(sql`
     with existing as (select * from patterns where id = ${v.id}),
-    seq as (
-      update users set pattern_seq = pattern_seq + 1
-      where id = ${v.userId} and not exists (select 1 from existing)
-        and (tier = 'premium'
-             or (select count(*) from patterns where user_id = ${v.userId} and deleted_at is null) < ${FREE_PATTERN_LIMIT})
-      returning pattern_seq
-    ),
+    seq as (${seq}),
     ins as (
-      insert into patterns (id, user_id, name, tempo, tracks, mixer, is_public, change_seq)
-      select ${v.id}, ${v.userId}, ${v.name}, ${v.tempo}, ${JSON.stringify(v.tracks)}::jsonb,
-             ${JSON.stringify(v.mixer)}::jsonb, ${v.isPublic}, seq.pattern_seq
+      insert into patterns (id, user_id, team_id, name, tempo, tracks, mixer, is_public, change_seq)
+      select ${v.id}, ${v.userId}, ${v.teamId ?? null}::uuid, ${v.name}, ${v.tempo},
+             ${JSON.stringify(v.tracks)}::jsonb, ${JSON.stringify(v.mixer)}::jsonb, ${v.isPublic},
+             seq.pattern_seq
       from seq
       on conflict (id) do nothing
       returning *
     )
-    select (select row_to_json(ins) from ins) as created, (select row_to_json(e) from existing e) as existing
+    select (select row_to_json(ins) from ins) as created, (select row_to_json(e) from existing e) as existing,
+      ${member} as member
   `);
 }
 
-/** What `createPatternStatement` did. */
-export function readCreate(result: { rows: { created: Row | null; existing: Row | null }[] }) {
+/**
+ * What `createPatternStatement` did: `no-team` when the author is not a member of the team
+ * (nothing else is told), `quota` when a limit stopped it.
+ */
+export function readCreate(result: {
+  rows: { created: Row | null; existing: Row | null; member: boolean }[];
+}) {
   const row = result.rows[0];
+  if (row && !row.member) return { outcome: "no-team" as const };
   const created = fromJson(row?.created ?? null);
   if (created) return { outcome: "created" as const, pattern: created };
   const existing = fromJson(row?.existing ?? null);
@@ -97,9 +148,10 @@ export function readCreate(result: { rows: { created: Row | null; existing: Row 
 }
 
 /**
- * Writes changes to one of the user's live patterns (or tombstones it), optionally only if
- * it is still at `ifVersion`; one statement. `current` is the pattern as it was, so a
- * version mismatch can answer 412 with it.
+ * Writes changes to a live pattern the user may write (or tombstones it), optionally only if it
+ * is still at `ifVersion`; one statement. `current` is the pattern as it was when the user may
+ * see it, so a version mismatch can answer 412 with it; `denied` tells a team member who may
+ * read it but neither wrote it nor manages the team.
  */
 export async function updatePattern(db: Database, v: PatternUpdate) {
   return readUpdate(await updatePatternStatement(db, v));
@@ -111,21 +163,52 @@ export interface PatternUpdate {
   ifVersion?: number;
   changes: Partial<PatternInput>;
   remove?: boolean;
+  /** Which patterns this write may reach (default `personal`). */
+  scope?: PatternScope;
 }
 
-/** The statement of `updatePattern`, for a `db.batch`; read its result with `readUpdate`. */
+function scopeFilter(scope: PatternScope): SQL {
+  if (scope === "personal") return sql`p.team_id is null`;
+  if (scope === "any") return sql`true`;
+  return sql`p.team_id = ${scope.teamId}::uuid`;
+}
+
+/**
+ * The statement of `updatePattern`, for a `db.batch`; read its result with `readUpdate`.
+ * Who may write: the owner of a personal pattern; for a team's pattern, a member who wrote it or
+ * a manager of the team. Everyone else sees nothing of it (a team member: `current` and
+ * `denied`). The new change_seq comes from `users.pattern_seq` for a personal pattern and from
+ * `teams.pattern_seq` for a team's, taken in this statement so each sequence commits in order.
+ */
 export function updatePatternStatement(db: Database, v: PatternUpdate) {
   const c = v.changes;
-  return db.execute<{ updated: Row | null; current: Row | null }>(sql`
+  const ifVersion = v.ifVersion ?? null;
+  return db.execute<{ updated: Row | null; current: Row | null; denied: boolean }>(sql`
     with current as (
-      select * from patterns where id = ${v.id} and user_id = ${v.userId} and deleted_at is null
+      select p.*, ${roleInPatternTeam(v.userId)} as caller_role
+      from patterns p
+      where p.id = ${v.id} and p.deleted_at is null and ${scopeFilter(v.scope ?? "personal")}
+        and case when p.team_id is null then p.user_id = ${v.userId}
+                 else ${roleInPatternTeam(v.userId)} is not null end
     ),
-    seq as (
+    writable as (
+      select * from current
+      where team_id is null or user_id = ${v.userId} or caller_role = any(${MANAGER_ROLES})
+    ),
+    allowed as (
+      select id, team_id from writable where ${ifVersion}::int is null or version = ${ifVersion}::int
+    ),
+    user_seq as (
       update users set pattern_seq = pattern_seq + 1
-      where id = ${v.userId}
-        and exists (select 1 from current where ${v.ifVersion ?? null}::int is null or version = ${v.ifVersion ?? null}::int)
+      where id = ${v.userId} and exists (select 1 from allowed where team_id is null)
       returning pattern_seq
     ),
+    team_seq as (
+      update teams t set pattern_seq = t.pattern_seq + 1
+      from allowed a where t.id = a.team_id
+      returning t.pattern_seq
+    ),
+    seq as (select pattern_seq from user_seq union all select pattern_seq from team_seq),
     upd as (
       update patterns p set
         name = coalesce(${c.name ?? null}, p.name),
@@ -137,23 +220,38 @@ export function updatePatternStatement(db: Database, v: PatternUpdate) {
         version = p.version + 1,
         change_seq = seq.pattern_seq,
         updated_at = now()
-      from seq
-      where p.id = ${v.id} and p.user_id = ${v.userId} and p.deleted_at is null
-        and (${v.ifVersion ?? null}::int is null or p.version = ${v.ifVersion ?? null}::int)
+      from seq, allowed a
+      where p.id = a.id and p.deleted_at is null
+        and (${ifVersion}::int is null or p.version = ${ifVersion}::int)
       returning p.*
     )
-    select (select row_to_json(upd) from upd) as updated, (select row_to_json(c) from current c) as current
+    select (select row_to_json(upd) from upd) as updated, (select row_to_json(c) from current c) as current,
+      exists (select 1 from current) and not exists (select 1 from writable) as denied
   `);
 }
 
-/** What `updatePatternStatement` did: the new pattern, and the pattern as it was. */
-export function readUpdate(result: { rows: { updated: Row | null; current: Row | null }[] }) {
+/** What `updatePatternStatement` did: the new pattern, the pattern as it was, and whether the user lacked the right. */
+export function readUpdate(result: {
+  rows: { updated: Row | null; current: Row | null; denied: boolean }[];
+}) {
   const row = result.rows[0];
-  return { updated: fromJson(row?.updated ?? null), current: fromJson(row?.current ?? null) };
+  return {
+    updated: fromJson(row?.updated ?? null),
+    current: fromJson(row?.current ?? null),
+    denied: row?.denied === true,
+  };
 }
 
-/** A live pattern the user may see: their own, or anyone's public one. */
-export async function findVisiblePattern(db: Database, id: string, userId: string | undefined) {
+/**
+ * A live pattern the user may see: their own personal one, any pattern of a team they belong
+ * to, or anyone's public one. With `teamId` (a team API key's request) only that team's.
+ */
+export async function findVisiblePattern(
+  db: Database,
+  id: string,
+  userId: string | undefined,
+  teamId?: string,
+) {
   const [pattern] = await db
     .select()
     .from(patterns)
@@ -161,14 +259,24 @@ export async function findVisiblePattern(db: Database, id: string, userId: strin
       and(
         eq(patterns.id, id),
         isNull(patterns.deletedAt),
-        userId ? or(eq(patterns.userId, userId), eq(patterns.isPublic, true)) : eq(patterns.isPublic, true),
+        teamId === undefined ? undefined : eq(patterns.teamId, teamId),
+        userId
+          ? or(
+              and(isNull(patterns.teamId), eq(patterns.userId, userId)),
+              sql`team_role(${patterns.teamId}, ${userId}::uuid) is not null`,
+              eq(patterns.isPublic, true),
+            )
+          : eq(patterns.isPublic, true),
       ),
     )
     .limit(1);
   return pattern;
 }
 
-/** The user's patterns in change order, as a query builder (delta sync batches it with its writes). */
+/**
+ * The user's personal patterns (team patterns have a cursor of their own) in change order, as
+ * a query builder (delta sync batches it with its writes).
+ */
 export function listPatterns(
   db: Database,
   v: { userId: string; afterSeq: number; limit: number; withDeleted: boolean },
@@ -179,6 +287,7 @@ export function listPatterns(
     .where(
       and(
         eq(patterns.userId, v.userId),
+        isNull(patterns.teamId),
         gt(patterns.changeSeq, v.afterSeq),
         v.withDeleted ? undefined : isNull(patterns.deletedAt),
       ),
@@ -196,6 +305,7 @@ const pageStatement = (withDeleted: boolean) =>
       .where(
         and(
           eq(patterns.userId, sql.placeholder("userId")),
+          isNull(patterns.teamId),
           gt(patterns.changeSeq, sql.placeholder("afterSeq")),
           withDeleted ? undefined : isNull(patterns.deletedAt),
         ),
@@ -208,7 +318,7 @@ const livePage = pageStatement(false);
 const changesPage = pageStatement(true);
 
 /**
- * The user's patterns in change order after `afterSeq`: live ones for a listing, or every
+ * The user's personal patterns in change order after `afterSeq`: live ones for a listing, or every
  * change including tombstones for delta sync. One more row than `limit` tells if there is more.
  * The same query as listPatterns, run as a statement prepared once per isolate.
  */
@@ -221,4 +331,50 @@ export function listPatternPage(
     afterSeq: v.afterSeq,
     rows: v.limit + 1,
   });
+}
+
+export interface TeamPage {
+  /** False when the user is not a member of the team (then `patterns` is empty). */
+  member: boolean;
+  patterns: Pattern[];
+}
+
+/**
+ * A team's patterns in change order after `afterSeq` (cursor from `teams.pattern_seq`), read
+ * only when the user is a member: the statement answers the membership too, so a non-member
+ * is told apart from an empty page in the same round trip. One more row than `limit` tells
+ * if there is more. Read its result with `readTeamPage`; team sync batches it with its writes.
+ */
+export function listTeamPatternsStatement(
+  db: Database,
+  v: { teamId: string; userId: string; afterSeq: number; limit: number; withDeleted: boolean },
+) {
+  const role = teamRoleOf(v.teamId, v.userId);
+  return db.execute<{ role: string | null; items: Row[] }>(sql`
+    select ${role} as role, coalesce((
+      select json_agg(row_to_json(p) order by p.change_seq)
+      from (
+        select * from patterns
+        where team_id = ${v.teamId}::uuid and change_seq > ${v.afterSeq}
+          and (${v.withDeleted} or deleted_at is null) and ${role} is not null
+        order by change_seq
+        limit ${v.limit + 1}
+      ) p
+    ), '[]'::json) as items
+  `);
+}
+
+/** What `listTeamPatternsStatement` read. */
+export function readTeamPage(result: { rows: { role: string | null; items: Row[] }[] }): TeamPage {
+  const row = result.rows[0];
+  if (!row || row.role === null) return { member: false, patterns: [] };
+  return { member: true, patterns: row.items.map(fromRow) };
+}
+
+/** A page of a team's patterns for a member (see listTeamPatternsStatement); one statement. */
+export async function listTeamPatternPage(
+  db: Database,
+  v: { teamId: string; userId: string; afterSeq: number; limit: number; withDeleted: boolean },
+): Promise<TeamPage> {
+  return readTeamPage(await listTeamPatternsStatement(db, v));
 }

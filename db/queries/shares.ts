@@ -1,21 +1,57 @@
 import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "../database";
+import { TEAM_MANAGER_ROLES } from "../enums";
 import { iso } from "../iso";
 import { patterns } from "../schema/patterns";
 import { shares } from "../schema/shares";
 
-/** Creates a share link for one of the owner's live patterns; nothing when it is not theirs. */
+/** The roles that share and revoke links to every team pattern, as an SQL array literal. */
+const MANAGER_ROLES = sql.raw(`array['${TEAM_MANAGER_ROLES.join("','")}']`);
+
+export type CreatedShare =
+  | { outcome: "created"; shareId: string; createdAt: string }
+  | { outcome: "missing" }
+  | { outcome: "denied" };
+
+/**
+ * Creates a share link to a live pattern the user may share, in one statement: their personal
+ * pattern, or a team's pattern they wrote or whose team they manage. `missing` when they may not
+ * see it (not theirs, not a member of its team); `denied` for a team member who may see it but
+ * neither wrote it nor manages the team. The link's owner is whoever made it.
+ */
 export async function createShare(
   db: Database,
   v: { shareId: string; patternId: string; ownerId: string; isPublic: boolean; expiresAt: Date | null },
-) {
-  const result = await db.execute<{ share_id: string; created_at: string }>(sql`
-    insert into shares (share_id, pattern_id, owner_id, is_public, expires_at)
-    select ${v.shareId}, p.id, p.user_id, ${v.isPublic}, ${iso(v.expiresAt)}::timestamptz
-    from patterns p where p.id = ${v.patternId} and p.user_id = ${v.ownerId} and p.deleted_at is null
-    returning share_id, created_at
+): Promise<CreatedShare> {
+  const result = await db.execute<{
+    share_id: string | null;
+    created_at: string | null;
+    visible: boolean;
+  }>(sql`
+    with target as (
+      select p.id, p.team_id, p.user_id, team_role(p.team_id, ${v.ownerId}::uuid) as role
+      from patterns p
+      where p.id = ${v.patternId} and p.deleted_at is null
+    ),
+    visible as (
+      select * from target
+      where case when team_id is null then user_id = ${v.ownerId} else role is not null end
+    ),
+    ins as (
+      insert into shares (share_id, pattern_id, owner_id, is_public, expires_at)
+      select ${v.shareId}, t.id, ${v.ownerId}, ${v.isPublic}, ${iso(v.expiresAt)}::timestamptz
+      from visible t
+      where t.team_id is null or t.user_id = ${v.ownerId} or t.role = any(${MANAGER_ROLES})
+      returning share_id, created_at
+    )
+    select ins.share_id, ins.created_at, exists (select 1 from visible) as visible
+    from (select 1) one left join ins on true
   `);
-  return result.rows[0];
+  const row = result.rows[0];
+  if (row?.share_id && row.created_at) {
+    return { outcome: "created", shareId: row.share_id, createdAt: row.created_at };
+  }
+  return row?.visible ? { outcome: "denied" } : { outcome: "missing" };
 }
 
 export type ShareView =
@@ -62,14 +98,22 @@ export async function viewShare(db: Database, shareId: string, signedIn: boolean
   return { outcome: "ok", views: Number(row.views), pattern: row.pattern };
 }
 
-/** Revokes one of the owner's links; returns whether there was a live one. */
-export async function revokeShare(db: Database, shareId: string, ownerId: string) {
-  const rows = await db
-    .update(shares)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(shares.shareId, shareId), eq(shares.ownerId, ownerId), isNull(shares.revokedAt)))
-    .returning({ shareId: shares.shareId });
-  return rows.length > 0;
+/**
+ * Revokes a live link; returns whether there was one the user may revoke: a link they made,
+ * or a link to a team's pattern they wrote or whose team they manage (while a member).
+ */
+export async function revokeShare(db: Database, shareId: string, userId: string) {
+  const result = await db.execute<{ share_id: string }>(sql`
+    update shares s set revoked_at = now()
+    from patterns p
+    where s.share_id = ${shareId} and s.revoked_at is null and p.id = s.pattern_id
+      and (s.owner_id = ${userId}
+           or (p.team_id is not null
+               and (team_role(p.team_id, ${userId}::uuid) = any(${MANAGER_ROLES})
+                    or (p.user_id = ${userId} and team_role(p.team_id, ${userId}::uuid) is not null))))
+    returning s.share_id
+  `);
+  return result.rows.length > 0;
 }
 
 /** The owner's live links (not revoked, not expired, to a live pattern), newest first. */

@@ -1,7 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { FREE_PATTERN_LIMIT } from "../../db/entitlements";
-import { createPattern, findVisiblePattern, listPatternPage, updatePattern } from "../../db/queries/patterns";
+import { FREE_PATTERN_LIMIT, TEAM_PATTERN_LIMIT } from "../../db/entitlements";
+import {
+  createPattern,
+  findVisiblePattern,
+  listPatternPage,
+  listTeamPatternPage,
+  updatePattern,
+} from "../../db/queries/patterns";
 import { createRouter } from "../../shared/app";
 import type { AppEnv } from "../../shared/env";
 import { problems, validationError } from "../../shared/errors";
@@ -20,6 +26,7 @@ import {
 import { patternProblems } from "./problems";
 import { etagOf, parseIfMatch } from "./schemas";
 import { patternSyncRoutes } from "./sync";
+import { actingTeam, scopeById, teamNotFound, teamRoleRequired } from "./team-scope";
 
 const signedIn = { security: [{ bearer: [] }], middleware: requireAuth(), tags: ["Patterns"] };
 const PageSchema = z.object({
@@ -35,12 +42,15 @@ const list = createRoute({
   method: "get",
   path: "/",
   summary: "Lists your patterns, or with `since` every change (tombstones included) after a sync cursor",
+  description:
+    "Without `teamId` your personal patterns only; with it that team's (its own cursor). A request made with a team's API key lists that team's.",
   request: {
     query: ListPatternsQuery,
   },
   responses: {
     200: jsonContent(PageSchema, "Patterns in change order"),
     401: problemContent("Not signed in"),
+    404: problemContent("No team of yours has this id"),
   },
 });
 
@@ -49,13 +59,15 @@ const create = createRoute({
   method: "post",
   path: "/",
   summary: "Creates a pattern; repeating it with the same id and body is idempotent",
+  description: `With \`teamId\` the pattern belongs to that team (any member may create; you are its author). Personal patterns count toward the free tier's ${FREE_PATTERN_LIMIT}; a team keeps at most ${TEAM_PATTERN_LIMIT}, whatever its members' tiers.`,
   request: { body: jsonBody(CreatePatternBody) },
   responses: {
     201: jsonContent(PatternSchema, "Created"),
     200: jsonContent(PatternSchema, "Already created by an identical earlier request"),
     400: problemContent("Invalid pattern"),
-    403: problemContent(`Free accounts keep at most ${FREE_PATTERN_LIMIT} patterns`),
-    409: problemContent("The id is used by another pattern"),
+    403: problemContent(`Free accounts keep at most ${FREE_PATTERN_LIMIT} personal patterns`),
+    404: problemContent("No team of yours has this id"),
+    409: problemContent(`The id is used by another pattern, or the team has ${TEAM_PATTERN_LIMIT} patterns`),
   },
 });
 
@@ -63,7 +75,7 @@ const get = createRoute({
   method: "get",
   path: "/{id}",
   tags: ["Patterns"],
-  summary: "A pattern: yours, or anyone's public one",
+  summary: "A pattern: yours, one of a team you belong to, or anyone's public one",
   request: { params: PatternIdParam },
   responses: {
     200: jsonContent(PatternSchema, "The pattern"),
@@ -79,7 +91,8 @@ const put = createRoute({
   request: { params: PatternIdParam, headers: IfMatchHeader, body: jsonBody(PutPatternBody) },
   responses: {
     200: jsonContent(PatternSchema, "Saved; ETag is the new version"),
-    404: problemContent("No such pattern of yours"),
+    403: problemContent("A team's pattern: only its author or a team manager writes it"),
+    404: problemContent("No such pattern of yours or of a team you belong to"),
     412: problemContent("Stale If-Match; `current` holds the pattern as it is"),
   },
 });
@@ -92,7 +105,8 @@ const patch = createRoute({
   request: { params: PatternIdParam, headers: IfMatchHeader, body: jsonBody(PatchPatternBody) },
   responses: {
     200: jsonContent(PatternSchema, "Saved; ETag is the new version"),
-    404: problemContent("No such pattern of yours"),
+    403: problemContent("A team's pattern: only its author or a team manager writes it"),
+    404: problemContent("No such pattern of yours or of a team you belong to"),
     412: problemContent("Stale If-Match; `current` holds the pattern as it is"),
   },
 });
@@ -103,7 +117,11 @@ const remove = createRoute({
   path: "/{id}",
   summary: "Deletes a pattern (a tombstone other devices sync)",
   request: { params: PatternIdParam, headers: IfMatchHeader },
-  responses: { 204: { description: "Deleted" }, 404: problemContent("No such pattern of yours") },
+  responses: {
+    204: { description: "Deleted" },
+    403: problemContent("A team's pattern: only its author or a team manager deletes it"),
+    404: problemContent("No such pattern of yours or of a team you belong to"),
+  },
 });
 
 function ifMatch<E extends AppEnv>(c: Context<E>): number | undefined {
@@ -113,22 +131,27 @@ function ifMatch<E extends AppEnv>(c: Context<E>): number | undefined {
   return version;
 }
 
-/** Writes, then maps the outcome: 404 when it is not the user's live pattern, 412 on a stale version. */
+/**
+ * Writes, then maps the outcome: 404 when the user may not see the live pattern, 403 when a
+ * team member may see it but not write it, 412 on a stale version.
+ */
 async function write<E extends SignedInEnv>(
   c: Context<E>,
   id: string,
   changes: Parameters<typeof updatePattern>[1]["changes"],
   remove = false,
 ) {
-  const { updated, current } = await updatePattern(c.get("db"), {
+  const { updated, current, denied } = await updatePattern(c.get("db"), {
     id,
     userId: c.get("userId"),
     ifVersion: ifMatch(c),
     changes,
     remove,
+    scope: scopeById(c),
   });
   if (updated) return updated;
   if (!current) throw problems.notFound("No pattern of yours has this id.");
+  if (denied) throw teamRoleRequired();
   throw patternProblems.versionMismatch({
     detail: `You sent If-Match for a version that is no longer current (now ${current.version}).`,
     headers: { ETag: etagOf(current) },
@@ -136,16 +159,25 @@ async function write<E extends SignedInEnv>(
   });
 }
 
+/** A page of the team's patterns; 404 when the caller is not a member (same as an unknown team). */
+async function teamPage<E extends SignedInEnv>(
+  c: Context<E>,
+  teamId: string,
+  page: { userId: string; afterSeq: number; limit: number; withDeleted: boolean },
+) {
+  const { member, patterns } = await listTeamPatternPage(c.get("db"), { teamId, ...page });
+  if (!member) throw teamNotFound();
+  return patterns;
+}
+
 export const patternRoutes = createRouter()
   .openapi(list, async (c) => {
-    const { limit, cursor, since } = c.req.valid("query");
+    const { limit, cursor, since, teamId: requested } = c.req.valid("query");
+    const teamId = actingTeam(c, requested);
     const afterSeq = Number(since ?? cursor ?? 0);
-    const rows = await listPatternPage(c.get("db"), {
-      userId: c.get("userId"),
-      afterSeq,
-      limit,
-      withDeleted: since !== undefined,
-    });
+    const page = { userId: c.get("userId"), afterSeq, limit, withDeleted: since !== undefined };
+    const rows =
+      teamId === undefined ? await listPatternPage(c.get("db"), page) : await teamPage(c, teamId, page);
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     // For delta sync the cursor always moves to the last change seen, even at the end.
@@ -158,8 +190,16 @@ export const patternRoutes = createRouter()
     return c.json({ items: items.map(toPatternDto), nextCursor }, 200);
   })
   .openapi(create, async (c) => {
-    const { id = crypto.randomUUID(), ...input } = c.req.valid("json");
-    const result = await createPattern(c.get("db"), { id, userId: c.get("userId"), ...input });
+    const { id = crypto.randomUUID(), teamId: requested, ...input } = c.req.valid("json");
+    const teamId = actingTeam(c, requested);
+    const result = await createPattern(c.get("db"), { id, userId: c.get("userId"), teamId, ...input });
+    if (result.outcome === "no-team") throw teamNotFound();
+    if (result.outcome === "quota" && teamId !== undefined) {
+      throw patternProblems.teamPatternLimit({
+        detail: `A team keeps up to ${TEAM_PATTERN_LIMIT} patterns. Delete some of the team's patterns first.`,
+        extensions: { limit: TEAM_PATTERN_LIMIT },
+      });
+    }
     if (result.outcome === "quota") {
       throw problems.premiumRequired({
         detail: `Free accounts keep up to ${FREE_PATTERN_LIMIT} patterns. Upgrade to premium for unlimited patterns, or delete some.`,
@@ -170,13 +210,22 @@ export const patternRoutes = createRouter()
     c.header("ETag", etagOf(pattern));
     c.header("Location", `/api/patterns/${pattern.id}`);
     if (result.outcome === "created") return c.json(toPatternDto(pattern), 201);
-    const mine = pattern.userId === c.get("userId") && pattern.deletedAt === null && pattern.version === 1;
+    const mine =
+      pattern.userId === c.get("userId") &&
+      pattern.teamId === (teamId ?? null) &&
+      pattern.deletedAt === null &&
+      pattern.version === 1;
     if (!mine || !sameContent(pattern, input)) throw patternProblems.idInUse();
     return c.json(toPatternDto(pattern), 200);
   })
   .openapi(get, async (c) => {
     const auth = c.get("auth") ? await assertLiveSession(c) : undefined;
-    const pattern = await findVisiblePattern(c.get("db"), c.req.valid("param").id, auth?.sub);
+    const pattern = await findVisiblePattern(
+      c.get("db"),
+      c.req.valid("param").id,
+      auth?.sub,
+      c.get("keyTeamId"),
+    );
     if (!pattern) throw problems.notFound("No pattern with this id is visible to you.");
     c.header("ETag", etagOf(pattern));
     c.header("Cache-Control", "private, no-cache");

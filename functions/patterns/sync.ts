@@ -1,10 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { FREE_PATTERN_LIMIT } from "../../db/entitlements";
+import { FREE_PATTERN_LIMIT, TEAM_PATTERN_LIMIT } from "../../db/entitlements";
 import {
   createPatternStatement,
   listPatterns,
+  listTeamPatternsStatement,
   lockPatternOwnerStatement,
+  type PatternScope,
   readCreate,
+  readTeamPage,
   readUpdate,
   updatePatternStatement,
 } from "../../db/queries/patterns";
@@ -16,6 +19,7 @@ import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
 import { sameContent } from "../../shared/patterns/same-content";
 import { rejectedChange } from "../../shared/schemas/field-errors";
 import { PatternChangeSchema, PutPatternBody, SyncPatternsBody } from "../../shared/schemas/patterns";
+import { actingTeam, teamNotFound } from "./team-scope";
 
 const ResultSchema = z
   .object({
@@ -42,7 +46,7 @@ const sync = createRoute({
   tags: ["Patterns"],
   summary: "Applies a batch of offline edits and returns the server's changes since the cursor",
   description:
-    "Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason, and for an invalid change its field errors). The response also carries every change after `since`, tombstones included, and the new cursor.",
+    "Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason, and for an invalid change its field errors). The response also carries every change after `since`, tombstones included, and the new cursor. Without `teamId` it syncs your personal patterns; with it that team's, with the team's own cursor (members edit; only a pattern's author or a team manager changes an existing one). A request made with a team's API key syncs that team's.",
   security: [{ bearer: [] }],
   middleware: requireAuth(),
   request: { body: { content: { "application/json": { schema: SyncPatternsBody } }, required: true } },
@@ -53,13 +57,32 @@ const sync = createRoute({
     },
     400: problemContent("Invalid request"),
     401: problemContent("Not signed in"),
+    404: problemContent("No team of yours has this id"),
   },
 });
 
 type Result = z.infer<typeof ResultSchema>;
 
+/** Why a create was refused for a limit: the free tier's for personal patterns, the team's cap for a team's. */
+function quotaReason(teamId: string | undefined): string {
+  return teamId === undefined
+    ? `premium required: free accounts keep ${FREE_PATTERN_LIMIT} patterns`
+    : `the team keeps at most ${TEAM_PATTERN_LIMIT} patterns`;
+}
+
+/** Whether an existing pattern is one this sync works on: the caller's personal one, or the team's. */
+function inScope(pattern: Pattern, userId: string, teamId: string | undefined): boolean {
+  return teamId === undefined
+    ? pattern.teamId === null && pattern.userId === userId
+    : pattern.teamId === teamId;
+}
+
+const NOT_AUTHOR = "only its author or a manager of the team may change it";
+
 export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
-  const { since, changes } = c.req.valid("json");
+  const { since, changes, teamId: requested } = c.req.valid("json");
+  const teamId = actingTeam(c, requested);
+  const scope: PatternScope = teamId === undefined ? "personal" : { teamId };
   const db = c.get("db");
   const userId = c.get("userId");
   const results: (Result | undefined)[] = [];
@@ -103,52 +126,73 @@ export const patternSyncRoutes = createRouter().openapi(sync, async (c) => {
             ifVersion: change.baseVersion,
             changes: {},
             remove: true,
+            scope,
           }),
         ]
       : [
-          createPatternStatement(db, { id: change.id, userId, ...(input as NonNullable<typeof input>) }),
+          createPatternStatement(db, {
+            id: change.id,
+            userId,
+            teamId,
+            ...(input as NonNullable<typeof input>),
+          }),
           updatePatternStatement(db, {
             id: change.id,
             userId,
             ifVersion: change.baseVersion ?? 0,
             changes: input as NonNullable<typeof input>,
+            scope,
           }),
         ],
   );
-  const listing = listPatterns(db, { userId, afterSeq: Number(since), limit: 1000, withDeleted: true });
-  // The owner's lock goes first so the creates count patterns after concurrent ones commit.
+  const afterSeq = Number(since);
+  // A team's listing also answers whether the caller is a member; every write checks it too,
+  // so a non-member's batch changes nothing and is answered 404.
+  const listing =
+    teamId === undefined
+      ? listPatterns(db, { userId, afterSeq, limit: 1000, withDeleted: true })
+      : listTeamPatternsStatement(db, { teamId, userId, afterSeq, limit: 1000, withDeleted: true });
+  // The owner's (or team's) lock goes first so the creates count patterns after concurrent ones commit.
   const batchResults =
     statements.length > 0
-      ? await db.batch([lockPatternOwnerStatement(db, userId), ...statements, listing] as unknown as [
-          typeof listing,
-        ])
+      ? await db.batch([
+          lockPatternOwnerStatement(db, { userId, teamId }),
+          ...statements,
+          listing,
+        ] as unknown as [typeof listing])
       : [await listing];
-  const serverChanges = batchResults[batchResults.length - 1] as Pattern[];
+  const listed = batchResults[batchResults.length - 1];
+  let serverChanges: Pattern[];
+  if (teamId === undefined) serverChanges = listed as Pattern[];
+  else {
+    const page = readTeamPage(listed as never);
+    if (!page.member) throw teamNotFound();
+    serverChanges = page.patterns;
+  }
 
   let cursorIndex = statements.length > 0 ? 1 : 0;
   for (const { index, change, input } of planned) {
     if (change.op === "delete") {
-      const { updated, current } = readUpdate(batchResults[cursorIndex++] as never);
+      const { updated, current, denied } = readUpdate(batchResults[cursorIndex++] as never);
       results[index] = updated
         ? { id: change.id, status: "applied", pattern: toPatternDto(updated) }
-        : current
-          ? { id: change.id, status: "conflict", pattern: toPatternDto(current) }
-          : { id: change.id, status: "applied", reason: "already deleted or never synced" };
+        : denied
+          ? { id: change.id, status: "rejected", reason: NOT_AUTHOR }
+          : current
+            ? { id: change.id, status: "conflict", pattern: toPatternDto(current) }
+            : { id: change.id, status: "applied", reason: "already deleted or never synced" };
       continue;
     }
     const created = readCreate(batchResults[cursorIndex++] as never);
-    const { updated, current } = readUpdate(batchResults[cursorIndex++] as never);
+    const { updated, current, denied } = readUpdate(batchResults[cursorIndex++] as never);
     if (created.outcome === "created")
       results[index] = { id: change.id, status: "applied", pattern: toPatternDto(created.pattern) };
     else if (updated) results[index] = { id: change.id, status: "applied", pattern: toPatternDto(updated) };
-    else if (created.outcome === "quota")
-      results[index] = {
-        id: change.id,
-        status: "rejected",
-        reason: `premium required: free accounts keep ${FREE_PATTERN_LIMIT} patterns`,
-      };
-    else if (created.pattern.userId !== userId)
+    else if (created.outcome !== "exists")
+      results[index] = { id: change.id, status: "rejected", reason: quotaReason(teamId) };
+    else if (!inScope(created.pattern, userId, teamId))
       results[index] = { id: change.id, status: "rejected", reason: "this id is used by another pattern" };
+    else if (denied) results[index] = { id: change.id, status: "rejected", reason: NOT_AUTHOR };
     else if (current && sameContent(current, input as NonNullable<typeof input>))
       results[index] = { id: change.id, status: "applied", pattern: toPatternDto(current) };
     else

@@ -9,6 +9,7 @@ import { assertLiveSession, requireAuth } from "../../shared/middleware/auth";
 import { jsonContent, problemContent } from "../../shared/openapi";
 import { PatternSchema, toPatternDto } from "../../shared/patterns/pattern-dto";
 import { CreateShareBody, ShareIdParam } from "../../shared/schemas/shares";
+import { shareProblems } from "./problems";
 
 const ShareSchema = z
   .object({
@@ -28,7 +29,7 @@ const create = createRoute({
   ...signedIn,
   method: "post",
   path: "/",
-  summary: "Creates a share link to one of your patterns",
+  summary: "Creates a share link to one of your patterns, or to a team's you wrote or manage",
   request: {
     body: {
       content: {
@@ -41,7 +42,8 @@ const create = createRoute({
   },
   responses: {
     201: jsonContent(ShareSchema, "The link"),
-    404: problemContent("No pattern of yours has this id"),
+    403: problemContent("A team's pattern: only its author or a team manager shares it"),
+    404: problemContent("No pattern of yours or of a team you belong to has this id"),
   },
 });
 
@@ -63,9 +65,9 @@ const revoke = createRoute({
   ...signedIn,
   method: "delete",
   path: "/{shareId}",
-  summary: "Revokes one of your links",
+  summary: "Revokes one of your links, or a link to a team's pattern you wrote or manage",
   request: { params: ShareIdParam },
-  responses: { 204: { description: "Revoked" }, 404: problemContent("No live link of yours") },
+  responses: { 204: { description: "Revoked" }, 404: problemContent("No live link you may revoke") },
 });
 
 const list = createRoute({
@@ -85,14 +87,19 @@ export const shareRoutes = createRouter()
     const { patternId, public: isPublic, expiresIn } = c.req.valid("json");
     const shareId = randomBase62();
     const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
-    const row = await createShare(c.get("db"), {
+    const created = await createShare(c.get("db"), {
       shareId,
       patternId,
       ownerId: c.get("userId"),
       isPublic,
       expiresAt,
     });
-    if (!row) throw problems.notFound("No pattern of yours has this id.");
+    if (created.outcome === "missing") throw problems.notFound("No pattern of yours has this id.");
+    if (created.outcome === "denied") {
+      throw shareProblems.teamRoleRequired(
+        "Only the pattern's author or a team owner, admin or teacher can share it.",
+      );
+    }
     const url = shareUrl(c.get("config").SHARE_BASE_URL, shareId);
     c.header("Location", `/api/shares/${shareId}`);
     return c.json(
@@ -102,7 +109,7 @@ export const shareRoutes = createRouter()
         patternId,
         public: isPublic,
         views: 0,
-        createdAt: new Date(row.created_at).toISOString(),
+        createdAt: new Date(created.createdAt).toISOString(),
         expiresAt: iso(expiresAt),
       },
       201,
@@ -120,7 +127,7 @@ export const shareRoutes = createRouter()
   })
   .openapi(revoke, async (c) => {
     const revoked = await revokeShare(c.get("db"), c.req.valid("param").shareId, c.get("userId"));
-    if (!revoked) throw problems.notFound("No live share link of yours has this id.");
+    if (!revoked) throw problems.notFound("No live share link you may revoke has this id.");
     return c.body(null, 204);
   })
   .openapi(list, async (c) => {

@@ -7,7 +7,14 @@ import { MixerSchema, TrackSchema } from "../schemas/patterns";
 export const PatternSchema = z
   .object({
     id: z.uuid(),
-    userId: z.uuid().openapi({ description: "The owner's user id (no name or email)" }),
+    userId: z
+      .uuid()
+      .openapi({ description: "The owner's user id (no name or email); for a team's pattern, its author" }),
+    teamId: z
+      .uuid()
+      .nullable()
+      .openapi({ description: "The team it belongs to; null for a personal pattern" }),
+    authorId: z.uuid().openapi({ description: "Who created it (the same as userId)" }),
     name: z.string(),
     tempo: z.number().int(),
     tracks: z.array(TrackSchema),
@@ -27,6 +34,8 @@ export function toPatternDto(p: Pattern): PatternDto {
   return {
     id: p.id,
     userId: p.userId,
+    teamId: p.teamId,
+    authorId: p.userId,
     name: p.name,
     tempo: p.tempo,
     tracks: p.tracks as PatternDto["tracks"],

@@ -35,6 +35,12 @@ export const MixerSchema = z
   .strict()
   .meta({ id: "Mixer" });
 
+/** The team a pattern belongs to (absent: the caller's personal patterns). */
+const TeamIdField = z
+  .uuid()
+  .optional()
+  .meta({ description: "A team you belong to: the request acts on that team's patterns." });
+
 const fields = {
   name: z.string().trim().min(1).max(120),
   tempo: z.number().int().min(20).max(300).meta({ description: "Beats per minute" }),
@@ -49,6 +55,7 @@ export const CreatePatternBody = z
       .uuid()
       .optional()
       .meta({ description: "Client-made id (offline creation); a repeat is idempotent." }),
+    teamId: TeamIdField,
     ...fields,
     mixer: fields.mixer.default({}),
     isPublic: fields.isPublic.default(false),
@@ -84,6 +91,7 @@ export const ListPatternsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: SeqCursor.optional(),
   since: SeqCursor.optional(),
+  teamId: TeamIdField,
 });
 
 /** One offline edit: create or replace (`upsert`) or delete, made on top of `baseVersion` (absent: new). */
@@ -99,6 +107,7 @@ export const PatternChangeSchema = z
 export const SyncPatternsBody = z
   .object({
     since: SeqCursor.default("0"),
+    teamId: TeamIdField,
     changes: z.array(z.unknown()).max(100),
   })
   .strict()
