@@ -41,6 +41,13 @@ export interface CpuInput {
   floorEnv?: FloorEnv;
   /** When set: a V8 CPU profile of each case's timed requests is written here (`<case>.cpuprofile`), with `top.txt`. */
   profileDir?: string;
+  /**
+   * Replay mode: each case's upstream answers (Neon, Upstash, Stripe) are recorded from one real
+   * request, and the timed requests get them back from memory instead of the network. What is
+   * left is Backline's own CPU, without the fetch client, sockets and the stand-ins' jitter:
+   * no floor is subtracted (`appCpuMs` is `cpuMs`).
+   */
+  replay?: boolean;
 }
 
 export interface CpuRow {
@@ -105,6 +112,49 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
+/** One recorded upstream answer. */
+interface Recorded {
+  status: number;
+  headers: [string, string][];
+  body: ArrayBuffer;
+}
+
+/** The stand-in a call goes to: its first path segment (`/neon`, `/upstash`, `/stripe`, …). */
+function upstreamOf(input: RequestInfo | URL): string {
+  const url = input instanceof Request ? input.url : String(input);
+  return new URL(url).pathname.split("/")[1] ?? "";
+}
+
+/** Calls the real fetch and keeps each answer, per stand-in in call order. */
+function recordingFetch(real: typeof fetch, tape: Map<string, Recorded[]>): typeof fetch {
+  return async (input, init) => {
+    const res = await real(input, init);
+    const body = await res.arrayBuffer();
+    const answers = tape.get(upstreamOf(input)) ?? [];
+    answers.push({
+      status: res.status,
+      headers: [...(res.headers as unknown as Iterable<[string, string]>)],
+      body,
+    });
+    tape.set(upstreamOf(input), answers);
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+}
+
+/** Answers each call with the next recorded answer of its stand-in, cycling; no network. */
+function replayingFetch(tape: Map<string, Recorded[]>): typeof fetch {
+  const next = new Map<string, number>();
+  return async (input) => {
+    const upstream = upstreamOf(input);
+    const answers = tape.get(upstream);
+    if (!answers?.length) throw new Error(`replay: nothing recorded for /${upstream}`);
+    const i = next.get(upstream) ?? 0;
+    next.set(upstream, i + 1);
+    const answer = answers[i % answers.length] as Recorded;
+    return new Response(answer.body.slice(0), { status: answer.status, headers: answer.headers });
+  };
+}
+
 async function main(): Promise<CpuOutput> {
   const input = JSON.parse(process.env.BENCH_CPU_INPUT ?? "{}") as CpuInput;
   let app: { fetch: (req: Request, env: never, ctx: never) => Response | Promise<Response> };
@@ -157,7 +207,7 @@ async function main(): Promise<CpuOutput> {
         top.push(`## ${c.name} (${iterations} requests)`, summarizeProfile(profile as never, iterations), "");
       };
     }
-    const result = await measure(iterations, async () => {
+    const send = async () => {
       const variant = c.variants?.[n++ % c.variants.length];
       const res = await app.fetch(
         new Request(`http://127.0.0.1${c.path}`, {
@@ -172,8 +222,22 @@ async function main(): Promise<CpuOutput> {
       if (res.status >= 300) failure ??= text.slice(0, 300);
       await Promise.all(pending.splice(0));
       return res.status;
-    });
-    const floorCpuMs = c.floor && (await floorCpu(c.floor.neon, c.floor.upstash));
+    };
+    const realFetch = globalThis.fetch;
+    if (input.replay) {
+      for (let i = 0; i < 3; i++) await send(); // warm: caches, one-time statements, limiter scripts
+      const tape = new Map<string, Recorded[]>();
+      globalThis.fetch = recordingFetch(realFetch, tape);
+      await send();
+      globalThis.fetch = replayingFetch(tape);
+    }
+    let result: Awaited<ReturnType<typeof measure>>;
+    try {
+      result = await measure(iterations, send);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+    const floorCpuMs = input.replay ? 0 : c.floor && (await floorCpu(c.floor.neon, c.floor.upstash));
     rows.push({
       name: c.name,
       iterations,

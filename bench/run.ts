@@ -39,6 +39,8 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
  * always run: they give the CPU floors) and writes bench/results/<label>.json instead of latest.*,
  * for quick before/after comparisons; `--label=<name>` names that file (default `partial`).
  * `--profile=<dir>` also writes one V8 CPU profile per CPU case there (a separate, slower pass).
+ * `--replay` times the CPU cases on recorded upstream answers (bench/cpu.ts `replay`): only
+ * Backline's own CPU, steadier on a busy machine than subtracting the floor.
  */
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -723,6 +725,7 @@ async function main(): Promise<void> {
       cases: cpuCases,
       iterations: Number(args.get("iterations") || 200),
       hashIterations: 3,
+      replay: args.has("replay"),
     };
     const cpu = wants("cpu") ? await measureCpu(cpuInput) : undefined;
     if (args.get("profile")) {

@@ -7,15 +7,14 @@ import { createStripe } from "../../shared/clients";
 import { describeError } from "../../shared/db-errors";
 import { problems } from "../../shared/errors";
 import { jsonContent, problemContent } from "../../shared/openapi";
-import { createSubtleCryptoProvider, webhooks } from "../../shared/vendor/stripe";
+import { webhooks } from "../../shared/vendor/stripe";
 import { webhookProblems } from "./problems";
+import { hmacProvider } from "./signature";
 
 /** Stripe's own default: a signature older than this is refused (replay protection). */
 const SIGNATURE_TOLERANCE_SECONDS = 300;
 /** Asked of a delivery that arrives while another delivery of the same event is being processed. */
 const IN_FLIGHT_RETRY_SECONDS = 10;
-
-const cryptoProvider = createSubtleCryptoProvider();
 
 const Ack = z
   .object({
@@ -60,7 +59,7 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
       signature,
       config.STRIPE_WEBHOOK_SECRET,
       SIGNATURE_TOLERANCE_SECONDS,
-      cryptoProvider,
+      hmacProvider,
     );
   } catch (error) {
     const reason = signature ? (error instanceof Error ? error.message : "invalid signature") : "missing";
