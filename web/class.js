@@ -20,7 +20,7 @@ function histogram(buckets) {
     { className: "histogram", "aria-label": buckets.map((b) => `${b.from}–${b.to}: ${b.count}`).join(", ") },
     buckets.map((b) =>
       h("span", {
-        className: "bar",
+        className: "histogram-bar",
         title: `${b.from}–${b.to}: ${b.count}`,
         dataset: { from: String(b.from), count: String(b.count) },
         style: `height:${Math.round((b.count / most) * 100)}%`,
@@ -47,7 +47,7 @@ export async function renderClass(app, container, team) {
     h("p", { className: "actions" }, refresh),
     table,
     more,
-    manager ? h("h4", {}, "Per lesson") : null,
+    h("h4", { hidden: !manager }, "Per lesson"),
     summary,
   );
 
