@@ -7,7 +7,6 @@
 import { fromApiError, randomId, validationProblem } from "../errors";
 import type { InvitationPreview, TeamBackend, TeamInvitation, TeamKind, TeamRole } from "../teams-types";
 import { newEmailToken, sha256Hex } from "./mail";
-import { stubProblems as p } from "./problems";
 import { addMember, MAX_TEAMS_PER_USER, teamCountOf } from "./teams";
 import {
   checkRole,
@@ -79,7 +78,7 @@ function sendInvitation(
 function pendingOf(db: WithTeams, teamId: string, invitationId: string, instance: string): StubInvitation {
   const invitation = teamTables(db).invitations[invitationId];
   if (!invitation || invitation.teamId !== teamId || !isPending(invitation))
-    throw p.notFound("No pending invitation of this team has this id.", instance);
+    throw fromApiError(teamProblems.invitationNotFound(), instance);
   return invitation;
 }
 

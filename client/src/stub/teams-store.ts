@@ -17,17 +17,19 @@ import {
 import type { StubDb, StubUser } from "./world";
 
 /**
- * The teams contract's problems (the server's functions/teams and functions/classes lists: the
- * same slugs; the lead may point the stub at the server's list once merged).
+ * The teams contract's problems, as the server's functions/teams/problems.ts and
+ * functions/classes lists word them (the lead may point the stub at those lists once merged).
  */
 export const teamProblems = defineProblems({
-  teamNotFound: { status: 404, title: "Team not found" },
+  teamNotFound: { status: 404, title: "No such team" },
   teamRoleRequired: { status: 403, title: "Your role in this team does not allow this" },
   lastOwner: { status: 409, title: "A team keeps at least one owner" },
   teamLimit: { status: 409, title: "You belong to as many teams as an account may" },
-  alreadyMember: { status: 409, title: "Already a member of this team" },
-  invitationPending: { status: 409, title: "An invitation to this address is pending" },
-  invitationInvalid: { status: 404, title: "This invitation is invalid" },
+  memberNotFound: { status: 404, title: "No such member of this team" },
+  alreadyMember: { status: 409, title: "This address already belongs to a member" },
+  invitationPending: { status: 409, title: "This address already has a pending invitation" },
+  invitationNotFound: { status: 404, title: "No pending invitation of this team has this id" },
+  invitationInvalid: { status: 404, title: "This invitation link is not valid" },
   invitationWrongEmail: { status: 403, title: "This invitation is for another email address" },
   notAClass: { status: 409, title: "This team is not a class" },
 });

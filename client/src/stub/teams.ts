@@ -5,7 +5,6 @@
  */
 import { fromApiError, randomId, validationProblem } from "../errors";
 import type { TeamBackend, TeamKind, TeamMember, TeamRole } from "../teams-types";
-import { stubProblems as p } from "./problems";
 import {
   checkName,
   checkRole,
@@ -63,7 +62,8 @@ function lastOwner(instance: string) {
 /** The membership of `userId` in the team, or the 404 for someone who is not a member. */
 function targetMember(db: WithTeams, teamId: string, userId: string, instance: string) {
   const membership = teamTables(db).members[teamId]?.[userId];
-  if (!membership || !db.users[userId]) throw p.notFound("No member of this team has this id.", instance);
+  if (!membership || !db.users[userId])
+    throw fromApiError(teamProblems.memberNotFound("No member of this team has this id."), instance);
   return membership;
 }
 
