@@ -1,7 +1,7 @@
 /**
  * The demo frontend's static server: web/ as the site, the SDK build (client/dist) at /sdk/,
  * /share/<id> (and /share/stub/<id>, links made in stub mode) as the share page, the pages the
- * API's emails link to (/verify-email, /reset-password; under /stub/ for the stub's emails),
+ * API's emails link to (/verify-email, /reset-password, /join; under /stub/ for the stub's emails),
  * the stub mailbox at /stub/mailbox, the admin console at /admin/, and /config.js telling the page where the API is.
  */
 import type { Server } from "node:http";
@@ -48,8 +48,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   app.get("/sdk/*", (c) => c.text(`Not in the SDK build (${options.sdkDir}): run npm run client:build`, 404));
   app.get("/share/:id{[0-9A-Za-z_-]+/?}", serveStatic({ path: join(options.webDir, "share.html") }));
   app.get("/share/stub/:id{[0-9A-Za-z_-]+/?}", serveStatic({ path: join(options.webDir, "share.html") }));
-  // APP_URL/verify-email?token=… and APP_URL/reset-password?token=… (shared/email/links.ts).
-  for (const page of ["verify-email", "reset-password", "confirm-email"]) {
+  // APP_URL/verify-email?token=… and APP_URL/reset-password?token=… (shared/email/links.ts);
+  // APP_URL/join?token=…: a team invitation.
+  for (const page of ["verify-email", "reset-password", "confirm-email", "join"]) {
     const html = serveStatic({ path: join(options.webDir, `${page}.html`) });
     app.get(`/${page}`, html);
     app.get(`/stub/${page}`, html);

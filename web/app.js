@@ -10,6 +10,7 @@ import { initLessons } from "./lessons.js";
 import { initMfaPanel, initSecondStep } from "./mfa.js";
 import { initPasskeys } from "./passkeys.js";
 import { initPatterns } from "./patterns.js";
+import { initTeams } from "./teams.js";
 import { byId, showError, withLoading } from "./ui.js";
 
 const config = window.BACKLINE_CONFIG ?? {};
@@ -163,6 +164,7 @@ initPasskeys(app);
 initApiKeys(app);
 initPatterns(app);
 initLessons(app);
+initTeams(app);
 initBilling(app);
 renderMode();
 await start();

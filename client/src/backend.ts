@@ -13,6 +13,7 @@ import type {
   TrackEventsResponse,
 } from "./events-types";
 import type { AdminBackend } from "./services/admin";
+import type { TeamBackend } from "./teams-types";
 import type {
   ApiKey,
   ApiKeyWithSecret,
@@ -44,7 +45,8 @@ export type ServerPattern = Schemas["Pattern"];
 export type PatternChange =
   | { op: "upsert"; id: string; baseVersion?: number; pattern: Schemas["ReplacePattern"] }
   | { op: "delete"; id: string; baseVersion?: number };
-export type SyncRequest = { since: string; changes: PatternChange[] };
+/** `teamId`: that team's patterns, with the team's cursor. */
+export type SyncRequest = { since: string; changes: PatternChange[]; teamId?: string };
 export type SyncResponse = Schemas["SyncResponse"];
 export type AttemptInput = Schemas["ProgressAttempt"];
 export type ProgressSyncResponse = {
@@ -54,8 +56,8 @@ export type ProgressSyncResponse = {
 export type CreateShareInput = { patternId: string; public?: boolean; expiresIn?: number | null };
 export type LessonBody = Schemas["LessonInput"];
 
-/** Second factors and passkeys: backend-mfa.ts; the admin API: services/admin.ts. */
-export interface Backend extends MfaBackend, PasskeyBackend, AdminBackend {
+/** Second factors and passkeys: backend-mfa.ts; the admin API: services/admin.ts; teams: teams-types.ts. */
+export interface Backend extends MfaBackend, PasskeyBackend, AdminBackend, TeamBackend {
   /** Restores a session (refresh cookie, or the stub's saved session); null when there is none. */
   restoreSession(): Promise<User | null>;
   signUp(body: Schemas["SignupRequest"]): Promise<User>;

@@ -14,8 +14,10 @@ import { createMfa } from "./services/mfa";
 import { createPasskeys } from "./services/passkeys";
 import { createPatternSync } from "./services/patterns";
 import { createProgressSync } from "./services/progress";
+import { createTeams } from "./services/teams";
 import { defaultStorage, JsonStore, localStorageOrMemory } from "./storage";
 import { stubBackend } from "./stub/backend";
+import type { TeamsService } from "./teams-types";
 import type {
   ApiKeysService,
   AuthService,
@@ -32,11 +34,14 @@ import type {
   StubEmail,
 } from "./types";
 
+export { API_KEY_SCOPES, type ApiKeyScope } from "../../shared/auth/api-key-scopes";
 export { BacklineError, PROBLEM_BASE, type Problem } from "./errors";
 export type * from "./events-types";
 export { isMfaRequired, MFA_REQUIRED } from "./mfa-required";
 export type * from "./services/admin";
 export { memoryStorage } from "./storage";
+export type * from "./teams-types";
+export { TEAM_API_KEY_SCOPES, TEAM_MANAGER_ROLES, TEAM_ROLES_BY_KIND } from "./teams-types";
 export type * from "./types";
 
 /** The mode to use: explicit, else `?backend=real` in the page URL means http, else stub. */
@@ -55,6 +60,7 @@ interface Services {
   payment: PaymentService;
   content: ContentService;
   apiKeys: ApiKeysService;
+  teams: TeamsService;
   insights: ReturnType<typeof createInsights>;
   admin: AdminService;
   /** Stub mode only: the stub's outbox. */
@@ -128,6 +134,7 @@ function createServices(backend: Backend, storage: KeyValueStorage, options: Bac
       deleteLesson: (id) => backend.deleteLesson(id),
     },
     apiKeys: createApiKeys(backend),
+    teams: createTeams(backend),
     insights,
     admin: createAdmin(backend),
     dispose: () => {
@@ -200,6 +207,9 @@ export function createBackline(options: BacklineOptions = {}): Backline {
     },
     get apiKeys() {
       return current().apiKeys;
+    },
+    get teams() {
+      return current().teams;
     },
     track: (name, props) => current().insights.events.track(name, props),
     get events() {

@@ -10,6 +10,7 @@ import type {
 } from "./events-types";
 import type { CompleteSignInInput, MfaRequiredProblem, MfaService, PasskeyService } from "./mfa-types";
 import type { AdminService } from "./services/admin";
+import type { TeamsService } from "./teams-types";
 
 export type * from "./mfa-types";
 
@@ -38,6 +39,9 @@ export type Pattern = Omit<Schemas["Pattern"], "deletedAt" | "userId"> & {
   deletedAt: string | null;
   syncState: SyncState;
   syncError?: string;
+  /** The team it belongs to (null: yours) and who made it (team patterns: the author). */
+  teamId?: string | null;
+  authorId?: string | null;
 };
 
 /** What `savePattern` takes: a new pattern (optionally with your own UUID) or a whole replacement of one. */
@@ -274,13 +278,27 @@ export interface ProgressSyncSummary {
   progress: Progress[];
 }
 
+/** A team's patterns, offline-first like your own, synced with the team's own cursor. */
+export interface TeamPatternSync {
+  readonly teamId: string;
+  syncPatterns(): Promise<SyncSummary>;
+  /** Any member may create; the team's managers or the pattern's author may change or delete it. */
+  savePattern(input: PatternInput): Promise<Pattern>;
+  loadPatterns(): Promise<Pattern[]>;
+  deletePattern(id: string): Promise<void>;
+}
+
 /** Offline-first patterns and lesson progress. */
 export interface DataSyncService {
   syncPatterns(): Promise<SyncSummary>;
-  /** One pattern from the server by id: yours, or anyone's public one (not the device store). */
+  /** One pattern from the server by id: yours, your teams', or anyone's public one (not the device store). */
   loadPattern(id: string): Promise<SavedPattern>;
-  savePattern(input: PatternInput): Promise<Pattern>;
-  loadPatterns(): Promise<Pattern[]>;
+  /** With a `teamId`: a pattern of that team (as `team(teamId).savePattern`). */
+  savePattern(input: PatternInput & { teamId?: string }): Promise<Pattern>;
+  /** Your patterns; with `{ teamId }` that team's (as `team(teamId).loadPatterns`). */
+  loadPatterns(options?: { teamId?: string }): Promise<Pattern[]>;
+  /** A team's patterns, with their own store and cursor. */
+  team(teamId: string): TeamPatternSync;
   deletePattern(id: string): Promise<void>;
   syncProgress(): Promise<ProgressSyncSummary>;
   saveProgress(attempt: ProgressAttempt): Promise<Progress>;
@@ -354,6 +372,8 @@ export interface Backline {
   readonly payment: PaymentService;
   readonly content: ContentService;
   readonly apiKeys: ApiKeysService;
+  /** Teams and classes: members, invitations, class progress, team API keys. */
+  readonly teams: TeamsService;
   /** Queues a usage event (shorthand for `events.track`). */
   track(name: string, props?: EventProps): void;
   readonly events: EventsService;

@@ -12,8 +12,9 @@ describe("npm run client:build", () => {
     expect(js).not.toMatch(/\brequire\(/);
     // zod's `z` taken as a whole brings its locales and JSON Schema generator (~800 KiB).
     // Second factors (the stub's TOTP, passkey checks and QR codes, WebAuthn) add ~47 KB; identities,
-    // API keys and usage events ~50 KB more (unminified: 390 KB, 90 KB gzipped; minified 66 KB gzipped).
-    expect(js.length).toBeLessThan(400_000);
+    // API keys and usage events ~50 KB more (unminified: 390 KB, 90 KB gzipped; minified 66 KB gzipped);
+    // teams, invitations, classes and team keys (SDK and stub) ~37 KB more.
+    expect(js.length).toBeLessThan(440_000);
     const sdk = (await import(`data:text/javascript;base64,${Buffer.from(js).toString("base64")}`)) as Sdk;
     const client = sdk.createBackline({ storage: sdk.memoryStorage() });
     expect(client.mode).toBe("stub");
@@ -28,7 +29,9 @@ describe("npm run client:build", () => {
     expect(error).toBeInstanceOf(sdk.BacklineError);
   });
 
-  it("writes one declaration file with the public API", () => {
+  // dts-bundle-generator runs the TypeScript compiler over the whole SDK: ~30 s alone on 2 cores,
+  // about twice that while other suites share them.
+  it("writes one declaration file with the public API", { timeout: 120_000 }, () => {
     const dts = bundleDeclarations();
     expect(dts).not.toMatch(/^import /m);
     for (const name of [

@@ -8,6 +8,7 @@ import type { AuthState, Backline, PatternInput } from "../../client/src/index";
 import { SEED_LESSONS } from "../../client/src/stub/seed";
 import { defineAccountContract } from "./account";
 import { failure, PASSWORD, pattern, shape, uniqueEmail } from "./helpers";
+import { defineTeamsContract } from "./teams";
 
 export { uniqueEmail };
 
@@ -549,5 +550,6 @@ export function defineContract(target: ContractTarget): void {
     });
 
     defineAccountContract(target);
+    defineTeamsContract(target);
   });
 }

@@ -9,6 +9,7 @@ export { checkedUrl } from "./checked-url";
 
 import { eventsCalls } from "./events";
 import { httpMfa, sessionOf } from "./mfa";
+import { httpTeams } from "./teams";
 import { type RetryOptions, Transport } from "./transport";
 
 export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: RetryOptions): Backend {
@@ -72,7 +73,9 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
     onSessionLost: (callback) => api.onSessionLost(callback),
     ...httpMfa(api, startSession),
 
-    syncPatterns: (body) => api.call("post", "/api/patterns/sync", { body }),
+    // `teamId` (a team's patterns) is typed by hand until api.d.ts knows it (teams-types.ts).
+    syncPatterns: (body) =>
+      api.call("post", "/api/patterns/sync", { body: body as Omit<typeof body, "teamId"> }),
     getPattern: (id) => api.call("get", "/api/patterns/{id}", { params: { id } }),
 
     recordProgress: (body) => api.call("post", "/api/progress", { body }),
@@ -123,5 +126,6 @@ export function httpBackend(baseUrl: string, fetcher: typeof fetch, retry: Retry
     rotateApiKey: (id) => api.call("post", "/api/api-keys/{id}/rotate", { params: { id } }),
     ...eventsCalls(api),
     ...adminCalls(api),
+    ...httpTeams(api),
   };
 }

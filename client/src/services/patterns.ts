@@ -9,7 +9,7 @@ import type { Backend, PatternChange, ServerPattern } from "../backend";
 import { randomId, validationProblem } from "../errors";
 import type { JsonStore } from "../storage";
 import { stubProblems } from "../stub/problems";
-import type { Pattern, PatternInput, SyncSummary } from "../types";
+import type { Pattern, PatternInput, SyncSummary, TeamPatternSync } from "../types";
 import { asJson, parse } from "../validate";
 import type { AuthCore } from "./auth";
 
@@ -39,8 +39,13 @@ function contentOf(p: Pattern) {
   return { name: p.name, tempo: p.tempo, tracks: p.tracks, mixer: p.mixer, isPublic: p.isPublic };
 }
 
-export function createPatternSync(backend: Backend, auth: AuthCore, store: JsonStore) {
-  const keyOf = (owner = auth.userId()) => `patterns:${owner ?? "anonymous"}`;
+/**
+ * One offline-first store and its sync: the user's own patterns, or (with `teamId`) a team's,
+ * kept apart on the device with the team's own cursor (POST /api/patterns/sync with `teamId`).
+ */
+function createScopedSync(backend: Backend, auth: AuthCore, store: JsonStore, teamId?: string) {
+  const scope = teamId ? `:team:${teamId}` : "";
+  const keyOf = (owner = auth.userId()) => `patterns:${owner ?? "anonymous"}${scope}`;
   let running: Promise<unknown> = Promise.resolve();
 
   /** One round trip: sends up to 100 queued changes, applies the results and the server's changes. */
@@ -54,7 +59,7 @@ export function createPatternSync(backend: Backend, auth: AuthCore, store: JsonS
       const local = state.patterns[q.id];
       return local ? [{ op: "upsert", id: q.id, ...base, pattern: contentOf(local) }] : [];
     });
-    const res = await backend.syncPatterns({ since: state.cursor, changes });
+    const res = await backend.syncPatterns({ since: state.cursor, changes, ...(teamId && { teamId }) });
     return store.update(key, emptyStore, (s) => {
       const mine = new Set<string>();
       for (const result of res.results) {
@@ -118,26 +123,10 @@ export function createPatternSync(backend: Backend, auth: AuthCore, store: JsonS
     if (auth.userId()) await syncPatterns().catch(() => undefined);
   }
 
-  /** Moves what was made signed out into the account's store, to upload with the next sync. */
-  async function adopt(userId: string): Promise<void> {
-    const anonymous = await store.read(keyOf(undefined), emptyStore);
-    if (Object.keys(anonymous.patterns).length === 0) return;
-    await store.update(keyOf(userId), emptyStore, (s) => {
-      for (const p of Object.values(anonymous.patterns)) {
-        if (s.patterns[p.id]) continue;
-        s.patterns[p.id] = { ...p, userId, version: 0, syncState: "pending" };
-        s.queue.push({ op: "upsert", id: p.id, rev: randomId() });
-      }
-    });
-    await store.remove(keyOf(undefined));
-  }
-  auth.beforeSignIn((user) => adopt(user.id));
-
   return {
     syncPatterns,
     trySync,
-    /** Drops an account's copies on this device (the account was deleted). */
-    forget: (userId: string) => store.remove(keyOf(userId)),
+    keyOf,
 
     async savePattern(input: PatternInput): Promise<Pattern> {
       const parsed = parse(CreatePatternBody, asJson(input));
@@ -150,6 +139,7 @@ export function createPatternSync(backend: Backend, auth: AuthCore, store: JsonS
         s.patterns[id] = {
           id,
           userId: auth.userId() ?? null,
+          ...(teamId && { teamId, authorId: auth.userId() ?? undefined }),
           ...content,
           version: before?.version ?? 0,
           createdAt: before?.createdAt ?? now,
@@ -185,7 +175,11 @@ export function createPatternSync(backend: Backend, auth: AuthCore, store: JsonS
       if (!checked.ok) throw validationProblem(checked.errors, instance);
       await store.update(keyOf(), emptyStore, (s) => {
         const local = s.patterns[id];
-        if (!local) throw stubProblems.notFound("No pattern of yours has this id.", instance);
+        if (!local)
+          throw stubProblems.notFound(
+            `No pattern ${teamId ? "of this team" : "of yours"} has this id.`,
+            instance,
+          );
         delete s.patterns[id];
         const index = s.queue.findIndex((q) => q.id === id);
         const queued = s.queue[index];
@@ -199,5 +193,59 @@ export function createPatternSync(backend: Backend, auth: AuthCore, store: JsonS
       });
       await trySync();
     },
+  };
+}
+
+/**
+ * The user's patterns (`dataSync`) and, by `team(teamId)`, each team's: `savePattern` with a
+ * `teamId` and `loadPatterns({ teamId })` go to that team's store.
+ */
+export function createPatternSync(backend: Backend, auth: AuthCore, store: JsonStore) {
+  const personal = createScopedSync(backend, auth, store);
+  const teams = new Map<string, ReturnType<typeof createScopedSync>>();
+
+  const team = (teamId: string): TeamPatternSync => {
+    let scoped = teams.get(teamId);
+    if (!scoped) {
+      scoped = createScopedSync(backend, auth, store, teamId);
+      teams.set(teamId, scoped);
+    }
+    const { syncPatterns, savePattern, loadPatterns, deletePattern } = scoped;
+    return { teamId, syncPatterns, savePattern, loadPatterns, deletePattern };
+  };
+
+  /** Moves what was made signed out into the account's store, to upload with the next sync. */
+  async function adopt(userId: string): Promise<void> {
+    const anonymous = await store.read(personal.keyOf(undefined), emptyStore);
+    if (Object.keys(anonymous.patterns).length === 0) return;
+    await store.update(personal.keyOf(userId), emptyStore, (s) => {
+      for (const p of Object.values(anonymous.patterns)) {
+        if (s.patterns[p.id]) continue;
+        s.patterns[p.id] = { ...p, userId, version: 0, syncState: "pending" };
+        s.queue.push({ op: "upsert", id: p.id, rev: randomId() });
+      }
+    });
+    await store.remove(personal.keyOf(undefined));
+  }
+  auth.beforeSignIn((user) => adopt(user.id));
+
+  return {
+    syncPatterns: personal.syncPatterns,
+    /** Sends what waits, the user's own and every team's opened on this page. */
+    async trySync(): Promise<void> {
+      await Promise.all([personal.trySync(), ...[...teams.values()].map((t) => t.trySync())]);
+    },
+    /** Drops an account's copies on this device (the account was deleted). */
+    async forget(userId: string): Promise<void> {
+      await Promise.all([personal, ...teams.values()].map((s) => store.remove(s.keyOf(userId))));
+    },
+    team,
+    savePattern({ teamId, ...input }: PatternInput & { teamId?: string }): Promise<Pattern> {
+      return teamId === undefined ? personal.savePattern(input) : team(teamId).savePattern(input);
+    },
+    loadPatterns(options: { teamId?: string } = {}): Promise<Pattern[]> {
+      return options.teamId === undefined ? personal.loadPatterns() : team(options.teamId).loadPatterns();
+    },
+    deletePattern: personal.deletePattern,
   };
 }

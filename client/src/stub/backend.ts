@@ -12,6 +12,7 @@ import { stubAdmin } from "./admin";
 import { stubApiKeys } from "./api-keys";
 import { stubAuth } from "./auth";
 import { stubBilling } from "./billing";
+import { stubClasses } from "./classes";
 import { stubEvents } from "./events";
 import { stubIdentities } from "./identities";
 import { stubLessons } from "./lessons";
@@ -21,6 +22,9 @@ import { stubPasskeys } from "./passkeys";
 import { stubPatterns } from "./patterns";
 import { stubProgress } from "./progress";
 import { stubShares } from "./shares";
+import { stubTeams } from "./teams";
+import { stubInvitations } from "./teams-invitations";
+import { stubTeamKeys } from "./teams-keys";
 import { createStubWorld, type StubOptions } from "./world";
 
 export type { StubOptions };
@@ -55,5 +59,9 @@ export function stubBackend(
     ...stubApiKeys(stub),
     ...stubEvents(stub),
     ...stubAdmin(stub),
+    ...stubTeams(stub),
+    ...stubInvitations(stub),
+    ...stubClasses(stub),
+    ...stubTeamKeys(stub),
   };
 }
