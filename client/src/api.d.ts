@@ -3643,6 +3643,154 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/invitations/accept": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Joins the team an invitation link invites to; the link is spent
+     * @description The signed-in account's email must be the invitation's. Accepting proves the address: an unverified one becomes verified.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["InvitationToken"];
+        };
+      };
+      responses: {
+        /** @description Joined */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              team: components["schemas"]["Team"];
+            };
+          };
+        };
+        /** @description Not an invitation token */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The invitation is for another address */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The link is unknown, used, revoked or expired */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Already a member, or in as many teams as an account may be */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/invitations/preview": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** What an invitation link invites to (no session needed) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["InvitationToken"];
+        };
+      };
+      responses: {
+        /** @description The invitation */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["InvitationPreview"];
+          };
+        };
+        /** @description Not an invitation token */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The link is unknown, used, revoked or expired */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Too many tries from this address */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/lessons": {
     parameters: {
       query?: never;
@@ -4332,13 +4480,18 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Lists your patterns, or with `since` every change (tombstones included) after a sync cursor */
+    /**
+     * Lists your patterns, or with `since` every change (tombstones included) after a sync cursor
+     * @description Without `teamId` your personal patterns only; with it that team's (its own cursor). A request made with a team's API key lists that team's.
+     */
     get: {
       parameters: {
         query?: {
           cursor?: string;
           limit?: number;
           since?: string;
+          /** @description A team you belong to: the request acts on that team's patterns. */
+          teamId?: string;
         };
         header?: never;
         path?: never;
@@ -4368,10 +4521,22 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
+        /** @description No team of yours has this id */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
       };
     };
     put?: never;
-    /** Creates a pattern; repeating it with the same id and body is idempotent */
+    /**
+     * Creates a pattern; repeating it with the same id and body is idempotent
+     * @description With `teamId` the pattern belongs to that team (any member may create; you are its author). Personal patterns count toward the free tier's 50; a team keeps at most 1000, whatever its members' tiers.
+     */
     post: {
       parameters: {
         query?: never;
@@ -4412,7 +4577,7 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description Free accounts keep at most 50 patterns */
+        /** @description Free accounts keep at most 50 personal patterns */
         403: {
           headers: {
             [name: string]: unknown;
@@ -4421,7 +4586,16 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
-        /** @description The id is used by another pattern */
+        /** @description No team of yours has this id */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The id is used by another pattern, or the team has 1000 patterns */
         409: {
           headers: {
             [name: string]: unknown;
@@ -4445,7 +4619,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A pattern: yours, or anyone's public one */
+    /** A pattern: yours, one of a team you belong to, or anyone's public one */
     get: {
       parameters: {
         query?: never;
@@ -4505,7 +4679,16 @@ export interface paths {
             "application/json": components["schemas"]["Pattern"];
           };
         };
-        /** @description No such pattern of yours */
+        /** @description A team's pattern: only its author or a team manager writes it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such pattern of yours or of a team you belong to */
         404: {
           headers: {
             [name: string]: unknown;
@@ -4548,7 +4731,16 @@ export interface paths {
           };
           content?: never;
         };
-        /** @description No such pattern of yours */
+        /** @description A team's pattern: only its author or a team manager deletes it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such pattern of yours or of a team you belong to */
         404: {
           headers: {
             [name: string]: unknown;
@@ -4589,7 +4781,16 @@ export interface paths {
             "application/json": components["schemas"]["Pattern"];
           };
         };
-        /** @description No such pattern of yours */
+        /** @description A team's pattern: only its author or a team manager writes it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such pattern of yours or of a team you belong to */
         404: {
           headers: {
             [name: string]: unknown;
@@ -4622,7 +4823,7 @@ export interface paths {
     put?: never;
     /**
      * Applies a batch of offline edits and returns the server's changes since the cursor
-     * @description Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason, and for an invalid change its field errors). The response also carries every change after `since`, tombstones included, and the new cursor.
+     * @description Up to 100 changes, applied in one database round trip. Each gets a result: applied, conflict (with the server copy) or rejected (with a reason, and for an invalid change its field errors). The response also carries every change after `since`, tombstones included, and the new cursor. Without `teamId` it syncs your personal patterns; with it that team's, with the team's own cursor (members edit; only a pattern's author or a team manager changes an existing one). A request made with a team's API key syncs that team's.
      */
     post: {
       parameters: {
@@ -4657,6 +4858,15 @@ export interface paths {
         };
         /** @description Not signed in */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No team of yours has this id */
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -4938,7 +5148,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Creates a share link to one of your patterns */
+    /** Creates a share link to one of your patterns, or to a team's you wrote or manage */
     post: {
       parameters: {
         query?: never;
@@ -4974,7 +5184,16 @@ export interface paths {
             "application/json": components["schemas"]["Share"];
           };
         };
-        /** @description No pattern of yours has this id */
+        /** @description A team's pattern: only its author or a team manager shares it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No pattern of yours or of a team you belong to has this id */
         404: {
           headers: {
             [name: string]: unknown;
@@ -5053,7 +5272,7 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    /** Revokes one of your links */
+    /** Revokes one of your links, or a link to a team's pattern you wrote or manage */
     delete: {
       parameters: {
         query?: never;
@@ -5072,7 +5291,7 @@ export interface paths {
           };
           content?: never;
         };
-        /** @description No live link of yours */
+        /** @description No live link you may revoke */
         404: {
           headers: {
             [name: string]: unknown;
@@ -5083,6 +5302,1263 @@ export interface paths {
         };
       };
     };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Your teams and classes, newest first */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Teams */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              teams: components["schemas"]["Team"][];
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Creates a team or class; you are its owner */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateTeam"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Team"];
+          };
+        };
+        /** @description Invalid name or kind */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description You already belong to 100 teams */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One of your teams */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The team */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Team"];
+          };
+        };
+        /** @description No such team, or you are not a member */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Deletes a team with its members, invitations, patterns and keys (owners) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Deleted */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Only an owner deletes a team */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not a member */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Renames a team (owners, admins, teachers) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["RenameTeam"];
+        };
+      };
+      responses: {
+        /** @description Renamed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Team"];
+          };
+        };
+        /** @description Invalid name */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Your role does not allow it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not a member */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/api/teams/{id}/api-keys": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The team's API keys, newest first (never their secrets) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The team's id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Keys */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              keys: components["schemas"]["TeamApiKey"][];
+            };
+          };
+        };
+        /** @description Your role in the team does not manage it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No team of yours has this id (or no live key of the team has this key id) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Creates an API key that acts for the team; the secret is in this answer only */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The team's id */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateTeamApiKey"];
+        };
+      };
+      responses: {
+        /** @description Created */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TeamApiKeyWithSecret"];
+          };
+        };
+        /** @description Invalid name, scopes or expiry */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Your role does not manage the team, or a scope is above it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No team of yours has this id (or no live key of the team has this key id) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The team holds 20 live keys */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}/api-keys/{keyId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revokes one of the team's API keys: it stops working at once */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The team's id */
+          id: string;
+          keyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Revoked */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Your role in the team does not manage it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No team of yours has this id (or no live key of the team has this key id) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}/api-keys/{keyId}/rotate": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Gives one of the team's API keys a new secret; the old one keeps working for 24 hours */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The team's id */
+          id: string;
+          keyId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The new secret, shown once */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["RotatedTeamApiKey"];
+          };
+        };
+        /** @description Your role in the team does not manage it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No team of yours has this id (or no live key of the team has this key id) */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}/invitations": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The team's pending invitations, newest first (managers) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Pending invitations */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              invitations: components["schemas"]["TeamInvitation"][];
+            };
+          };
+        };
+        /** @description Your role does not allow it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not a member */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Invites an address to the team by email; the link works for 7 days, once
+     * @description Managers invite; only owners invite owners. The role must be one of the team's kind.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CreateInvitation"];
+        };
+      };
+      responses: {
+        /** @description Invited; the email is on its way */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TeamInvitation"];
+          };
+        };
+        /** @description Invalid address, or not a role of this team's kind */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Your role does not allow it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not a member */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The address belongs to a member, or has a pending invitation (resend it) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}/invitations/{invitationId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revokes a pending invitation: its link stops working at once (managers) */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          invitationId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Revoked */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Your role does not allow it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not a member */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}/invitations/{invitationId}/resend": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Emails a pending invitation again with a new link and 7 more days; the old link stops working */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          invitationId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Sent again */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Your role does not allow it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not a member */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}/lessons": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The class's published lessons in the class's order (members) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The lessons */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ClassLessons"];
+          };
+        };
+        /** @description No such team, or you are not in it */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The team is not a class */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    /** Replaces the class's lesson list (owner or teacher) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["SetClassLessons"];
+        };
+      };
+      responses: {
+        /** @description The list as saved */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ClassLessons"];
+          };
+        };
+        /** @description A lesson id is listed twice, is not a published lesson, or there are too many */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Needs the owner or teacher role */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not in it */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The team is not a class */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}/lessons/{lessonId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One lesson of the class with its config; a premium lesson is open when an owner of the class is premium */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          lessonId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The lesson */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ClassLessonDetail"];
+          };
+        };
+        /** @description Premium lesson: neither you nor an owner of the class is premium */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team (or you are not in it), or the class does not list this lesson */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The team is not a class */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}/members": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A page of the team's members, newest first (addresses for managers only) */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The `nextCursor` of the previous page. */
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Members */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              members: components["schemas"]["TeamMember"][];
+              /** @description Pass as `cursor`; null at the end */
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description No such team, or you are not a member */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}/members/{userId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Removes a member (managers; only owners remove owners), or with `me` leaves the team */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          /** @description A member's user id, or `me` to leave */
+          userId: "me" | string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Removed */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Your role does not allow it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not a member */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description It would leave the team without an owner */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Changes a member's role (managers; only owners grant or take ownership) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          userId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ChangeMemberRole"];
+        };
+      };
+      responses: {
+        /** @description The member as changed */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TeamMember"];
+          };
+        };
+        /** @description Not a role of this team's kind */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Your role does not allow it */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not a member */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description It would leave the team without an owner */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/api/teams/{id}/progress": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Each student's progress on the class's lessons, paged by student in the order they joined; a student sees only their own row */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The `nextCursor` of the previous page. */
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of students */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ClassProgress"];
+          };
+        };
+        /** @description Bad limit or cursor */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not in it */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The team is not a class */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}/progress/summary": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Per lesson of the class: students, attempted, completed, best-score histogram (owner or teacher) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The summary */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ClassProgressSummary"];
+          };
+        };
+        /** @description Needs the owner or teacher role */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not in it */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The team is not a class */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/teams/{id}/transfer": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Makes another member an owner; you become admin (a team) or teacher (a class) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["TransferTeam"];
+        };
+      };
+      responses: {
+        /** @description The team, with your new role */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Team"];
+          };
+        };
+        /** @description The member named is you */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Only an owner transfers ownership */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No such team, or you are not a member */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -5245,6 +6721,13 @@ export interface components {
       newEmail: string;
       password?: string;
     };
+    ChangeMemberRole: {
+      /**
+       * @description One of the team's kind
+       * @enum {string}
+       */
+      role: "owner" | "admin" | "member" | "teacher" | "student";
+    };
     CheckoutRequest: {
       priceId: string;
     };
@@ -5252,6 +6735,74 @@ export interface components {
       id: string;
       /** Format: uri */
       url: string;
+    };
+    ClassLesson: {
+      category: string;
+      /** @enum {string} */
+      difficulty: "beginner" | "intermediate" | "advanced";
+      id: string;
+      isPremium: boolean;
+      /** @description Its place in the class, 0 first */
+      position: number;
+      title: string;
+    };
+    ClassLessonDetail: {
+      category: string;
+      config: {
+        [key: string]: unknown;
+      };
+      /** @enum {string} */
+      difficulty: "beginner" | "intermediate" | "advanced";
+      id: string;
+      isPremium: boolean;
+      /** @description Its place in the catalogue's category */
+      position: number;
+      published: boolean;
+      /** Format: date-time */
+      publishedAt: string | null;
+      title: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    ClassLessons: {
+      lessons: components["schemas"]["ClassLesson"][];
+    };
+    ClassProgress: {
+      lessons: {
+        id: string;
+        title: string;
+      }[];
+      /** @description Pass as `cursor` for the next page of students; null at the end */
+      nextCursor: string | null;
+      students: {
+        displayName: string;
+        /** @description By lesson id; a lesson the student has not tried has no entry */
+        progress: {
+          [key: string]: {
+            attempts: number;
+            bestScore: number;
+            completed: boolean;
+            /** Format: date-time */
+            completedAt: string | null;
+          };
+        };
+        userId: string;
+      }[];
+    };
+    ClassProgressSummary: {
+      lessons: {
+        attempted: number;
+        /** @description Best scores of the students who tried it: 0–9, 10–19, … 90–100 */
+        bestScores: {
+          count: number;
+          from: number;
+          to: number;
+        }[];
+        completed: number;
+        lessonId: string;
+        students: number;
+        title: string;
+      }[];
     };
     ConversionMetric: {
       checkoutsCompleted: number;
@@ -5275,6 +6826,15 @@ export interface components {
         | "lessons:write"
       )[];
     };
+    CreateInvitation: {
+      /** @example ada@example.com */
+      email: string;
+      /**
+       * @description One of the team's kind
+       * @enum {string}
+       */
+      role: "owner" | "admin" | "member" | "teacher" | "student";
+    };
     CreatePattern: {
       /**
        * Format: uuid
@@ -5285,9 +6845,28 @@ export interface components {
       isPublic: boolean;
       mixer?: components["schemas"]["Mixer"];
       name: string;
+      /**
+       * Format: uuid
+       * @description A team you belong to: the request acts on that team's patterns.
+       */
+      teamId?: string;
       /** @description Beats per minute */
       tempo: number;
       tracks: components["schemas"]["Track"][];
+    };
+    CreateTeam: {
+      /** @enum {string} */
+      kind: "team" | "class";
+      name: string;
+    };
+    CreateTeamApiKey: {
+      /**
+       * Format: date-time
+       * @description When the key stops working; omit or null for never (until revoked)
+       */
+      expiresAt?: string | null;
+      name: string;
+      scopes: ("patterns:read" | "patterns:write" | "progress:read")[];
     };
     EventResult: {
       detail?: string;
@@ -5343,6 +6922,22 @@ export interface components {
       linkedAt: string;
       /** @enum {string} */
       provider: "google" | "github";
+    };
+    InvitationPreview: {
+      /** @description The address invited: accepting needs an account with it */
+      email: string;
+      /** Format: date-time */
+      expiresAt: string;
+      /** @description The sender's display name */
+      invitedBy: string | null;
+      /** @enum {string} */
+      kind: "team" | "class";
+      /** @enum {string} */
+      role: "owner" | "admin" | "member" | "teacher" | "student";
+      teamName: string;
+    };
+    InvitationToken: {
+      token: string;
     };
     Invoice: {
       amountDue: number;
@@ -5503,6 +7098,11 @@ export interface components {
       returnRefreshToken?: boolean;
     };
     Pattern: {
+      /**
+       * Format: uuid
+       * @description Who created it (the same as userId)
+       */
+      authorId: string;
       /** Format: date-time */
       createdAt: string;
       /** Format: date-time */
@@ -5512,13 +7112,18 @@ export interface components {
       isPublic: boolean;
       mixer: components["schemas"]["Mixer"];
       name: string;
+      /**
+       * Format: uuid
+       * @description The team it belongs to; null for a personal pattern
+       */
+      teamId: string | null;
       tempo: number;
       tracks: components["schemas"]["Track"][];
       /** Format: date-time */
       updatedAt: string;
       /**
        * Format: uuid
-       * @description The owner's user id (no name or email)
+       * @description The owner's user id (no name or email); for a team's pattern, its author
        */
       userId: string;
       version: number;
@@ -5700,6 +7305,9 @@ export interface components {
     RenamePasskeyRequest: {
       name: string;
     };
+    RenameTeam: {
+      name: string;
+    };
     ReplacePattern: {
       /** @default false */
       isPublic: boolean;
@@ -5727,6 +7335,19 @@ export interface components {
        */
       previousSecretValidUntil: string;
     };
+    RotatedTeamApiKey: components["schemas"]["RotatedApiKey"] & {
+      /**
+       * Format: uuid
+       * @description The manager who made it: the key works only while they manage the team
+       */
+      createdBy: string;
+      scopes?: ("patterns:read" | "patterns:write" | "progress:read")[];
+      /**
+       * Format: uuid
+       * @description The team the key acts for
+       */
+      teamId: string;
+    };
     Session: {
       /** Format: date-time */
       createdAt: string;
@@ -5737,6 +7358,10 @@ export interface components {
       /** Format: date-time */
       lastUsedAt: string;
       userAgent: string | null;
+    };
+    SetClassLessons: {
+      /** @description Published lesson ids in the class's order, at most 200 */
+      lessonIds: string[];
     };
     Share: {
       /** Format: date-time */
@@ -5809,6 +7434,11 @@ export interface components {
       changes: unknown[];
       /** @default 0 */
       since: string;
+      /**
+       * Format: uuid
+       * @description A team you belong to: the request acts on that team's patterns.
+       */
+      teamId?: string;
     };
     SyncResponse: {
       changes: components["schemas"]["Pattern"][];
@@ -5827,6 +7457,78 @@ export interface components {
       reason?: string;
       /** @enum {string} */
       status: "applied" | "conflict" | "rejected";
+    };
+    Team: {
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      kind: "team" | "class";
+      memberCount: number;
+      name: string;
+      /**
+       * @description Your role in it
+       * @enum {string}
+       */
+      role: "owner" | "admin" | "member" | "teacher" | "student";
+    };
+    TeamApiKey: components["schemas"]["ApiKey"] & {
+      /**
+       * Format: uuid
+       * @description The manager who made it: the key works only while they manage the team
+       */
+      createdBy: string;
+      scopes?: ("patterns:read" | "patterns:write" | "progress:read")[];
+      /**
+       * Format: uuid
+       * @description The team the key acts for
+       */
+      teamId: string;
+    };
+    TeamApiKeyWithSecret: components["schemas"]["ApiKeyWithSecret"] & {
+      /**
+       * Format: uuid
+       * @description The manager who made it: the key works only while they manage the team
+       */
+      createdBy: string;
+      scopes?: ("patterns:read" | "patterns:write" | "progress:read")[];
+      /**
+       * Format: uuid
+       * @description The team the key acts for
+       */
+      teamId: string;
+    };
+    TeamInvitation: {
+      /** Format: date-time */
+      createdAt: string;
+      email: string;
+      /**
+       * Format: date-time
+       * @description A pending invitation may have expired: resend it
+       */
+      expiresAt: string;
+      /** Format: uuid */
+      id: string;
+      /** @description Null once that account is deleted */
+      invitedBy: {
+        displayName: string;
+        /** Format: uuid */
+        userId: string;
+      } | null;
+      /** @enum {string} */
+      role: "owner" | "admin" | "member" | "teacher" | "student";
+    };
+    TeamMember: {
+      displayName: string;
+      /** @description Shown to the team's managers only */
+      email: string | null;
+      /** Format: date-time */
+      joinedAt: string;
+      /** @enum {string} */
+      role: "owner" | "admin" | "member" | "teacher" | "student";
+      /** Format: uuid */
+      userId: string;
     };
     TokenResponse: {
       accessToken: string;
@@ -5879,6 +7581,10 @@ export interface components {
     };
     TrackEventsResponse: {
       results: components["schemas"]["EventResult"][];
+    };
+    TransferTeam: {
+      /** Format: uuid */
+      userId: string;
     };
     UpdateMeRequest: {
       /** Format: uri */

@@ -34,7 +34,7 @@ export type SyncState = "synced" | "pending" | "rejected";
  * server has accepted it once. `syncError` says why the server refused the last upload.
  * `userId` is null for a pattern made on this device while signed out (until sign-in adopts it).
  */
-export type Pattern = Omit<Schemas["Pattern"], "deletedAt" | "userId"> & {
+export type Pattern = Omit<Schemas["Pattern"], "deletedAt" | "userId" | "teamId" | "authorId"> & {
   userId: string | null;
   deletedAt: string | null;
   syncState: SyncState;

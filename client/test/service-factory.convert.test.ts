@@ -57,6 +57,8 @@ describe("serviceFactory conversions", () => {
     const shared: SavedPattern = {
       id: "0b5e8c1e-4c56-4a39-9a43-4d7f0d3c2b11",
       userId: OWNER,
+      teamId: null,
+      authorId: OWNER,
       name: "Shared",
       tempo: 120,
       tracks: [],

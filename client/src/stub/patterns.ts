@@ -14,7 +14,7 @@ import { isManager, memberTeam, roleOf, type StubTeam, type WithTeams } from "./
 import type { StoredPattern, StubUser, StubWorld } from "./world";
 
 /** A pattern of a team has its `teamId`; its `userId` is its author. */
-type ScopedPattern = StoredPattern & { teamId?: string | null };
+type ScopedPattern = StoredPattern;
 
 /** As the server: a team keeps at most this many live patterns. */
 const TEAM_PATTERN_LIMIT = 1000;

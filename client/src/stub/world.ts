@@ -51,7 +51,12 @@ export interface StubEmailToken {
   sessionId?: string;
 }
 export type StoredInvoice = Invoice & { userId: string };
-export type StoredPattern = ServerPattern & { userId: string; changeSeq: number };
+/** A pattern as the stub keeps it: `userId` is its author; a team's pattern has its `teamId`. */
+export type StoredPattern = Omit<ServerPattern, "teamId" | "authorId"> & {
+  userId: string;
+  changeSeq: number;
+  teamId?: string | null;
+};
 export interface StoredShare {
   shareId: string;
   patternId: string;
