@@ -23,7 +23,7 @@ import { problems, validationError } from "../../shared/errors";
 import { assertLiveSession, requireRole } from "../../shared/middleware/auth";
 import { idempotency } from "../../shared/middleware/idempotency";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
-import { ReorderLessonsBody } from "../../shared/schemas/admin";
+import { incompleteOrder, ReorderLessonsBody } from "../../shared/schemas/admin";
 import { LessonBody, LessonIdParam, ReplaceLessonBody } from "../../shared/schemas/lessons";
 
 const LessonSummary = z
@@ -166,20 +166,6 @@ const reorder = createRoute({
   },
 });
 
-/** The field error of a reorder list that is not the category's lessons, once each. */
-function incompleteOrder(category: string, missing: string[], unknown: string[]) {
-  const parts = [
-    missing.length > 0 ? `leaves out ${missing.join(", ")}` : null,
-    unknown.length > 0 ? `names ${unknown.join(", ")}, not lessons of ${category}` : null,
-  ].filter(Boolean);
-  return validationError([
-    {
-      path: "lessonIds",
-      message: `must name every lesson of ${category} exactly once: it ${parts.join("; ")}`,
-    },
-  ]);
-}
-
 export const lessonRoutes = createRouter()
   .openapi(list, async (c) => {
     const admin = (await viewer(c))?.role === "admin";
@@ -252,7 +238,8 @@ export const lessonRoutes = createRouter()
       lessonIds,
       audit: { actorId: c.get("userId"), action: "lesson.reordered", ...requestMeta(c) },
     });
-    if (!outcome.applied) throw incompleteOrder(category, outcome.missing, outcome.unknown);
+    if (!outcome.applied)
+      throw validationError([incompleteOrder(category, outcome.missing, outcome.unknown)]);
     return c.body(null, 204);
   })
   .openapi(remove, async (c) => {

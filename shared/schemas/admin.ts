@@ -71,3 +71,15 @@ export const ReorderLessonsBody = z
   })
   .strict()
   .meta({ id: "ReorderLessonsRequest" });
+
+/** The field error of a reorder list that is not every lesson of the category once (API and stub alike). */
+export function incompleteOrder(category: string, missing: string[], unknown: string[]) {
+  const parts = [
+    missing.length > 0 ? `leaves out ${missing.join(", ")}` : null,
+    unknown.length > 0 ? `names ${unknown.join(", ")}, not lessons of ${category}` : null,
+  ].filter(Boolean);
+  return {
+    path: "lessonIds",
+    message: `must name every lesson of ${category} exactly once: it ${parts.join("; ")}`,
+  };
+}
