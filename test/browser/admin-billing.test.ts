@@ -138,6 +138,7 @@ describeBrowser("admin console: billing, users, reorder, two-step sign-in (http 
     const page = await openConsole();
     await signInToConsole(page, admin.email);
     await page.click('.tabs button[data-view="billing"]');
+    await idle(page);
     await page.selectOption("#webhook-filter select[name=status]", "failed");
     await page.click("#webhook-filter button");
     const eventRow = page.locator(`#webhook-table tr[data-event="${eventId}"]`);
@@ -174,22 +175,26 @@ describeBrowser("admin console: billing, users, reorder, two-step sign-in (http 
     await browser.shot(page, "refund-succeeded");
 
     await page.click('.tabs button[data-view="audit"]');
+    await idle(page); // the unfiltered first load, before the filter's
     await page.fill("#audit-filter input[name=action]", "billing.refund_created");
     await page.fill(
       "#audit-filter input[name=actor]",
       (await api.request("/api/me", { token: admin.token })).body.id as string,
     );
     await page.click("#audit-filter button");
+    await idle(page);
     await expectText(page.locator("#audit-table"), new RegExp(`invoice ${learner.paid.invoice.id}`));
     expect(await page.locator("#audit-table tr[data-action]").count()).toBe(1);
     await page.fill("#audit-filter input[name=action]", "billing.webhook_replayed");
     await page.click("#audit-filter button");
+    await idle(page);
     await expectText(page.locator("#audit-table tr[data-action]"), new RegExp(`stripe_event ${eventId}`));
     expect(await page.locator("#audit-table tr[data-action]").count()).toBe(1);
     await browser.shot(page, "audit-filtered");
 
     // The user view: the replayed event's effect, the sessions, the audit trail.
     await page.click('.tabs button[data-view="users"]');
+    await idle(page);
     await page.fill("#user-search input[name=q]", learner.email);
     await page.click("#user-search button");
     await page.locator("#user-table tr[data-user]", { hasText: learner.email }).locator("button").click();

@@ -160,7 +160,8 @@ export function initUsers(backline) {
         h("dt", {}, "Subscription"),
         h("dd", { id: "user-subscription" }, subscriptionText(user.subscription)),
       ),
-      outcome ? h("p", { className: "notice" }, outcome) : null,
+      // replaceChildren writes a null child as the text "null".
+      ...(outcome ? [h("p", { className: "notice" }, outcome)] : []),
       h(
         "p",
         {},
