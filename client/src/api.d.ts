@@ -19,6 +19,8 @@ export interface paths {
           limit?: number;
           target?: string;
           to?: string;
+          /** @description Entries where this user is the actor or the target */
+          user?: string;
         };
         header?: never;
         path?: never;
@@ -779,6 +781,85 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/admin/subscriptions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Every user's subscriptions, newest first, optionally of one status */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The `nextCursor` of the previous page. */
+          cursor?: string;
+          limit?: number;
+          status?:
+            | "active"
+            | "trialing"
+            | "past_due"
+            | "unpaid"
+            | "canceled"
+            | "incomplete"
+            | "incomplete_expired"
+            | "paused";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of subscriptions */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              nextCursor: string | null;
+              subscriptions: components["schemas"]["AdminSubscription"][];
+            };
+          };
+        };
+        /** @description Bad status, limit or cursor */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/admin/users": {
     parameters: {
       query?: never;
@@ -848,7 +929,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** One user, with their second factors */
+    /**
+     * One user: second factors, live sessions, subscription and the first page of their audit trail
+     * @description One statement. The audit trail holds entries where the user acted or was acted on; its `nextCursor` continues at GET /audit-logs?user={id}.
+     */
     get: {
       parameters: {
         query?: never;
@@ -866,7 +950,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            "application/json": components["schemas"]["AdminUser"];
+            "application/json": components["schemas"]["AdminUserView"];
           };
         };
         /** @description Not signed in */
@@ -959,6 +1043,78 @@ export interface paths {
         };
       };
     };
+    trace?: never;
+  };
+  "/api/admin/users/{id}/invoices": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A user's invoices, newest first, with what was refunded of each */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The `nextCursor` of the previous page. */
+          cursor?: string;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A page of invoices (empty for an unknown user) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              invoices: components["schemas"]["AdminInvoice"][];
+              nextCursor: string | null;
+            };
+          };
+        };
+        /** @description Bad id, limit or cursor */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   "/api/admin/users/{id}/mfa": {
@@ -1080,6 +1236,70 @@ export interface paths {
       };
     };
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/admin/users/{id}/sessions/{sessionId}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Signs a user out of one session; audit-logged */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+          sessionId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Revoked */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description No live session with this id for this user */
+        404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
@@ -4013,6 +4233,74 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/lessons/reorder": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Puts a category's lessons in a new order (admin); one statement, audit-logged
+     * @description `lessonIds` must name every lesson of the category exactly once; their positions become 1, 2, … in that order. Anything else is a 400 naming the missing, unknown or repeated lessons, and nothing changes.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["ReorderLessonsRequest"];
+        };
+      };
+      responses: {
+        /** @description Reordered */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description Not every lesson of the category exactly once */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not an admin */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/me": {
     parameters: {
       query?: never;
@@ -6641,6 +6929,59 @@ export interface components {
       mau: number;
       wau: number;
     }[];
+    AdminInvoice: {
+      amountDue: number;
+      amountPaid: number;
+      amountRefunded: number;
+      currency: string;
+      /**
+       * Format: uri
+       * @description Stripe's page of the invoice
+       */
+      hostedInvoiceUrl: string | null;
+      id: string;
+      /** Format: date-time */
+      issuedAt: string;
+      number: string | null;
+      /** Format: date-time */
+      periodEnd: string | null;
+      /** Format: date-time */
+      periodStart: string | null;
+      status: string;
+      subscriptionId: string | null;
+    };
+    AdminSession: {
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: uuid */
+      id: string;
+      ip: string | null;
+      /** Format: date-time */
+      lastUsedAt: string;
+      /** @description How the user signed in (password, passkey, google, …) */
+      method: string;
+      userAgent: string | null;
+    };
+    AdminSubscription: {
+      cancelAtPeriodEnd: boolean;
+      /** Format: date-time */
+      canceledAt: string | null;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      currentPeriodEnd: string | null;
+      customerId: string;
+      email: string | null;
+      id: string;
+      plan: string | null;
+      priceId: string | null;
+      status: string;
+      /**
+       * Format: uuid
+       * @description Null when the account was deleted or never linked
+       */
+      userId: string | null;
+    };
     AdminUser: components["schemas"]["User"] & {
       disabled: boolean;
       /** @description The user's second factors: an authenticator app, and how many passkeys. */
@@ -6648,6 +6989,29 @@ export interface components {
         passkeys: number;
         totp: boolean;
       };
+    };
+    /** @description The current subscription (else the latest); null: never subscribed */
+    AdminUserSubscription: {
+      cancelAtPeriodEnd: boolean;
+      /** Format: date-time */
+      canceledAt: string | null;
+      /** Format: date-time */
+      currentPeriodEnd: string | null;
+      id: string;
+      /** @description The plan id of its price; null for a price not on sale */
+      plan: string | null;
+      priceId: string | null;
+      status: string;
+    } | null;
+    AdminUserView: components["schemas"]["AdminUser"] & {
+      /** @description Newest first; `nextCursor` continues at GET /audit-logs?user={id} */
+      audit: {
+        entries: components["schemas"]["AuditLog"][];
+        nextCursor: string | null;
+      };
+      /** @description Live sessions, most recently used first */
+      sessions: components["schemas"]["AdminSession"][];
+      subscription: components["schemas"]["AdminUserSubscription"];
     };
     ApiKey: {
       /** Format: date-time */
@@ -7307,6 +7671,10 @@ export interface components {
     };
     RenameTeam: {
       name: string;
+    };
+    ReorderLessonsRequest: {
+      category: string;
+      lessonIds: string[];
     };
     ReplacePattern: {
       /** @default false */

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, ilike, lt, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, ilike, lt, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { auditLogs } from "../schema/audit";
 import { userTotp } from "../schema/mfa";
@@ -11,7 +11,7 @@ import { profileColumns } from "./users";
  * Whether the `users` row in scope has second factors: an active authenticator app, and how many
  * passkeys. Qualified by hand: drizzle leaves columns of a single-table select unqualified.
  */
-const mfaColumns = {
+export const mfaColumns = {
   totpEnabled: sql<boolean>`exists (select 1 from ${userTotp} where ${userTotp.userId} = "users"."id" and ${userTotp.enabledAt} is not null)`,
   passkeyCount: sql<number>`(select count(*) from ${passkeys} where ${passkeys.userId} = "users"."id")::int`,
 };
@@ -87,6 +87,8 @@ export function searchAuditLogs(
   db: Database,
   v: {
     actor?: string;
+    /** Entries where this user acted or was acted on. */
+    user?: string;
     action?: string;
     target?: string;
     from?: Date;
@@ -101,6 +103,12 @@ export function searchAuditLogs(
     .where(
       and(
         v.actor ? eq(auditLogs.actorId, v.actor) : undefined,
+        v.user
+          ? or(
+              eq(auditLogs.actorId, v.user),
+              and(eq(auditLogs.targetType, "user"), eq(auditLogs.targetId, v.user)),
+            )
+          : undefined,
         v.action ? eq(auditLogs.action, v.action) : undefined,
         v.target ? eq(auditLogs.targetId, v.target) : undefined,
         v.from ? gte(auditLogs.createdAt, v.from) : undefined,

@@ -71,9 +71,15 @@ function copy(from: string, to: string): void {
 }
 
 /**
+ * What the deployed console reads from /config.js: the real API on its own origin (the worker
+ * that serves it). `npm run dev` serves its own /config.js (dev/web-server.ts), without a mode, so
+ * the console there stays in stub mode unless the URL says ?backend=real.
+ */
+export const DEPLOYED_CONSOLE_CONFIG = 'window.BACKLINE_CONFIG = { mode: "http" };\n';
+
+/**
  * The admin console as static files, at the paths its modules import: /admin/*, /ui.js,
- * /styles.css and /sdk/backline.js (its /config.js is optional: without it the console calls the
- * API on its own origin, the worker's).
+ * /styles.css, /sdk/backline.js and /config.js (the real backend on the worker's origin).
  */
 async function writeAdminConsole(): Promise<void> {
   copy("admin", "admin");
@@ -82,6 +88,7 @@ async function writeAdminConsole(): Promise<void> {
   const module = sdk.outputFiles?.find((f) => f.path.endsWith("backline.js"));
   if (!module) throw new Error("the SDK build wrote no backline.js");
   write("sdk/backline.js", module.text);
+  write("config.js", DEPLOYED_CONSOLE_CONFIG);
 }
 
 /** Writes all of it into the static assets directory. */

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminUpdateUser, findAdminUser, searchAuditLogs, searchUsers } from "../../db/queries/admin";
+import { findAdminUserView } from "../../db/queries/admin-users";
 import { insertAudit } from "../../db/queries/audit";
 import { deleteTotp } from "../../db/queries/mfa";
 import { insertOutbox } from "../../db/queries/outbox";
@@ -7,7 +8,6 @@ import { deleteUserPasskeys } from "../../db/queries/passkeys";
 import { revokeSessions } from "../../db/queries/sessions";
 import { createRouter } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
-import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
 import { requestMeta } from "../../shared/client-ip";
 import { page } from "../../shared/cursor";
 import { deliverAfterResponse } from "../../shared/email/outbox";
@@ -15,44 +15,18 @@ import { queuedEmail } from "../../shared/email/templates";
 import { problems } from "../../shared/errors";
 import { requireRole } from "../../shared/middleware/auth";
 import { problemContent } from "../../shared/openapi";
-import { ListAuditLogsQuery, ListUsersQuery, PatchUserBody, UserIdParam } from "../../shared/schemas/admin";
+import {
+  ListAuditLogsQuery,
+  ListUsersQuery,
+  PatchUserBody,
+  UserIdParam,
+  UserSessionParam,
+} from "../../shared/schemas/admin";
+import { AuditLogSchema } from "./audit-schema";
 import { adminBillingRoutes } from "./billing";
 import { adminMetricsRoutes } from "./metrics";
-
-const AdminUserSchema = UserSchema.extend({
-  disabled: z.boolean(),
-  mfa: z
-    .object({ totp: z.boolean(), passkeys: z.number().int() })
-    .openapi({ description: "The user's second factors: an authenticator app, and how many passkeys." }),
-}).openapi("AdminUser");
-
-/** A user row with its second factors as the admin API shows it. */
-function adminUserDto(
-  u: Parameters<typeof toUserDto>[0] & {
-    disabledAt: Date | null;
-    totpEnabled: boolean;
-    passkeyCount: number;
-  },
-) {
-  return {
-    ...toUserDto(u),
-    disabled: u.disabledAt !== null,
-    mfa: { totp: u.totpEnabled, passkeys: u.passkeyCount },
-  };
-}
-const AuditLogSchema = z
-  .object({
-    id: z.number().int(),
-    actorId: z.uuid().nullable(),
-    action: z.string(),
-    targetType: z.string().nullable(),
-    targetId: z.string().nullable(),
-    ip: z.string().nullable(),
-    userAgent: z.string().nullable(),
-    metadata: z.record(z.string(), z.unknown()),
-    createdAt: z.iso.datetime(),
-  })
-  .openapi("AuditLog");
+import { adminSubscriptionRoutes } from "./subscriptions";
+import { AdminUserSchema, AdminUserViewSchema, adminUserDto, adminUserView } from "./user-view";
 
 const adminOnly = { security: [{ bearer: [] }], middleware: requireRole("admin"), tags: ["Admin"] };
 const denied = { 401: problemContent("Not signed in"), 403: problemContent("Not an admin") };
@@ -80,10 +54,13 @@ const getUser = createRoute({
   ...adminOnly,
   method: "get",
   path: "/users/{id}",
-  summary: "One user, with their second factors",
+  summary: "One user: second factors, live sessions, subscription and the first page of their audit trail",
+  description:
+    "One statement. The audit trail holds entries where the user acted or was acted on; its `nextCursor` " +
+    "continues at GET /audit-logs?user={id}.",
   request: { params: UserIdParam },
   responses: {
-    200: { description: "The user", content: { "application/json": { schema: AdminUserSchema } } },
+    200: { description: "The user", content: { "application/json": { schema: AdminUserViewSchema } } },
     404: problemContent("No such user"),
     ...denied,
   },
@@ -134,6 +111,19 @@ const revokeUserSessions = createRoute({
   },
 });
 
+const revokeUserSession = createRoute({
+  ...adminOnly,
+  method: "delete",
+  path: "/users/{id}/sessions/{sessionId}",
+  summary: "Signs a user out of one session; audit-logged",
+  request: { params: UserSessionParam },
+  responses: {
+    204: { description: "Revoked" },
+    404: problemContent("No live session with this id for this user"),
+    ...denied,
+  },
+});
+
 const listAuditLogs = createRoute({
   ...adminOnly,
   method: "get",
@@ -163,9 +153,9 @@ export const adminRoutes = createRouter()
     return c.json({ users: items.map(adminUserDto), nextCursor }, 200);
   })
   .openapi(getUser, async (c) => {
-    const user = await findAdminUser(c.get("db"), c.req.valid("param").id);
+    const user = await findAdminUserView(c.get("db"), c.req.valid("param").id);
     if (!user) throw problems.notFound("No user with this id.");
-    return c.json(adminUserDto(user), 200);
+    return c.json(adminUserView(user, adminUserDto(user), c.get("config").BILLING_PLANS), 200);
   })
   .openapi(resetMfa, async (c) => {
     const { id } = c.req.valid("param");
@@ -215,6 +205,19 @@ export const adminRoutes = createRouter()
     await markSessionsRevoked(c.get("redis"), revoked);
     return c.json({ revoked: revoked.length }, 200);
   })
+  .openapi(revokeUserSession, async (c) => {
+    const { id, sessionId } = c.req.valid("param");
+    const revoked = await revokeSessions(c.get("db"), {
+      userId: id,
+      sessionId,
+      actorId: c.get("userId"),
+      action: "admin.session_revoked",
+      ...requestMeta(c),
+    });
+    if (revoked.length === 0) throw problems.notFound("This user has no live session with this id.");
+    await markSessionsRevoked(c.get("redis"), revoked);
+    return c.body(null, 204);
+  })
   .openapi(listAuditLogs, async (c) => {
     const query = c.req.valid("query");
     const rows = await searchAuditLogs(c.get("db"), {
@@ -230,4 +233,5 @@ export const adminRoutes = createRouter()
     return c.json({ entries, nextCursor }, 200);
   })
   .route("/", adminBillingRoutes)
+  .route("/", adminSubscriptionRoutes)
   .route("/", adminMetricsRoutes);

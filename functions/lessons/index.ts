@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { DIFFICULTIES } from "../../db/enums";
 import { iso } from "../../db/iso";
+import { reorderCategory } from "../../db/queries/admin-lessons";
 import { insertAudit } from "../../db/queries/audit";
 import {
   deleteLesson,
@@ -18,10 +19,11 @@ import { requestMeta } from "../../shared/client-ip";
 import { sha256 } from "../../shared/crypto";
 import { isUniqueViolation } from "../../shared/db-errors";
 import type { AppEnv } from "../../shared/env";
-import { problems } from "../../shared/errors";
+import { problems, validationError } from "../../shared/errors";
 import { assertLiveSession, requireRole } from "../../shared/middleware/auth";
 import { idempotency } from "../../shared/middleware/idempotency";
-import { jsonContent, problemContent } from "../../shared/openapi";
+import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
+import { incompleteOrder, ReorderLessonsBody } from "../../shared/schemas/admin";
 import { LessonBody, LessonIdParam, ReplaceLessonBody } from "../../shared/schemas/lessons";
 
 const LessonSummary = z
@@ -146,6 +148,24 @@ const remove = createRoute({
   responses: { 204: { description: "Deleted" }, 404: problemContent("No such lesson") },
 });
 
+const reorder = createRoute({
+  ...adminOnly,
+  method: "post",
+  path: "/reorder",
+  summary: "Puts a category's lessons in a new order (admin); one statement, audit-logged",
+  description:
+    "`lessonIds` must name every lesson of the category exactly once; their positions become 1, 2, … " +
+    "in that order. Anything else is a 400 naming the missing, unknown or repeated lessons, and nothing changes.",
+  middleware: [requireRole("admin")] as const,
+  request: { body: jsonBody(ReorderLessonsBody) },
+  responses: {
+    204: { description: "Reordered" },
+    400: problemContent("Not every lesson of the category exactly once"),
+    401: problemContent("Not signed in"),
+    403: problemContent("Not an admin"),
+  },
+});
+
 export const lessonRoutes = createRouter()
   .openapi(list, async (c) => {
     const admin = (await viewer(c))?.role === "admin";
@@ -210,6 +230,17 @@ export const lessonRoutes = createRouter()
     ]);
     if (!lesson) throw problems.notFound("No lesson with this id.");
     return c.json({ ...toSummary(lesson), config: lesson.config }, 200);
+  })
+  .openapi(reorder, async (c) => {
+    const { category, lessonIds } = c.req.valid("json");
+    const outcome = await reorderCategory(c.get("db"), {
+      category,
+      lessonIds,
+      audit: { actorId: c.get("userId"), action: "lesson.reordered", ...requestMeta(c) },
+    });
+    if (!outcome.applied)
+      throw validationError([incompleteOrder(category, outcome.missing, outcome.unknown)]);
+    return c.body(null, 204);
   })
   .openapi(remove, async (c) => {
     const id = c.req.valid("param").id;

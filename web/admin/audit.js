@@ -1,5 +1,6 @@
 // Audit log: entries newest first, filtered by action, actor, target and a date range.
 import { byId, h, withLoading } from "../ui.js";
+import { auditRow } from "./billing-parts.js";
 import { table } from "./forms.js";
 
 /** The filter form as the API's query (dates become whole UTC days). */
@@ -29,17 +30,7 @@ export function initAudit(backline) {
       backline.admin.auditLogs.list({ ...filters, cursor }),
     );
     if (!result.ok) return;
-    const page = result.value.entries.map((e) =>
-      h(
-        "tr",
-        {},
-        h("td", {}, new Date(e.createdAt).toLocaleString()),
-        h("td", {}, e.action),
-        h("td", {}, e.actorId ?? "system"),
-        h("td", {}, [e.targetType, e.targetId].filter(Boolean).join(" ")),
-        h("td", {}, h("code", {}, JSON.stringify(e.metadata))),
-      ),
-    );
+    const page = result.value.entries.map(auditRow);
     rows = more ? [...rows, ...page] : page;
     nextCursor = result.value.nextCursor;
     byId("audit-table").replaceChildren(

@@ -1,6 +1,8 @@
 // Lessons CMS: the catalogue by category and position (drafts included), create, edit,
-// reorder with up/down, delete with confirmation. What is published shows in the demo at once:
-// the demo reads the same GET /api/lessons.
+// reorder by dragging a row within its category or with the ↑/↓ buttons (the keyboard's way),
+// delete with confirmation. Either reorder is one request (POST /api/lessons/reorder) that
+// rewrites the whole category's order. What is published shows in the demo at once: the demo
+// reads the same GET /api/lessons.
 import { byId, h, withLoading } from "../ui.js";
 import { clearFieldErrors, showFieldError, showProblemFields, table } from "./forms.js";
 
@@ -42,9 +44,6 @@ function fillLessonForm(form, lesson) {
   form.elements.config.value = JSON.stringify(lesson?.config ?? {}, null, 2);
 }
 
-/** A loaded lesson as the PUT body (its id is in the path; the times are the server's). */
-const lessonInput = ({ id: _id, updatedAt: _u, publishedAt: _p, ...rest }) => rest;
-
 const byCategoryAndPosition = (a, b) =>
   a.category.localeCompare(b.category) || a.position - b.position || a.id.localeCompare(b.id);
 
@@ -53,6 +52,8 @@ export function initLessons(backline) {
   let lessons = [];
   /** The lesson being edited (its id), or null for a new one. */
   let editing = null;
+  /** The lesson being dragged (its id), or null. */
+  let dragged = null;
 
   async function refresh() {
     const result = await withLoading("Loading lessons", null, () => backline.content.loadCurriculum());
@@ -67,7 +68,31 @@ export function initLessons(backline) {
       const at = siblings.indexOf(lesson);
       return h(
         "tr",
-        { dataset: { lesson: lesson.id } },
+        {
+          dataset: { lesson: lesson.id, category: lesson.category },
+          draggable: true,
+          ondragstart: (e) => {
+            dragged = lesson.id;
+            e.dataTransfer.effectAllowed = "move";
+            e.dataTransfer.setData("text/plain", lesson.id);
+          },
+          ondragend: () => {
+            dragged = null;
+          },
+          // Only a row of the same category accepts the drop.
+          ondragover: (e) => {
+            if (dragged && lessons.find((l) => l.id === dragged)?.category === lesson.category) {
+              e.preventDefault();
+              e.dataTransfer.dropEffect = "move";
+            }
+          },
+          ondrop: (e) => {
+            e.preventDefault();
+            const from = dragged;
+            dragged = null;
+            if (from && from !== lesson.id) void dropOn(from, lesson, e.currentTarget);
+          },
+        },
         h("td", {}, lesson.category),
         h("td", {}, String(lesson.position)),
         h("td", {}, lesson.title, lesson.isPremium ? h("span", { className: "badge" }, "premium") : null),
@@ -119,21 +144,31 @@ export function initLessons(backline) {
     form.elements.title.focus();
   }
 
-  /** Swaps the positions of two lessons of a category (equal positions: the moved one goes one past). */
-  async function move(lesson, other, control) {
-    const result = await withLoading("Moving the lesson", control, async () => {
-      const [a, b] = await Promise.all([
-        backline.content.loadLesson(lesson.id),
-        backline.content.loadLesson(other.id),
-      ]);
-      const up =
-        other.position < lesson.position ||
-        (other.position === lesson.position && lessons.indexOf(other) < lessons.indexOf(lesson));
-      const aTo = a.position === b.position ? Math.max(0, b.position + (up ? -1 : 1)) : b.position;
-      await backline.content.updateLesson(a.id, { ...lessonInput(a), position: aTo });
-      await backline.content.updateLesson(b.id, { ...lessonInput(b), position: a.position });
-    });
+  /** The category's lesson ids in the order shown. */
+  const orderOf = (category) => lessons.filter((l) => l.category === category).map((l) => l.id);
+
+  /** Saves a category's new order in one request, then shows the catalogue again. */
+  async function saveOrder(category, ids, control) {
+    const result = await withLoading("Moving the lesson", control, () =>
+      backline.admin.lessons.reorder(category, ids),
+    );
     if (result.ok) await refresh();
+  }
+
+  /** Swaps a lesson with its neighbour (the ↑/↓ buttons). */
+  function move(lesson, other, control) {
+    const ids = orderOf(lesson.category);
+    const [a, b] = [ids.indexOf(lesson.id), ids.indexOf(other.id)];
+    [ids[a], ids[b]] = [ids[b], ids[a]];
+    return saveOrder(lesson.category, ids, control);
+  }
+
+  /** A dragged lesson dropped on a row: it takes that row's place (the others shift). */
+  function dropOn(fromId, target, row) {
+    const ids = orderOf(target.category).filter((id) => id !== fromId);
+    const at = orderOf(target.category).indexOf(target.id);
+    ids.splice(at, 0, fromId);
+    return saveOrder(target.category, ids, row);
   }
 
   async function remove(lesson, control) {

@@ -1,6 +1,8 @@
-// Users: search by email, view one (tier, role, second factors), change the role, disable or
-// enable, sign out everywhere, reset second factors. Each change signs the user out everywhere.
+// Users: search by email, view one (tier, role, second factors, live sessions, subscription,
+// invoices, their audit trail), change the role, disable or enable, sign out of one session or
+// everywhere, reset second factors. A role change or a disable signs the user out everywhere.
 import { byId, h, withLoading } from "../ui.js";
+import { auditRow, invoiceTable, subscriptionText } from "./billing-parts.js";
 import { table } from "./forms.js";
 
 function describeMfa(mfa) {
@@ -56,6 +58,80 @@ export function initUsers(backline) {
     if (result.ok) await view(user.id, null, result.value);
   }
 
+  /** The user's live sessions, each with its own sign-out. */
+  function sessionsTable(user) {
+    const rows = user.sessions.map((s) =>
+      h(
+        "tr",
+        { dataset: { session: s.id } },
+        h("td", {}, s.userAgent ?? "unknown device"),
+        h("td", {}, s.ip ?? ""),
+        h("td", {}, s.method),
+        h("td", {}, new Date(s.createdAt).toLocaleString()),
+        h("td", {}, new Date(s.lastUsedAt).toLocaleString()),
+        h(
+          "td",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              onclick: (e) =>
+                act(
+                  user,
+                  {
+                    question: `End this session of ${user.email}?`,
+                    label: "Ending the session",
+                    run: async () => {
+                      await admin.users.revokeSession(user.id, s.id);
+                      return "Session ended.";
+                    },
+                  },
+                  e.currentTarget,
+                ),
+            },
+            "Sign out",
+          ),
+        ),
+      ),
+    );
+    return table(h, ["Device", "IP", "Method", "Signed in", "Last used", ""], rows, "No live sessions.");
+  }
+
+  /** The user's audit trail: the view's first page, then more from the audit log by user. */
+  function auditTrail(user) {
+    const body = h("div", { id: "user-audit" });
+    const more = h("button", { type: "button", id: "user-audit-more" }, "More");
+    let rows = user.audit.entries.map(auditRow);
+    let cursor = user.audit.nextCursor;
+    const render = () => {
+      body.replaceChildren(table(h, ["When", "Action", "Actor", "Target", "Details"], rows, "No entries."));
+      more.hidden = !cursor;
+    };
+    more.addEventListener("click", async () => {
+      const page = await withLoading("Loading the audit trail", more, () =>
+        admin.auditLogs.list({ user: user.id, cursor }),
+      );
+      if (!page.ok) return;
+      rows = [...rows, ...page.value.entries.map(auditRow)];
+      cursor = page.value.nextCursor;
+      render();
+    });
+    render();
+    return [body, h("p", {}, more)];
+  }
+
+  /** The user's invoices, loaded on demand. */
+  function invoices(user) {
+    const box = h("div", { id: "user-invoices" });
+    const show = h("button", { type: "button", id: "user-invoices-show" }, "Show invoices");
+    show.addEventListener("click", async () => {
+      const page = await withLoading("Loading invoices", show, () => admin.users.invoices(user.id));
+      if (page.ok) box.replaceChildren(invoiceTable(h, page.value.invoices));
+    });
+    return [h("p", {}, show), box];
+  }
+
   async function view(id, control, outcome) {
     const result = await withLoading("Loading the user", control, () => admin.users.get(id));
     if (!result.ok) return;
@@ -81,8 +157,11 @@ export function initUsers(backline) {
         h("dd", {}, describeMfa(user.mfa)),
         h("dt", {}, "Joined"),
         h("dd", {}, new Date(user.createdAt).toLocaleString()),
+        h("dt", {}, "Subscription"),
+        h("dd", { id: "user-subscription" }, subscriptionText(user.subscription)),
       ),
-      outcome ? h("p", { className: "notice" }, outcome) : null,
+      // replaceChildren writes a null child as the text "null".
+      ...(outcome ? [h("p", { className: "notice" }, outcome)] : []),
       h(
         "p",
         {},
@@ -168,6 +247,12 @@ export function initUsers(backline) {
           "Reset second factors",
         ),
       ),
+      h("h4", {}, `Live sessions (${user.sessions.length})`),
+      h("div", { id: "user-sessions" }, sessionsTable(user)),
+      h("h4", {}, "Invoices"),
+      ...invoices(user),
+      h("h4", {}, "Audit trail (as actor or target)"),
+      ...auditTrail(user),
     );
     detail.hidden = false;
   }

@@ -7,6 +7,15 @@ export function adminCalls(api: Transport): AdminBackend {
     adminListUsers: ({ q, cursor, limit }) =>
       api.call("get", "/api/admin/users", { query: { q: q || undefined, cursor, limit } }),
     adminGetUser: (id) => api.call("get", "/api/admin/users/{id}", { params: { id } }),
+    async adminRevokeSession(id, sessionId) {
+      await api.call("delete", "/api/admin/users/{id}/sessions/{sessionId}", { params: { id, sessionId } });
+    },
+    adminUserInvoices: (id, query) =>
+      api.call("get", "/api/admin/users/{id}/invoices", { params: { id }, query: { ...query } }),
+    adminSubscriptions: (query) => api.call("get", "/api/admin/subscriptions", { query: { ...query } }),
+    async adminReorderLessons(category, lessonIds) {
+      await api.call("post", "/api/lessons/reorder", { body: { category, lessonIds } });
+    },
     async adminUpdateUser(id, changes) {
       await api.call("patch", "/api/admin/users/{id}", { params: { id }, body: changes });
     },

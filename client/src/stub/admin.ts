@@ -1,14 +1,34 @@
 /**
  * Stub admin API (functions/admin): users come from the stub's own data (role, disable, sign
- * out everywhere, MFA reset act on it). The stub keeps no audit log and receives no Stripe
- * events, so those lists answer empty, a replay is the 404 and a refund finds no payment.
+ * out everywhere, one session, MFA reset act on it; the user view shows their stub sessions
+ * and subscription), and so do subscriptions, invoices and the lessons' order. The stub keeps
+ * no audit log and receives no Stripe events, so those lists answer empty, a replay is the 404
+ * and a refund finds no payment.
  */
-import { PatchUserBody, RefundBody, UserIdParam, WebhookEventIdParam } from "../../../shared/schemas/admin";
-import type { AdminBackend, AdminUser } from "../services/admin";
+
+import {
+  incompleteOrder,
+  ListSubscriptionsQuery,
+  PatchUserBody,
+  RefundBody,
+  ReorderLessonsBody,
+  UserIdParam,
+  UserSessionParam,
+  WebhookEventIdParam,
+} from "../../../shared/schemas/admin";
+import { validationProblem } from "../errors";
+import type {
+  AdminBackend,
+  AdminInvoice,
+  AdminSubscription,
+  AdminUser,
+  AdminUserView,
+} from "../services/admin";
 import { revokeSessions, toUserDto } from "./auth";
 import { factorsOf } from "./factors";
+import { lessonsOf } from "./lessons";
 import { stubProblems as p, validate } from "./problems";
-import type { StubDb, StubUser, StubWorld } from "./world";
+import type { StoredSubscription, StubDb, StubUser, StubWorld } from "./world";
 
 /** Disabled accounts, kept beside the users table (when they were disabled, by user id). */
 type WithDisabled = StubDb & { disabledUsers?: Record<string, string> };
@@ -39,6 +59,45 @@ function userOf(db: StubDb, id: string, instance: string): StubUser {
 
 const emptyPage = <K extends string>(key: K) => ({ [key]: [], nextCursor: null }) as never;
 
+/** A page of `rows` (already in order) after the row whose id is `cursor`, as the stub's users list pages. */
+function pageAfter<T extends { id: string }>(rows: T[], cursor: string | undefined, limit: number) {
+  const start = cursor ? rows.findIndex((row) => row.id === cursor) + 1 : 0;
+  const items = rows.slice(start, start + limit);
+  return { items, nextCursor: start + limit < rows.length ? (items.at(-1)?.id ?? null) : null };
+}
+
+const subscriptionDto = (sub: StoredSubscription) => ({
+  id: sub.id,
+  status: sub.status,
+  plan: sub.plan,
+  priceId: sub.priceId,
+  currentPeriodEnd: sub.currentPeriodEnd,
+  cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+  canceledAt: sub.canceledAt,
+});
+
+/** The user view: the stub's live sessions of the user and their subscription (no audit log in the stub). */
+function toUserView(db: StubDb, user: StubUser): AdminUserView {
+  const sessions = Object.values(db.sessions)
+    .filter((s) => s.userId === user.id && !s.revokedAt)
+    .sort((a, b) => b.lastUsedAt.localeCompare(a.lastUsedAt))
+    .map((s) => ({
+      id: s.id,
+      method: "password",
+      userAgent: s.userAgent,
+      ip: null,
+      createdAt: s.createdAt,
+      lastUsedAt: s.lastUsedAt,
+    }));
+  const sub = db.subscriptions[user.id];
+  return {
+    ...toAdminUser(db, user),
+    sessions,
+    subscription: sub ? subscriptionDto(sub) : null,
+    audit: { entries: [], nextCursor: null },
+  };
+}
+
 export function stubAdmin(world: StubWorld): AdminBackend {
   return {
     adminListUsers({ q, cursor, limit = DEFAULT_LIMIT }) {
@@ -61,7 +120,73 @@ export function stubAdmin(world: StubWorld): AdminBackend {
       const instance = `/api/admin/users/${id}`;
       return world.tx((db) => {
         world.admin(db, instance);
-        return toAdminUser(db, userOf(db, id, instance));
+        return toUserView(db, userOf(db, id, instance));
+      });
+    },
+    adminRevokeSession(id, sessionId) {
+      const instance = `/api/admin/users/${id}/sessions/${sessionId}`;
+      return world.tx((db) => {
+        world.admin(db, instance);
+        validate(UserSessionParam, { id, sessionId }, instance);
+        const session = db.sessions[sessionId];
+        if (!session || session.userId !== id || session.revokedAt)
+          throw p.notFound("This user has no live session with this id.", instance);
+        session.revokedAt = new Date().toISOString();
+      });
+    },
+    adminUserInvoices(id, { cursor, limit = DEFAULT_LIMIT }) {
+      const instance = `/api/admin/users/${id}/invoices`;
+      return world.tx((db) => {
+        world.admin(db, instance);
+        validate(UserIdParam, { id }, instance);
+        const rows = Object.values(db.invoices)
+          .filter((invoice) => invoice.userId === id)
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+          .map(
+            ({ userId: _u, createdAt, ...invoice }): AdminInvoice => ({ ...invoice, issuedAt: createdAt }),
+          );
+        const { items, nextCursor } = pageAfter(rows, cursor, limit);
+        return { invoices: items, nextCursor };
+      });
+    },
+    adminSubscriptions(query) {
+      const instance = "/api/admin/subscriptions";
+      return world.tx((db) => {
+        world.admin(db, instance);
+        const { status } = validate(ListSubscriptionsQuery.omit({ cursor: true }), query, instance);
+        const rows = Object.entries(db.subscriptions)
+          .filter(([, sub]) => !status || sub.status === status)
+          .map(
+            ([userId, sub]): AdminSubscription => ({
+              ...subscriptionDto(sub),
+              userId,
+              email: db.users[userId]?.email ?? null,
+              customerId: sub.customerId,
+              createdAt: sub.currentPeriodStart ?? sub.currentPeriodEnd ?? "",
+            }),
+          )
+          .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+        const { items, nextCursor } = pageAfter(rows, query.cursor, query.limit ?? DEFAULT_LIMIT);
+        return { subscriptions: items, nextCursor };
+      });
+    },
+    adminReorderLessons(category, lessonIds) {
+      const instance = "/api/lessons/reorder";
+      return world.tx((db) => {
+        world.admin(db, instance);
+        const body = validate(ReorderLessonsBody, { category, lessonIds }, instance);
+        const lessons = lessonsOf(db);
+        const current = Object.values(lessons).filter((l) => l.category === body.category);
+        const missing = current.map((l) => l.id).filter((id) => !body.lessonIds.includes(id));
+        const unknown = body.lessonIds.filter((id) => lessons[id]?.category !== body.category);
+        if (current.length === 0 || missing.length > 0 || unknown.length > 0)
+          throw validationProblem([incompleteOrder(body.category, missing.sort(), unknown)], instance);
+        const now = new Date().toISOString();
+        body.lessonIds.forEach((id, i) => {
+          const lesson = lessons[id];
+          if (lesson && lesson.position !== i + 1)
+            lessons[id] = { ...lesson, position: i + 1, updatedAt: now };
+        });
       });
     },
     adminUpdateUser(id, changes) {
