@@ -93,9 +93,10 @@ export function isSessionNotLive(error: unknown): boolean {
 const CHATTY_ERRORS = new Set(["DrizzleQueryError", "NeonDbError", "UpstashError", "UpstashJSONParseError"]);
 
 /**
- * What a log line may say about an error: its class (and its causes' classes) and SQLSTATE.
- * Driver errors quote the failed query, its parameters or the Redis command, so their message,
- * detail and stack never reach the log; other errors keep their message and stack.
+ * What a log line may say about an error: its class (and its causes' classes), SQLSTATE, and
+ * for errors that are not a driver's its message. Driver errors quote the failed query, its
+ * parameters or the Redis command, so their message and detail never reach the log; no stack
+ * trace does (it names the deployed code's files and may carry a message quoted in a frame).
  */
 export function describeError(error: unknown): Record<string, unknown> {
   const chain = causeChain(error);
@@ -104,9 +105,6 @@ export function describeError(error: unknown): Record<string, unknown> {
   const sqlState = sqlStateOf(error);
   const description: Record<string, unknown> = { error: names.join(" < ") };
   if (sqlState) description.sqlState = sqlState;
-  if (!chatty) {
-    description.message = error instanceof Error ? error.message : String(error);
-    if (error instanceof Error) description.stack = error.stack;
-  }
+  if (!chatty) description.message = error instanceof Error ? error.message : String(error);
   return description;
 }

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../database";
 import type { QueuedEmail } from "../schema/email";
+import { soleOwnerWithOthers } from "./users";
 import { CUSTOMER_DELETED, scrubbedPayload } from "./webhook-events";
 
 /**
@@ -12,19 +13,26 @@ import { CUSTOMER_DELETED, scrubbedPayload } from "./webhook-events";
  * closed it at Stripe first): that entry is how later events about the customer are known
  * to concern a deleted account (stored scrubbed, subscriptions canceled). The goodbye email
  * is queued unlinked so it survives the delete; the sender drops its recipient and parameters
- * once it is sent, and the purge the row itself. Returns the revoked session ids (for
- * Redis), or undefined if the user was already gone.
+ * once it is sent, and the purge the row itself. Teams the user is alone in are deleted with
+ * it; while the user is the only owner of a team others belong to, nothing is deleted
+ * (`{ soleOwner: true }`; the route checks first, this statement again). Returns the revoked session ids (for Redis), or undefined
+ * if the user was already gone.
  */
 export async function deleteAccount(
   db: Database,
   v: { userId: string; outboxId: string; message: QueuedEmail },
-): Promise<{ sessionIds: string[] } | undefined> {
-  const result = await db.execute<{ session_ids: string[] }>(sql`
-    with s as (
+): Promise<{ sessionIds: string[] } | { soleOwner: true } | undefined> {
+  const user = sql`${v.userId}::uuid`;
+  const result = await db.execute<{ session_ids: string[] | null; sole_owner: boolean }>(sql`
+    with blocked as (
+      select exists (select 1 from teams t where ${soleOwnerWithOthers(sql`t.id`, user)}) as sole_owner
+    ),
+    s as (
       select id from sessions where user_id = ${v.userId} and revoked_at is null
     ),
     scrubbed as (
-      update audit_logs set ip = null, user_agent = null where actor_id = ${v.userId}
+      update audit_logs set ip = null, user_agent = null
+      where actor_id = ${v.userId} and not (select sole_owner from blocked)
     ),
     events_scrubbed as (
       -- Stripe events about this customer (or naming this user) keep their ledger row but lose
@@ -33,7 +41,7 @@ export async function deleteAccount(
       update stripe_events e
       set payload = ${scrubbedPayload(sql`e.payload`)}
       from users u
-      where u.id = ${v.userId}
+      where u.id = ${v.userId} and not (select sole_owner from blocked)
         and ((u.stripe_customer_id is not null
               and (e.payload #>> '{data,object,customer}' = u.stripe_customer_id
                    or e.payload #>> '{data,object,id}' = u.stripe_customer_id))
@@ -43,16 +51,22 @@ export async function deleteAccount(
     invoice_links as (
       update invoices i set hosted_invoice_url = null, updated_at = now()
       from users u
-      where u.id = ${v.userId} and i.hosted_invoice_url is not null
+      where u.id = ${v.userId} and not (select sole_owner from blocked) and i.hosted_invoice_url is not null
         and (i.user_id = u.id or i.customer_id = u.stripe_customer_id)
     ),
     o as (
       insert into email_outbox (id, user_id, "to", template, params)
       select ${v.outboxId}::uuid, null, email, ${v.message.template}, ${JSON.stringify(v.message.params)}::jsonb
-      from users where id = ${v.userId}
+      from users where id = ${v.userId} and not (select sole_owner from blocked)
     ),
     d as (
-      delete from users where id = ${v.userId} returning id
+      delete from users where id = ${v.userId} and not (select sole_owner from blocked) returning id
+    ),
+    alone_in as (
+      delete from teams t
+      where exists (select 1 from d)
+        and exists (select 1 from team_members m where m.team_id = t.id and m.user_id = ${user})
+        and not exists (select 1 from team_members m where m.team_id = t.id and m.user_id <> ${user})
     ),
     a as (
       insert into audit_logs (actor_id, action, target_type, target_id)
@@ -64,8 +78,10 @@ export async function deleteAccount(
       from users u join d on d.id = u.id
       where u.stripe_customer_id is not null
     )
-    select coalesce((select array_agg(id::text) from s), '{}') as session_ids from d
+    select (select sole_owner from blocked) as sole_owner,
+      (select coalesce((select array_agg(id::text) from s), '{}') from d) as session_ids
   `);
   const row = result.rows[0];
-  return row ? { sessionIds: row.session_ids } : undefined;
+  if (row?.sole_owner) return { soleOwner: true };
+  return row?.session_ids ? { sessionIds: row.session_ids } : undefined;
 }

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import { type Database, prepareOnce } from "../database";
 import { type User, users } from "../schema/users";
 import { hasSecondFactorSql } from "./mfa-factors";
@@ -84,10 +84,24 @@ export async function findAccountForDeletion(db: Database, userId: string) {
       hash: users.passwordHash,
       displayName: users.displayName,
       stripeCustomerId: users.stripeCustomerId,
+      soleOwnerOf: sql<string[]>`coalesce((
+        select array_agg(t.name order by t.name) from teams t where ${soleOwnerWithOthers(sql`t.id`, sql`${users.id}`)}
+      ), '{}')`,
     })
     .from(users)
     .where(eq(users.id, userId));
   return user;
+}
+
+/**
+ * True when the user is the team's only owner and others belong to it: deleting the account
+ * would leave them a team nobody runs, so it waits until ownership is handed over (or the team
+ * is deleted). A team the user is alone in goes with the account.
+ */
+export function soleOwnerWithOthers(teamId: SQL, userId: SQL): SQL {
+  return sql`exists (select 1 from team_members m where m.team_id = ${teamId} and m.user_id = ${userId} and m.role = 'owner')
+    and not exists (select 1 from team_members o where o.team_id = ${teamId} and o.role = 'owner' and o.user_id <> ${userId})
+    and exists (select 1 from team_members x where x.team_id = ${teamId} and x.user_id <> ${userId})`;
 }
 
 /** What a password change needs: the current hash, and where and to whom the notice goes. */

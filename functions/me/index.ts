@@ -16,6 +16,16 @@ import { problemContent } from "../../shared/openapi";
 import { DeleteMeBody, PatchMeBody } from "../../shared/schemas/me";
 import { emailChangeRoutes } from "./email-change";
 import { identityRoutes } from "./identities";
+import { meProblems } from "./problems";
+
+/** The account still runs teams others belong to (their names in `teams`). */
+function soleTeamOwner(teams: string[]) {
+  const named = teams.length > 0 ? `: ${teams.join(", ")}` : "";
+  return meProblems.soleTeamOwner({
+    detail: `Hand over ownership of the teams you alone own${named}, or delete them, before deleting your account.`,
+    extensions: { teams },
+  });
+}
 
 const getMe = createRoute({
   method: "get",
@@ -64,6 +74,7 @@ const deleteMe = createRoute({
   responses: {
     204: { description: "Deleted" },
     401: problemContent("Not signed in, or the password is wrong"),
+    409: problemContent("The only owner of a team others belong to (`teams` names them)"),
     429: problemContent("Too many wrong passwords for this account; retry later"),
     503: problemContent("Stripe is not reachable; nothing was deleted"),
   },
@@ -89,6 +100,7 @@ export const meRoutes = createRouter()
     if (!user || !(await checkAccountPassword(c, { id: userId, ...user }, password))) {
       throw authProblems.invalidCredentials("The password is wrong.");
     }
+    if (user.soleOwnerOf.length > 0) throw soleTeamOwner(user.soleOwnerOf);
     // Close the customer at Stripe first (open checkouts expired, subscriptions canceled, the
     // customer deleted), asking Stripe itself since the local table may lag: if Stripe cannot
     // be reached the account stays, and the user can retry.
@@ -103,6 +115,7 @@ export const meRoutes = createRouter()
       message: queuedEmail({ template: "account-deleted", displayName: user.displayName }),
     });
     if (!deleted) throw problems.notFound("This account no longer exists.");
+    if ("soleOwner" in deleted) throw soleTeamOwner([]);
     await markSessionsRevoked(c.get("redis"), deleted.sessionIds);
     deliverAfterResponse(c, [outboxId]);
     return c.body(null, 204);

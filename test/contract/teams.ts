@@ -230,6 +230,22 @@ export function defineTeamsContract(target: ContractTarget): void {
       expect((await failure(member.client.teams.get(team.id))).status).toBe(404);
     });
 
+    it("an account that alone owns a team others belong to is deleted only once it hands ownership over", async () => {
+      const { client: owner } = await person("Olga");
+      const team = await owner.teams.create({ name: "Crew", kind: "team" });
+      const solo = await owner.teams.create({ name: "Just me", kind: "team" });
+      const member = await joined(owner, team, "Max", "member");
+      const refused = await failure(owner.auth.deleteAccount({ password: PASSWORD }));
+      expect([refused.status, refused.type]).toEqual([409, `${P}sole-team-owner`]);
+      expect(refused.detail).toContain("Crew");
+      expect(refused.detail).not.toContain("Just me");
+      expect((await owner.teams.list()).map((t) => t.id).sort()).toEqual([team.id, solo.id].sort());
+
+      await owner.teams.transfer(team.id, member.user.id);
+      await owner.auth.deleteAccount({ password: PASSWORD });
+      expect(await member.client.teams.get(team.id)).toMatchObject({ role: "owner", memberCount: 1 });
+    });
+
     it("a class: the teacher picks lessons and sees every student's progress; a student sees their own", async () => {
       const { client: teacher } = await person("Tess");
       const klass = await teacher.teams.create({ name: "Beats 101", kind: "class" });

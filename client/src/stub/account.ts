@@ -11,6 +11,7 @@ import { revokeSessions, toUserDto } from "./auth";
 import { deleteFactors } from "./factors";
 import { appLink, consumeEmailToken, newEmailToken, saveEmailToken, sendEmail, sha256Hex } from "./mail";
 import { stubProblems as p, validate } from "./problems";
+import { leaveAllTeams } from "./teams-store";
 import type { StubDb, StubWorld } from "./world";
 
 type AccountCalls =
@@ -71,6 +72,7 @@ export function stubAccount(world: StubWorld): Pick<Backend, AccountCalls> {
       await world.tx((db) => {
         const gone = db.users[user.id];
         if (!gone) throw p.notFound("This account no longer exists.", instance);
+        leaveAllTeams(db, gone.id, instance);
         deleteUserData(db, gone.id);
         sendEmail(db, gone.email, { template: "account-deleted", displayName: gone.displayName });
       });

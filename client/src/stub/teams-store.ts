@@ -32,6 +32,12 @@ export const teamProblems = defineProblems({
   invitationInvalid: { status: 404, title: "This invitation link is not valid" },
   invitationWrongEmail: { status: 403, title: "This invitation is for another email address" },
   notAClass: { status: 409, title: "This team is not a class" },
+  // DELETE /api/me (functions/me/problems.ts).
+  soleTeamOwner: {
+    status: 409,
+    title:
+      "You are the only owner of a team others belong to: make someone else an owner, or delete the team, first",
+  },
 });
 
 export interface StubTeam {
@@ -178,4 +184,31 @@ export function page<T>(
     items: taken,
     nextCursor: rest.length > limit && last ? toBase64Url(new TextEncoder().encode(key(last))) : null,
   };
+}
+
+/**
+ * Before an account is deleted (DELETE /api/me, db/queries/accounts.ts): refused while it is the
+ * only owner of a team others belong to (409 naming them); else its memberships go, and the
+ * teams it was alone in with them.
+ */
+export function leaveAllTeams(db: WithTeams, userId: string, instance: string): void {
+  const tables = teamTables(db);
+  const mine = Object.values(tables.teams).filter((t) => roleOf(db, t.id, userId) !== undefined);
+  const others = (t: StubTeam) => membersOf(db, t.id).filter(([id]) => id !== userId);
+  const stranded = mine
+    .filter((t) => roleOf(db, t.id, userId) === "owner")
+    .filter((t) => others(t).length > 0 && !others(t).some(([, m]) => m.role === "owner"))
+    .map((t) => t.name)
+    .sort();
+  if (stranded.length > 0) {
+    const detail = `Hand over ownership of the teams you alone own: ${stranded.join(", ")}, or delete them, before deleting your account.`;
+    throw fromApiError(teamProblems.soleTeamOwner({ detail, extensions: { teams: stranded } }), instance);
+  }
+  for (const team of mine) {
+    if (others(team).length === 0) {
+      delete tables.teams[team.id];
+      delete tables.members[team.id];
+      delete tables.classLessons[team.id];
+    } else delete tables.members[team.id]?.[userId];
+  }
 }
