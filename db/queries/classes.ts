@@ -154,10 +154,23 @@ export interface ClassLessonDetail {
  * class's members when one of the class's owners is on the premium tier. True inside a
  * statement when an owner of the team is.
  */
-function ownerIsPremium(teamId: string): SQL {
+function ownerIsPremium(teamId: SQL): SQL {
   return sql`exists (
     select 1 from team_members m join users u on u.id = m.user_id
-    where m.team_id = ${teamId}::uuid and m.role = 'owner' and u.tier = 'premium'
+    where m.team_id = ${teamId} and m.role = 'owner' and u.tier = 'premium'
+  )`;
+}
+
+/**
+ * The premium rule seen from a lesson: true inside a statement when the user belongs to a class
+ * that lists the lesson and has a premium owner (so a free student records progress on a premium
+ * lesson their class opens, as they may open it).
+ */
+export function openedByAClass(lessonId: SQL, userId: string): SQL {
+  return sql`exists (
+    select 1 from class_lessons cl
+    join team_members me on me.team_id = cl.team_id and me.user_id = ${userId}::uuid
+    where cl.lesson_id = ${lessonId} and ${ownerIsPremium(sql`cl.team_id`)}
   )`;
 }
 
@@ -174,7 +187,7 @@ export async function findClassLesson(
   >(sql`
     with access as (${accessOf(v.teamId, v.userId)})
     select a.kind, a.role, a.manager,
-      (${memberOfClass} and ${ownerIsPremium(v.teamId)}) as owner_premium,
+      (${memberOfClass} and ${ownerIsPremium(sql`${v.teamId}::uuid`)}) as owner_premium,
       case when ${memberOfClass} then (
         select json_build_object('id', l.id, 'title', l.title, 'category', l.category,
           'difficulty', l.difficulty, 'isPremium', l.is_premium, 'position', l.position,

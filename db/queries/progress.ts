@@ -1,6 +1,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { type LessonProgress, lessonProgress } from "../schema/lessons";
+import { openedByAClass } from "./classes";
 
 export interface ProgressInput {
   lessonId: string;
@@ -12,7 +13,8 @@ export interface ProgressInput {
 
 /**
  * Records an attempt in one statement: keeps the best score, counts attempts, stamps the
- * first completion; only for a published lesson the user's tier may take. An attempt whose
+ * first completion; only for a published lesson the user's tier may take (or a class of theirs
+ * opens: openedByAClass). An attempt whose
  * `attemptId` was already counted changes nothing and returns the progress as it is. Also
  * returns whether the lesson exists and is premium, to tell 404 from 403.
  */
@@ -26,7 +28,8 @@ export function recordProgressStatement(
       select id, is_premium from lessons where id = ${v.lessonId} and published_at is not null
     ),
     allowed as (
-      select id from lesson where not lesson.is_premium or ${v.premium}
+      select id from lesson
+      where not lesson.is_premium or ${v.premium} or ${openedByAClass(sql`lesson.id`, v.userId)}
     ),
     first_time as (
       insert into progress_attempts (user_id, attempt_id, lesson_id)

@@ -353,6 +353,38 @@ describe("premium lessons in a class", () => {
     expect(await free.json()).toMatchObject({ id: "counting-beats", config: { bpm: 80 } });
   });
 
+  it("lets a free member record progress on a premium lesson their class opens, and no one else", async () => {
+    const record = (who: SignedUp) =>
+      send(bindings, "/api/progress", {
+        method: "POST",
+        headers: bearer(who.accessToken),
+        json: { lessonId: "boom-bap", score: 70, completed: true },
+      });
+    const [premiumOwner, freeOwner] = (await insertUsers(bindings, ["Premium teacher", "Free teacher"])) as [
+      string,
+      string,
+    ];
+    await setTier(bindings, premiumOwner, "premium");
+    const [opened, notOpened, outsider] = [
+      await signUp(bindings),
+      await signUp(bindings),
+      await signUp(bindings),
+    ];
+    const openingClass = await createClass(bindings, { owner: premiumOwner, students: [opened.userId] });
+    const closedClass = await createClass(bindings, { owner: freeOwner, students: [notOpened.userId] });
+    await listLessonsInClass(bindings, openingClass, ["boom-bap"]);
+    await listLessonsInClass(bindings, closedClass, ["boom-bap"]);
+    // A premium owner's class that does not list the lesson opens nothing either.
+    await createClass(bindings, { owner: premiumOwner, students: [outsider.userId] });
+
+    expect((await record(opened)).status).toBe(200);
+    for (const refused of [notOpened, outsider]) {
+      const res = await record(refused);
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as Problem).type).toBe(`${PROBLEM}premium-required`);
+    }
+  });
+
   it("serves only lessons the class lists, published", async () => {
     for (const lesson of ["major-scale", DRAFT, "no-such-lesson"]) {
       const res = await get(`/api/teams/${premiumClass}/lessons/${lesson}`, student);

@@ -347,7 +347,19 @@ export function defineTeamsContract(target: ContractTarget): void {
       const student = await joined(teacher, klass, "Sid", "student");
       const locked = await failure(student.client.teams.lesson(klass.id, "sixteenth-notes"));
       expect([locked.status, locked.type]).toEqual([403, `${P}premium-required`]);
+      const unsaved = await failure(
+        student.client.dataSync.saveProgress({ lessonId: "sixteenth-notes", score: 60 }),
+      );
+      expect([unsaved.status, unsaved.type]).toEqual([403, `${P}premium-required`]);
       await target.promote(email, { tier: "premium" });
+      // The student's attempts on it count too.
+      expect(
+        await student.client.dataSync.saveProgress({
+          lessonId: "sixteenth-notes",
+          score: 60,
+          completed: true,
+        }),
+      ).toMatchObject({ lessonId: "sixteenth-notes", bestScore: 60, completed: true });
       expect(await student.client.teams.lesson(klass.id, "sixteenth-notes")).toMatchObject({
         id: "sixteenth-notes",
         isPremium: true,

@@ -20,6 +20,7 @@ import {
   managerWords,
   membersOf,
   memberTeam,
+  ownerIsPremium,
   page,
   roleRequired,
   teamProblems,
@@ -153,9 +154,7 @@ export function stubClasses(world: StubWorld): Pick<TeamBackend, ClassCalls> {
         const lesson = classLessons(db, id).find((l) => l.id === lessonId);
         if (!lesson) throw p.notFound("No lesson of this class has this id.", instance);
         // The README's rule: a class's lessons are open to its members when an owner of the class is premium.
-        const ownerPremium = membersOf(db, id).some(
-          ([userId, m]) => m.role === "owner" && db.users[userId]?.tier === "premium",
-        );
+        const ownerPremium = ownerIsPremium(db, id);
         if (lesson.isPremium && !ownerPremium && user.tier !== "premium" && user.role !== "admin")
           throw p.premiumRequired(
             "This lesson is for premium members: the class's owner or you need a premium plan.",

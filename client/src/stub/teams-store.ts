@@ -212,3 +212,18 @@ export function leaveAllTeams(db: WithTeams, userId: string, instance: string): 
     } else delete tables.members[team.id]?.[userId];
   }
 }
+
+/** Whether an owner of the team is on the premium tier (the classes' premium rule, README). */
+export function ownerIsPremium(db: WithTeams, teamId: string): boolean {
+  return membersOf(db, teamId).some(
+    ([userId, m]) => m.role === "owner" && db.users[userId]?.tier === "premium",
+  );
+}
+
+/** Whether a class of the user's lists the lesson and has a premium owner (db/queries/classes.ts). */
+export function openedByAClass(db: WithTeams, lessonId: string, userId: string): boolean {
+  return Object.entries(teamTables(db).classLessons).some(
+    ([teamId, ids]) =>
+      ids.includes(lessonId) && roleOf(db, teamId, userId) !== undefined && ownerIsPremium(db, teamId),
+  );
+}

@@ -5,9 +5,9 @@ import { loadConfig } from "../../shared/config";
 import { bearer, signUp } from "../../test/support/accounts";
 import { fileEnv, send } from "../../test/support/harness";
 import { setMember } from "../../test/support/team-keys";
-import { call, createTeamAs, problemSlug } from "../teams/test-teams";
+import { call, createTeamAs, problemSlug } from "./test-teams";
 
-const bindings = fileEnv("me_delete_teams");
+const bindings = fileEnv("teams_account_deletion");
 const PASSWORD = "a sturdy passphrase 42";
 
 function deleteAccount(accessToken: string) {
