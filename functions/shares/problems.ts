@@ -1,6 +1,4 @@
-import { defineProblems } from "../../shared/errors";
+import { teamAccessProblems } from "../../shared/teams/problems";
 
-/** Problems of the shares group (`teamRoleRequired` shares its type with the teams group's). */
-export const shareProblems = defineProblems({
-  teamRoleRequired: { status: 403, title: "Your role in the team does not allow this" },
-});
+/** Problems of the shares group: a team pattern's link needs its author or a manager. */
+export const shareProblems = { teamRoleRequired: teamAccessProblems.teamRoleRequired };

@@ -5,6 +5,7 @@
  */
 import { fromBase64Url, toBase64Url } from "../../../shared/base64url";
 import { defineProblems } from "../../../shared/errors";
+import { teamAccessProblems } from "../../../shared/teams/problems";
 import { fromApiError, validationProblem } from "../errors";
 import {
   TEAM_MANAGER_ROLES,
@@ -17,28 +18,29 @@ import {
 import type { StubDb, StubUser } from "./world";
 
 /**
- * The teams contract's problems, as the server's functions/teams/problems.ts and
- * functions/classes lists word them (the lead may point the stub at those lists once merged).
+ * The teams contract's problems: the answers of every team route (shared/teams/problems.ts), and
+ * the rest as the server's functions/teams, functions/classes and functions/me lists word them.
  */
-export const teamProblems = defineProblems({
-  teamNotFound: { status: 404, title: "No such team" },
-  teamRoleRequired: { status: 403, title: "Your role in this team does not allow this" },
-  lastOwner: { status: 409, title: "A team keeps at least one owner" },
-  teamLimit: { status: 409, title: "You belong to as many teams as an account may" },
-  memberNotFound: { status: 404, title: "No such member of this team" },
-  alreadyMember: { status: 409, title: "This address already belongs to a member" },
-  invitationPending: { status: 409, title: "This address already has a pending invitation" },
-  invitationNotFound: { status: 404, title: "No pending invitation of this team has this id" },
-  invitationInvalid: { status: 404, title: "This invitation link is not valid" },
-  invitationWrongEmail: { status: 403, title: "This invitation is for another email address" },
-  notAClass: { status: 409, title: "This team is not a class" },
-  // DELETE /api/me (functions/me/problems.ts).
-  soleTeamOwner: {
-    status: 409,
-    title:
-      "You are the only owner of a team others belong to: make someone else an owner, or delete the team, first",
-  },
-});
+export const teamProblems = {
+  ...teamAccessProblems,
+  ...defineProblems({
+    lastOwner: { status: 409, title: "A team keeps at least one owner" },
+    teamLimit: { status: 409, title: "You belong to as many teams as an account may" },
+    memberNotFound: { status: 404, title: "No such member of this team" },
+    alreadyMember: { status: 409, title: "This address already belongs to a member" },
+    invitationPending: { status: 409, title: "This address already has a pending invitation" },
+    invitationNotFound: { status: 404, title: "No pending invitation of this team has this id" },
+    invitationInvalid: { status: 404, title: "This invitation link is not valid" },
+    invitationWrongEmail: { status: 403, title: "This invitation is for another email address" },
+    notAClass: { status: 409, title: "This team is not a class" },
+    // DELETE /api/me (functions/me/problems.ts).
+    soleTeamOwner: {
+      status: 409,
+      title:
+        "You are the only owner of a team others belong to: make someone else an owner, or delete the team, first",
+    },
+  }),
+};
 
 export interface StubTeam {
   id: string;
