@@ -19,7 +19,11 @@ describeBrowser.each(MODES)("lessons (%s mode)", (mode) => {
     const page = await browser.open(await browser.context(), mode);
     const lessons = page.locator("#lesson-list button.lesson");
     await lessons.first().waitFor();
-    expect(await lessons.count()).toBe(24);
+    // The seeded 24 in stub mode; over http, what the API lists now (other suites on the shared
+    // stack, such as the admin console's, add lessons of their own).
+    const listed =
+      mode === "http" ? ((await api.request("/api/lessons")).body.lessons as unknown[]).length : 24;
+    expect(await lessons.count()).toBe(listed);
     expect(await page.locator("#lesson-list .category h3").allTextContents()).toContain("rhythm basics");
     const locked = page.locator("#lesson-list button.lesson[data-locked='true']");
     expect(await locked.count()).toBeGreaterThan(0);
