@@ -4372,6 +4372,15 @@ export interface paths {
             "application/problem+json": components["schemas"]["Problem"];
           };
         };
+        /** @description The only owner of a team others belong to (`teams` names them) */
+        409: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
         /** @description Too many wrong passwords for this account; retry later */
         429: {
           headers: {
