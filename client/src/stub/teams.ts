@@ -121,14 +121,17 @@ export function stubTeams(world: StubWorld): Pick<TeamBackend, TeamCalls> {
       const db: WithTeams = await world.read();
       const user = viewer(db, "/api/teams");
       const tables = teamTables(db);
+      // Newest first. The server's clock has microseconds; two teams made in one of the stub's
+      // milliseconds keep the order they were made in (the tables keep insertion order).
       return Object.values(tables.teams)
-        .flatMap((team) => {
+        .flatMap((team, made) => {
           const role = tables.members[team.id]?.[user.id]?.role;
-          return role ? [toTeamDto(db, team, role)] : [];
+          return role ? [{ made, dto: toTeamDto(db, team, role) }] : [];
         })
         .sort((a, b) =>
-          a.createdAt === b.createdAt ? (a.id < b.id ? 1 : -1) : a.createdAt < b.createdAt ? 1 : -1,
-        );
+          a.dto.createdAt === b.dto.createdAt ? b.made - a.made : a.dto.createdAt < b.dto.createdAt ? 1 : -1,
+        )
+        .map(({ dto }) => dto);
     },
     createTeam(body) {
       const instance = "/api/teams";
