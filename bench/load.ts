@@ -1,5 +1,6 @@
 /** One bounded autocannon run against a loopback URL, reduced to the numbers the report keeps. */
 import autocannon from "autocannon";
+import { type CpuSample, perRequest, sampleCpu } from "./processes";
 
 export interface LoadSpec {
   url: string;
@@ -30,6 +31,8 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
+  /** CPU ms per request spent by each process group during the run (Linux only). */
+  cpuMsPerRequest?: CpuSample;
 }
 
 /** Runs autocannon for a fixed duration (and at most `maxRequests`), never longer than duration + 15 s. */
@@ -49,11 +52,13 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     timeout: 10,
     requests: [request],
   }) as unknown as autocannon.Instance;
+  const cpuBefore = sampleCpu();
   const guard = setTimeout(() => instance.stop(), (spec.durationSec + 15) * 1000);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     instance.once("done", resolve);
     instance.once("error", reject);
   }).finally(() => clearTimeout(guard));
+  const cpuAfter = sampleCpu();
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))
     statusCodes[code] = stat.count ?? 0;
@@ -72,6 +77,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes,
+    cpuMsPerRequest: perRequest(cpuBefore, cpuAfter, total),
   };
 }
 

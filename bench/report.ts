@@ -108,6 +108,7 @@ export function renderMarkdown(r: BenchResults): string {
   }
   const notes = r.endpoints.flatMap((e) => e.notes.map((n) => `- ${e.name}: ${n}`));
   if (notes.length) lines.push("", ...notes);
+  lines.push(...processTable(r));
   lines.push("", "## Bundle and startup", "");
   if (r.bundle?.error) lines.push(`- Bundle: not measured (${r.bundle.error})`);
   else if (r.bundle)
@@ -247,4 +248,34 @@ function niceStep(raw: number): number {
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   for (const m of [1, 2, 5, 10]) if (raw <= m * magnitude) return m * magnitude;
   return 10 * magnitude;
+}
+
+/**
+ * CPU ms per request by process during each load run: what the machine spent on one request,
+ * Backline's beside the floor's. The bench process runs autocannon and the stand-ins.
+ */
+function processTable(r: BenchResults): string[] {
+  const runs = r.endpoints.flatMap((e) => e.runs.map((run) => ({ name: e.name, run })));
+  if (!runs.some(({ run }) => run.backline.cpuMsPerRequest)) return [];
+  const cell = (s: LoadResult["cpuMsPerRequest"]) =>
+    s
+      ? `${fmt(s.workerd, 2)} / ${fmt(s.bench, 2)} / ${fmt(s.postgres, 2)} / ${fmt(s.redis, 2)} / ${fmt(s.other, 2)}`
+      : "–";
+  const total = (s: LoadResult["cpuMsPerRequest"]) =>
+    s ? s.workerd + s.bench + s.postgres + s.redis + s.other : Number.NaN;
+  return [
+    "",
+    "## Machine CPU per request, by process",
+    "",
+    "CPU ms per request during each run (Linux `/proc`): workerd / bench process (autocannon and the " +
+      "in-process Neon and Upstash stand-ins) / PostgreSQL / redis-server / everything else.",
+    "",
+    "| Endpoint | Conns | Backline | Floor | Total Backline ÷ floor |",
+    "| --- | --- | --- | --- | --- |",
+    ...runs.map(
+      ({ name, run }) =>
+        `| ${name} | ${run.connections} | ${cell(run.backline.cpuMsPerRequest)} | ${cell(run.floor.cpuMsPerRequest)} | ` +
+        `${fmt(total(run.backline.cpuMsPerRequest) / total(run.floor.cpuMsPerRequest), 2)} |`,
+    ),
+  ];
 }

@@ -16,6 +16,7 @@ import { byOwner } from "../dev/bundle/measure";
 import { type Stack, startStack } from "../dev/stack";
 import type { CpuCase, CpuInput, CpuOutput } from "./cpu";
 import { type LoadSpec, runLoad } from "./load";
+import { summarizeProfile } from "./profile";
 import {
   type BenchResults,
   type Budget,
@@ -24,6 +25,7 @@ import {
   renderMarkdown,
   type Service,
 } from "./report";
+import { profileWorkerd } from "./workerd-profile";
 import { killAllWranglersNow, startWrangler, stopAllWranglers } from "./wrangler";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -41,6 +43,10 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
  * `--profile=<dir>` also writes one V8 CPU profile per CPU case there (a separate, slower pass).
  * `--replay` times the CPU cases on recorded upstream answers (bench/cpu.ts `replay`): only
  * Backline's own CPU, steadier on a busy machine than subtracting the floor.
+ * `--endpoints=<name>,…` limits the load runs and profiles to those endpoints.
+ * `--profile-workerd=<dir>` profiles the worker inside workerd instead (an unminified
+ * `wrangler dev`, 8 connections, 1,500 requests per endpoint): `<dir>/<endpoint>.cpuprofile`
+ * and `<dir>/top.txt`. Use it with `--only=workerd` to skip everything else.
  */
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -49,7 +55,8 @@ const args = new Map(
   }),
 );
 const only = args.has("only") ? new Set(args.get("only")?.split(",")) : undefined;
-const wants = (part: "load" | "bundle" | "startup" | "cpu") => !only || only.has(part);
+const wants = (part: "load" | "bundle" | "startup" | "cpu" | "workerd") =>
+  part === "workerd" ? args.has("profile-workerd") : !only || only.has(part);
 
 interface Fixture {
   email: string;
@@ -594,7 +601,9 @@ async function main(): Promise<void> {
     ];
 
     const results: EndpointResult[] = [];
-    for (const spec of endpoints) {
+    // `--endpoints=health,me` measures only those (quick before/after runs).
+    const picked = args.get("endpoints")?.split(",");
+    for (const spec of endpoints.filter((e) => !picked || picked.includes(e.name))) {
       const probe = await roundTrips(app.url, stack, spec);
       if (spec.name === "refresh" && probe.status === 200) probeRefresh = await signinOnce();
       const result: EndpointResult = {
@@ -647,6 +656,11 @@ async function main(): Promise<void> {
     }
 
     await Promise.all([app.stop(), floor?.stop()]);
+    const profileDir = args.get("profile-workerd");
+    if (profileDir) {
+      log(`workerd CPU profiles (unminified wrangler dev) in ${profileDir}…`);
+      await profileEndpoints(profileDir, picked, endpoints, { cwd: root, env: "dev", vars, envFile, stack });
+    }
 
     log("bundle (wrangler deploy --dry-run)…");
     const bundle = wants("bundle") ? await measureBundle() : undefined;
@@ -763,6 +777,73 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
+}
+
+const PROFILED_REQUESTS = 1500;
+
+/**
+ * One workerd CPU profile per endpoint (sign-in left out: its hash is the whole profile), taken
+ * while autocannon sends a fixed number of requests on 8 connections to an unminified build.
+ */
+async function profileEndpoints(
+  dir: string,
+  picked: string[] | undefined,
+  endpoints: EndpointSpec[],
+  options: { cwd: string; env: string; vars: Record<string, string>; envFile: string; stack: Stack },
+): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const app = await startWrangler({ ...options, readyPath: "/api/health", extraArgs: ["--minify=false"] });
+  const top: string[] = [];
+  try {
+    for (const spec of endpoints.filter((e) => e.name !== "signin" && (!picked || picked.includes(e.name)))) {
+      await resetRateLimits(options.stack);
+      const connections = 8;
+      const load = {
+        url: `${app.url}${spec.path}`,
+        method: spec.method,
+        headers: { "content-type": "application/json", ...spec.headers() },
+        body: spec.body?.(),
+        connections,
+        durationSec: 60,
+        maxRequests: PROFILED_REQUESTS,
+        ...spec.load(connections),
+      };
+      await runLoad({ ...load, maxRequests: 200 }); // warm
+      let done = 0;
+      const profile = await profileWorkerd(app.inspectorPort, newestDevBundle(options.cwd), async () => {
+        done = (await runLoad(load)).requests;
+      });
+      const name = spec.name.replaceAll(" ", "-");
+      writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      top.push(
+        `## ${spec.name} (${done} requests, ${connections} connections)`,
+        summarizeProfile(profile, done),
+        "",
+      );
+      log(`profiled ${spec.name}: ${done} requests`);
+    }
+  } finally {
+    await app.stop();
+  }
+  writeFileSync(join(dir, "top.txt"), top.join("\n"));
+}
+
+/** The bundle the running `wrangler dev` serves: the newest `.wrangler/tmp/dev-*\/index.js`. */
+function newestDevBundle(cwd: string): string {
+  const tmp = join(cwd, ".wrangler/tmp");
+  const bundles = readdirSync(tmp)
+    .filter((name) => name.startsWith("dev-"))
+    .map((name) => join(tmp, name, "index.js"))
+    .filter((file) => {
+      try {
+        return statSync(file).isFile();
+      } catch {
+        return false;
+      }
+    })
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (!bundles[0]) throw new Error(`no wrangler dev bundle under ${tmp}`);
+  return bundles[0];
 }
 
 /** The `[env.dev.vars]` of wrangler.toml, which `wrangler dev --env dev` would bind. */

@@ -4,6 +4,8 @@ import { findFreePort } from "../dev/free-port";
 
 export interface WranglerDev {
   url: string;
+  /** wrangler's inspector proxy for the worker (Chrome DevTools Protocol). */
+  inspectorPort: number;
   child: ChildProcess;
   /** Milliseconds from spawn until `readyPath` first answered (any status). */
   bootMs: number;
@@ -22,6 +24,8 @@ export interface WranglerOptions {
   envFile?: string;
   readyPath: string;
   timeoutMs?: number;
+  /** More `wrangler dev` arguments (e.g. `--minify=false` for a readable profile). */
+  extraArgs?: string[];
 }
 
 const live = new Set<WranglerDev>();
@@ -29,6 +33,7 @@ const live = new Set<WranglerDev>();
 /** Spawns `wrangler dev --ip 127.0.0.1 --port <free>` and waits until `readyPath` answers. */
 export async function startWrangler(options: WranglerOptions): Promise<WranglerDev> {
   const port = await findFreePort();
+  const inspectorPort = await findFreePort();
   const args = [
     "dev",
     "--ip",
@@ -36,7 +41,7 @@ export async function startWrangler(options: WranglerOptions): Promise<WranglerD
     "--port",
     String(port),
     "--inspector-port",
-    String(await findFreePort()),
+    String(inspectorPort),
     "--show-interactive-dev-session=false",
     "--log-level",
     "warn",
@@ -44,6 +49,7 @@ export async function startWrangler(options: WranglerOptions): Promise<WranglerD
     ...(options.env ? ["--env", options.env] : []),
     ...(options.envFile ? ["--env-file", options.envFile] : []),
     ...Object.entries(options.vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+    ...(options.extraArgs ?? []),
   ];
   const started = performance.now();
   const child = spawn("wrangler", args, {
@@ -59,6 +65,7 @@ export async function startWrangler(options: WranglerOptions): Promise<WranglerD
   const url = `http://127.0.0.1:${port}`;
   const dev: WranglerDev = {
     url,
+    inspectorPort,
     child,
     bootMs: 0,
     firstMs: 0,

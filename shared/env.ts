@@ -12,6 +12,13 @@ export type { Bindings } from "./bindings";
 /** Context variables set by the shared middleware. */
 export type Variables = {
   requestId: string;
+  /**
+   * Local runs only, and only when the client sent its own X-Request-Id: the id the worker tags
+   * its Neon, Upstash and Stripe calls with, so the dev/ stand-ins can count one request's round
+   * trips (tests and the bench's probes). Untraced requests share the per-isolate clients, as in
+   * production.
+   */
+  traceId?: string;
   config: Config;
   db: Database;
   redis: Redis;

@@ -105,7 +105,6 @@ export const adminBillingRoutes = createRouter()
   .openapi(refund, async (c) => {
     const config = c.get("config");
     const db = c.get("db");
-    const requestId = c.get("requestId");
     const body = c.req.valid("json");
     const invoice = await findInvoiceForRefund(db, body.invoiceId);
     if (!invoice)
@@ -117,7 +116,7 @@ export const adminBillingRoutes = createRouter()
     const paymentIntent = invoice.paymentIntentId;
     const created = await stripeCall(
       () =>
-        createStripe(config, requestId).refunds.create(
+        createStripe(config, c.get("traceId")).refunds.create(
           {
             payment_intent: paymentIntent,
             amount: body.amount,
@@ -175,7 +174,6 @@ export const adminBillingRoutes = createRouter()
   .openapi(replay, async (c) => {
     const config = c.get("config");
     const db = c.get("db");
-    const requestId = c.get("requestId");
     const { id } = c.req.valid("param");
     const claim = await claimReplay(db, id);
     if (claim.outcome === "missing") throw problems.notFound("No such event.");
@@ -197,7 +195,7 @@ export const adminBillingRoutes = createRouter()
       await processClaimedEvent(
         claim.event,
         claim.attempts,
-        { db, config, stripe: createStripe(config, requestId) },
+        { db, config, stripe: createStripe(config, c.get("traceId")) },
         [audit],
       );
     } catch {

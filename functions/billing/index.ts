@@ -223,7 +223,7 @@ async function currentOr404<E extends SignedInEnv>(c: Context<E>) {
 async function setCancelAtPeriodEnd<E extends SignedInEnv>(c: Context<E>, cancel: boolean) {
   const sub = await currentOr404(c);
   const updated = await stripeCall(() =>
-    createStripe(c.get("config"), c.get("requestId")).subscriptions.update(sub.id, {
+    createStripe(c.get("config"), c.get("traceId")).subscriptions.update(sub.id, {
       cancel_at_period_end: cancel,
     }),
   );
@@ -249,7 +249,7 @@ export const billingRoutes = createRouter()
     const account = await findBillingAccount(db, userId, planPriceIds(config));
     if (!account) throw problems.notFound("This account no longer exists.");
     if (account.activeSubscriptionId) throw alreadySubscribed(account.activeSubscriptionId);
-    const stripe = createStripe(config, requestId);
+    const stripe = createStripe(config, c.get("traceId"));
     let customerId = account.stripeCustomerId;
     if (customerId) {
       // Paid a moment ago, webhooks still on their way: Stripe knows before our table does.
@@ -298,12 +298,11 @@ export const billingRoutes = createRouter()
   .openapi(portal, async (c) => {
     const config = c.get("config");
     const db = c.get("db");
-    const requestId = c.get("requestId");
     const customerId = await findStripeCustomer(db, c.get("userId"));
     if (!customerId)
       throw billingProblems.noCustomer("You have no billing account yet: check out a plan first.");
     const session = await stripeCall(() =>
-      createStripe(config, requestId).billingPortal.sessions.create({
+      createStripe(config, c.get("traceId")).billingPortal.sessions.create({
         customer: customerId,
         return_url: config.BILLING_PORTAL_RETURN_URL,
       }),

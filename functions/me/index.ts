@@ -105,7 +105,7 @@ export const meRoutes = createRouter()
     // customer deleted), asking Stripe itself since the local table may lag: if Stripe cannot
     // be reached the account stays, and the user can retry.
     if (user.stripeCustomerId) {
-      const stripe = createStripe(c.get("config"), c.get("requestId"));
+      const stripe = createStripe(c.get("config"), c.get("traceId"));
       await closeCustomer(stripe, user.stripeCustomerId, `backline-delete-${userId}`);
     }
     const outboxId = crypto.randomUUID();

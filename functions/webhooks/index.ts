@@ -104,7 +104,7 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
     await processClaimedEvent(ledger, claim.attempts, {
       db,
       config,
-      stripe: createStripe(config, c.get("requestId")),
+      stripe: createStripe(config, c.get("traceId")),
       ownerGone: claim.ownerGone,
     });
   } catch (error) {

@@ -169,7 +169,7 @@ export async function resolveApiKey(c: Context<AppEnv>): Promise<void> {
   const role = teamId ? undefined : SCOPE_ROLES[scope];
   if (role && facts.role !== role) throw problems.forbidden(`The ${scope} scope needs the ${role} role.`);
   const assertion = liveApiKeyAssertion({ ...facts, secretHash: pending.secretHash, role });
-  const db = createAssertingDb(c.get("config"), assertion, c.get("requestId"));
+  const db = createAssertingDb(c.get("config"), assertion, c.get("traceId"));
   auditAsApiKey(db, facts.keyId);
   c.set("db", db);
   c.set("userId", facts.userId);

@@ -123,7 +123,7 @@ function assertSessionInDatabase(c: Context<AppEnv>, auth: AccessClaims, cause: 
   if (assertedInDatabase.has(c.req.raw)) return;
   assertedInDatabase.add(c.req.raw);
   const assertion = liveSessionAssertion(auth.sid, auth.sub);
-  c.set("db", createAssertingDb(c.get("config"), assertion, c.get("requestId")));
+  c.set("db", createAssertingDb(c.get("config"), assertion, c.get("traceId")));
   console.warn(
     JSON.stringify({
       level: "warn",

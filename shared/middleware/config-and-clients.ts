@@ -11,7 +11,8 @@ import type { AppEnv } from "../env";
 export function configAndClients(): MiddlewareHandler<AppEnv> {
   return async function configAndClientsMiddleware(c, next) {
     const config = loadConfig(c.env);
-    const trace = c.get("requestId");
+    const trace = config.local && c.req.header("x-request-id") ? c.get("requestId") : undefined;
+    c.set("traceId", trace);
     c.set("config", config);
     c.set("db", createDb(config, trace));
     c.set("redis", createRedis(config, trace));
