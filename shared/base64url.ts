@@ -8,7 +8,7 @@ export function toBase64Url(bytes: Uint8Array): string {
 }
 
 /** Base64url text as bytes; throws on text that is not base64. */
-export function fromBase64Url(text: string): Uint8Array {
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   // A plain loop: Uint8Array.from with a map function costs several times more per byte.
   const bytes = new Uint8Array(binary.length);

@@ -81,16 +81,59 @@ function isAcceptedHeader(header: Record<string, unknown>): boolean {
 /** A NumericDate claim that is present and finite. */
 const isTime = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
 
+/** How many verified tokens an isolate remembers per secret pair (a few hundred KB at most). */
+const VERIFIED_TOKENS_KEPT = 1024;
+
+/**
+ * Tokens already verified in this isolate, per secret pair, oldest first: a client sends the
+ * same token on every request for up to 15 minutes, and a hit skips the decode and the HMAC.
+ * Keyed by the secrets too, so a secret dropped from rotation stops its tokens at once.
+ */
+const verifiedTokens = new Map<string, Map<string, AccessClaims>>();
+
+function verifiedUnder(secrets: { current: string; previous?: string }): Map<string, AccessClaims> {
+  const key = secrets.previous ? `${secrets.current}\n${secrets.previous}` : secrets.current;
+  let tokens = verifiedTokens.get(key);
+  if (!tokens) {
+    tokens = new Map();
+    verifiedTokens.set(key, tokens);
+  }
+  return tokens;
+}
+
+function remember(tokens: Map<string, AccessClaims>, token: string, claims: AccessClaims): void {
+  if (tokens.size >= VERIFIED_TOKENS_KEPT) tokens.delete(tokens.keys().next().value as string);
+  tokens.set(token, claims);
+}
+
+/** `exp` not reached, and `nbf` and `iat` not in the future. */
+const isCurrent = (claims: AccessClaims, now: number) =>
+  claims.nbf <= now && claims.exp > now && claims.iat <= now;
+
 /**
  * Verifies an access token against the current secret or, during rotation, the previous
  * one (picked by `kid`). Only HS256 is accepted; `exp`, `nbf` and `iat` are required
- * (`nbf` and `iat` not in the future, `exp` not reached). The token is decoded once and
- * each secret's key imported once per isolate. Returns null for any token that is not
- * valid, without saying why.
+ * (`nbf` and `iat` not in the future, `exp` not reached). The token is decoded once, each
+ * secret's key imported once per isolate, and a token verified before is only checked for
+ * time. Returns null for any token that is not valid, without saying why.
  */
 export async function verifyAccessToken(
   token: string,
   secrets: { current: string; previous?: string },
+  now = Math.floor(Date.now() / 1000),
+): Promise<AccessClaims | null> {
+  const tokens = verifiedUnder(secrets);
+  const known = tokens.get(token);
+  if (known) return isCurrent(known, now) ? known : null;
+  const claims = await verifySignedToken(token, secrets, now);
+  if (claims) remember(tokens, token, claims);
+  return claims;
+}
+
+async function verifySignedToken(
+  token: string,
+  secrets: { current: string; previous?: string },
+  now: number,
 ): Promise<AccessClaims | null> {
   try {
     const parts = token.split(".");
@@ -100,9 +143,7 @@ export async function verifyAccessToken(
     const header = decodePart(headerPart);
     if (!isRecord(header) || !isAcceptedHeader(header)) return null;
     const payload = decodePart(payloadPart);
-    if (!isRecord(payload) || !isAccessClaims(payload)) return null;
-    const now = Math.floor(Date.now() / 1000);
-    if (payload.nbf > now || payload.exp <= now || payload.iat > now) return null;
+    if (!isRecord(payload) || !isAccessClaims(payload) || !isCurrent(payload, now)) return null;
     const candidates = [secrets.current, ...(secrets.previous ? [secrets.previous] : [])];
     let key: SigningKey | undefined;
     for (const secret of candidates) {
@@ -116,10 +157,11 @@ export async function verifyAccessToken(
     const valid = await crypto.subtle.verify(
       HS256,
       key.key,
-      new Uint8Array(fromBase64Url(signaturePart)),
+      fromBase64Url(signaturePart),
       encoder.encode(`${headerPart}.${payloadPart}`),
     );
-    return valid ? payload : null;
+    // Frozen: the same claims object serves every later request that sends this token.
+    return valid ? Object.freeze(payload) : null;
   } catch {
     return null;
   }
