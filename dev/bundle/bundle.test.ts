@@ -8,10 +8,15 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as workerZod from "../../shared/zod/index";
+import * as noJsonSchema from "../../shared/zod/no-json-schema";
 import { type BundleMeasure, byOwner, measureBundle } from "./measure";
 import { workerSources, zodUsage } from "./zod-usage";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** The imports of zod's classic schemas that wrangler.toml `[alias]` sends to shared/zod/no-json-schema.ts. */
+const JSON_SCHEMA_IMPORTS = ["../core/to-json-schema.js", "../core/json-schema-processors.js"];
+const ZOD_CLASSIC_SCHEMAS = "node_modules/zod/v4/classic/schemas.js";
 
 /**
  * The ceiling for `index.js` gzipped (level 9), in bytes. Issue #18 asks for 250 KB; teams,
@@ -27,6 +32,16 @@ describe("the worker's zod", () => {
     expect(usage.members.size).toBeGreaterThan(10);
     const missing = [...usage.members].filter((name) => !(name in workerZod.z));
     expect(missing, "add them to shared/zod/members.ts").toEqual([]);
+  });
+
+  it("has a stand-in for every name zod's classic schemas read from its JSON Schema modules", () => {
+    const schemas = readFileSync(join(root, ZOD_CLASSIC_SCHEMAS), "utf8");
+    const processors = [...schemas.matchAll(/(?<![\w-])processors\.(\w+)/g)].map((m) => m[1] as string);
+    const methods = [...schemas.matchAll(/\b(create\w*JSONSchemaMethod)\b/g)].map((m) => m[1] as string);
+    expect(processors).toContain("aggregateChecks");
+    expect(methods.length).toBeGreaterThan(0);
+    const missing = [...new Set([...processors, ...methods])].filter((name) => !(name in noJsonSchema));
+    expect(missing, "add them to shared/zod/no-json-schema.ts").toEqual([]);
   });
 });
 
@@ -86,6 +101,15 @@ describe("the deployed bundle (wrangler deploy --dry-run)", () => {
     expect(
       inputs.filter((path) => /zod\/v4\/(core\/compile|classic\/from-json-schema)\.js$/.test(path)),
     ).toEqual([]);
+  });
+
+  it("replaces zod's JSON Schema export, and only where zod's classic schemas import it", () => {
+    const aliased = bundle.imports.filter((i) => JSON_SCHEMA_IMPORTS.includes(i.original));
+    expect(new Set(aliased.map((i) => i.original))).toEqual(new Set(JSON_SCHEMA_IMPORTS));
+    expect(aliased.filter((i) => !i.from.endsWith(ZOD_CLASSIC_SCHEMAS))).toEqual([]);
+    expect(aliased.filter((i) => !i.path.endsWith("shared/zod/no-json-schema.ts"))).toEqual([]);
+    const inputs = Object.keys(bundle.inputs);
+    expect(inputs.filter((path) => path.endsWith("zod/v4/core/to-json-schema.js"))).toEqual([]);
   });
 
   it("holds no OpenAPI generator, Scalar renderer or CommonJS rate limiter (/openapi.json and /docs are prebuilt)", () => {

@@ -17,9 +17,12 @@ export interface BundleMeasure {
   inputs: Record<string, number>;
   /** index.js itself. */
   code: string;
+  /** Every import esbuild resolved: the importing file, the specifier as written, and where it went. */
+  imports: { from: string; original: string; path: string }[];
 }
 
 interface Metafile {
+  inputs: Record<string, { imports: { path: string; original?: string }[] }>;
   outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
 }
 
@@ -45,6 +48,9 @@ export function measureBundle(root: string): BundleMeasure {
       gzipBytes: gzipSync(code, { level: 9 }).length,
       inputs,
       code: code.toString("utf8"),
+      imports: Object.entries(meta.inputs).flatMap(([from, input]) =>
+        input.imports.map(({ path, original }) => ({ from, original: original ?? path, path })),
+      ),
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
