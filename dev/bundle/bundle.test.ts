@@ -2,7 +2,7 @@
  * The deployed worker stays small (issue #18 asks for 250 KB gzipped; see BUNDLE_BUDGET_GZIP), and the code it ships
  * is the code the tests ran: what the wrangler.toml `[alias]` stand-ins leave out is unused.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
@@ -14,9 +14,55 @@ import { workerSources, zodUsage } from "./zod-usage";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** The imports of zod's classic schemas that wrangler.toml `[alias]` sends to shared/zod/no-json-schema.ts. */
-const JSON_SCHEMA_IMPORTS = ["../core/to-json-schema.js", "../core/json-schema-processors.js"];
 const ZOD_CLASSIC_SCHEMAS = "node_modules/zod/v4/classic/schemas.js";
+
+/**
+ * The wrangler.toml `[alias]` keys that are relative imports, with the one package file each is
+ * meant for. wrangler matches an alias against an import's exact text wherever it appears, so
+ * the same text in another file would be replaced too: the bundle test checks it is not.
+ */
+const RELATIVE_ALIASES: Record<string, { importer: string; target: string }> = {
+  "../core/to-json-schema.js": { importer: ZOD_CLASSIC_SCHEMAS, target: "shared/zod/no-json-schema.ts" },
+  "../core/json-schema-processors.js": {
+    importer: ZOD_CLASSIC_SCHEMAS,
+    target: "shared/zod/no-json-schema.ts",
+  },
+  "./columns/all.js": {
+    importer: "node_modules/drizzle-orm/pg-core/table.js",
+    target: "shared/vendor/pg-column-builders.ts",
+  },
+};
+
+/** The keys of wrangler.toml's `[alias]` table. */
+function aliasKeys(): string[] {
+  const toml = readFileSync(join(root, "wrangler.toml"), "utf8");
+  const table = toml.slice(toml.indexOf("\n[alias]\n")).split(/\n\[/)[1] ?? "";
+  return [...table.matchAll(/^"([^"]+)"\s*=/gm)].map((m) => m[1] as string);
+}
+
+/** Each `pgTable(...)` in db/schema whose columns are not an object literal (the callback form). */
+function pgTablesWithColumnCallbacks(): { where: string; count: number } {
+  const dir = join(root, "db/schema");
+  let count = 0;
+  const callbacks: string[] = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".ts"))) {
+    const file = join(dir, name);
+    const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && node.expression.getText(source) === "pgTable") {
+        count += 1;
+        if (!node.arguments[1] || !ts.isObjectLiteralExpression(node.arguments[1])) {
+          callbacks.push(
+            `${relative(root, file)}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`,
+          );
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+  }
+  return { where: callbacks.join(", "), count };
+}
 
 /**
  * The ceiling for `index.js` gzipped (level 9), in bytes. Issue #18 asks for 250 KB; teams,
@@ -70,6 +116,14 @@ function ratelimitAnalytics(): { where: string; analytics: string }[] {
   return found;
 }
 
+describe("the worker's drizzle column builders stand-in", () => {
+  it("is never called: every table passes its columns as an object", () => {
+    const tables = pgTablesWithColumnCallbacks();
+    expect(tables.count).toBeGreaterThan(10);
+    expect(tables.where).toBe("");
+  });
+});
+
 describe("the worker's @upstash/core-analytics stand-in", () => {
   it("is never constructed: every limiter sets analytics: false", () => {
     const limiters = ratelimitAnalytics();
@@ -103,13 +157,19 @@ describe("the deployed bundle (wrangler deploy --dry-run)", () => {
     ).toEqual([]);
   });
 
-  it("replaces zod's JSON Schema export, and only where zod's classic schemas import it", () => {
-    const aliased = bundle.imports.filter((i) => JSON_SCHEMA_IMPORTS.includes(i.original));
-    expect(new Set(aliased.map((i) => i.original))).toEqual(new Set(JSON_SCHEMA_IMPORTS));
-    expect(aliased.filter((i) => !i.from.endsWith(ZOD_CLASSIC_SCHEMAS))).toEqual([]);
-    expect(aliased.filter((i) => !i.path.endsWith("shared/zod/no-json-schema.ts"))).toEqual([]);
+  it("replaces each relative-path alias's import in the one package file it is meant for, and nowhere else", () => {
+    expect(aliasKeys().filter((key) => key.startsWith("."))).toEqual(Object.keys(RELATIVE_ALIASES));
+    for (const [specifier, { importer, target }] of Object.entries(RELATIVE_ALIASES)) {
+      const aliased = bundle.imports.filter((i) => i.original === specifier);
+      expect(aliased.length, specifier).toBeGreaterThan(0);
+      expect(
+        aliased.filter((i) => !i.from.endsWith(importer) || !i.path.endsWith(target)),
+        specifier,
+      ).toEqual([]);
+    }
     const inputs = Object.keys(bundle.inputs);
     expect(inputs.filter((path) => path.endsWith("zod/v4/core/to-json-schema.js"))).toEqual([]);
+    expect(inputs.filter((path) => path.endsWith("drizzle-orm/pg-core/columns/all.js"))).toEqual([]);
   });
 
   it("holds no OpenAPI generator, Scalar renderer or CommonJS rate limiter (/openapi.json and /docs are prebuilt)", () => {
