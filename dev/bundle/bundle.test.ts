@@ -7,6 +7,8 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { extendZodWithOpenApi, OpenAPIRegistry } from "../../shared/vendor/zod-to-openapi";
 import * as workerZod from "../../shared/zod/index";
 import * as noJsonSchema from "../../shared/zod/no-json-schema";
 import { type BundleMeasure, byOwner, measureBundle } from "./measure";
@@ -116,6 +118,30 @@ function ratelimitAnalytics(): { where: string; analytics: string }[] {
   return found;
 }
 
+describe("the worker's zod-to-openapi stand-in", () => {
+  it("gives schemas an .openapi() that returns them unchanged, and its registry keeps nothing", () => {
+    const prototype = z.ZodType.prototype as { openapi?: unknown };
+    const extended = prototype.openapi;
+    delete prototype.openapi;
+    try {
+      extendZodWithOpenApi(z);
+      const email = z.email();
+      const documented = (email as unknown as { openapi(metadata: object): unknown }).openapi({
+        description: "Where the mail goes",
+      });
+      expect(documented).toBe(email);
+    } finally {
+      prototype.openapi = extended;
+    }
+    const registry = new OpenAPIRegistry();
+    registry.registerPath();
+    expect(registry.registerComponent("securitySchemes", "bearer").ref).toEqual({
+      $ref: "#/components/securitySchemes/bearer",
+    });
+    expect(registry.definitions).toEqual([]);
+  });
+});
+
 describe("the worker's drizzle column builders stand-in", () => {
   it("is never called: every table passes its columns as an object", () => {
     const tables = pgTablesWithColumnCallbacks();
@@ -172,11 +198,12 @@ describe("the deployed bundle (wrangler deploy --dry-run)", () => {
     expect(inputs.filter((path) => path.endsWith("drizzle-orm/pg-core/columns/all.js"))).toEqual([]);
   });
 
-  it("holds no OpenAPI generator, Scalar renderer or CommonJS rate limiter (/openapi.json and /docs are prebuilt)", () => {
+  it("holds no OpenAPI generator or metadata, Scalar renderer or CommonJS rate limiter (/openapi.json and /docs are prebuilt)", () => {
     const inputs = Object.keys(bundle.inputs);
     // One of the generators' messages (the registry and zod extension the routes use stay).
     expect(bundle.code).not.toContain("Conflicting location for parameter");
     expect(inputs.filter((path) => path.includes("@scalar/"))).toEqual([]);
+    expect(inputs.filter((path) => path.includes("@asteasolutions/zod-to-openapi"))).toEqual([]);
     expect(inputs.filter((path) => path.endsWith("@upstash/ratelimit/dist/index.js"))).toEqual([]);
     expect(inputs.filter((path) => path.endsWith("@upstash/ratelimit/dist/index.mjs"))).toHaveLength(1);
   });
