@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { DEPLOY_SOURCES_DIR } from "./deploy-sources";
 
 export interface BundleMeasure {
   rawBytes: number;
@@ -57,10 +58,17 @@ export function measureBundle(root: string): BundleMeasure {
   }
 }
 
-/** The package (node_modules/<name>) or source folder (first two path parts) an input belongs to. */
+/**
+ * The package (node_modules/<name>) or source folder (first two path parts) an input belongs to;
+ * the deployed copy of the sources (dist/worker/, deploy-sources.ts) counts as the sources.
+ */
 export function ownerOf(input: string): string {
   const pkg = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
-  return pkg ? (pkg[1] as string) : input.split("/").slice(0, 2).join("/");
+  if (pkg) return pkg[1] as string;
+  const source = input.startsWith(`${DEPLOY_SOURCES_DIR}/`)
+    ? input.slice(DEPLOY_SOURCES_DIR.length + 1)
+    : input;
+  return source.split("/").slice(0, 2).join("/");
 }
 
 /** Minified bytes per package or source folder, largest first. */
