@@ -27,7 +27,6 @@ import { Hono } from "hono";
 import { bundleModule } from "../../client/build";
 import { app } from "../../functions/index";
 import { API_REFERENCE, API_REFERENCE_PATH, OPENAPI_HEAD, OPENAPI_PATH } from "../../shared/openapi";
-import { writeDeploySources } from "./deploy-sources";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -102,5 +101,7 @@ export async function writePrebuiltAssets(): Promise<void> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await writePrebuiltAssets();
+  // Imported here only: the worker tests' global setup needs the assets, not the TypeScript compiler.
+  const { writeDeploySources } = await import("./deploy-sources");
   writeDeploySources();
 }
