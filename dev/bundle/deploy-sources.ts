@@ -17,6 +17,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   symlinkSync,
   writeFileSync,
@@ -107,11 +108,17 @@ export function workerSourceFiles(): string[] {
   );
 }
 
-/** Writes a file of the copy only when it changed, so a watching `wrangler dev` does not reload for nothing. */
+/**
+ * Writes a file of the copy only when it changed (a watching `wrangler dev` does not reload for
+ * nothing), and then whole: a temporary file renamed over it, as two test runs side by side may
+ * write the copy while the other's wrangler reads it.
+ */
 function write(file: string, content: string): void {
   if (existsSync(file) && readFileSync(file, "utf8") === content) return;
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, content);
+  const partial = `${file}.${process.pid}.partial`;
+  writeFileSync(partial, content);
+  renameSync(partial, file);
 }
 
 /** Writes dist/worker/: the sources without their OpenAPI documentation, and nothing else. */
@@ -125,9 +132,13 @@ export function writeDeploySources(): void {
   for (const dir of SOURCE_DIRS.filter((d) => existsSync(join(out, d)))) {
     for (const entry of readdirSync(join(out, dir), { withFileTypes: true, recursive: true })) {
       const file = relative(out, join(entry.parentPath, entry.name));
-      if (entry.isFile() && !kept.has(file)) rmSync(join(out, file));
+      if (entry.isFile() && file.endsWith(".ts") && !kept.has(file)) rmSync(join(out, file), { force: true });
     }
   }
   // The sources reach some package files by relative path (../../node_modules/…).
-  if (!existsSync(join(out, "node_modules"))) symlinkSync("../../node_modules", join(out, "node_modules"));
+  try {
+    symlinkSync("../../node_modules", join(out, "node_modules"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
 }
