@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { DEPLOY_SOURCES_DIR } from "./deploy-sources";
 
 export interface BundleMeasure {
   rawBytes: number;
@@ -17,9 +18,12 @@ export interface BundleMeasure {
   inputs: Record<string, number>;
   /** index.js itself. */
   code: string;
+  /** Every import esbuild resolved: the importing file, the specifier as written, and where it went. */
+  imports: { from: string; original: string; path: string }[];
 }
 
 interface Metafile {
+  inputs: Record<string, { imports: { path: string; original?: string }[] }>;
   outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
 }
 
@@ -45,16 +49,26 @@ export function measureBundle(root: string): BundleMeasure {
       gzipBytes: gzipSync(code, { level: 9 }).length,
       inputs,
       code: code.toString("utf8"),
+      imports: Object.entries(meta.inputs).flatMap(([from, input]) =>
+        input.imports.map(({ path, original }) => ({ from, original: original ?? path, path })),
+      ),
     };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
 
-/** The package (node_modules/<name>) or source folder (first two path parts) an input belongs to. */
+/**
+ * The package (node_modules/<name>) or source folder (first two path parts) an input belongs to;
+ * the deployed copy of the sources (dist/worker/, deploy-sources.ts) counts as the sources.
+ */
 export function ownerOf(input: string): string {
   const pkg = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
-  return pkg ? (pkg[1] as string) : input.split("/").slice(0, 2).join("/");
+  if (pkg) return pkg[1] as string;
+  const source = input.startsWith(`${DEPLOY_SOURCES_DIR}/`)
+    ? input.slice(DEPLOY_SOURCES_DIR.length + 1)
+    : input;
+  return source.split("/").slice(0, 2).join("/");
 }
 
 /** Minified bytes per package or source folder, largest first. */

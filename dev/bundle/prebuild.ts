@@ -8,7 +8,8 @@
  * (web/admin/, with the demo's ui.js and styles.css and the SDK's module it imports) into the
  * assets, so a deployed worker serves it at /admin/ as static files. wrangler.toml `[build]` runs
  * this before every `wrangler dev` (again when the sources change) and `wrangler deploy`; the
- * worker tests' global setup before they start.
+ * worker tests' global setup before they start. Run as the build command, it also writes the
+ * sources `wrangler deploy` bundles, without their OpenAPI documentation (deploy-sources.ts).
  */
 import {
   existsSync,
@@ -98,4 +99,9 @@ export async function writePrebuiltAssets(): Promise<void> {
   await writeAdminConsole();
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await writePrebuiltAssets();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await writePrebuiltAssets();
+  // Imported here only: the worker tests' global setup needs the assets, not the TypeScript compiler.
+  const { writeDeploySources } = await import("./deploy-sources");
+  writeDeploySources();
+}
