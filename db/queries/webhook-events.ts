@@ -31,7 +31,8 @@ function customerOf(payload: SQL): SQL {
  * closed when an account was deleted, or its metadata (an invoice: its subscription's) names
  * a deleted user; and no user
  * holds the customer now. An unknown customer alone is not enough (it may be another
- * environment's, or a checkout not linked yet).
+ * environment's, or a checkout not linked yet). Each audit probe is one lookup in
+ * audit_logs_target_idx (target_type, target_id, action).
  */
 export function concernsDeletedAccount(payload: SQL): SQL {
   return sql`((exists (select 1 from audit_logs
