@@ -20,29 +20,45 @@ export const CUSTOMER_DELETED = {
   targetType: "stripe_customer",
 } as const;
 
-/** The Stripe customer an event's object belongs to: its `customer`, or itself when it is a customer. */
-function customerOf(payload: SQL): SQL {
-  return sql`coalesce(${payload} #>> '{data,object,customer}',
-    case when ${payload} #>> '{data,object,object}' = 'customer' then ${payload} #>> '{data,object,id}' end)`;
+/** Who an event's object belongs to, as far as a deleted account could be its owner. */
+export interface EventOwner {
+  /** Its Stripe customer: the object's `customer`, or the object itself when it is a customer. */
+  customerId: string | null;
+  /** The user its metadata names (an invoice: its subscription's metadata). */
+  userId: string | null;
+}
+
+/** The string at a path of a parsed JSON value, as `#>>` reads it (anything else is absent). */
+function textAt(value: unknown, path: readonly string[]): string | null {
+  let at = value;
+  for (const key of path)
+    at = at !== null && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined;
+  return typeof at === "string" ? at : null;
+}
+
+/** The owner of an event's object, read from the verified event (the statement need not parse the payload for it). */
+export function ownerOfEvent(payload: Record<string, unknown>): EventOwner {
+  const object = (...path: string[]) => textAt(payload, ["data", "object", ...path]);
+  return {
+    customerId: object("customer") ?? (object("object") === "customer" ? object("id") : null),
+    userId: object("metadata", "userId") ?? object("parent", "subscription_details", "metadata", "userId"),
+  };
 }
 
 /**
- * Whether an event (its payload as SQL) concerns an account deleted here: its customer was
- * closed when an account was deleted, or its metadata (an invoice: its subscription's) names
- * a deleted user; and no user
- * holds the customer now. An unknown customer alone is not enough (it may be another
- * environment's, or a checkout not linked yet). Each audit probe is one lookup in
- * audit_logs_target_idx (target_type, target_id, action).
+ * Whether an event concerns an account deleted here: its customer was closed when an account
+ * was deleted, or its metadata names a deleted user; and no user holds the customer now. An
+ * unknown customer alone is not enough (it may be another environment's, or a checkout not
+ * linked yet). Each audit probe is one lookup in audit_logs_target_idx (target_type,
+ * target_id, action).
  */
-export function concernsDeletedAccount(payload: SQL): SQL {
+export function concernsDeletedAccount(owner: EventOwner): SQL {
   return sql`((exists (select 1 from audit_logs
-        where target_type = ${CUSTOMER_DELETED.targetType} and target_id = ${customerOf(payload)}
+        where target_type = ${CUSTOMER_DELETED.targetType} and target_id = ${owner.customerId}
           and action = ${CUSTOMER_DELETED.action})
       or exists (select 1 from audit_logs
-        where target_type = 'user' and action = 'user.deleted'
-          and target_id = coalesce(${payload} #>> '{data,object,metadata,userId}',
-            ${payload} #>> '{data,object,parent,subscription_details,metadata,userId}')))
-    and not exists (select 1 from users where stripe_customer_id = ${customerOf(payload)}))`;
+        where target_type = 'user' and target_id = ${owner.userId} and action = 'user.deleted'))
+    and not exists (select 1 from users where stripe_customer_id = ${owner.customerId}))`;
 }
 
 /**
@@ -57,9 +73,9 @@ export function scrubbedPayload(payload: SQL): SQL {
 
 /** The payload to store for an event: scrubbed when it concerns a deleted account. */
 function storedPayload(e: LedgerEvent): SQL {
-  const incoming = sql`${JSON.stringify(e.payload)}::jsonb`;
-  return sql`(select case when ${concernsDeletedAccount(sql`i.p`)} then ${scrubbedPayload(sql`i.p`)} else i.p end
-    from (select ${incoming} as p) i)`;
+  // `offset 0` keeps the subquery whole, so the payload is cast to jsonb once and not at each reference.
+  return sql`(select case when ${concernsDeletedAccount(ownerOfEvent(e.payload))} then ${scrubbedPayload(sql`i.p`)} else i.p end
+    from (select ${JSON.stringify(e.payload)}::jsonb as p offset 0) i)`;
 }
 
 export type Claim =
