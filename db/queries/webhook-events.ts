@@ -9,6 +9,8 @@ export interface LedgerEvent {
   type: string;
   createdAt: Date;
   payload: Record<string, unknown>;
+  /** The payload's JSON text as received, when at hand: stored as it came instead of serialised again. */
+  raw?: string;
 }
 
 /** A claim left in `processing` this long is taken to have died with its worker and may be claimed again. */
@@ -75,7 +77,7 @@ export function scrubbedPayload(payload: SQL): SQL {
 function storedPayload(e: LedgerEvent): SQL {
   // `offset 0` keeps the subquery whole, so the payload is cast to jsonb once and not at each reference.
   return sql`(select case when ${concernsDeletedAccount(ownerOfEvent(e.payload))} then ${scrubbedPayload(sql`i.p`)} else i.p end
-    from (select ${JSON.stringify(e.payload)}::jsonb as p offset 0) i)`;
+    from (select ${e.raw ?? JSON.stringify(e.payload)}::jsonb as p offset 0) i)`;
 }
 
 export type Claim =
