@@ -5,7 +5,9 @@ import {
   NeonQueryPromise,
   type ParameterizedQuery,
 } from "@neondatabase/serverless";
+import { fillPlaceholders, type Query, type QueryWithTypings, SQL } from "drizzle-orm";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
+import { PgDialect } from "drizzle-orm/pg-core";
 
 /**
  * Drizzle over Neon's HTTP driver, without the relational schema: queries use the query
@@ -101,4 +103,36 @@ function unboundClient(): Client {
     throw new Error("a prepared statement ran before it was bound to a database");
   };
   return Object.assign(refuse, { query: refuse, transaction: refuse }) as unknown as Client;
+}
+
+/** SQL whose text and parameters are already rendered: drizzle takes them as they are. */
+class RenderedSql extends SQL {
+  constructor(private readonly rendered: Query) {
+    super([]);
+  }
+
+  override toQuery(): QueryWithTypings {
+    return this.rendered;
+  }
+}
+
+let dialect: PgDialect | undefined;
+
+/**
+ * A raw statement rendered once per isolate: `build` writes it with a `sql.placeholder` for
+ * each value, and each call gives the statement with `values` filled in, as SQL that
+ * `db.execute` runs (alone or in a `db.batch`) without rendering it again. Drizzle renders a
+ * `sql` template, walking every nested fragment, on each `db.execute`; for a statement sent on
+ * every request that walk costs more than the rest of the query function.
+ */
+export function renderOnce<V extends object>(build: () => SQL): (values: V) => SQL {
+  let template: Query | undefined;
+  return function rendered(values) {
+    dialect ??= new PgDialect(drizzleOptions);
+    template ??= dialect.sqlToQuery(build());
+    return new RenderedSql({
+      sql: template.sql,
+      params: fillPlaceholders(template.params, values as Record<string, unknown>),
+    });
+  };
 }

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { prepareOnce } from "../db/database";
+import { prepareOnce, renderOnce } from "../db/database";
 import { liveSessionAssertion } from "../db/queries/sessions";
 import { findProfile } from "../db/queries/users";
 import { users } from "../db/schema/users";
@@ -55,5 +55,22 @@ describe("statements prepared once per isolate", () => {
     });
     expect(signout.status).toBe(204);
     await expect(findProfile(createAssertingDb(config(), assertion), signedIn.userId)).rejects.toThrow();
+  });
+});
+
+const emailSql = renderOnce<{ id: string }>(
+  () => sql`select email from users where id = ${sql.placeholder("id")}::uuid`,
+);
+
+describe("raw statements rendered once per isolate", () => {
+  it("run with each call's values, alone and in a batch", async () => {
+    const [a, b] = [await signUp(bindings), await signUp(bindings)];
+    const db = createDb(config());
+    expect((await db.execute(emailSql({ id: a.userId }))).rows).toEqual([{ email: a.email }]);
+    const [first, second] = await db.batch([
+      db.execute(emailSql({ id: b.userId })),
+      db.execute(emailSql({ id: a.userId })),
+    ]);
+    expect([first.rows, second.rows]).toEqual([[{ email: b.email }], [{ email: a.email }]]);
   });
 });

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, notInArray, type SQL, sql } from "drizzle-orm";
-import type { Database } from "../database";
+import { type Database, renderOnce } from "../database";
 import { ENDED_STATUSES, GRACE_STATUS, PLAN_HOLDING_STATUSES, PREMIUM_STATUSES } from "../entitlements";
 import { iso } from "../iso";
 import { invoices, paymentRefunds, subscriptions } from "../schema/billing";
@@ -117,17 +117,31 @@ export interface SubscriptionState {
  * rank) or has ended. The owner is the user linked to the customer, else the metadata's user.
  */
 export function upsertSubscriptionStatement(db: Database, s: SubscriptionState) {
-  return db.execute(sql`
+  return db.execute(
+    upsertSubscriptionSql({
+      ...s,
+      currentPeriodStart: iso(s.currentPeriodStart),
+      currentPeriodEnd: iso(s.currentPeriodEnd),
+      canceledAt: iso(s.canceledAt),
+      endedAt: iso(s.endedAt),
+      eventAt: iso(s.eventAt),
+    }),
+  );
+}
+
+const at = (name: keyof SubscriptionState) => sql.placeholder(name);
+const upsertSubscriptionSql = renderOnce<Record<keyof SubscriptionState, unknown>>(
+  () => sql`
     insert into subscriptions as cur (id, user_id, customer_id, status, price_id, current_period_start,
       current_period_end, cancel_at_period_end, canceled_at, ended_at, past_due_since, event_at, event_rank)
-    values (${s.id},
-      coalesce((select id from users where stripe_customer_id = ${s.customerId}),
-               (select id from users where id = ${s.userHint}::uuid)),
-      ${s.customerId}, ${s.status}, ${s.priceId}, ${iso(s.currentPeriodStart)}::timestamptz,
-      ${iso(s.currentPeriodEnd)}::timestamptz, ${s.cancelAtPeriodEnd},
-      ${iso(s.canceledAt)}::timestamptz, ${iso(s.endedAt)}::timestamptz,
-      case when ${s.status} = ${GRACE_STATUS} then ${iso(s.eventAt)}::timestamptz end,
-      ${iso(s.eventAt)}::timestamptz, ${s.eventRank})
+    values (${at("id")},
+      coalesce((select id from users where stripe_customer_id = ${at("customerId")}),
+               (select id from users where id = ${at("userHint")}::uuid)),
+      ${at("customerId")}, ${at("status")}, ${at("priceId")}, ${at("currentPeriodStart")}::timestamptz,
+      ${at("currentPeriodEnd")}::timestamptz, ${at("cancelAtPeriodEnd")},
+      ${at("canceledAt")}::timestamptz, ${at("endedAt")}::timestamptz,
+      case when ${at("status")} = ${GRACE_STATUS} then ${at("eventAt")}::timestamptz end,
+      ${at("eventAt")}::timestamptz, ${at("eventRank")})
     on conflict (id) do update set
       user_id = coalesce(excluded.user_id, cur.user_id),
       status = excluded.status,
@@ -144,8 +158,8 @@ export function upsertSubscriptionStatement(db: Database, s: SubscriptionState) 
       updated_at = now()
     where (cur.event_at, cur.event_rank) <= (excluded.event_at, excluded.event_rank)
       and cur.status not in ${statusList(ENDED_STATUSES)}
-  `);
-}
+  `,
+);
 
 /**
  * Locks the user a billing event concerns, as the first statement of its batch: concurrent
@@ -156,22 +170,31 @@ export function lockUserStatement(
   db: Database,
   owner: { userId: string } | { customerId: string; userHint: string | null },
 ) {
-  const id =
+  return db.execute(
     "userId" in owner
-      ? sql`${owner.userId}::uuid`
-      : sql`coalesce((select id from users where stripe_customer_id = ${owner.customerId}), ${owner.userHint}::uuid)`;
-  return db.execute(sql`select id from users where id = ${id} for update`);
+      ? lockUserSql({ userId: owner.userId })
+      : lockCustomerOwnerSql({ customerId: owner.customerId, userHint: owner.userHint }),
+  );
 }
+
+const lockUserSql = renderOnce<{ userId: string }>(
+  () => sql`select id from users where id = ${sql.placeholder("userId")}::uuid for update`,
+);
+const lockCustomerOwnerSql = renderOnce<{ customerId: string; userHint: string | null }>(
+  () => sql`select id from users where id = coalesce(
+    (select id from users where stripe_customer_id = ${sql.placeholder("customerId")}),
+    ${sql.placeholder("userHint")}::uuid) for update`,
+);
 
 /**
  * The entitlement rule of db/entitlements.ts (entitlesPremium) as SQL, for the webhook's tier
  * recomputation and the grace cron: one of the user's subscriptions to a plan's price makes
  * them premium.
  */
-function entitlesPremium(userId: SQL, rule: EntitlementRule): SQL {
-  return sql`exists (select 1 from subscriptions s where s.user_id = ${userId} and ${planPrice(rule.planPriceIds)} and (
+function entitlesPremium(userId: SQL, planPrice: SQL, graceSeconds: unknown): SQL {
+  return sql`exists (select 1 from subscriptions s where s.user_id = ${userId} and ${planPrice} and (
     s.status in ${statusList(PREMIUM_STATUSES)}
-    or (s.status = ${GRACE_STATUS} and s.past_due_since > now() - make_interval(secs => ${rule.graceSeconds}))))`;
+    or (s.status = ${GRACE_STATUS} and s.past_due_since > now() - make_interval(secs => ${graceSeconds}))))`;
 }
 
 /** What the entitlement rule needs from the configuration: the grace period and the plans' prices. */
@@ -193,14 +216,29 @@ export function recomputeTierStatement(
   target: TierTarget,
   v: EntitlementRule & { reason: Record<string, unknown> },
 ) {
-  const owner =
+  const values = {
+    planPriceIds: v.planPriceIds,
+    graceSeconds: v.graceSeconds,
+    reason: JSON.stringify(v.reason),
+  };
+  return db.execute(
     "userId" in target
-      ? sql`select ${target.userId}::uuid as id`
-      : sql`select user_id as id from subscriptions where id = ${target.subscriptionId} and user_id is not null`;
-  return db.execute(sql`
+      ? recomputeUserTierSql({ ...values, userId: target.userId })
+      : recomputeSubscriptionOwnerTierSql({ ...values, subscriptionId: target.subscriptionId }),
+  );
+}
+
+type TierValues = { planPriceIds: readonly string[]; graceSeconds: number; reason: string };
+
+/** The tier recomputation for the user `owner` selects, rendered once (placeholders of TierValues). */
+function recomputeTierSql(owner: SQL): SQL {
+  // The plans' prices travel as one array: the statement's text does not depend on how many there are.
+  const planPrice = sql`s.price_id = any(${sql.placeholder("planPriceIds")}::text[])`;
+  return sql`
     with target as (${owner}),
     entitled as (
-      select t.id, case when ${entitlesPremium(sql`t.id`, v)} then 'premium' else 'free' end as tier
+      select t.id, case when ${entitlesPremium(sql`t.id`, planPrice, sql.placeholder("graceSeconds"))}
+        then 'premium' else 'free' end as tier
       from target t
     ),
     changed as (
@@ -210,10 +248,19 @@ export function recomputeTierStatement(
     )
     insert into audit_logs (actor_id, action, target_type, target_id, metadata)
     select null, 'billing.tier_changed', 'user', c.id::text,
-      ${JSON.stringify(v.reason)}::jsonb || jsonb_build_object('tier', c.tier)
+      ${sql.placeholder("reason")}::jsonb || jsonb_build_object('tier', c.tier)
     from changed c
-  `);
+  `;
 }
+
+const recomputeUserTierSql = renderOnce<TierValues & { userId: string }>(() =>
+  recomputeTierSql(sql`select ${sql.placeholder("userId")}::uuid as id`),
+);
+const recomputeSubscriptionOwnerTierSql = renderOnce<TierValues & { subscriptionId: string }>(() =>
+  recomputeTierSql(
+    sql`select user_id as id from subscriptions where id = ${sql.placeholder("subscriptionId")} and user_id is not null`,
+  ),
+);
 
 /**
  * Users whose past_due grace has run out while still premium: downgraded (cron), each with an
@@ -225,7 +272,7 @@ export async function expirePastDueGrace(db: Database, rule: EntitlementRule) {
   // without any subscription is left alone).
   const lapsed = sql`u.tier = 'premium'
     and exists (select 1 from subscriptions s where s.user_id = u.id and s.status = ${GRACE_STATUS})
-    and not ${entitlesPremium(sql`u.id`, rule)}`;
+    and not ${entitlesPremium(sql`u.id`, planPrice(rule.planPriceIds), rule.graceSeconds)}`;
   const [, changed] = await db.batch([
     db.execute(sql`select u.id from users u where ${lapsed} for update`),
     db.execute<{ id: string }>(sql`

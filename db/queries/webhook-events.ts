@@ -1,5 +1,5 @@
-import { and, eq, type SQL, sql } from "drizzle-orm";
-import type { Database } from "../database";
+import { and, eq, type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import { type Database, renderOnce } from "../database";
 import { stripeEvents, type WebhookStatus } from "../schema/billing";
 import { type Cursor, newestFirst } from "./keyset";
 
@@ -9,6 +9,8 @@ export interface LedgerEvent {
   type: string;
   createdAt: Date;
   payload: Record<string, unknown>;
+  /** The payload's JSON text as received, when at hand: stored as it came instead of serialised again. */
+  raw?: string;
 }
 
 /** A claim left in `processing` this long is taken to have died with its worker and may be claimed again. */
@@ -20,28 +22,45 @@ export const CUSTOMER_DELETED = {
   targetType: "stripe_customer",
 } as const;
 
-/** The Stripe customer an event's object belongs to: its `customer`, or itself when it is a customer. */
-function customerOf(payload: SQL): SQL {
-  return sql`coalesce(${payload} #>> '{data,object,customer}',
-    case when ${payload} #>> '{data,object,object}' = 'customer' then ${payload} #>> '{data,object,id}' end)`;
+/** Who an event's object belongs to, as far as a deleted account could be its owner. */
+export interface EventOwner {
+  /** Its Stripe customer: the object's `customer`, or the object itself when it is a customer. */
+  customerId: string | null;
+  /** The user its metadata names (an invoice: its subscription's metadata). */
+  userId: string | null;
+}
+
+/** The string at a path of a parsed JSON value, as `#>>` reads it (anything else is absent). */
+function textAt(value: unknown, path: readonly string[]): string | null {
+  let at = value;
+  for (const key of path)
+    at = at !== null && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined;
+  return typeof at === "string" ? at : null;
+}
+
+/** The owner of an event's object, read from the verified event (the statement need not parse the payload for it). */
+export function ownerOfEvent(payload: Record<string, unknown>): EventOwner {
+  const object = (...path: string[]) => textAt(payload, ["data", "object", ...path]);
+  return {
+    customerId: object("customer") ?? (object("object") === "customer" ? object("id") : null),
+    userId: object("metadata", "userId") ?? object("parent", "subscription_details", "metadata", "userId"),
+  };
 }
 
 /**
- * Whether an event (its payload as SQL) concerns an account deleted here: its customer was
- * closed when an account was deleted, or its metadata (an invoice: its subscription's) names
- * a deleted user; and no user
- * holds the customer now. An unknown customer alone is not enough (it may be another
- * environment's, or a checkout not linked yet).
+ * Whether an event concerns an account deleted here: its customer was closed when an account
+ * was deleted, or its metadata names a deleted user; and no user holds the customer now. An
+ * unknown customer alone is not enough (it may be another environment's, or a checkout not
+ * linked yet). Each audit probe is one lookup in audit_logs_target_idx (target_type,
+ * target_id, action).
  */
-export function concernsDeletedAccount(payload: SQL): SQL {
+export function concernsDeletedAccount(owner: { [K in keyof EventOwner]: SQLWrapper | EventOwner[K] }): SQL {
   return sql`((exists (select 1 from audit_logs
-        where target_type = ${CUSTOMER_DELETED.targetType} and target_id = ${customerOf(payload)}
+        where target_type = ${CUSTOMER_DELETED.targetType} and target_id = ${owner.customerId}
           and action = ${CUSTOMER_DELETED.action})
       or exists (select 1 from audit_logs
-        where target_type = 'user' and action = 'user.deleted'
-          and target_id = coalesce(${payload} #>> '{data,object,metadata,userId}',
-            ${payload} #>> '{data,object,parent,subscription_details,metadata,userId}')))
-    and not exists (select 1 from users where stripe_customer_id = ${customerOf(payload)}))`;
+        where target_type = 'user' and target_id = ${owner.userId} and action = 'user.deleted'))
+    and not exists (select 1 from users where stripe_customer_id = ${owner.customerId}))`;
 }
 
 /**
@@ -54,11 +73,25 @@ export function scrubbedPayload(payload: SQL): SQL {
     'id', ${payload} #> '{data,object,id}', 'object', ${payload} #> '{data,object,object}', 'scrubbed', true)))`;
 }
 
-/** The payload to store for an event: scrubbed when it concerns a deleted account. */
-function storedPayload(e: LedgerEvent): SQL {
-  const incoming = sql`${JSON.stringify(e.payload)}::jsonb`;
-  return sql`(select case when ${concernsDeletedAccount(sql`i.p`)} then ${scrubbedPayload(sql`i.p`)} else i.p end
-    from (select ${incoming} as p) i)`;
+/** What the ledger's inserts are given of an event (their statements' placeholders). */
+type LedgerValues = { id: string; type: string; createdAt: string; payload: string } & EventOwner;
+
+function ledgerValues(e: LedgerEvent): LedgerValues {
+  return {
+    id: e.id,
+    type: e.type,
+    createdAt: e.createdAt.toISOString(),
+    payload: e.raw ?? JSON.stringify(e.payload),
+    ...ownerOfEvent(e.payload),
+  };
+}
+
+/** The payload to store for an event (placeholders of LedgerValues): scrubbed when it concerns a deleted account. */
+function storedPayload(): SQL {
+  const owner = { customerId: sql.placeholder("customerId"), userId: sql.placeholder("userId") };
+  // `offset 0` keeps the subquery whole, so the payload is cast to jsonb once and not at each reference.
+  return sql`(select case when ${concernsDeletedAccount(owner)} then ${scrubbedPayload(sql`i.p`)} else i.p end
+    from (select ${sql.placeholder("payload")}::jsonb as p offset 0) i)`;
 }
 
 export type Claim =
@@ -83,19 +116,7 @@ export async function claimEvent(db: Database, e: LedgerEvent): Promise<Claim> {
     attempts: number | null;
     scrubbed: boolean | null;
     existing: WebhookStatus | null;
-  }>(sql`
-    with claim as (
-      insert into stripe_events as cur (id, type, created_at, status, payload)
-      values (${e.id}, ${e.type}, ${e.createdAt.toISOString()}::timestamptz, 'processing', ${storedPayload(e)})
-      on conflict (id) do update set
-        status = 'processing', attempts = cur.attempts + 1, claimed_at = now(), error = null
-      where cur.status = 'failed'
-        or (cur.status = 'processing' and cur.claimed_at < now() - make_interval(secs => ${STALE_CLAIM_SECONDS}))
-      returning attempts, coalesce(payload #> '{data,object,scrubbed}' = 'true'::jsonb, false) as scrubbed
-    )
-    select (select attempts from claim) as attempts, (select scrubbed from claim) as scrubbed,
-      (select status from stripe_events where id = ${e.id}) as existing
-  `);
+  }>(claimStatement(ledgerValues(e)));
   const row = result.rows[0];
   if (row?.attempts != null) {
     return { outcome: "claimed", attempts: Number(row.attempts), ownerGone: row.scrubbed === true };
@@ -106,14 +127,36 @@ export async function claimEvent(db: Database, e: LedgerEvent): Promise<Claim> {
     : { outcome: "in-flight" };
 }
 
+const claimStatement = renderOnce<LedgerValues>(
+  () => sql`
+    with claim as (
+      insert into stripe_events as cur (id, type, created_at, status, payload)
+      values (${sql.placeholder("id")}, ${sql.placeholder("type")}, ${sql.placeholder("createdAt")}::timestamptz,
+        'processing', ${storedPayload()})
+      on conflict (id) do update set
+        status = 'processing', attempts = cur.attempts + 1, claimed_at = now(), error = null
+      where cur.status = 'failed'
+        or (cur.status = 'processing' and cur.claimed_at < now() - make_interval(secs => ${STALE_CLAIM_SECONDS}))
+      returning attempts, coalesce(payload #> '{data,object,scrubbed}' = 'true'::jsonb, false) as scrubbed
+    )
+    select (select attempts from claim) as attempts, (select scrubbed from claim) as scrubbed,
+      (select status from stripe_events where id = ${sql.placeholder("id")}) as existing
+  `,
+);
+
 /** Records an event type the API does not handle, once (acknowledged, never processed; scrubbed if about a deleted account). */
 export async function recordIgnoredEvent(db: Database, e: LedgerEvent) {
-  await db.execute(sql`
-    insert into stripe_events (id, type, created_at, status, processed_at, payload)
-    values (${e.id}, ${e.type}, ${e.createdAt.toISOString()}::timestamptz, 'ignored', now(), ${storedPayload(e)})
-    on conflict (id) do nothing
-  `);
+  await db.execute(ignoredEventStatement(ledgerValues(e)));
 }
+
+const ignoredEventStatement = renderOnce<LedgerValues>(
+  () => sql`
+    insert into stripe_events (id, type, created_at, status, processed_at, payload)
+    values (${sql.placeholder("id")}, ${sql.placeholder("type")}, ${sql.placeholder("createdAt")}::timestamptz,
+      'ignored', now(), ${storedPayload()})
+    on conflict (id) do nothing
+  `,
+);
 
 /**
  * The first statement of an event's batch: aborts the batch (division by zero) unless this
@@ -121,19 +164,30 @@ export async function recordIgnoredEvent(db: Database, e: LedgerEvent) {
  * going stale must not apply its effects a second time.
  */
 export function assertClaimStatement(db: Database, id: string, attempt: number) {
-  return db.execute(sql`
-    select 1 / (select count(*)::int from stripe_events
-                where id = ${id} and status = 'processing' and attempts = ${attempt}) as held
-  `);
+  return db.execute(assertClaimSql({ id, attempt }));
 }
+
+// The status is read from the row the primary key finds, not filtered on: as a filter the
+// planner walks stripe_events_status_idx's 'processing' range instead, which holds a dead
+// entry for every event processed since the last vacuum.
+const assertClaimSql = renderOnce<{ id: string; attempt: number }>(
+  () => sql`
+    select 1 / coalesce((select (status = 'processing')::int from stripe_events
+                         where id = ${sql.placeholder("id")} and attempts = ${sql.placeholder("attempt")}), 0) as held
+  `,
+);
 
 /** Marks a claimed event processed; the last statement of the batch that applies its effects. */
 export function markEventProcessedStatement(db: Database, id: string, attempt: number) {
-  return db
-    .update(stripeEvents)
-    .set({ status: "processed", processedAt: sql`now()`, error: null })
-    .where(and(eq(stripeEvents.id, id), eq(stripeEvents.attempts, attempt)));
+  return db.execute(markProcessedSql({ id, attempt }));
 }
+
+const markProcessedSql = renderOnce<{ id: string; attempt: number }>(
+  () => sql`
+    update stripe_events set status = 'processed', processed_at = now(), error = null
+    where id = ${sql.placeholder("id")} and attempts = ${sql.placeholder("attempt")}
+  `,
+);
 
 /** Marks a claimed event failed with a short, client-safe reason (unless the claim passed to another request). */
 export async function markEventFailed(db: Database, id: string, attempt: number, error: string) {

@@ -86,6 +86,8 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
     type: event.type,
     createdAt: new Date(event.created * 1000),
     payload: event as unknown as Record<string, unknown>,
+    // The signed bytes are the event's JSON: the ledger stores them rather than a second serialisation.
+    raw,
   };
   if (!HANDLED_EVENTS.has(event.type)) {
     await recordIgnoredEvent(db, ledger);

@@ -2,7 +2,8 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { grantAdmin } from "../../db/queries/admin";
-import { createDb } from "../../shared/clients";
+import { processClaimedEvent } from "../../shared/billing/events";
+import { createDb, createStripe } from "../../shared/clients";
 import { loadConfig } from "../../shared/config";
 import { bearer, signUp } from "../../test/support/accounts";
 import { fileEnv, roundTrips, send, traceId } from "../../test/support/harness";
@@ -125,6 +126,44 @@ describe("webhook delivery is exactly-once", () => {
     expect(await deliverEvent(bindings, event)).toBe(200);
     expect(await deliverEvent(bindings, event)).toBe(200);
     expect(await ledger(event.id)).toMatchObject({ status: "ignored", attempts: 1 });
+  });
+});
+
+describe("webhook claims", () => {
+  it("applies a batch only while its delivery holds the claim (a stale claim taken over applies nothing)", async () => {
+    const user = await customerUser();
+    const id = stripeId("sub");
+    const event = stripeEvent(
+      "customer.subscription.updated",
+      subscriptionObject({ id, customer: user.customer, status: "active" }),
+    );
+    // A delivery that died after claiming (attempt 1): its claim went stale, the next delivery takes over.
+    await db.execute(sql`
+      insert into stripe_events (id, type, created_at, status, claimed_at, payload)
+      values (${event.id}, ${event.type}, now(), 'processing', now() - interval '1 hour', ${JSON.stringify(event)}::jsonb)
+    `);
+    expect(await deliverEvent(bindings, event)).toBe(200);
+    expect(await ledger(event.id)).toMatchObject({ status: "processed", attempts: 2 });
+
+    // The first delivery resumes with what it would apply: its batch must abort, and so must a
+    // batch for an event no longer being processed.
+    const config = loadConfig(bindings);
+    const late = {
+      id: event.id,
+      type: event.type,
+      createdAt: new Date(),
+      payload: stripeEvent(
+        "customer.subscription.updated",
+        subscriptionObject({ id, customer: user.customer, status: "canceled" }),
+      ),
+    };
+    for (const attempt of [1, 2]) {
+      await expect(
+        processClaimedEvent(late, attempt, { db, config, stripe: createStripe(config) }),
+      ).rejects.toThrow();
+    }
+    expect(await stateOf(user.userId)).toMatchObject({ tier: "premium", subs: [{ status: "active" }] });
+    expect(await ledger(event.id)).toMatchObject({ status: "processed", attempts: 2, error: null });
   });
 });
 
