@@ -136,8 +136,15 @@ const patternBody = (n: number) =>
     mixer: { masterVolume: 0.8 },
   });
 
-/** One subscription whose updates the webhook bench delivers: a new event id each time. */
-const benchSubscription = `sub_bench${randomBytes(6).toString("hex")}`;
+/**
+ * The subscriptions whose updates the webhook bench delivers, a new event id each time, taken in
+ * turn: Stripe's traffic spreads over many subscriptions, and one row updated by every delivery
+ * would make 32 connections queue on its lock.
+ */
+const benchTag = randomBytes(6).toString("hex");
+const BENCH_SUBSCRIPTIONS = 64;
+let deliveries = 0;
+const nextSubscription = () => `sub_bench${benchTag}_${deliveries++ % BENCH_SUBSCRIPTIONS}`;
 
 /** A signed Stripe event as Stripe sends it: `t=<ts>,v1=HMAC-SHA256(secret, "<ts>.<payload>")`. */
 function makeSignedEvent(secret: string): { payload: string; signature: string } {
@@ -151,7 +158,7 @@ function makeSignedEvent(secret: string): { payload: string; signature: string }
     type: "customer.subscription.updated",
     data: {
       object: {
-        id: benchSubscription,
+        id: nextSubscription(),
         object: "subscription",
         customer: "cus_bench",
         status: "active",
@@ -595,7 +602,7 @@ async function main(): Promise<void> {
           }) as never,
         }),
         notes: [
-          "a fresh signed customer.subscription.updated per request: signature check, ledger claim, one batch (subscription upsert, tier recompute, processed mark)",
+          "a fresh signed customer.subscription.updated per request, for one of 64 subscriptions in turn: signature check, ledger claim, one batch (subscription upsert, tier recompute, processed mark)",
         ],
       },
     ];
