@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, inject } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, inject } from "vitest";
 import type { DevReady } from "../../dev/run";
 
 export type Mode = "stub" | "http";
@@ -239,6 +239,7 @@ export async function openInvitation(context: BrowserContext, mode: Mode, addres
 
 /** On the join page: signs up with the invited address, accepts, and lands in the team. */
 export async function joinBySignUp(tab: Page, email: string, name: string, teamId: string): Promise<void> {
+  expect(await tab.inputValue("#join-email")).toBe(email);
   await tab.fill("#join-password", PASSWORD);
   await tab.fill("#join-name", name);
   await tab.click("#join-sign-up");
