@@ -1,8 +1,10 @@
 // The "Teams & classes" panel: create a team or a class, open one (or the one `?team=` names,
 // where the join page lands), its members with their roles (change, remove, transfer, leave),
-// invitations by email (pending ones resent or revoked) and, for a team, its shared patterns.
+// invitations by email (pending ones resent or revoked), for its managers its API keys
+// (team-keys.js) and, for a team, its shared patterns.
 // A class's lessons, table and summary are in class.js.
 import { renderClass } from "./class.js";
+import { renderTeamKeys } from "./team-keys.js";
 import { byId, h, withLoading } from "./ui.js";
 
 /** The roles of each kind, strongest first (the SDK's TEAM_ROLES_BY_KIND). */
@@ -47,6 +49,9 @@ export function initTeams(app) {
   panel.replaceChildren(signedOut, form, list, detail);
 
   let teams = [];
+  /** Display names of the open team's members loaded so far, to name a team key's creator. */
+  const memberNames = new Map();
+  const nameOf = (userId) => (userId === app.user?.id ? "you" : memberNames.get(userId));
 
   async function loadTeams() {
     const loaded = await withLoading("Loading your teams", null, () => backline.teams.list());
@@ -109,10 +114,14 @@ export function initTeams(app) {
         inviteForm(team),
         h("h4", {}, "Pending invitations"),
         h("ul", { id: "team-invitations", className: "list" }),
+        h("div", { id: "team-keys" }),
       );
     parts.push(h("div", { id: "team-extra" }));
     detail.replaceChildren(...parts);
+    memberNames.clear();
     await Promise.all([loadMembers(team), manager ? loadInvitations(team) : undefined]);
+    // Only managers may list a team's keys (the API answers 403 to everyone else).
+    if (manager) await renderTeamKeys(app, byId("team-keys"), team, nameOf);
     if (team.kind === "class") await renderClass(app, byId("team-extra"), team);
     else await renderTeamPatterns(team);
   }
@@ -179,6 +188,7 @@ export function initTeams(app) {
     if (!loaded.ok) return;
     const members = byId("team-members");
     if (!cursor) members.replaceChildren();
+    for (const m of loaded.value.members) memberNames.set(m.userId, m.displayName);
     members.querySelector(".more-members")?.remove();
     members.append(...loaded.value.members.map((m) => memberItem(team, m)));
     if (loaded.value.nextCursor) {

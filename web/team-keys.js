@@ -1,0 +1,204 @@
+// A team's API keys in the Teams & classes panel, for the team's managers (the API lets no one
+// else list them): create a key that acts for the team (name and the team scopes its kind
+// offers), its secret shown once with a copy button, the list, rotate (the new secret shown
+// once) and revoke after a confirmation. Same look and wording as the account's keys (api-keys.js).
+import { h, withLoading } from "./ui.js";
+
+/**
+ * The scopes a team key may carry and the kinds that offer them (the SDK's TEAM_API_KEY_SCOPES;
+ * shared/auth/api-key-scopes.ts TEAM_SCOPE_ROLES: every manager reads and writes the team's
+ * patterns, only a class has progress to read). The page keeps a copy as api-keys.js does.
+ */
+const SCOPES = [
+  { scope: "patterns:read", what: "read the team's patterns", kinds: ["team", "class"] },
+  { scope: "patterns:write", what: "create and change the team's patterns", kinds: ["team", "class"] },
+  { scope: "progress:read", what: "read the class's progress", kinds: ["class"] },
+];
+
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : "never");
+
+/** Where a key stands, for its label and its `data-state`. */
+function stateOf(key) {
+  if (key.revokedAt) return "revoked";
+  if (key.expiresAt && Date.parse(key.expiresAt) <= Date.now()) return "expired";
+  return "live";
+}
+
+/**
+ * Fills `root` with the team's keys part. `nameOf(userId)` names a member (for a key's creator);
+ * the API sends `createdBy`, the stub does not, and then the creator is left out.
+ */
+export async function renderTeamKeys(app, root, team, nameOf) {
+  const { backline } = app;
+  const name = h("input", { id: "team-key-name", placeholder: "e.g. Crew export", maxLength: 100 });
+  const scopeBoxes = SCOPES.filter(({ kinds }) => kinds.includes(team.kind)).map(({ scope, what }) =>
+    h(
+      "label",
+      { className: "team-key-scope", dataset: { scope } },
+      h("input", { type: "checkbox", name: "team-key-scope", value: scope }),
+      ` ${scope} `,
+      h("span", { className: "muted" }, `(${what})`),
+    ),
+  );
+  const create = h("button", { type: "submit", id: "team-key-create" }, "Create a team key");
+  const form = h(
+    "form",
+    { id: "team-key-form" },
+    h("label", {}, "Name ", name),
+    h("fieldset", { id: "team-key-scopes" }, h("legend", {}, "What the key may do for the team"), scopeBoxes),
+    h("div", { className: "actions" }, create),
+  );
+
+  const secret = h("code", { id: "team-key-secret" });
+  const copy = h("button", { type: "button", id: "team-key-copy" }, "Copy");
+  const title = h("p", { id: "team-key-secret-title" });
+  const grace = h("p", { id: "team-key-grace", hidden: true });
+  const done = h("button", { type: "button", id: "team-key-secret-done" }, "I have copied it");
+  const secretBox = h(
+    "div",
+    { id: "team-key-secret-box", className: "api-key-secret", hidden: true },
+    title,
+    h("p", { className: "row" }, secret, copy),
+    h(
+      "p",
+      { id: "team-key-once" },
+      "Copy it now: it is shown once, you won't see it again (only a hash is kept). ",
+      "If you lose it, rotate or revoke the key. Send it as ",
+      h("code", {}, "Authorization: Bearer bk_…"),
+      `; it acts for “${team.name}” only, and only while its creator manages the ${team.kind}.`,
+    ),
+    grace,
+    done,
+  );
+  const list = h("ul", { id: "team-key-list", className: "list" });
+  root.replaceChildren(
+    h("h4", {}, "Team API keys"),
+    h(
+      "p",
+      { className: "muted" },
+      `For the ${team.kind}'s scripts and servers: a key calls the API for the ${team.kind}, within its scopes.`,
+    ),
+    form,
+    secretBox,
+    list,
+  );
+
+  /** The key whose secret is on screen, if any. */
+  let shownKeyId = null;
+
+  function showSecret(keyId, heading, value, validUntil) {
+    shownKeyId = keyId;
+    title.textContent = heading;
+    secret.textContent = value;
+    grace.hidden = !validUntil;
+    grace.textContent = validUntil ? `The previous secret keeps working until ${when(validUntil)}.` : "";
+    secretBox.hidden = false;
+  }
+
+  function hideSecret() {
+    shownKeyId = null;
+    secret.textContent = "";
+    grace.textContent = "";
+    secretBox.hidden = true;
+  }
+
+  function item(key) {
+    const state = stateOf(key);
+    const creator = key.createdBy ? nameOf(key.createdBy) : undefined;
+    const facts = [
+      `scopes ${key.scopes.join(", ")}`,
+      `created ${when(key.createdAt)}${creator ? ` by ${creator}` : ""}`,
+      `last used ${when(key.lastUsedAt)}`,
+      key.expiresAt ? `expires ${when(key.expiresAt)}` : "no expiry",
+      ...(key.rotatedAt ? [`rotated ${when(key.rotatedAt)}`] : []),
+      ...(key.revokedAt ? [`revoked ${when(key.revokedAt)}`] : []),
+    ];
+    const row = h(
+      "li",
+      { className: "api-key-item team-key-item", dataset: { keyId: key.id, state } },
+      h("strong", { className: "team-key-name" }, key.name),
+      h("code", { className: "team-key-hint" }, `${key.prefix}…${key.lastFour}`),
+      state === "live" ? null : h("span", { className: "team-key-state" }, state),
+      h("span", { className: "muted team-key-facts" }, facts.join(" · ")),
+    );
+    if (state === "live") row.append(actions(key));
+    return row;
+  }
+
+  /** Rotate, and revoke behind a confirmation naming what stops working. */
+  function actions(key) {
+    const rotate = h("button", { type: "button", className: "rotate-team-key" }, "Rotate");
+    const revoke = h("button", { type: "button", className: "revoke-team-key danger" }, "Revoke…");
+    const confirm = h("button", { type: "button", className: "confirm-revoke-team-key danger" }, "Revoke it");
+    const cancel = h("button", { type: "button", className: "cancel-revoke-team-key" }, "Keep it");
+    const asking = h(
+      "span",
+      { className: "team-key-confirm", hidden: true },
+      `Revoke “${key.name}”? Calls made with it are refused at once. `,
+      confirm,
+      cancel,
+    );
+    const ask = (yes) => {
+      asking.hidden = !yes;
+      rotate.hidden = yes;
+      revoke.hidden = yes;
+    };
+    revoke.addEventListener("click", () => ask(true));
+    cancel.addEventListener("click", () => ask(false));
+    confirm.addEventListener("click", async () => {
+      const revoked = await withLoading(`Revoking the team key “${key.name}”`, confirm, () =>
+        backline.teams.revokeApiKey(team.id, key.id),
+      );
+      if (!revoked.ok) return;
+      if (shownKeyId === key.id) hideSecret();
+      app.notice(`Team API key “${key.name}” revoked: calls made with it are refused.`);
+      await load();
+    });
+    rotate.addEventListener("click", async () => {
+      const rotated = await withLoading(`Rotating the team key “${key.name}”`, rotate, () =>
+        backline.teams.rotateApiKey(team.id, key.id),
+      );
+      if (!rotated.ok) return;
+      const { id, name: keyName, secret: value, previousSecretValidUntil } = rotated.value;
+      showSecret(id, `New secret of “${keyName}”:`, value, previousSecretValidUntil);
+      await load();
+    });
+    return h("span", { className: "actions" }, rotate, revoke, asking);
+  }
+
+  async function load() {
+    const loaded = await withLoading("Loading the team's API keys", null, () =>
+      backline.teams.apiKeys(team.id),
+    );
+    if (!loaded.ok) return;
+    list.replaceChildren(
+      ...(loaded.value.length > 0
+        ? loaded.value.map(item)
+        : [h("li", { className: "muted" }, "No team API keys yet.")]),
+    );
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const scopes = [...form.querySelectorAll("input[name='team-key-scope']:checked")].map((box) => box.value);
+    const created = await withLoading("Creating a team API key", create, () =>
+      backline.teams.createApiKey(team.id, { name: name.value.trim(), scopes }),
+    );
+    if (!created.ok) return;
+    form.reset();
+    showSecret(created.value.id, `The team's new key “${created.value.name}”:`, created.value.secret);
+    await load();
+  });
+
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(secret.textContent);
+      app.notice("Key copied to the clipboard.");
+    } catch {
+      app.notice("Copy the key from the page (the clipboard is not available).");
+    }
+  });
+  done.addEventListener("click", hideSecret);
+
+  await load();
+}
