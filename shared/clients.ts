@@ -39,10 +39,10 @@ const databases = new WeakMap<Config, Database>();
  */
 export function createDb(config: Config, traceId?: string): Database {
   pointDriverAt(config);
-  if (config.local && traceId) return buildDb(config, tracedUrl(config, traceId));
+  if (config.local && traceId) return buildDb(tracedUrl(config, traceId));
   let db = databases.get(config);
   if (!db) {
-    db = buildDb(config, config.DATABASE_URL);
+    db = buildDb(config.DATABASE_URL);
     databases.set(config, db);
   }
   return db;
@@ -56,7 +56,7 @@ export function createDb(config: Config, traceId?: string): Database {
 export function createAssertingDb(config: Config, assertion: ParameterizedQuery, traceId?: string): Database {
   pointDriverAt(config);
   const url = config.local && traceId ? tracedUrl(config, traceId) : config.DATABASE_URL;
-  return buildDb(config, url, assertion);
+  return buildDb(url, assertion);
 }
 
 function tracedUrl(config: Config, traceId: string): string {
@@ -76,7 +76,7 @@ function pointDriverAt(config: Config): void {
   if (config.NEON_HTTP_ENDPOINT) neonConfig.fetchEndpoint = config.NEON_HTTP_ENDPOINT;
 }
 
-function buildDb(config: Config, url: string, assertion?: ParameterizedQuery): Database {
+function buildDb(url: string, assertion?: ParameterizedQuery): Database {
   const client = neon(url);
   return drizzle({ client: assertion ? assertingClient(client, assertion) : client, ...drizzleOptions });
 }
