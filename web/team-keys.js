@@ -26,7 +26,7 @@ function stateOf(key) {
 
 /**
  * Fills `root` with the team's keys part. `nameOf(userId)` names a member (for a key's creator);
- * the API sends `createdBy`, the stub does not, and then the creator is left out.
+ * every key says who made it (`createdBy`).
  */
 export async function renderTeamKeys(app, root, team, nameOf) {
   const { backline } = app;

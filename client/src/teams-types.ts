@@ -129,7 +129,12 @@ export interface ClassSummary {
 }
 
 /** A team's API key: a user key's shape with the team's id and team scopes. */
-export type TeamApiKey = Omit<ApiKey, "scopes"> & { teamId: string; scopes: TeamApiKeyScope[] };
+export type TeamApiKey = Omit<ApiKey, "scopes"> & {
+  teamId: string;
+  /** The manager who made it: the key works only while they manage the team. */
+  createdBy: string;
+  scopes: TeamApiKeyScope[];
+};
 export type TeamApiKeyWithSecret = TeamApiKey & { secret: string };
 export type RotatedTeamApiKey = TeamApiKeyWithSecret & { previousSecretValidUntil: string };
 export interface CreateTeamApiKeyInput {

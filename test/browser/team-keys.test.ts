@@ -145,8 +145,7 @@ describeBrowser.each(MODES)("Team API keys in the demo (%s mode)", (mode) => {
     const listed = await expectText(row(page, "Crew export"), /scopes patterns:read/);
     expect(listed).toContain(`bk_test_…${secret.slice(-4)}`);
     expect(listed).toMatch(/last used never · no expiry/);
-    // The real API names the key's creator; the stub's keys do not carry it.
-    if (mode === "http") expect(listed).toMatch(/created .* by you/);
+    expect(listed).toMatch(/created .* by you/);
     await browser.shot(page, `${mode}-secret-once`);
     await page.click("#team-key-copy");
     await expectText(page.locator("#notice"), /^Key copied to the clipboard\./);

@@ -408,14 +408,20 @@ export function defineTeamsContract(target: ContractTarget): void {
     });
 
     it("team API keys: managers make them with team scopes; members may not", async () => {
-      const { client: owner } = await person("Olga");
+      const { client: owner, user: olga } = await person("Olga");
       const team = await owner.teams.create({ name: "Crew", kind: "team" });
       const member = await joined(owner, team, "Max", "member");
       const key = await owner.teams.createApiKey(team.id, { name: "CI", scopes: ["patterns:read"] });
-      expect(key).toMatchObject({ teamId: team.id, name: "CI", scopes: ["patterns:read"], revokedAt: null });
+      expect(key).toMatchObject({
+        teamId: team.id,
+        createdBy: olga.id,
+        name: "CI",
+        scopes: ["patterns:read"],
+        revokedAt: null,
+      });
       expect(key.secret).toMatch(/^bk_(test|live)_/);
-      expect((await owner.teams.apiKeys(team.id)).map((k) => [k.id, "secret" in k])).toEqual([
-        [key.id, false],
+      expect((await owner.teams.apiKeys(team.id)).map((k) => [k.id, k.createdBy, "secret" in k])).toEqual([
+        [key.id, olga.id, false],
       ]);
       const bad = await failure(
         owner.teams.createApiKey(team.id, { name: "X", scopes: ["lessons:write" as "patterns:read"] }),

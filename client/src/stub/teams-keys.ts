@@ -14,7 +14,7 @@ import type { StubWorld } from "./world";
 const MAX_LIVE_KEYS = 20;
 const GRACE_MS = 24 * 3600_000;
 
-const toDto = ({ createdBy: _c, ...key }: StoredTeamKey): TeamApiKey => key;
+const toDto = (key: StoredTeamKey): TeamApiKey => ({ ...key });
 const isLive = (k: StoredTeamKey) =>
   k.revokedAt === null && (k.expiresAt === null || Date.parse(k.expiresAt) > Date.now());
 

@@ -70,7 +70,7 @@ export interface StubInvitation {
   acceptedBy: string | null;
   revokedAt: string | null;
 }
-export type StoredTeamKey = TeamApiKey & { createdBy: string };
+export type StoredTeamKey = TeamApiKey;
 
 export interface TeamTables {
   teams: Record<string, StubTeam>;
