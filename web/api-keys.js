@@ -1,6 +1,7 @@
 // API keys in the demo's account panel: create a key for server-to-server calls (name, scopes,
 // optional expiry), its secret shown once with a copy button, the list of keys, rotate (the new
 // secret shown once, and until when the old one works) and revoke after a confirmation.
+import { keyItem, when } from "./key-list.js";
 import { byId, h, withLoading } from "./ui.js";
 
 /**
@@ -16,8 +17,6 @@ const SCOPES = [
   { scope: "lessons:write", what: "write lessons", role: "admin" },
 ];
 
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : "never");
-
 /** The end of the chosen day in the browser's time zone, as the API wants it (ISO 8601). */
 function endOfDay(dateValue) {
   return dateValue ? new Date(`${dateValue}T23:59:59`).toISOString() : undefined;
@@ -28,13 +27,6 @@ function today() {
   const now = new Date();
   const pad = (n) => String(n).padStart(2, "0");
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
-/** Where a key stands, for its label and its `data-state`. */
-function stateOf(key) {
-  if (key.revokedAt) return "revoked";
-  if (key.expiresAt && Date.parse(key.expiresAt) <= Date.now()) return "expired";
-  return "live";
 }
 
 /** Initializes the account panel's API keys part; `app` is app.js's shared object. */
@@ -115,72 +107,27 @@ export function initApiKeys(app) {
   }
 
   function item(key) {
-    const state = stateOf(key);
-    const facts = [
-      `scopes ${key.scopes.join(", ")}`,
-      `created ${when(key.createdAt)}`,
-      `last used ${when(key.lastUsedAt)}`,
-      key.expiresAt ? `expires ${when(key.expiresAt)}` : "no expiry",
-      ...(key.rotatedAt ? [`rotated ${when(key.rotatedAt)}`] : []),
-      ...(key.revokedAt ? [`revoked ${when(key.revokedAt)}`] : []),
-    ];
-    const row = h(
-      "li",
-      { className: "api-key-item", dataset: { apiKeyId: key.id, state } },
-      h("strong", { className: "api-key-name" }, key.name),
-      h("code", { className: "api-key-hint" }, `${key.prefix}…${key.lastFour}`),
-      state === "live" ? null : h("span", { className: "api-key-state" }, state),
-      h("span", { className: "muted api-key-facts" }, facts.join(" · ")),
-    );
-    if (state === "live") row.append(actions(key));
-    return row;
-  }
-
-  /** Rotate, and revoke behind a confirmation naming what stops working. */
-  function actions(key) {
-    const rotate = h("button", { type: "button", className: "rotate-api-key" }, "Rotate");
-    const revoke = h("button", { type: "button", className: "revoke-api-key danger" }, "Revoke…");
-    const confirm = h("button", { type: "button", className: "confirm-revoke-api-key danger" }, "Revoke it");
-    const cancel = h("button", { type: "button", className: "cancel-revoke-api-key" }, "Keep it");
-    const asking = h(
-      "span",
-      { className: "api-key-confirm", hidden: true },
-      `Revoke “${key.name}”? Calls made with it are refused at once. `,
-      confirm,
-      cancel,
-    );
-    const buttons = h("span", { className: "actions" }, rotate, revoke, asking);
-    const ask = (yes) => {
-      asking.hidden = !yes;
-      rotate.hidden = yes;
-      revoke.hidden = yes;
-    };
-    revoke.addEventListener("click", () => ask(true));
-    cancel.addEventListener("click", () => ask(false));
-    confirm.addEventListener("click", async () => {
-      const done = await withLoading(`Revoking the key “${key.name}”`, confirm, () =>
-        backline.apiKeys.revoke(key.id),
-      );
-      if (!done.ok) return;
-      if (shownKeyId === key.id) hideSecret();
-      app.notice(`API key “${key.name}” revoked: calls made with it are refused.`);
-      await load();
+    return keyItem(key, {
+      kind: "api-key",
+      data: { apiKeyId: key.id },
+      label: "key",
+      rotate: () => backline.apiKeys.rotate(key.id),
+      revoke: () => backline.apiKeys.revoke(key.id),
+      onRotated: async (rotated) => {
+        showSecret(
+          rotated.id,
+          `New secret of “${rotated.name}”:`,
+          rotated.secret,
+          rotated.previousSecretValidUntil,
+        );
+        await load();
+      },
+      onRevoked: async () => {
+        if (shownKeyId === key.id) hideSecret();
+        app.notice(`API key “${key.name}” revoked: calls made with it are refused.`);
+        await load();
+      },
     });
-    rotate.addEventListener("click", async () => {
-      const done = await withLoading(`Rotating the key “${key.name}”`, rotate, () =>
-        backline.apiKeys.rotate(key.id),
-      );
-      if (!done.ok) return;
-      const rotated = done.value;
-      showSecret(
-        rotated.id,
-        `New secret of “${rotated.name}”:`,
-        rotated.secret,
-        rotated.previousSecretValidUntil,
-      );
-      await load();
-    });
-    return buttons;
   }
 
   async function load() {

@@ -2,6 +2,7 @@
 // else list them): create a key that acts for the team (name and the team scopes its kind
 // offers), its secret shown once with a copy button, the list, rotate (the new secret shown
 // once) and revoke after a confirmation. Same look and wording as the account's keys (api-keys.js).
+import { keyItem, when } from "./key-list.js";
 import { h, withLoading } from "./ui.js";
 
 /**
@@ -14,15 +15,6 @@ const SCOPES = [
   { scope: "patterns:write", what: "create and change the team's patterns", kinds: ["team", "class"] },
   { scope: "progress:read", what: "read the class's progress", kinds: ["class"] },
 ];
-
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : "never");
-
-/** Where a key stands, for its label and its `data-state`. */
-function stateOf(key) {
-  if (key.revokedAt) return "revoked";
-  if (key.expiresAt && Date.parse(key.expiresAt) <= Date.now()) return "expired";
-  return "live";
-}
 
 /**
  * Fills `root` with the team's keys part. `nameOf(userId)` names a member (for a key's creator);
@@ -103,67 +95,23 @@ export async function renderTeamKeys(app, root, team, nameOf) {
   }
 
   function item(key) {
-    const state = stateOf(key);
-    const creator = key.createdBy ? nameOf(key.createdBy) : undefined;
-    const facts = [
-      `scopes ${key.scopes.join(", ")}`,
-      `created ${when(key.createdAt)}${creator ? ` by ${creator}` : ""}`,
-      `last used ${when(key.lastUsedAt)}`,
-      key.expiresAt ? `expires ${when(key.expiresAt)}` : "no expiry",
-      ...(key.rotatedAt ? [`rotated ${when(key.rotatedAt)}`] : []),
-      ...(key.revokedAt ? [`revoked ${when(key.revokedAt)}`] : []),
-    ];
-    const row = h(
-      "li",
-      { className: "api-key-item team-key-item", dataset: { keyId: key.id, state } },
-      h("strong", { className: "team-key-name" }, key.name),
-      h("code", { className: "team-key-hint" }, `${key.prefix}…${key.lastFour}`),
-      state === "live" ? null : h("span", { className: "team-key-state" }, state),
-      h("span", { className: "muted team-key-facts" }, facts.join(" · ")),
-    );
-    if (state === "live") row.append(actions(key));
-    return row;
-  }
-
-  /** Rotate, and revoke behind a confirmation naming what stops working. */
-  function actions(key) {
-    const rotate = h("button", { type: "button", className: "rotate-team-key" }, "Rotate");
-    const revoke = h("button", { type: "button", className: "revoke-team-key danger" }, "Revoke…");
-    const confirm = h("button", { type: "button", className: "confirm-revoke-team-key danger" }, "Revoke it");
-    const cancel = h("button", { type: "button", className: "cancel-revoke-team-key" }, "Keep it");
-    const asking = h(
-      "span",
-      { className: "team-key-confirm", hidden: true },
-      `Revoke “${key.name}”? Calls made with it are refused at once. `,
-      confirm,
-      cancel,
-    );
-    const ask = (yes) => {
-      asking.hidden = !yes;
-      rotate.hidden = yes;
-      revoke.hidden = yes;
-    };
-    revoke.addEventListener("click", () => ask(true));
-    cancel.addEventListener("click", () => ask(false));
-    confirm.addEventListener("click", async () => {
-      const revoked = await withLoading(`Revoking the team key “${key.name}”`, confirm, () =>
-        backline.teams.revokeApiKey(team.id, key.id),
-      );
-      if (!revoked.ok) return;
-      if (shownKeyId === key.id) hideSecret();
-      app.notice(`Team API key “${key.name}” revoked: calls made with it are refused.`);
-      await load();
+    return keyItem(key, {
+      kind: "team-key",
+      data: { keyId: key.id },
+      label: "team key",
+      creator: nameOf(key.createdBy),
+      rotate: () => backline.teams.rotateApiKey(team.id, key.id),
+      revoke: () => backline.teams.revokeApiKey(team.id, key.id),
+      onRotated: async ({ id, name: keyName, secret: value, previousSecretValidUntil }) => {
+        showSecret(id, `New secret of “${keyName}”:`, value, previousSecretValidUntil);
+        await load();
+      },
+      onRevoked: async () => {
+        if (shownKeyId === key.id) hideSecret();
+        app.notice(`Team API key “${key.name}” revoked: calls made with it are refused.`);
+        await load();
+      },
     });
-    rotate.addEventListener("click", async () => {
-      const rotated = await withLoading(`Rotating the team key “${key.name}”`, rotate, () =>
-        backline.teams.rotateApiKey(team.id, key.id),
-      );
-      if (!rotated.ok) return;
-      const { id, name: keyName, secret: value, previousSecretValidUntil } = rotated.value;
-      showSecret(id, `New secret of “${keyName}”:`, value, previousSecretValidUntil);
-      await load();
-    });
-    return h("span", { className: "actions" }, rotate, revoke, asking);
   }
 
   async function load() {

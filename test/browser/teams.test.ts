@@ -17,8 +17,10 @@ import {
   eventually,
   expectText,
   idle,
+  joinBySignUp,
   MODES,
   type Mode,
+  openInvitation,
   PASSWORD,
   ready,
   signIn,
@@ -29,39 +31,6 @@ import {
 } from "./support";
 
 const browser = useBrowser("teams");
-
-/** Opens the newest invitation emailed to `address` and follows its link to the join page. */
-async function openInvitation(context: BrowserContext, mode: Mode, address: string): Promise<Page> {
-  const tab = await context.newPage();
-  if (mode === "stub") {
-    await tab.goto(`${dev().webUrl}/stub/mailbox?to=${encodeURIComponent(address)}`);
-    await ready(tab);
-    await tab.locator('li.mail[data-template="team-invitation"] a.mail-link').first().click();
-  } else {
-    const link = await eventually(`the invitation email to ${address}`, async () => {
-      await tab.goto(`${dev().mailboxUrl}?to=${encodeURIComponent(address)}`);
-      const article = tab.locator("article", { hasText: "/join?token=" }).first();
-      if ((await article.count()) === 0) return undefined;
-      return /https?:\/\/\S+\/join\?token=\S+/.exec((await article.locator("pre").textContent()) ?? "")?.[0];
-    });
-    await tab.goto(link as string);
-  }
-  await tab.waitForURL((url) => url.pathname.endsWith("/join"));
-  await ready(tab);
-  return tab;
-}
-
-/** On the join page: signs up with the invited address, accepts, and lands in the team. */
-async function joinBySignUp(tab: Page, email: string, name: string, teamId: string): Promise<void> {
-  expect(await tab.inputValue("#join-email")).toBe(email);
-  await tab.fill("#join-password", PASSWORD);
-  await tab.fill("#join-name", name);
-  await tab.click("#join-sign-up");
-  await tab.waitForURL((url) => url.searchParams.get("team") === teamId);
-  await ready(tab);
-  await tab.waitForSelector(`#team-detail[data-team-id="${teamId}"]`);
-  await idle(tab);
-}
 
 /** Creates a team or class in the panel; resolves its id once it is open. */
 async function createTeam(page: Page, name: string, kind: "team" | "class"): Promise<string> {
