@@ -1,7 +1,7 @@
 // API keys in the demo's account panel: create a key for server-to-server calls (name, scopes,
 // optional expiry), its secret shown once with a copy button, the list of keys, rotate (the new
 // secret shown once, and until when the old one works) and revoke after a confirmation.
-import { keyItem, when } from "./key-list.js";
+import { keyItem, secretOnce } from "./key-list.js";
 import { byId, h, withLoading } from "./ui.js";
 
 /**
@@ -55,14 +55,9 @@ export function initApiKeys(app) {
     h("div", { className: "actions" }, create),
   );
 
-  const secret = h("code", { id: "api-key-secret" });
-  const copy = h("button", { type: "button", id: "api-key-copy" }, "Copy");
-  const grace = h("p", { id: "api-key-grace", hidden: true });
-  const secretBox = h(
-    "div",
-    { id: "api-key-secret-box", className: "api-key-secret", hidden: true },
-    h("p", { id: "api-key-secret-title" }),
-    h("p", { className: "row" }, secret, copy),
+  const once = secretOnce(
+    app,
+    "api-key",
     h(
       "p",
       {},
@@ -71,31 +66,9 @@ export function initApiKeys(app) {
       h("code", {}, "Authorization: Bearer bk_…"),
       ".",
     ),
-    grace,
-    h("button", { type: "button", id: "api-key-secret-done" }, "I have copied it"),
   );
   const list = h("ul", { id: "api-key-list", className: "list" });
-  panel.replaceChildren(form, secretBox, list);
-
-  /** The key whose secret is on screen, if any. */
-  let shownKeyId = null;
-
-  /** Shows a key's secret until the person says it is copied (or the key or user goes). */
-  function showSecret(keyId, title, value, validUntil) {
-    shownKeyId = keyId;
-    byId("api-key-secret-title").textContent = title;
-    secret.textContent = value;
-    grace.hidden = !validUntil;
-    grace.textContent = validUntil ? `The previous secret keeps working until ${when(validUntil)}.` : "";
-    secretBox.hidden = false;
-  }
-
-  function hideSecret() {
-    shownKeyId = null;
-    secret.textContent = "";
-    grace.textContent = "";
-    secretBox.hidden = true;
-  }
+  panel.replaceChildren(form, once.box, list);
 
   /** Scopes above the user's role are not offered (the API would refuse them anyway). */
   function renderScopes(user) {
@@ -114,7 +87,7 @@ export function initApiKeys(app) {
       rotate: () => backline.apiKeys.rotate(key.id),
       revoke: () => backline.apiKeys.revoke(key.id),
       onRotated: async (rotated) => {
-        showSecret(
+        once.show(
           rotated.id,
           `New secret of “${rotated.name}”:`,
           rotated.secret,
@@ -123,7 +96,7 @@ export function initApiKeys(app) {
         await load();
       },
       onRevoked: async () => {
-        if (shownKeyId === key.id) hideSecret();
+        if (once.showing(key.id)) once.hide();
         app.notice(`API key “${key.name}” revoked: calls made with it are refused.`);
         await load();
       },
@@ -148,22 +121,12 @@ export function initApiKeys(app) {
     );
     if (!created.ok) return;
     form.reset();
-    showSecret(created.value.id, `Your new key “${created.value.name}”:`, created.value.secret);
+    once.show(created.value.id, `Your new key “${created.value.name}”:`, created.value.secret);
     await load();
   });
 
-  copy.addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(secret.textContent);
-      app.notice("Key copied to the clipboard.");
-    } catch {
-      app.notice("Copy the key from the page (the clipboard is not available).");
-    }
-  });
-  byId("api-key-secret-done").addEventListener("click", hideSecret);
-
   app.onUser((user) => {
-    hideSecret();
+    once.hide();
     list.replaceChildren();
     renderScopes(user);
     if (user) void load();

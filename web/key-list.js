@@ -72,3 +72,55 @@ function keyActions(key, { kind, label, rotate, revoke, onRotated, onRevoked }) 
   });
   return h("span", { className: "actions" }, rotateButton, revokeButton, asking);
 }
+
+/**
+ * The box that shows a new key's secret once, until the person says it is copied. `kind` names
+ * its ids (`<kind>-secret`, `<kind>-copy`, `<kind>-grace`, `<kind>-secret-title`,
+ * `<kind>-secret-done`, `<kind>-secret-box`); `note` says how to use the key. `show` also says
+ * until when a rotated key's previous secret works; `showing(keyId)` tells whose secret is up.
+ */
+export function secretOnce(app, kind, note) {
+  const title = h("p", { id: `${kind}-secret-title` });
+  const secret = h("code", { id: `${kind}-secret` });
+  const copy = h("button", { type: "button", id: `${kind}-copy` }, "Copy");
+  const grace = h("p", { id: `${kind}-grace`, hidden: true });
+  const done = h("button", { type: "button", id: `${kind}-secret-done` }, "I have copied it");
+  const box = h(
+    "div",
+    { id: `${kind}-secret-box`, className: "api-key-secret", hidden: true },
+    title,
+    h("p", { className: "row" }, secret, copy),
+    note,
+    grace,
+    done,
+  );
+  let shownKeyId = null;
+  const hide = () => {
+    shownKeyId = null;
+    secret.textContent = "";
+    grace.textContent = "";
+    box.hidden = true;
+  };
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(secret.textContent);
+      app.notice("Key copied to the clipboard.");
+    } catch {
+      app.notice("Copy the key from the page (the clipboard is not available).");
+    }
+  });
+  done.addEventListener("click", hide);
+  return {
+    box,
+    hide,
+    showing: (keyId) => shownKeyId === keyId,
+    show(keyId, heading, value, validUntil) {
+      shownKeyId = keyId;
+      title.textContent = heading;
+      secret.textContent = value;
+      grace.hidden = !validUntil;
+      grace.textContent = validUntil ? `The previous secret keeps working until ${when(validUntil)}.` : "";
+      box.hidden = false;
+    },
+  };
+}

@@ -2,7 +2,7 @@
 // else list them): create a key that acts for the team (name and the team scopes its kind
 // offers), its secret shown once with a copy button, the list, rotate (the new secret shown
 // once) and revoke after a confirmation. Same look and wording as the account's keys (api-keys.js).
-import { keyItem, when } from "./key-list.js";
+import { keyItem, secretOnce } from "./key-list.js";
 import { h, withLoading } from "./ui.js";
 
 /**
@@ -41,16 +41,9 @@ export async function renderTeamKeys(app, root, team, nameOf) {
     h("div", { className: "actions" }, create),
   );
 
-  const secret = h("code", { id: "team-key-secret" });
-  const copy = h("button", { type: "button", id: "team-key-copy" }, "Copy");
-  const title = h("p", { id: "team-key-secret-title" });
-  const grace = h("p", { id: "team-key-grace", hidden: true });
-  const done = h("button", { type: "button", id: "team-key-secret-done" }, "I have copied it");
-  const secretBox = h(
-    "div",
-    { id: "team-key-secret-box", className: "api-key-secret", hidden: true },
-    title,
-    h("p", { className: "row" }, secret, copy),
+  const once = secretOnce(
+    app,
+    "team-key",
     h(
       "p",
       { id: "team-key-once" },
@@ -59,8 +52,6 @@ export async function renderTeamKeys(app, root, team, nameOf) {
       h("code", {}, "Authorization: Bearer bk_…"),
       `; it acts for “${team.name}” only, and only while its creator manages the ${team.kind}.`,
     ),
-    grace,
-    done,
   );
   const list = h("ul", { id: "team-key-list", className: "list" });
   root.replaceChildren(
@@ -71,28 +62,9 @@ export async function renderTeamKeys(app, root, team, nameOf) {
       `For the ${team.kind}'s scripts and servers: a key calls the API for the ${team.kind}, within its scopes.`,
     ),
     form,
-    secretBox,
+    once.box,
     list,
   );
-
-  /** The key whose secret is on screen, if any. */
-  let shownKeyId = null;
-
-  function showSecret(keyId, heading, value, validUntil) {
-    shownKeyId = keyId;
-    title.textContent = heading;
-    secret.textContent = value;
-    grace.hidden = !validUntil;
-    grace.textContent = validUntil ? `The previous secret keeps working until ${when(validUntil)}.` : "";
-    secretBox.hidden = false;
-  }
-
-  function hideSecret() {
-    shownKeyId = null;
-    secret.textContent = "";
-    grace.textContent = "";
-    secretBox.hidden = true;
-  }
 
   function item(key) {
     return keyItem(key, {
@@ -103,11 +75,11 @@ export async function renderTeamKeys(app, root, team, nameOf) {
       rotate: () => backline.teams.rotateApiKey(team.id, key.id),
       revoke: () => backline.teams.revokeApiKey(team.id, key.id),
       onRotated: async ({ id, name: keyName, secret: value, previousSecretValidUntil }) => {
-        showSecret(id, `New secret of “${keyName}”:`, value, previousSecretValidUntil);
+        once.show(id, `New secret of “${keyName}”:`, value, previousSecretValidUntil);
         await load();
       },
       onRevoked: async () => {
-        if (shownKeyId === key.id) hideSecret();
+        if (once.showing(key.id)) once.hide();
         app.notice(`Team API key “${key.name}” revoked: calls made with it are refused.`);
         await load();
       },
@@ -134,19 +106,9 @@ export async function renderTeamKeys(app, root, team, nameOf) {
     );
     if (!created.ok) return;
     form.reset();
-    showSecret(created.value.id, `The team's new key “${created.value.name}”:`, created.value.secret);
+    once.show(created.value.id, `The team's new key “${created.value.name}”:`, created.value.secret);
     await load();
   });
-
-  copy.addEventListener("click", async () => {
-    try {
-      await navigator.clipboard.writeText(secret.textContent);
-      app.notice("Key copied to the clipboard.");
-    } catch {
-      app.notice("Copy the key from the page (the clipboard is not available).");
-    }
-  });
-  done.addEventListener("click", hideSecret);
 
   await load();
 }
