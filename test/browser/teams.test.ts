@@ -9,20 +9,16 @@
  * The http runs need the team routes (functions/teams, functions/invitations, functions/classes,
  * team patterns): they fail until those branches are merged; the stub runs pass on their own.
  */
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { expect, it } from "vitest";
 import {
   describeBrowser,
-  dev,
   eventually,
   expectText,
   idle,
   joinBySignUp,
   MODES,
-  type Mode,
   openInvitation,
-  PASSWORD,
-  ready,
   signIn,
   signOut,
   signUp,
