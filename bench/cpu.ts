@@ -21,6 +21,8 @@ export interface CpuCase {
   variants?: { headers: Record<string, string>; body: string }[];
   /** Requests to time for this case; CpuInput.iterations by default. */
   iterations?: number;
+  /** Replayed requests sent before timing (replay mode only); REPLAY_WARMUPS by default. */
+  warmups?: number;
   /** The round trips this request makes: the floor worker makes the same ones in-process, for the app's own share. */
   floor?: { neon: number; upstash: number };
 }
@@ -87,12 +89,21 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 /** Profiles the timed part of `measure` when set (a profiling pass; its timings are not reported). */
 let profiler: { session: Session; onProfile: (profile: object) => void } | undefined;
 
+/**
+ * Replayed requests sent before the timed ones: enough for V8 to finish optimising the request
+ * path. With 20, a few hundred timed requests still paid for that (patterns create read 1.4–1.8
+ * ms over 200 requests, and 0.6 over 1,000), so the figure said more about warm-up than about
+ * a warm request. Replays cost no network, so warming is cheap.
+ */
+const REPLAY_WARMUPS = 500;
+
 async function measure(
   iterations: number,
   run: () => Promise<number | undefined>,
+  warmups = Math.min(20, iterations),
 ): Promise<{ cpuMs: number; wallMs: number; statuses: Record<string, number> }> {
   const statuses: Record<string, number> = {};
-  for (let i = 0; i < Math.min(20, iterations); i++) await run(); // warm-up: JIT, config, lazy imports
+  for (let i = 0; i < warmups; i++) await run(); // warm-up: JIT, config, lazy imports
   if (profiler) await profiler.session.post("Profiler.start");
   const cpu = process.cpuUsage();
   const wall = performance.now();
@@ -233,7 +244,7 @@ async function main(): Promise<CpuOutput> {
     }
     let result: Awaited<ReturnType<typeof measure>>;
     try {
-      result = await measure(iterations, send);
+      result = await measure(iterations, send, input.replay ? (c.warmups ?? REPLAY_WARMUPS) : undefined);
     } finally {
       globalThis.fetch = realFetch;
     }
