@@ -63,6 +63,42 @@ export function assertingClient(inner: Client, assertion: ParameterizedQuery): C
   return Object.assign(client, { query, transaction, unsafe: inner.unsafe }) as unknown as Client;
 }
 
+/**
+ * A Neon client whose statements leave at once but whose results wait for `gate`: a read sent
+ * while the request's checks are still in flight (shared/middleware/read-ahead.ts). When the
+ * gate rejects, every statement rejects with its error, ahead of any error of the statement
+ * itself, so the caller sees what it would have seen had it waited for the checks first.
+ */
+export function gatedClient(inner: Client, gate: Promise<unknown>): Client {
+  function afterGate<T>(statement: PromiseLike<T>): Promise<T> {
+    // Started once: the driver's promise is lazy and would run again on every `then`.
+    const pending = Promise.resolve(statement);
+    // Observed now so a failure while the gate is pending is not unhandled; surfaced below.
+    pending.catch(() => {});
+    return gate.then(() => pending);
+  }
+
+  function query(text: string, params?: unknown[], opts?: QueryOptions) {
+    return new NeonQueryPromise(
+      (_data, queryOpts) => afterGate(inner.query(text, params, queryOpts as QueryOptions)),
+      { query: text, params: params ?? [] },
+      opts,
+    );
+  }
+
+  function transaction(
+    queries: NeonQueryPromise<false, false>[],
+    opts?: HTTPTransactionOptions<false, false>,
+  ) {
+    return afterGate(inner.transaction(queries, opts));
+  }
+
+  const client = () => {
+    throw new Error("a gated client takes query() and transaction() only");
+  };
+  return Object.assign(client, { query, transaction, unsafe: inner.unsafe }) as unknown as Client;
+}
+
 /** What a prepared statement runs on: drizzle's neon-http prepared query reads only these. */
 type StatementClient = { client: Client; clientQuery: Client["query"] | Client };
 

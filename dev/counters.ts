@@ -16,6 +16,16 @@ export const TRACE_SEGMENT = "~trace";
 
 const MAX_TRACES = 50_000;
 
+/**
+ * Trace keys that make the Upstash stand-in misbehave for one request, so tests can see what
+ * the worker does: hold its answer until the same request's first Neon round trip has arrived
+ * (at most HOLD_MAX_MS), or fail it as an Upstash outage would (HTTP 500).
+ */
+export const HOLD_UPSTASH_UNTIL_NEON = "hold-upstash-until-neon-";
+export const FAIL_UPSTASH = "fail-upstash-";
+/** Longer than the worker's Redis timeout: a worker that waits for Upstash before Neon times out first. */
+export const HOLD_MAX_MS = 3000;
+
 function zeroCounts(): ServiceCounts {
   return { neon: 0, upstash: 0, stripe: 0, mail: 0 };
 }
@@ -33,6 +43,7 @@ export function serviceOf(method: string, pathname: string): Service | undefined
 export class Counters {
   private total = zeroCounts();
   private readonly traces = new Map<string, ServiceCounts>();
+  private readonly waiting = new Map<string, (() => void)[]>();
 
   /** Counts one round trip to a service, globally and under its trace key. */
   count(service: Service, trace: string | undefined): void {
@@ -48,6 +59,23 @@ export class Counters {
       this.traces.set(trace, counts);
     }
     counts[service] += 1;
+    const key = `${service} ${trace}`;
+    for (const wake of this.waiting.get(key) ?? []) wake();
+    this.waiting.delete(key);
+  }
+
+  /** Resolves once a round trip to `service` has arrived under `trace`, or after `maxMs`. */
+  arrival(service: Service, trace: string, maxMs: number): Promise<void> {
+    if (this.forTrace(trace)[service] > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const key = `${service} ${trace}`;
+      const timer = setTimeout(resolve, maxMs);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiting.set(key, [...(this.waiting.get(key) ?? []), wake]);
+    });
   }
 
   /** Totals since start or the last reset. */
@@ -82,15 +110,21 @@ export function traceOf(pathname: string, header: (name: string) => string | und
   }
 }
 
-/** Middleware counting each request at arrival when it belongs to a metered service. */
+/**
+ * Middleware counting each request at arrival when it belongs to a metered service, then
+ * holding or failing an Upstash call whose trace key asks for it (HOLD_UPSTASH_UNTIL_NEON, FAIL_UPSTASH).
+ */
 export function countRequests(counters: Counters): MiddlewareHandler {
   return async function countRequest(c, next) {
     const service = serviceOf(c.req.method, c.req.path);
-    if (service)
-      counters.count(
-        service,
-        traceOf(c.req.path, (name) => c.req.header(name)),
-      );
+    const trace = service && traceOf(c.req.path, (name) => c.req.header(name));
+    if (service) counters.count(service, trace);
+    if (service === "upstash" && trace?.startsWith(FAIL_UPSTASH)) {
+      return c.json({ error: "ERR the stand-in failed this call as asked (trace key)" }, 500);
+    }
+    if (service === "upstash" && trace?.startsWith(HOLD_UPSTASH_UNTIL_NEON)) {
+      await counters.arrival("neon", trace, HOLD_MAX_MS);
+    }
     await next();
   };
 }

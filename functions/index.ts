@@ -136,15 +136,18 @@ const app = createApp();
 // Groups that know users read the Bearer token first (no DB query), so the limiter counts per
 // user and the session revocation check shares its Upstash round trip.
 app.use("/api/auth/*", authenticate(), rateLimit(policies.auth), rateLimit(policies.authSession));
-app.use("/api/me/*", authenticate(), rateLimit(policies.api));
+// Groups whose GETs only read: those reads leave beside the limiter's round trip, and reach the
+// route once it and the session check pass (shared/middleware/read-ahead.ts).
+const readAhead = { readAhead: true };
+app.use("/api/me/*", authenticate(), rateLimit(policies.api, readAhead));
 app.use("/api/admin/*", authenticate(), rateLimit(policies.api));
 app.use("/api/api-keys/*", authenticate(), rateLimit(policies.api));
 app.use("/api/invitations/*", authenticate(), rateLimit(policies.invitations));
 // Groups whose routes accept API keys: the key's cache read shares the limiter's round trip
 // (counted per key), then resolveApiKeys checks it before the route runs.
-app.use("/api/patterns/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
-app.use("/api/lessons/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
-app.use("/api/progress/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
+app.use("/api/patterns/*", authenticate({ apiKeys }), rateLimit(policies.api, readAhead), resolveApiKeys());
+app.use("/api/lessons/*", authenticate({ apiKeys }), rateLimit(policies.api, readAhead), resolveApiKeys());
+app.use("/api/progress/*", authenticate({ apiKeys }), rateLimit(policies.api, readAhead), resolveApiKeys());
 app.use("/api/teams/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
 app.use("/api/shares/*", authenticate(), rateLimit(policies.shares));
 app.use("/api/billing/*", authenticate(), rateLimit(policies.billing));

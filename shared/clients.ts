@@ -1,7 +1,7 @@
 import { neon, neonConfig, type ParameterizedQuery } from "@neondatabase/serverless";
 import { Redis } from "@upstash/redis/cloudflare";
 import { drizzle } from "drizzle-orm/neon-http";
-import { assertingClient, drizzleOptions } from "../db/database";
+import { assertingClient, type Client, drizzleOptions, gatedClient } from "../db/database";
 import type { Config } from "./config";
 import type { Database } from "./env";
 import { createFetchHttpClient, createStripeClient, type StripeClient } from "./vendor/stripe";
@@ -57,6 +57,15 @@ export function createAssertingDb(config: Config, assertion: ParameterizedQuery,
   pointDriverAt(config);
   const url = config.local && traceId ? tracedUrl(config, traceId) : config.DATABASE_URL;
   return buildDb(url, assertion);
+}
+
+/**
+ * The request's database whose results wait for `gate` (shared/middleware/read-ahead.ts): its
+ * statements leave at once on `db`'s connection. Built per request, as the gate is the request's.
+ */
+export function createGatedDb(db: Database, gate: Promise<unknown>): Database {
+  const client = (db as Database & { $client: Client }).$client;
+  return drizzle({ client: gatedClient(client, gate), ...drizzleOptions });
 }
 
 function tracedUrl(config: Config, traceId: string): string {

@@ -28,6 +28,12 @@ export type Variables = {
   claims?: AccessClaims;
   /** The pending Redis check that the token's session is not revoked; awaited by requireAuth. */
   revocation?: RevocationCheck;
+  /**
+   * Set when the request reads ahead (shared/middleware/read-ahead.ts): its database handle
+   * holds what it reads until the rate limit and the session are checked, so requireAuth need
+   * not wait for them.
+   */
+  readAhead?: true;
   /** The signed-in user's id; logged with the request. */
   userId?: string;
   /** The API key the request presented, until resolveApiKeys() has checked it (shared/auth/api-key-auth.ts). */

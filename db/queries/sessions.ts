@@ -208,3 +208,11 @@ export function listLiveSessions(db: Database, userId: string) {
 export function liveSessionAssertion(sessionId: string, userId: string) {
   return { query: "select assert_live_session($1, $2)", params: [sessionId, userId] };
 }
+
+/**
+ * Fails with SQLSTATE BL401 unless the session is live and the user's: the session check of a
+ * read that left before Redis answered, when Redis then could not tell (shared/middleware/read-ahead.ts).
+ */
+export async function assertSessionLive(db: Database, sessionId: string, userId: string): Promise<void> {
+  await db.execute(sql`select assert_live_session(${sessionId}, ${userId})`);
+}

@@ -1,9 +1,11 @@
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Context, MiddlewareHandler } from "hono";
 import { rateLimitPrincipalOf } from "../client-ip";
+import type { Config } from "../config";
 import { describeError } from "../db-errors";
 import type { AppEnv } from "../env";
 import { problems } from "../errors";
+import { readAhead } from "./read-ahead";
 
 type Unit = "ms" | "s" | "m" | "h" | "d";
 export type Window = `${number} ${Unit}`;
@@ -142,22 +144,95 @@ export function limiterUnavailable<E extends AppEnv>(
 }
 
 /**
+ * Callers this isolate refused, per policy, until their window resets: they are not read ahead
+ * for (shared/middleware/read-ahead.ts), so a refused flood does not reach the database.
+ */
+const refusedUntil = new Map<string, number>();
+const REFUSED_KEPT = 10_000;
+
+function refusalKey(policy: RateLimitPolicy, key: string): string {
+  return `${policy.name}:${key}`;
+}
+
+function rememberRefusal(policy: RateLimitPolicy, key: string, reset: number): void {
+  if (refusedUntil.size >= REFUSED_KEPT) refusedUntil.clear();
+  refusedUntil.set(refusalKey(policy, key), reset);
+}
+
+function recentlyRefused(policy: RateLimitPolicy, key: string): boolean {
+  const until = refusedUntil.get(refusalKey(policy, key));
+  if (until === undefined) return false;
+  if (until > Date.now()) return true;
+  refusedUntil.delete(refusalKey(policy, key));
+  return false;
+}
+
+/**
+ * Whether this isolate's last limiter call on a config's Redis was answered. Read-ahead waits
+ * for Redis to have answered once, and stops while it does not: a request that cannot learn
+ * from Redis whether its session was revoked must assert it in the database with its first
+ * statement, in one round trip (shared/middleware/auth.ts), which a read already sent cannot.
+ */
+const redisAnswering = new WeakMap<Config, boolean>();
+
+/**
+ * Whether a request may read ahead: a GET or HEAD, not by an API key (resolved after the
+ * limiter), while Redis answers, and not by a caller lately refused.
+ */
+function mayReadAhead(c: Context<AppEnv>, policy: RateLimitPolicy, key: string): boolean {
+  const method = c.req.method;
+  return (
+    (method === "GET" || method === "HEAD") &&
+    !c.get("apiKey") &&
+    redisAnswering.get(c.get("config")) === true &&
+    !recentlyRefused(policy, key)
+  );
+}
+
+/** Waits for the limiter's answer: sets its headers, or throws the 429 (or the 503 of a closed policy without Redis). */
+async function checkLimit(
+  c: Context<AppEnv>,
+  policy: RateLimitPolicy,
+  key: string,
+  answer: ReturnType<Ratelimit["limit"]>,
+): Promise<void> {
+  let result: Awaited<typeof answer>;
+  try {
+    result = await answer;
+  } catch (cause) {
+    redisAnswering.set(c.get("config"), false);
+    limiterUnavailable(c, policy, cause);
+    return;
+  }
+  redisAnswering.set(c.get("config"), true);
+  for (const [name, value] of Object.entries(rateLimitHeaders(policy, result))) c.header(name, value);
+  if (!result.success) {
+    rememberRefusal(policy, key, result.reset);
+    throw rateLimitedError(policy, result);
+  }
+}
+
+export interface RateLimitOptions {
+  /** Let GETs read while the limiter answers (shared/middleware/read-ahead.ts); for groups whose GETs only read. */
+  readAhead?: boolean;
+}
+
+/**
  * Sliding-window rate limit on Upstash with the draft-ietf-httpapi-ratelimit-headers
  * fields and the common X-RateLimit-* ones; 429 problem with Retry-After when exceeded.
  */
-export function rateLimit(policy: RateLimitPolicy): MiddlewareHandler<AppEnv> {
+export function rateLimit(
+  policy: RateLimitPolicy,
+  options: RateLimitOptions = {},
+): MiddlewareHandler<AppEnv> {
   return async function rateLimitMiddleware(c, next) {
     if (policy.skip?.(c)) return next();
     const key = policy.key?.(c) ?? rateLimitPrincipalOf(c);
-    let result: Awaited<ReturnType<Ratelimit["limit"]>>;
-    try {
-      result = await trackRedisCall(limiterFor(c, policy).limit(key));
-    } catch (cause) {
-      limiterUnavailable(c, policy, cause);
-      return next();
+    const answer = trackRedisCall(limiterFor(c, policy).limit(key));
+    if (options.readAhead && mayReadAhead(c, policy, key)) {
+      return readAhead(c, next, checkLimit(c, policy, key, answer));
     }
-    for (const [name, value] of Object.entries(rateLimitHeaders(policy, result))) c.header(name, value);
-    if (!result.success) throw rateLimitedError(policy, result);
+    await checkLimit(c, policy, key, answer);
     await next();
   };
 }
