@@ -204,7 +204,8 @@ async function checkLimit(
     limiterUnavailable(c, policy, cause);
     return;
   }
-  redisAnswering.set(c.get("config"), true);
+  // An answer from the ephemeral cache (a caller already refused) says nothing about Redis.
+  if (result.reason !== "cacheBlock") redisAnswering.set(c.get("config"), true);
   for (const [name, value] of Object.entries(rateLimitHeaders(policy, result))) c.header(name, value);
   if (!result.success) {
     rememberRefusal(policy, key, result.reset);
