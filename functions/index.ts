@@ -204,7 +204,7 @@ export { app };
 
 export default {
   fetch: app.fetch,
-  /** Cron: retries emails left in the outbox and purges sent ones past retention; ends premium whose past_due grace has run out; marks in Redis the sign-outs made while it was down; rolls up usage events and deletes raw ones past retention. */
+  /** Cron: retries emails left in the outbox and purges sent ones and expired email tokens past retention; ends premium whose past_due grace has run out; marks in Redis the sign-outs made while it was down; rolls up usage events and deletes raw ones past retention. */
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
     const config = loadConfig(env);
     const db = createDb(config);

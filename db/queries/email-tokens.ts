@@ -10,6 +10,17 @@ export const TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
   change_email: 24 * 3600_000,
 };
 
+/** Days an emailed token is kept after it expired: long enough to tell "expired" from "unknown" for a while. */
+export const EMAIL_TOKEN_RETENTION_DAYS = 7;
+
+/** Deletes emailed tokens that expired more than `days` ago, used or not; for the cron. Returns how many went. */
+export async function purgeEmailTokens(db: Database, days = EMAIL_TOKEN_RETENTION_DAYS): Promise<number> {
+  const result = await db.execute(
+    sql`delete from email_tokens where expires_at < now() - make_interval(days => ${days})`,
+  );
+  return result.rowCount ?? 0;
+}
+
 /**
  * The insert of an emailed token for a known user, for the batch that queues its email:
  * the token has no secret yet; the outbox sender mints it when the email goes out.

@@ -184,6 +184,24 @@ describe("outbox retention", () => {
     );
   });
 
+  it("the cron deletes emailed tokens a week past their expiry, and keeps the rest", async () => {
+    const { userId } = await signUp(bindings);
+    const token = async (expiredDaysAgo: number) => {
+      const id = crypto.randomUUID();
+      await db.execute(sql`
+        insert into email_tokens (id, user_id, purpose, expires_at)
+        values (${id}::uuid, ${userId}::uuid, 'reset_password', now() - make_interval(days => ${expiredDaysAgo}))`);
+      return id;
+    };
+    const old = await token(8);
+    const recent = await token(1);
+    await runCron();
+    const left = await db.execute<{ id: string }>(
+      sql`select id from email_tokens where id in (${old}::uuid, ${recent}::uuid)`,
+    );
+    expect(left.rows.map((r) => r.id)).toEqual([recent]);
+  });
+
   it("the cron purges them", async () => {
     const oldSent = await queue({ sentDaysAgo: 8, createdDaysAgo: 8, attempts: 1 });
     await runCron();

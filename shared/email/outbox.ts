@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { purgeEmailTokens } from "../../db/queries/email-tokens";
 import {
   type ClaimedEmail,
   claimDue,
@@ -56,10 +57,16 @@ async function deliverOne(config: Config, row: ClaimedEmail, secret: string | un
   }
 }
 
-/** Deletes outbox rows past retention (`OUTBOX_RETENTION_DAYS` after sending, or after queueing for those given up on); for the cron. */
+/**
+ * Deletes outbox rows past retention (`OUTBOX_RETENTION_DAYS` after sending, or after queueing
+ * for those given up on), then emailed tokens `EMAIL_TOKEN_RETENTION_DAYS` past their expiry;
+ * for the cron.
+ */
 export async function purgeSentEmails(db: Database): Promise<void> {
   const purged = await purgeOutbox(db);
   if (purged > 0) console.log(JSON.stringify({ level: "info", msg: "outbox purged", rows: purged }));
+  const tokens = await purgeEmailTokens(db);
+  if (tokens > 0) console.log(JSON.stringify({ level: "info", msg: "email tokens purged", rows: tokens }));
 }
 
 /** Sends the given outbox emails once the response is out (`waitUntil`), after the commit. */
