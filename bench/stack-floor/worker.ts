@@ -80,7 +80,7 @@ const ephemeralCache = new Map<string, number>();
 function database(env: StackEnv): NeonHttpDatabase {
   if (!db) {
     neonConfig.fetchEndpoint = env.NEON_URL; // the local Neon stand-in
-    db = drizzle({ client: neon(env.DATABASE_URL) });
+    db = drizzle({ client: neon(env.DATABASE_URL), casing: "snake_case" });
   }
   return db;
 }
@@ -148,6 +148,8 @@ async function admit(redis: Redis, claims: Claims): Promise<"ok" | "revoked" | "
 }
 
 const app = new Hono<App>();
+// Quietly: Hono's default handler logs each error, which crosses the inspector to wrangler.
+app.onError((_error, c) => c.json({ error: "internal" }, 500));
 
 app.get("/stack/health", async (c) => {
   const redis = redisFor(c.env);
