@@ -765,6 +765,7 @@ async function main(): Promise<void> {
             readyPath: "/stack/health",
           },
           pathOf: (spec) => spec.stackPath,
+          bundleFile: "worker.js",
         },
         stack,
       );
@@ -897,6 +898,8 @@ interface ProfileTarget {
   label: string;
   options: WranglerOptions;
   pathOf: (spec: EndpointSpec) => string | undefined;
+  /** The bundle's file name under `.wrangler/tmp/dev-*` (its `main`'s name); default `index.js`. */
+  bundleFile?: string;
 }
 
 /**
@@ -933,7 +936,7 @@ async function profileEndpoints(
       let done = 0;
       const profile = await profileWorkerd(
         app.inspectorPort,
-        newestDevBundle(target.options.cwd),
+        newestDevBundle(target.options.cwd, target.bundleFile),
         async () => {
           done = (await runLoad(load)).requests;
         },
@@ -953,12 +956,15 @@ async function profileEndpoints(
   return top;
 }
 
-/** The bundle the running `wrangler dev` serves: the newest `.wrangler/tmp/dev-*\/index.js`. */
-function newestDevBundle(cwd: string): string {
+/**
+ * The bundle the running `wrangler dev` serves: the newest `.wrangler/tmp/dev-*\/<main>.js`
+ * (`index.js` for Backline, whose [build] writes functions/index.ts; `worker.js` for bench/stack-floor).
+ */
+function newestDevBundle(cwd: string, file = "index.js"): string {
   const tmp = join(cwd, ".wrangler/tmp");
   const bundles = readdirSync(tmp)
     .filter((name) => name.startsWith("dev-"))
-    .map((name) => join(tmp, name, "index.js"))
+    .map((name) => join(tmp, name, file))
     .filter((file) => {
       try {
         return statSync(file).isFile();
