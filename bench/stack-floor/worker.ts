@@ -201,6 +201,8 @@ async function admit(redis: Redis, claims: Claims): Promise<"ok" | "revoked" | "
     prefix: "rl:stack",
     analytics: false,
     timeout: 0,
+    // The Redis client sends no telemetry; without this the limiter checks that on every `new Ratelimit`.
+    enableTelemetry: false,
   });
   const [revoked, limit] = await Promise.all([
     redis.eval<[], number>("return redis.call('EXISTS', KEYS[1])", [`revoked:sid:${claims.sid}`], []),
