@@ -11,11 +11,22 @@ export interface Budget {
   atMost?: boolean;
 }
 
+/** One run's latency and throughput over another's. */
+export interface LoadRatios {
+  p50: number;
+  p99: number;
+  throughput: number;
+}
+
 export interface LoadPair {
   connections: number;
   backline: LoadResult;
   floor: LoadResult;
-  ratio: { p50: number; p99: number; throughput: number };
+  ratio: LoadRatios;
+  /** The stack floor (bench/stack-floor) on the same requests, for the endpoints it mirrors. */
+  stackFloor?: LoadResult;
+  /** Backline ÷ stack floor, and stack floor ÷ floor. */
+  stackRatio?: { backline: LoadRatios; floor: LoadRatios };
 }
 
 export interface EndpointResult {
@@ -27,6 +38,8 @@ export interface EndpointResult {
   probeStatus: number;
   runs: LoadPair[];
   notes: string[];
+  /** The stack floor's route mirroring this endpoint, and what one request to it made. */
+  stackFloor?: { path: string; roundTrips: Record<Service, number>; probeStatus: number };
 }
 
 export interface BenchResults {
@@ -108,6 +121,7 @@ export function renderMarkdown(r: BenchResults): string {
   }
   const notes = r.endpoints.flatMap((e) => e.notes.map((n) => `- ${e.name}: ${n}`));
   if (notes.length) lines.push("", ...notes);
+  lines.push(...stackFloorTable(r));
   lines.push(...processTable(r));
   lines.push("", "## Bundle and startup", "");
   if (r.bundle?.error) lines.push(`- Bundle: not measured (${r.bundle.error})`);
@@ -278,4 +292,49 @@ function processTable(r: BenchResults): string[] {
         `${fmt(total(run.backline.cpuMsPerRequest) / total(run.floor.cpuMsPerRequest), 2)} |`,
     ),
   ];
+}
+
+/**
+ * The stack floor beside Backline and the floor: how much of Backline's cost over the floor is the
+ * fixed stack's own minimum (stack floor ÷ floor) and how much is Backline's (Backline ÷ stack floor).
+ * Latency from the load runs, workerd CPU per request from /proc during each run.
+ */
+function stackFloorTable(r: BenchResults): string[] {
+  const mirrored = r.endpoints.filter((e) => e.stackFloor && e.runs.some((run) => run.stackFloor));
+  if (!mirrored.length) return [];
+  const workerd = (s: LoadResult | undefined) => s?.cpuMsPerRequest?.workerd;
+  const cpuRatio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined || b <= 0 ? Number.NaN : a / b;
+  const lines = [
+    "",
+    "## Stack floor: what the fixed stack itself costs",
+    "",
+    "The stack floor (bench/stack-floor/worker.ts) is a plain Hono app on the same stack (drizzle-orm on Neon HTTP, " +
+      "@upstash/redis and @upstash/ratelimit, hono/jwt, zod), doing the least that stack allows for the same round trips " +
+      "(a JWT check, a sliding-window limit and a revocation EXISTS in one pipelined Upstash call, one drizzle statement, " +
+      "`c.json`), sent the same requests right after the floor. Stack floor ÷ floor is the stack's own cost; " +
+      "Backline ÷ stack floor is what Backline adds on top. Workerd CPU is ms per request of workerd processes during the run.",
+    "",
+    "| Endpoint | Stack route (round trips) | Conns | Stack floor p50 / p90 / p99 ms | Stack floor req/s | " +
+      "Stack ÷ floor p50 / p99 | Backline ÷ stack p50 / p99 / req/s | Workerd CPU ms/req Backline / stack / floor | " +
+      "CPU Backline ÷ stack / stack ÷ floor |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const e of mirrored) {
+    const sf = e.stackFloor as NonNullable<EndpointResult["stackFloor"]>;
+    const route = `\`${e.method} ${sf.path}\` ${sf.probeStatus} (${sf.roundTrips.neon}n ${sf.roundTrips.upstash}u)`;
+    for (const run of e.runs) {
+      const s = run.stackFloor;
+      const q = run.stackRatio;
+      if (!s || !q) continue;
+      const [b, st, f] = [workerd(run.backline), workerd(s), workerd(run.floor)];
+      lines.push(
+        `| ${e.name} | ${route} | ${run.connections} | ${fmt(s.p50)} / ${fmt(s.p90)} / ${fmt(s.p99)} | ${fmt(s.reqPerSec, 0)} | ` +
+          `${fmt(q.floor.p50, 2)} / ${fmt(q.floor.p99, 2)} | ` +
+          `${fmt(q.backline.p50, 2)} / ${fmt(q.backline.p99, 2)} / ${fmt(q.backline.throughput, 2)} | ` +
+          `${fmt(b, 2)} / ${fmt(st, 2)} / ${fmt(f, 2)} | ${fmt(cpuRatio(b, st), 2)} / ${fmt(cpuRatio(st, f), 2)} |`,
+      );
+    }
+  }
+  return lines;
 }

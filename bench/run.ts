@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: what a Backline request costs, against the floor, in one bounded run.
- * Starts the dev/ stand-ins in-process, Backline and the floor worker under `wrangler dev`,
+ * Starts the dev/ stand-ins in-process, Backline, the floor worker and the stack floor (the fixed
+ * stack doing the least it allows, bench/stack-floor) under `wrangler dev`,
  * creates fixtures through the API, measures round trips, latency and throughput per endpoint,
  * bundle size, startup and CPU per request, and writes bench/results/latest.{json,md,svg}.
  */
@@ -15,18 +16,19 @@ import { unstable_readConfig } from "wrangler";
 import { byOwner } from "../dev/bundle/measure";
 import { type Stack, startStack } from "../dev/stack";
 import type { CpuCase, CpuInput, CpuOutput } from "./cpu";
-import { type LoadSpec, runLoad } from "./load";
+import { type LoadResult, type LoadSpec, runLoad } from "./load";
 import { summarizeProfile } from "./profile";
 import {
   type BenchResults,
   type Budget,
   type EndpointResult,
+  type LoadRatios,
   renderChart,
   renderMarkdown,
   type Service,
 } from "./report";
 import { profileWorkerd } from "./workerd-profile";
-import { killAllWranglersNow, startWrangler, stopAllWranglers } from "./wrangler";
+import { killAllWranglersNow, startWrangler, stopAllWranglers, type WranglerOptions } from "./wrangler";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const resultsDir = join(root, "bench/results");
@@ -46,7 +48,8 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
  * `--endpoints=<name>,…` limits the load runs and profiles to those endpoints.
  * `--profile-workerd=<dir>` profiles the worker inside workerd instead (an unminified
  * `wrangler dev`, 8 connections, 1,500 requests per endpoint): `<dir>/<endpoint>.cpuprofile`
- * and `<dir>/top.txt`. Use it with `--only=workerd` to skip everything else.
+ * and `<dir>/top.txt`, then the same for the stack floor's mirrored routes (`stack-floor-<endpoint>`).
+ * Use it with `--only=workerd` to skip everything else.
  */
 const args = new Map(
   process.argv.slice(2).map((arg) => {
@@ -76,6 +79,8 @@ interface EndpointSpec {
   connections?: number[];
   durationSec?: number;
   notes?: string[];
+  /** The stack floor's route mirroring this endpoint (bench/stack-floor), sent the same requests. */
+  stackPath?: string;
 }
 
 let counter = 0;
@@ -241,7 +246,35 @@ async function roundTrips(base: string, stack: Stack, spec: EndpointSpec) {
   };
 }
 
+/**
+ * The round trips one request to a reference worker makes, from the stand-ins' totals before and
+ * after it (those workers carry no trace key); run while nothing else calls the stand-ins.
+ */
+async function untracedRoundTrips(url: string, stack: Stack, spec: EndpointSpec) {
+  const totals = async () =>
+    (await (await fetch(`${stack.url}/_stats`)).json()) as { total: Record<Service, number> };
+  const before = await totals();
+  const res = await fetch(url, {
+    method: spec.method,
+    headers: { ...spec.headers(), ...(spec.body && { "content-type": "application/json" }) },
+    body: spec.body?.(),
+  });
+  await res.arrayBuffer();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const after = await totals();
+  const delta = (service: Service) => after.total[service] - before.total[service];
+  return {
+    status: res.status,
+    counts: { neon: delta("neon"), upstash: delta("upstash"), stripe: delta("stripe"), mail: delta("mail") },
+  };
+}
+
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : Number.NaN);
+
+/** Latency and throughput of one run over another's (latency: lower is better; throughput: higher). */
+function ratios(a: LoadResult, b: LoadResult): LoadRatios {
+  return { p50: ratio(a.p50, b.p50), p99: ratio(a.p99, b.p99), throughput: ratio(a.reqPerSec, b.reqPerSec) };
+}
 
 /** The packages and source folders that weigh most in the bundle (minified bytes, esbuild metafile). */
 function largestParts(metafile: string): [string, number][] {
@@ -436,7 +469,9 @@ async function main(): Promise<void> {
     };
     const floorEnv = join(scratch, "floor.env");
     writeFileSync(floorEnv, "");
-    const [app, floor] = await Promise.all([
+    // The stack floor verifies Backline's access tokens: it gets the same JWT secret.
+    const stackFloorVars = { ...floorVars, JWT_SECRET: vars.JWT_SECRET as string };
+    const [app, floor, stackFloor] = await Promise.all([
       startWrangler({ cwd: root, env: "dev", vars, envFile, readyPath: "/api/health" }),
       wants("load")
         ? startWrangler({
@@ -446,8 +481,19 @@ async function main(): Promise<void> {
             readyPath: "/floor",
           })
         : undefined,
+      wants("load")
+        ? startWrangler({
+            cwd: join(root, "bench/stack-floor"),
+            vars: stackFloorVars,
+            envFile: floorEnv,
+            readyPath: "/stack/health",
+          })
+        : undefined,
     ]);
-    log(`Backline at ${app.url}, floor at ${floor?.url} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    log(
+      `Backline at ${app.url}, floor at ${floor?.url}, stack floor at ${stackFloor?.url} ` +
+        `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    );
 
     const users = await createFixtures(app.url, stack);
     log(`fixtures: ${users.length} users, 12 patterns (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
@@ -495,6 +541,7 @@ async function main(): Promise<void> {
         budget: { neon: 1, upstash: 1 },
         headers: () => ({}),
         load: () => ({}),
+        stackPath: "/stack/health",
       },
       {
         name: "lessons",
@@ -512,6 +559,7 @@ async function main(): Promise<void> {
         budget: { neon: 1, upstash: 1 },
         headers: bearer,
         load: () => ({ setupRequest: rotateToken as never }),
+        stackPath: "/stack/me",
       },
       {
         name: "patterns list",
@@ -529,6 +577,7 @@ async function main(): Promise<void> {
         headers: bearer,
         body: () => patternBody(99),
         load: () => ({ setupRequest: rotateToken as never }),
+        stackPath: "/stack/patterns",
       },
       {
         name: "patterns sync",
@@ -623,6 +672,15 @@ async function main(): Promise<void> {
         runs: [],
         notes: [...(spec.notes ?? [])],
       };
+      const stackUrl = stackFloor && spec.stackPath ? `${stackFloor.url}${spec.stackPath}` : undefined;
+      if (stackUrl) {
+        const stackProbe = await untracedRoundTrips(stackUrl, stack, spec);
+        result.stackFloor = {
+          path: spec.stackPath as string,
+          roundTrips: stackProbe.counts,
+          probeStatus: stackProbe.status,
+        };
+      }
       const duration = spec.durationSec ?? DURATION;
       for (const connections of wants("load") ? (spec.connections ?? CONNECTIONS) : []) {
         await resetRateLimits(stack);
@@ -641,32 +699,78 @@ async function main(): Promise<void> {
           connections,
           durationSec: duration,
         });
+        // Then the stack floor on the same requests (tokens, bodies), for the endpoints it mirrors.
+        const stackRun = stackUrl
+          ? await runLoad({
+              url: stackUrl,
+              method: spec.method,
+              headers: { "content-type": "application/json", ...spec.headers() },
+              body: spec.body?.(),
+              connections,
+              durationSec: duration,
+              ...spec.load(connections),
+            })
+          : undefined;
         result.runs.push({
           connections,
           backline,
           floor: floorRun,
-          ratio: {
-            p50: ratio(backline.p50, floorRun.p50),
-            p99: ratio(backline.p99, floorRun.p99),
-            throughput: ratio(backline.reqPerSec, floorRun.reqPerSec),
-          },
+          ratio: ratios(backline, floorRun),
+          ...(stackRun && {
+            stackFloor: stackRun,
+            stackRatio: { backline: ratios(backline, stackRun), floor: ratios(stackRun, floorRun) },
+          }),
         });
+        if (stackRun && stackRun.non2xx > 0)
+          result.notes.push(
+            `stack floor ${connections} conn: statuses ${JSON.stringify(stackRun.statusCodes)}`,
+          );
         if (backline.non2xx > 0)
           result.notes.push(`${connections} conn: statuses ${JSON.stringify(backline.statusCodes)}`);
         log(
           `${spec.name} c=${connections}: p50 ${backline.p50} ms p99 ${backline.p99} ms ${backline.reqPerSec} req/s ` +
-            `(floor ${floorRun.p50}/${floorRun.p99} ms ${floorRun.reqPerSec} req/s) non2xx ${backline.non2xx} ` +
+            `(floor ${floorRun.p50}/${floorRun.p99} ms ${floorRun.reqPerSec} req/s` +
+            `${stackRun ? `; stack floor ${stackRun.p50}/${stackRun.p99} ms ${stackRun.reqPerSec} req/s` : ""}) non2xx ${backline.non2xx} ` +
             `[${((performance.now() - t0) / 1000).toFixed(0)} s]`,
         );
       }
       results.push(result);
     }
 
-    await Promise.all([app.stop(), floor?.stop()]);
+    await Promise.all([app.stop(), floor?.stop(), stackFloor?.stop()]);
     const profileDir = args.get("profile-workerd");
     if (profileDir) {
       log(`workerd CPU profiles (unminified wrangler dev) in ${profileDir}…`);
-      await profileEndpoints(profileDir, picked, endpoints, { cwd: root, env: "dev", vars, envFile, stack });
+      const specs = endpoints.filter((e) => !picked || picked.includes(e.name));
+      const backlineTop = await profileEndpoints(
+        profileDir,
+        specs,
+        {
+          label: "",
+          options: { cwd: root, env: "dev", vars, envFile, readyPath: "/api/health" },
+          pathOf: (spec) => spec.path,
+        },
+        stack,
+      );
+      // The stack floor's mirrored routes, for comparing its top functions with Backline's.
+      const stackTop = await profileEndpoints(
+        profileDir,
+        specs,
+        {
+          label: "stack floor ",
+          options: {
+            cwd: join(root, "bench/stack-floor"),
+            vars: stackFloorVars,
+            envFile: floorEnv,
+            readyPath: "/stack/health",
+          },
+          pathOf: (spec) => spec.stackPath,
+          bundleFile: "worker.js",
+        },
+        stack,
+      );
+      mkdirSync(profileDir, { recursive: true });
+      writeFileSync(join(profileDir, "top.txt"), [...backlineTop, ...stackTop].join("\n"));
     }
 
     log("bundle (wrangler deploy --dry-run)…");
@@ -789,25 +893,38 @@ async function main(): Promise<void> {
 
 const PROFILED_REQUESTS = 1500;
 
+/** A worker to profile: how to start it, and its route for an endpoint (none: not profiled). */
+interface ProfileTarget {
+  /** Prefixes the profile files and headings; empty for Backline. */
+  label: string;
+  options: WranglerOptions;
+  pathOf: (spec: EndpointSpec) => string | undefined;
+  /** The bundle's file name under `.wrangler/tmp/dev-*` (its `main`'s name); default `index.js`. */
+  bundleFile?: string;
+}
+
 /**
- * One workerd CPU profile per endpoint (sign-in left out: its hash is the whole profile), taken
- * while autocannon sends a fixed number of requests on 8 connections to an unminified build.
+ * One workerd CPU profile per endpoint and target (sign-in left out: its hash is the whole
+ * profile), taken while autocannon sends a fixed number of requests on 8 connections to an
+ * unminified build. Returns the top.txt sections.
  */
 async function profileEndpoints(
   dir: string,
-  picked: string[] | undefined,
-  endpoints: EndpointSpec[],
-  options: { cwd: string; env: string; vars: Record<string, string>; envFile: string; stack: Stack },
-): Promise<void> {
+  specs: EndpointSpec[],
+  target: ProfileTarget,
+  stack: Stack,
+): Promise<string[]> {
+  const profiled = specs.filter((spec) => spec.name !== "signin" && target.pathOf(spec));
+  if (!profiled.length) return [];
   mkdirSync(dir, { recursive: true });
-  const app = await startWrangler({ ...options, readyPath: "/api/health", extraArgs: ["--minify=false"] });
+  const app = await startWrangler({ ...target.options, extraArgs: ["--minify=false"] });
   const top: string[] = [];
   try {
-    for (const spec of endpoints.filter((e) => e.name !== "signin" && (!picked || picked.includes(e.name)))) {
-      await resetRateLimits(options.stack);
+    for (const spec of profiled) {
+      await resetRateLimits(stack);
       const connections = 8;
       const load = {
-        url: `${app.url}${spec.path}`,
+        url: `${app.url}${target.pathOf(spec)}`,
         method: spec.method,
         headers: { "content-type": "application/json", ...spec.headers() },
         body: spec.body?.(),
@@ -818,30 +935,37 @@ async function profileEndpoints(
       };
       await runLoad({ ...load, maxRequests: 200 }); // warm
       let done = 0;
-      const profile = await profileWorkerd(app.inspectorPort, newestDevBundle(options.cwd), async () => {
-        done = (await runLoad(load)).requests;
-      });
-      const name = spec.name.replaceAll(" ", "-");
-      writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+      const profile = await profileWorkerd(
+        app.inspectorPort,
+        newestDevBundle(target.options.cwd, target.bundleFile),
+        async () => {
+          done = (await runLoad(load)).requests;
+        },
+      );
+      const name = `${target.label}${spec.name}`;
+      writeFileSync(join(dir, `${name.replaceAll(" ", "-")}.cpuprofile`), JSON.stringify(profile));
       top.push(
-        `## ${spec.name} (${done} requests, ${connections} connections)`,
+        `## ${name} (${done} requests, ${connections} connections)`,
         summarizeProfile(profile, done),
         "",
       );
-      log(`profiled ${spec.name}: ${done} requests`);
+      log(`profiled ${name}: ${done} requests`);
     }
   } finally {
     await app.stop();
   }
-  writeFileSync(join(dir, "top.txt"), top.join("\n"));
+  return top;
 }
 
-/** The bundle the running `wrangler dev` serves: the newest `.wrangler/tmp/dev-*\/index.js`. */
-function newestDevBundle(cwd: string): string {
+/**
+ * The bundle the running `wrangler dev` serves: the newest `.wrangler/tmp/dev-*\/<main>.js`
+ * (`index.js` for Backline, whose [build] writes functions/index.ts; `worker.js` for bench/stack-floor).
+ */
+function newestDevBundle(cwd: string, file = "index.js"): string {
   const tmp = join(cwd, ".wrangler/tmp");
   const bundles = readdirSync(tmp)
     .filter((name) => name.startsWith("dev-"))
-    .map((name) => join(tmp, name, "index.js"))
+    .map((name) => join(tmp, name, file))
     .filter((file) => {
       try {
         return statSync(file).isFile();
@@ -880,6 +1004,8 @@ function printSummary(r: BenchResults, wrote = "bench/results/latest.{json,md,sv
       "×p50": run.ratio.p50,
       "×p99": run.ratio.p99,
       "×req/s": run.ratio.throughput,
+      "stack p50": run.stackFloor?.p50 ?? "",
+      "÷stack p50": run.stackRatio?.backline.p50 ?? "",
       non2xx: run.backline.non2xx,
     })),
   );

@@ -5,6 +5,7 @@
  * `summarizeProfile` can sum them per package as it does for Node profiles.
  */
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { CpuProfile } from "./profile";
 
 interface Pending {
@@ -82,12 +83,16 @@ function moduleLines(file: string): { line: number; module: string }[] {
   return starts;
 }
 
-/** Credits frames of the worker's module (`index.js` to the inspector) to their source modules. */
+/**
+ * Credits frames of the worker's module (named as the bundle's file to the inspector: `index.js`
+ * for Backline, `worker.js` for the reference workers) to their source modules.
+ */
 function creditModules(profile: CpuProfile, bundleFile: string): CpuProfile {
   const starts = moduleLines(bundleFile);
+  const bundleName = basename(bundleFile);
   for (const node of profile.nodes) {
     const { url, lineNumber } = node.callFrame;
-    if (url !== "index.js") continue;
+    if (url !== bundleName) continue;
     let module: string | undefined;
     for (const start of starts) {
       if (start.line > lineNumber) break;
