@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { PlansJsonSchema } from "./billing/plans";
+import { SCRYPT_PARAMS } from "./crypto";
 import { type FieldError, problems } from "./errors";
 import { EVENT_NAME_PATTERN, isServerEventName } from "./events/catalogue";
 
@@ -178,6 +179,16 @@ const configSchema = z
       .optional(),
     WEBAUTHN_RP_NAME: z.string().min(1).max(64).default("Backline"),
     WEBAUTHN_ORIGINS: origins.optional(),
+    /**
+     * Local only: the scrypt cost (log2 N) of new password hashes, below production's so the
+     * test suites do not spend minutes hashing. Verifying always uses the cost a hash names.
+     */
+    PASSWORD_HASH_COST: z.coerce
+      .number({ error: `PASSWORD_HASH_COST must be a whole number from 1 to ${SCRYPT_PARAMS.logN}` })
+      .int(`PASSWORD_HASH_COST must be a whole number from 1 to ${SCRYPT_PARAMS.logN}`)
+      .min(1, `PASSWORD_HASH_COST must be a whole number from 1 to ${SCRYPT_PARAMS.logN}`)
+      .max(SCRYPT_PARAMS.logN, `PASSWORD_HASH_COST must be a whole number from 1 to ${SCRYPT_PARAMS.logN}`)
+      .default(SCRYPT_PARAMS.logN),
     /** Local only: the dev/ identity-provider stand-ins (their issuer / base URL). */
     OAUTH_GOOGLE_BASE_URL: httpUrl("OAUTH_GOOGLE_BASE_URL").optional(),
     OAUTH_GITHUB_BASE_URL: httpUrl("OAUTH_GITHUB_BASE_URL").optional(),
@@ -392,6 +403,7 @@ function productionErrors(env: ConfigBindings): FieldError[] {
   return [
     ...missingInProduction(env),
     ...standIns(env),
+    ...lowHashCost(env),
     ...localMail(env),
     ...testModeStripe(env),
     ...originErrors(env.ALLOWED_ORIGINS),
@@ -421,6 +433,18 @@ function standIns(env: ConfigBindings): FieldError[] {
     path: name,
     message: `${name} points the worker at a local stand-in and must not be set in production`,
   }));
+}
+
+/** A lowered password-hashing cost is for test runs: any value at all is refused, like a stand-in. */
+function lowHashCost(env: ConfigBindings): FieldError[] {
+  if (env.PASSWORD_HASH_COST === undefined) return [];
+  return [
+    {
+      path: "PASSWORD_HASH_COST",
+      message:
+        "PASSWORD_HASH_COST lowers the password hashing cost for tests and must not be set in production",
+    },
+  ];
 }
 
 function localMail(env: ConfigBindings): FieldError[] {
