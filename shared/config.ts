@@ -62,6 +62,8 @@ const origins = z
 
 const APP_ENVS = ["development", "test", "staging", "production"] as const;
 
+const HASH_COST_RANGE = `PASSWORD_HASH_COST must be a whole number from 1 to ${SCRYPT_PARAMS.logN}`;
+
 const configSchema = z
   .object({
     /** Unset means production, so a worker deployed without it gets the guard rails. */
@@ -184,10 +186,10 @@ const configSchema = z
      * test suites do not spend minutes hashing. Verifying always uses the cost a hash names.
      */
     PASSWORD_HASH_COST: z.coerce
-      .number({ error: `PASSWORD_HASH_COST must be a whole number from 1 to ${SCRYPT_PARAMS.logN}` })
-      .int(`PASSWORD_HASH_COST must be a whole number from 1 to ${SCRYPT_PARAMS.logN}`)
-      .min(1, `PASSWORD_HASH_COST must be a whole number from 1 to ${SCRYPT_PARAMS.logN}`)
-      .max(SCRYPT_PARAMS.logN, `PASSWORD_HASH_COST must be a whole number from 1 to ${SCRYPT_PARAMS.logN}`)
+      .number({ error: HASH_COST_RANGE })
+      .int(HASH_COST_RANGE)
+      .min(1, HASH_COST_RANGE)
+      .max(SCRYPT_PARAMS.logN, HASH_COST_RANGE)
       .default(SCRYPT_PARAMS.logN),
     /** Local only: the dev/ identity-provider stand-ins (their issuer / base URL). */
     OAUTH_GOOGLE_BASE_URL: httpUrl("OAUTH_GOOGLE_BASE_URL").optional(),
