@@ -36,6 +36,9 @@ export default defineConfig({
                   MAIL_TRANSPORT: "mailbox",
                   MAIL_URL: stack.mailboxUrl,
                   APP_URL: "https://app.example.com",
+                  // Cheap password hashes: the suites sign up hundreds of users. The tests about
+                  // the real cost (throttle, rehash, shared/crypto.test.ts) set it back.
+                  PASSWORD_HASH_COST: "4",
                   STACK_URL: stack.url,
                   MAILBOX_URL: stack.mailboxUrl,
                 },

@@ -90,6 +90,17 @@ describe("npm run check:production", () => {
     expect(stderr).toContain("APP_URL: APP_URL must use https in production");
   });
 
+  it("refuses a lowered password hashing cost, which is for tests", () => {
+    const { errors } = checkProduction(fixture("hash-cost", { ...GOOD_VARS, PASSWORD_HASH_COST: "14" }), {});
+    expect(errors).toEqual([
+      {
+        path: "PASSWORD_HASH_COST",
+        message:
+          "PASSWORD_HASH_COST lowers the password hashing cost for tests and must not be set in production",
+      },
+    ]);
+  });
+
   it("refuses to deploy a worker whose APP_ENV would switch the guard rails off", () => {
     const { errors } = checkProduction(fixture("staging", { ...GOOD_VARS, APP_ENV: "staging" }), {});
     expect(errors.map((e) => e.path)).toEqual(["APP_ENV"]);

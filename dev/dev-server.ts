@@ -223,6 +223,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       extra.push("--inspector-port", String(await findFreePort()), "--log-level", "warn");
       // Tests run the cron on demand (GET /__scheduled), e.g. to roll up events for the dashboard.
       extra.push("--test-scheduled");
+      // Cheap password hashes, as in the workers project (README "Tests"): every test signs up.
+      extra.push("--var", "PASSWORD_HASH_COST:4");
     }
     const wrangler = spawn(
       "wrangler",

@@ -24,6 +24,8 @@ export type Bindings = Env & {
   WEBAUTHN_RP_ID?: string;
   /** Passkeys: where they may be used from, comma-separated; default the ALLOWED_ORIGINS on WEBAUTHN_RP_ID's domain. */
   WEBAUTHN_ORIGINS?: string;
+  /** Local only: a lower scrypt cost (log2 N) for test runs. A production worker refuses to run with it set. */
+  PASSWORD_HASH_COST?: string;
   /** Secret: the previous JWT secret during a rotation. */
   JWT_SECRET_PREVIOUS?: string;
 };

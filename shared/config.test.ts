@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { send, testEnv } from "../test/support/harness";
 import type { Bindings } from "./bindings";
-import { configErrors } from "./config";
+import { configErrors, loadConfig } from "./config";
 
 /** A production configuration the guard rails accept: live keys, https public hosts, a real mail provider. */
 const production = {
@@ -103,6 +103,16 @@ describe("production guard rails", () => {
     ]);
   });
 
+  it.each(["4", "14"])("refuse PASSWORD_HASH_COST=%s, whatever its value: it is for tests", (cost) => {
+    expect(errorsWith({ PASSWORD_HASH_COST: cost })).toEqual([
+      {
+        path: "PASSWORD_HASH_COST",
+        message:
+          "PASSWORD_HASH_COST lowers the password hashing cost for tests and must not be set in production",
+      },
+    ]);
+  });
+
   it.each([
     ["log", "log"],
     [undefined, "log (its default)"],
@@ -161,6 +171,20 @@ describe("production guard rails", () => {
   });
 });
 
+describe("PASSWORD_HASH_COST", () => {
+  const local = { ...testEnv, PASSWORD_HASH_COST: undefined };
+
+  it("is production's scrypt cost unless set, and a whole number up to it when set", () => {
+    expect(loadConfig(local).PASSWORD_HASH_COST).toBe(14);
+    expect(loadConfig({ ...local, PASSWORD_HASH_COST: "6" }).PASSWORD_HASH_COST).toBe(6);
+    for (const bad of ["0", "15", "4.5", "cheap"]) {
+      expect(configErrors({ ...local, PASSWORD_HASH_COST: bad })).toEqual([
+        { path: "PASSWORD_HASH_COST", message: "PASSWORD_HASH_COST must be a whole number from 1 to 14" },
+      ]);
+    }
+  });
+});
+
 describe("a production worker with a local value", () => {
   it("answers every request with a 500 problem naming APP_URL", async () => {
     const bindings = {
@@ -173,6 +197,7 @@ describe("a production worker with a local value", () => {
       NEON_HTTP_ENDPOINT: undefined,
       STRIPE_API_BASE: undefined,
       MAIL_URL: undefined,
+      PASSWORD_HASH_COST: undefined,
     } as unknown as typeof testEnv;
     for (const path of ["/api/health", "/api/lessons"]) {
       const res = await send(bindings, path);

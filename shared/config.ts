@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { PlansJsonSchema } from "./billing/plans";
+import { SCRYPT_PARAMS } from "./crypto";
 import { type FieldError, problems } from "./errors";
 import { EVENT_NAME_PATTERN, isServerEventName } from "./events/catalogue";
 
@@ -60,6 +61,8 @@ const origins = z
   );
 
 const APP_ENVS = ["development", "test", "staging", "production"] as const;
+
+const HASH_COST_RANGE = `PASSWORD_HASH_COST must be a whole number from 1 to ${SCRYPT_PARAMS.logN}`;
 
 const configSchema = z
   .object({
@@ -178,6 +181,16 @@ const configSchema = z
       .optional(),
     WEBAUTHN_RP_NAME: z.string().min(1).max(64).default("Backline"),
     WEBAUTHN_ORIGINS: origins.optional(),
+    /**
+     * Local only: the scrypt cost (log2 N) of new password hashes, below production's so the
+     * test suites do not spend minutes hashing. Verifying always uses the cost a hash names.
+     */
+    PASSWORD_HASH_COST: z.coerce
+      .number({ error: HASH_COST_RANGE })
+      .int(HASH_COST_RANGE)
+      .min(1, HASH_COST_RANGE)
+      .max(SCRYPT_PARAMS.logN, HASH_COST_RANGE)
+      .default(SCRYPT_PARAMS.logN),
     /** Local only: the dev/ identity-provider stand-ins (their issuer / base URL). */
     OAUTH_GOOGLE_BASE_URL: httpUrl("OAUTH_GOOGLE_BASE_URL").optional(),
     OAUTH_GITHUB_BASE_URL: httpUrl("OAUTH_GITHUB_BASE_URL").optional(),
@@ -392,6 +405,7 @@ function productionErrors(env: ConfigBindings): FieldError[] {
   return [
     ...missingInProduction(env),
     ...standIns(env),
+    ...lowHashCost(env),
     ...localMail(env),
     ...testModeStripe(env),
     ...originErrors(env.ALLOWED_ORIGINS),
@@ -421,6 +435,18 @@ function standIns(env: ConfigBindings): FieldError[] {
     path: name,
     message: `${name} points the worker at a local stand-in and must not be set in production`,
   }));
+}
+
+/** A lowered password-hashing cost is for test runs: any value at all is refused, like a stand-in. */
+function lowHashCost(env: ConfigBindings): FieldError[] {
+  if (env.PASSWORD_HASH_COST === undefined) return [];
+  return [
+    {
+      path: "PASSWORD_HASH_COST",
+      message:
+        "PASSWORD_HASH_COST lowers the password hashing cost for tests and must not be set in production",
+    },
+  ];
 }
 
 function localMail(env: ConfigBindings): FieldError[] {

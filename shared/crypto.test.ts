@@ -28,4 +28,17 @@ describe("password hashing", () => {
       needsRehash: true,
     });
   });
+
+  it("hashes at a lowered cost when asked, and rehashes against the cost asked for, not the hash's", async () => {
+    const cheap = await hashPassword("a sturdy passphrase", 4);
+    expect(cheap).toMatch(/^\$scrypt\$ln=4,r=8,p=5\$[\w-]{22}\$[\w-]{43}$/);
+    expect(await verifyPassword("a sturdy passphrase", cheap, 4)).toEqual({
+      valid: true,
+      needsRehash: false,
+    });
+    // At today's cost a cheap hash still verifies (the hash names its cost), and is due a rehash.
+    expect(await verifyPassword("a sturdy passphrase", cheap)).toEqual({ valid: true, needsRehash: true });
+    const full = await hashPassword("a sturdy passphrase");
+    expect(await verifyPassword("a sturdy passphrase", full, 4)).toEqual({ valid: true, needsRehash: true });
+  });
 });

@@ -21,9 +21,13 @@ function scrypt(password: string, salt: Uint8Array, logN: number, r: number, p: 
   });
 }
 
-/** Hashes a password into a self-describing string: `$scrypt$ln=14,r=8,p=5$<salt>$<hash>`. */
-export async function hashPassword(password: string): Promise<string> {
-  const { logN, r, p, keyLength, saltLength } = SCRYPT_PARAMS;
+/**
+ * Hashes a password into a self-describing string: `$scrypt$ln=14,r=8,p=5$<salt>$<hash>`.
+ * `logN` is the production cost unless the config's local-only PASSWORD_HASH_COST lowers it
+ * (the test suites hash hundreds of passwords: at ~0.2 s of CPU each, minutes of every run).
+ */
+export async function hashPassword(password: string, logN: number = SCRYPT_PARAMS.logN): Promise<string> {
+  const { r, p, keyLength, saltLength } = SCRYPT_PARAMS;
   const salt = crypto.getRandomValues(new Uint8Array(saltLength));
   const key = await scrypt(password, salt, logN, r, p, keyLength);
   return `$scrypt$ln=${logN},r=${r},p=${p}$${toBase64Url(salt)}$${toBase64Url(key)}`;
@@ -37,24 +41,31 @@ export interface PasswordCheck {
 
 const HASH_FORMAT = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([\w-]+)\$([\w-]+)$/;
 
-/** Checks a password against a stored hash in constant time. */
-export async function verifyPassword(password: string, stored: string): Promise<PasswordCheck> {
+/**
+ * Checks a password against a stored hash in constant time, at the cost the hash names. It
+ * needs a rehash when made with other parameters than today's: `logN` as `hashPassword` takes it.
+ */
+export async function verifyPassword(
+  password: string,
+  stored: string,
+  logN: number = SCRYPT_PARAMS.logN,
+): Promise<PasswordCheck> {
   const match = HASH_FORMAT.exec(stored);
   if (!match) return { valid: false, needsRehash: true };
-  const [, logN, r, p, salt, hash] = match as unknown as [string, string, string, string, string, string];
+  const [, hashLogN, r, p, salt, hash] = match as unknown as [string, string, string, string, string, string];
   const expected = fromBase64Url(hash);
   const actual = await scrypt(
     password,
     fromBase64Url(salt),
-    Number(logN),
+    Number(hashLogN),
     Number(r),
     Number(p),
     expected.length,
   );
   const valid = actual.length === expected.length && timingSafeEqual(actual, expected);
-  const { logN: wantLogN, r: wantR, p: wantP, keyLength } = SCRYPT_PARAMS;
+  const { r: wantR, p: wantP, keyLength } = SCRYPT_PARAMS;
   const needsRehash =
-    Number(logN) !== wantLogN || Number(r) !== wantR || Number(p) !== wantP || expected.length !== keyLength;
+    Number(hashLogN) !== logN || Number(r) !== wantR || Number(p) !== wantP || expected.length !== keyLength;
   return { valid, needsRehash };
 }
 

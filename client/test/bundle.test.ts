@@ -29,7 +29,7 @@ describe("npm run client:build", () => {
     expect(error).toBeInstanceOf(sdk.BacklineError);
   });
 
-  // dts-bundle-generator runs the TypeScript compiler over the whole SDK: ~30 s alone on 2 cores,
+  // dts-bundle-generator runs the TypeScript compiler over the whole SDK: ~10 s alone on 2 cores,
   // about twice that while other suites share them.
   it("writes one declaration file with the public API", { timeout: 120_000 }, () => {
     const dts = bundleDeclarations();

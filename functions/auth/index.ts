@@ -139,7 +139,7 @@ export const authRoutes = createRouter()
     const userId = crypto.randomUUID();
     const sessionId = crypto.randomUUID();
     const [passwordHash, refreshToken] = await Promise.all([
-      whenRedisIdle(() => hashPassword(body.password)),
+      whenRedisIdle(() => hashPassword(body.password, c.get("config").PASSWORD_HASH_COST)),
       newRefreshToken(c.get("config"), sessionId),
     ]);
     const account = { id: userId, email: body.email, displayName: body.displayName };
@@ -193,7 +193,9 @@ export const authRoutes = createRouter()
       await insertAudit(db, { actorId: user.id, action: "auth.signin_refused_disabled", ...meta });
       throw authProblems.accountDisabled();
     }
-    const rehash = check.needsRehash ? await whenRedisIdle(() => hashPassword(password)) : undefined;
+    const rehash = check.needsRehash
+      ? await whenRedisIdle(() => hashPassword(password, c.get("config").PASSWORD_HASH_COST))
+      : undefined;
     if (user.mfaEnabled) {
       const [answer] = await Promise.all([
         mfaChallengeResponse(c, user, rehash),

@@ -69,7 +69,9 @@ export const passwordRoutes = createRouter()
     }
     const meta = requestMeta(c);
     const outboxId = crypto.randomUUID();
-    const passwordHash = await whenRedisIdle(() => hashPassword(newPassword));
+    const passwordHash = await whenRedisIdle(() =>
+      hashPassword(newPassword, c.get("config").PASSWORD_HASH_COST),
+    );
     const [, , revoked] = await db.batch([
       updatePasswordHash(db, claims.sub, passwordHash),
       insertAudit(db, {
@@ -116,7 +118,7 @@ export const passwordRoutes = createRouter()
     const outboxId = crypto.randomUUID();
     const done = await completePasswordReset(c.get("db"), {
       tokenHash: await sha256(token),
-      passwordHash: await whenRedisIdle(() => hashPassword(newPassword)),
+      passwordHash: await whenRedisIdle(() => hashPassword(newPassword, c.get("config").PASSWORD_HASH_COST)),
       outboxId,
       message: queuedEmail({ template: "password-changed", displayName: "there" }),
       ...requestMeta(c),

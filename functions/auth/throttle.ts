@@ -52,7 +52,8 @@ export function attemptSignin(c: Context<AppEnv>, email: string, password: strin
   };
   return withPasswordAttempt(c, signinBudgets(c, email), activeAccount, async () => {
     const user = await findUserForSignin(db, email);
-    const check = await checkPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    const cost = c.get("config").PASSWORD_HASH_COST;
+    const check = await checkPassword(password, user?.passwordHash ?? DUMMY_HASH, cost);
     return { user, check };
   });
 }

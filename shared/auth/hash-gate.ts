@@ -37,7 +37,10 @@ export async function whenRedisIdle<T>(hash: () => Promise<T>): Promise<T> {
   return hash();
 }
 
-/** Checks a password against its stored hash, without holding up other requests' Redis calls. */
-export function checkPassword(password: string, stored: string): Promise<PasswordCheck> {
-  return whenRedisIdle(() => verifyPassword(password, stored));
+/**
+ * Checks a password against its stored hash, without holding up other requests' Redis calls;
+ * `cost` is the config's PASSWORD_HASH_COST, which the rehash rule compares against.
+ */
+export function checkPassword(password: string, stored: string, cost?: number): Promise<PasswordCheck> {
+  return whenRedisIdle(() => verifyPassword(password, stored, cost));
 }
