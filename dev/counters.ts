@@ -17,9 +17,9 @@ export const TRACE_SEGMENT = "~trace";
 const MAX_TRACES = 50_000;
 
 /**
- * Trace keys that make the Upstash stand-in misbehave for one request, so tests can see what
- * the worker does: hold its answer until the same request's first Neon round trip has arrived
- * (at most HOLD_MAX_MS), or fail it as an Upstash outage would (HTTP 500).
+ * Markers in a trace key that make the Upstash stand-in misbehave for one request, so tests can
+ * see what the worker does: hold its answer until the same request's first Neon round trip has
+ * arrived (at most HOLD_MAX_MS), and/or then fail it as an Upstash outage would (HTTP 500).
  */
 export const HOLD_UPSTASH_UNTIL_NEON = "hold-upstash-until-neon-";
 export const FAIL_UPSTASH = "fail-upstash-";
@@ -119,11 +119,11 @@ export function countRequests(counters: Counters): MiddlewareHandler {
     const service = serviceOf(c.req.method, c.req.path);
     const trace = service && traceOf(c.req.path, (name) => c.req.header(name));
     if (service) counters.count(service, trace);
-    if (service === "upstash" && trace?.startsWith(FAIL_UPSTASH)) {
-      return c.json({ error: "ERR the stand-in failed this call as asked (trace key)" }, 500);
-    }
-    if (service === "upstash" && trace?.startsWith(HOLD_UPSTASH_UNTIL_NEON)) {
+    if (service === "upstash" && trace?.includes(HOLD_UPSTASH_UNTIL_NEON)) {
       await counters.arrival("neon", trace, HOLD_MAX_MS);
+    }
+    if (service === "upstash" && trace?.includes(FAIL_UPSTASH)) {
+      return c.json({ error: "ERR the stand-in failed this call as asked (trace key)" }, 500);
     }
     await next();
   };

@@ -53,7 +53,7 @@ describe("read-ahead", () => {
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ secret: "the secret" });
 
-    const over = traced();
+    const over = traced(HOLD_UPSTASH_UNTIL_NEON);
     const refused = await call(over.headers);
     expect(refused.status).toBe(429);
     expect(refused.headers.get("ETag")).toBeNull();
@@ -96,7 +96,7 @@ describe("read-ahead", () => {
       headers: bearer(user.accessToken),
     });
     expect(signout.status).toBe(204);
-    const { trace, headers } = traced();
+    const { trace, headers } = traced(HOLD_UPSTASH_UNTIL_NEON);
     const list = await send(bindings, "/api/patterns", {
       headers: { ...headers, ...bearer(user.accessToken) },
     });
@@ -111,7 +111,7 @@ describe("read-ahead", () => {
     expect((await send(bindings, "/api/me", { headers: bearer(user.accessToken) })).status).toBe(200);
 
     // A live session: its read is answered once the database has checked the session.
-    const live = traced(FAIL_UPSTASH);
+    const live = traced(HOLD_UPSTASH_UNTIL_NEON + FAIL_UPSTASH);
     const me = await send(bindings, "/api/me", { headers: { ...live.headers, ...bearer(user.accessToken) } });
     expect(me.status).toBe(200);
     expect(((await me.json()) as { id: string }).id).toBe(user.userId);
@@ -126,7 +126,7 @@ describe("read-ahead", () => {
     });
     expect(signout.status).toBe(204);
     expect((await send(bindings, "/api/me", { headers: bearer(user.accessToken) })).status).toBe(200);
-    const revoked = traced(FAIL_UPSTASH);
+    const revoked = traced(HOLD_UPSTASH_UNTIL_NEON + FAIL_UPSTASH);
     const read = await send(bindings, "/api/me", {
       headers: { ...revoked.headers, ...bearer(victim.accessToken) },
     });
