@@ -16,6 +16,18 @@ export function revokedKey(sessionId: string): string {
 // HTTP request as the rate limiter's EVALSHA instead of a separate read pipeline.
 const IS_REVOKED = "return redis.call('EXISTS', KEYS[1])";
 
+/** The log line of a request whose session Redis could not check, so the database checks it. */
+export function warnRevocationUnavailable(requestId: string | undefined, cause: unknown): void {
+  console.warn(
+    JSON.stringify({
+      level: "warn",
+      msg: "session revocation check unavailable; asserting the session in the database",
+      requestId,
+      ...describeError(cause),
+    }),
+  );
+}
+
 /** Whether a session was revoked (sign-out, password change, admin action). */
 export async function isSessionRevoked(redis: Redis, sessionId: string): Promise<boolean> {
   return (await redis.eval<[], number>(IS_REVOKED, [revokedKey(sessionId)], [])) === 1;

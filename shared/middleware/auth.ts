@@ -7,9 +7,8 @@ import { resolveApiKey, startApiKeyAuthentication } from "../auth/api-key-auth";
 import { looksLikeApiKey } from "../auth/api-key-format";
 import type { ApiKeyRouteTables } from "../auth/api-key-scopes";
 import { authProblems } from "../auth/problems";
-import { isSessionRevoked } from "../auth/revocation";
+import { isSessionRevoked, warnRevocationUnavailable } from "../auth/revocation";
 import { createAssertingDb } from "../clients";
-import { describeError } from "../db-errors";
 import type { AppEnv, Bindings, Variables } from "../env";
 import { problems } from "../errors";
 
@@ -126,12 +125,5 @@ function assertSessionInDatabase(c: Context<AppEnv>, auth: AccessClaims, cause: 
   assertedInDatabase.add(c.req.raw);
   const assertion = liveSessionAssertion(auth.sid, auth.sub);
   c.set("db", createAssertingDb(c.get("config"), assertion, c.get("traceId")));
-  console.warn(
-    JSON.stringify({
-      level: "warn",
-      msg: "session revocation check unavailable; asserting the session in the database",
-      requestId: c.get("requestId"),
-      ...describeError(cause),
-    }),
-  );
+  warnRevocationUnavailable(c.get("requestId"), cause);
 }

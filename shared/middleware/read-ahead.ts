@@ -1,8 +1,8 @@
 import type { Context, Next } from "hono";
 import { assertSessionLive } from "../../db/queries/sessions";
 import { authProblems } from "../auth/problems";
+import { warnRevocationUnavailable } from "../auth/revocation";
 import { createGatedDb } from "../clients";
-import { describeError } from "../db-errors";
 import type { AppEnv, Database } from "../env";
 
 /**
@@ -48,13 +48,6 @@ async function checksPassed(c: Context<AppEnv>, db: Database, limitChecked: Prom
     return;
   }
   // Redis could not say: the database can, in a round trip of its own (outages only).
-  console.warn(
-    JSON.stringify({
-      level: "warn",
-      msg: "session revocation check unavailable; asserting the session in the database",
-      requestId: c.get("requestId"),
-      ...describeError(result.error),
-    }),
-  );
+  warnRevocationUnavailable(c.get("requestId"), result.error);
   await assertSessionLive(db, auth.sid, auth.sub);
 }
