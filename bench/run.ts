@@ -18,6 +18,7 @@ import { type Stack, startStack } from "../dev/stack";
 import type { CpuCase, CpuInput, CpuOutput } from "./cpu";
 import { type LoadResult, type LoadSpec, runLoad } from "./load";
 import { summarizeProfile } from "./profile";
+import { forgetRateLimits } from "./rate-limits";
 import {
   type BenchResults,
   type Budget,
@@ -106,15 +107,6 @@ async function api(
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-async function upstash(stack: Stack, command: unknown[]): Promise<unknown> {
-  const res = await fetch(stack.upstashUrl, {
-    method: "POST",
-    headers: { Authorization: `Bearer ${stack.upstashToken}`, "content-type": "application/json" },
-    body: JSON.stringify(command),
-  });
-  return ((await res.json()) as { result: unknown }).result;
-}
-
 async function sql(stack: Stack, query: string): Promise<void> {
   const res = await fetch(stack.neonEndpoint, {
     method: "POST",
@@ -125,10 +117,7 @@ async function sql(stack: Stack, query: string): Promise<void> {
 }
 
 /** Forgets every rate-limit window, so one run's traffic does not throttle the next. */
-async function resetRateLimits(stack: Stack): Promise<void> {
-  const keys = (await upstash(stack, ["KEYS", "rl:*"])) as string[];
-  for (let i = 0; i < keys.length; i += 500) await upstash(stack, ["DEL", ...keys.slice(i, i + 500)]);
-}
+const resetRateLimits = (stack: Stack) => forgetRateLimits(stack.upstashUrl, stack.upstashToken);
 
 const patternBody = (n: number) =>
   JSON.stringify({
@@ -397,16 +386,21 @@ function median(values: number[]): number {
 }
 
 async function measureCpu(input: CpuInput): Promise<CpuOutput> {
+  const dir = mkdtempSync(join(tmpdir(), "backline-bench-cpu-"));
+  const inputFile = join(dir, "input.json");
+  writeFileSync(inputFile, JSON.stringify(input));
   try {
     const out = await runCommand("tsx", ["bench/cpu.ts"], 90_000, {
       ...process.env,
-      BENCH_CPU_INPUT: JSON.stringify(input),
+      BENCH_CPU_INPUT: inputFile,
     });
     const line = out.split("\n").find((l) => l.startsWith("BENCH_CPU_RESULT "));
     if (!line) return { ok: false, error: "bench/cpu.ts printed no result", rows: [] };
     return JSON.parse(line.slice("BENCH_CPU_RESULT ".length)) as CpuOutput;
   } catch (error) {
     return { ok: false, error: String(error).slice(0, 400), rows: [] };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -831,7 +825,7 @@ async function main(): Promise<void> {
         path: "/api/webhooks/stripe",
         // Every delivery a new event (warm-up included), or the ledger answers the duplicate early.
         iterations: 100,
-        variants: Array.from({ length: 120 }, () => {
+        variants: Array.from({ length: 300 }, () => {
           const event = makeSignedEvent(webhookSecret);
           return {
             headers: { "content-type": "application/json", "stripe-signature": event.signature },
