@@ -4,6 +4,8 @@
 # Session 25: batch1 (me: security headers, fetch timeouts), batch2 (me: old run_worker_first,
 # /api/* first, no assets), batch3 (health and me: /api/* first vs no assets). The .json files are
 # batch3 for base and noassets (earlier batches wrote the same names); the .txt files hold every run.
+# batch4 (health and me): this session's end (after) against its start (before: batch4-before.patch
+# reverses /api/* first and the health check's one timer): EP=health,me ab.sh base patch-batch4-before.
 cd "${AB_TREE:-$PWD}"
 EP=${EP:-me}
 apply() {
