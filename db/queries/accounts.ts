@@ -14,7 +14,9 @@ import { CUSTOMER_DELETED, scrubbedPayload } from "./webhook-events";
  * to concern a deleted account (stored scrubbed, subscriptions canceled). The goodbye email
  * is queued unlinked so it survives the delete; the sender drops its recipient and parameters
  * once it is sent, and the purge the row itself. Teams the user is alone in are deleted with
- * it; while the user is the only owner of a team others belong to, nothing is deleted
+ * it. The patterns the user wrote for teams that remain stay the team's: each passes to the
+ * team's longest-standing other owner, with a new change_seq from the team's cursor so members'
+ * devices learn of it. While the user is the only owner of a team others belong to, nothing is deleted
  * (`{ soleOwner: true }`; the route checks first, this statement again). Returns the revoked session ids (for Redis), or undefined
  * if the user was already gone.
  */
@@ -58,6 +60,27 @@ export async function deleteAccount(
       insert into email_outbox (id, user_id, "to", template, params)
       select ${v.outboxId}::uuid, null, email, ${v.message.template}, ${JSON.stringify(v.message.params)}::jsonb
       from users where id = ${v.userId} and not (select sole_owner from blocked)
+    ),
+    heirs as (
+      select p.id, p.team_id,
+        (select m.user_id from team_members m
+         where m.team_id = p.team_id and m.role = 'owner' and m.user_id <> ${user}
+         order by m.created_at, m.user_id limit 1) as heir,
+        row_number() over (partition by p.team_id order by p.change_seq) as n
+      from patterns p
+      where p.user_id = ${user} and p.team_id is not null and not (select sole_owner from blocked)
+    ),
+    team_cursors as (
+      update teams t set pattern_seq = t.pattern_seq + c.n
+      from (select team_id, count(*) as n from heirs where heir is not null group by team_id) c
+      where t.id = c.team_id
+      returning t.id, t.pattern_seq as last_seq, c.n
+    ),
+    handed_over as (
+      -- Committed before the user's delete cascades to patterns (that runs at the statement's end).
+      update patterns p set user_id = h.heir, change_seq = tc.last_seq - tc.n + h.n, updated_at = now()
+      from heirs h join team_cursors tc on tc.id = h.team_id
+      where p.id = h.id
     ),
     d as (
       delete from users where id = ${v.userId} and not (select sole_owner from blocked) returning id

@@ -64,6 +64,51 @@ describe("DELETE /api/me and the teams the account owns", () => {
     expect(await teamExists(team.id)).toBe(true);
   });
 
+  it("hands the account's team patterns to the team's other owner, through the team's cursor, and deletes its own", async () => {
+    const owner = await signUp(bindings);
+    const member = await signUp(bindings);
+    const team = await createTeamAs(bindings, owner.accessToken);
+    await setMember(bindings, team.id, member.userId, "member");
+    const beat = (name: string, teamId?: string) => ({
+      name,
+      tempo: 100,
+      tracks: [{ instrument: "kick", steps: [true, false, true, false], volume: 1 }],
+      ...(teamId && { teamId }),
+    });
+    const created: { id: string }[] = [];
+    for (const body of [beat("Team groove", team.id), beat("Team fill", team.id), beat("Mine")]) {
+      const res = await call(bindings, member.accessToken, "POST", "/api/patterns", body);
+      expect(res.status).toBe(201);
+      created.push((await res.json()) as { id: string });
+    }
+    const [groove, fill, mine] = created as [{ id: string }, { id: string }, { id: string }];
+    type Synced = { changes: { id: string; authorId: string; userId: string }[]; cursor: string };
+    const sync = async (since: string) => {
+      const res = await call(bindings, owner.accessToken, "POST", "/api/patterns/sync", {
+        teamId: team.id,
+        since,
+        changes: [],
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Synced;
+    };
+    const before = await sync("0");
+
+    expect((await deleteAccount(member.accessToken)).status).toBe(204);
+
+    const after = await sync(before.cursor);
+    expect(after.changes.map((p) => p.id).sort()).toEqual([groove.id, fill.id].sort());
+    for (const p of after.changes) expect(p).toMatchObject({ authorId: owner.userId, userId: owner.userId });
+    expect(Number(after.cursor)).toBe(Number(before.cursor) + 2);
+    const listed = await call(bindings, owner.accessToken, "GET", `/api/patterns?teamId=${team.id}`);
+    expect(((await listed.json()) as { items: { id: string }[] }).items).toHaveLength(2);
+    const db = createDb(loadConfig(bindings));
+    const left = await db.execute<{ n: number }>(
+      sql`select count(*)::int as n from patterns where id = ${mine.id}`,
+    );
+    expect(left.rows[0]?.n).toBe(0);
+  });
+
   it("takes the teams the account is alone in along with it", async () => {
     const owner = await signUp(bindings);
     const solo = await createTeamAs(bindings, owner.accessToken, "team", "Just me");

@@ -407,6 +407,27 @@ export function defineTeamsContract(target: ContractTarget): void {
       expect((await failure(other.dataSync.team(team.id).syncPatterns())).type).toBe(`${P}team-not-found`);
     });
 
+    it("a deleted member's team patterns stay the team's, passed to its owner; their own go", async () => {
+      const { client: owner, user: olga } = await person("Olga");
+      const team = await owner.teams.create({ name: "Crew", kind: "team" });
+      const max = await joined(owner, team, "Max", "member");
+      const made = await max.client.dataSync.savePattern({
+        ...pattern({ name: "Crew groove" }),
+        teamId: team.id,
+      });
+      await max.client.dataSync.savePattern(pattern({ name: "Max's own" }));
+      expect((await owner.dataSync.team(team.id).loadPatterns()).map((p) => p.authorId)).toEqual([
+        max.user.id,
+      ]);
+
+      await max.client.auth.deleteAccount({ password: PASSWORD });
+      // The hand-over is a change on the team's cursor: a synced device downloads it.
+      expect((await owner.dataSync.team(team.id).syncPatterns()).downloaded).toBe(1);
+      const kept = await owner.dataSync.team(team.id).loadPatterns();
+      expect(kept.map((p) => [p.id, p.name, p.authorId])).toEqual([[made.id, "Crew groove", olga.id]]);
+      expect((await owner.teams.get(team.id)).memberCount).toBe(1);
+    });
+
     it("team API keys: managers make them with team scopes; members may not", async () => {
       const { client: owner, user: olga } = await person("Olga");
       const team = await owner.teams.create({ name: "Crew", kind: "team" });

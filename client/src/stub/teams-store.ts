@@ -191,7 +191,8 @@ export function page<T>(
 /**
  * Before an account is deleted (DELETE /api/me, db/queries/accounts.ts): refused while it is the
  * only owner of a team others belong to (409 naming them); else its memberships go, and the
- * teams it was alone in with them.
+ * teams it was alone in with them. Its patterns in the teams that remain pass to each team's
+ * longest-standing other owner, with new change_seqs from the team's cursor.
  */
 export function leaveAllTeams(db: WithTeams, userId: string, instance: string): void {
   const tables = teamTables(db);
@@ -211,7 +212,26 @@ export function leaveAllTeams(db: WithTeams, userId: string, instance: string): 
       delete tables.teams[team.id];
       delete tables.members[team.id];
       delete tables.classLessons[team.id];
-    } else delete tables.members[team.id]?.[userId];
+    } else {
+      handOverPatterns(db, team, userId);
+      delete tables.members[team.id]?.[userId];
+    }
+  }
+}
+
+/** The user's patterns in the team go to its longest-standing other owner, each with the team's next change_seq. */
+function handOverPatterns(db: WithTeams, team: StubTeam, userId: string): void {
+  const [heir] = membersOf(db, team.id)
+    .filter(([id, m]) => id !== userId && m.role === "owner")
+    .sort(([a, x], [b, y]) => x.joinedAt.localeCompare(y.joinedAt) || a.localeCompare(b));
+  if (!heir) return;
+  const now = new Date().toISOString();
+  const authored = Object.values(db.patterns)
+    .filter((p) => p.teamId === team.id && p.userId === userId)
+    .sort((a, b) => a.changeSeq - b.changeSeq);
+  for (const pattern of authored) {
+    team.patternSeq += 1;
+    Object.assign(pattern, { userId: heir[0], changeSeq: team.patternSeq, updatedAt: now });
   }
 }
 
