@@ -7473,7 +7473,7 @@ export interface components {
     Pattern: {
       /**
        * Format: uuid
-       * @description Who created it (the same as userId)
+       * @description Who created it, or for a team's pattern the team owner it passed to when that account was deleted (the same as userId)
        */
       authorId: string;
       /** Format: date-time */
@@ -7496,7 +7496,7 @@ export interface components {
       updatedAt: string;
       /**
        * Format: uuid
-       * @description The owner's user id (no name or email); for a team's pattern, its author
+       * @description The owner's user id (no name or email); for a team's pattern, its author (a team owner once the author's account is deleted)
        */
       userId: string;
       version: number;

@@ -7,14 +7,18 @@ import { MixerSchema, TrackSchema } from "../schemas/patterns";
 export const PatternSchema = z
   .object({
     id: z.uuid(),
-    userId: z
-      .uuid()
-      .openapi({ description: "The owner's user id (no name or email); for a team's pattern, its author" }),
+    userId: z.uuid().openapi({
+      description:
+        "The owner's user id (no name or email); for a team's pattern, its author (a team owner once the author's account is deleted)",
+    }),
     teamId: z
       .uuid()
       .nullable()
       .openapi({ description: "The team it belongs to; null for a personal pattern" }),
-    authorId: z.uuid().openapi({ description: "Who created it (the same as userId)" }),
+    authorId: z.uuid().openapi({
+      description:
+        "Who created it, or for a team's pattern the team owner it passed to when that account was deleted (the same as userId)",
+    }),
     name: z.string(),
     tempo: z.number().int(),
     tracks: z.array(TrackSchema),
