@@ -77,7 +77,7 @@ export async function deleteAccount(
       returning t.id, t.pattern_seq as last_seq, c.n
     ),
     handed_over as (
-      -- Committed before the user's delete cascades to patterns (that runs at the statement's end).
+      -- The delete's cascade runs at the statement's end and finds these no longer the user's.
       update patterns p set user_id = h.heir, change_seq = tc.last_seq - tc.n + h.n, updated_at = now()
       from heirs h join team_cursors tc on tc.id = h.team_id
       where p.id = h.id
