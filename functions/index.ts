@@ -148,7 +148,7 @@ app.use("/api/invitations/*", authenticate(), rateLimit(policies.invitations));
 app.use("/api/patterns/*", authenticate({ apiKeys }), rateLimit(policies.api, readAhead), resolveApiKeys());
 app.use("/api/lessons/*", authenticate({ apiKeys }), rateLimit(policies.api, readAhead), resolveApiKeys());
 app.use("/api/progress/*", authenticate({ apiKeys }), rateLimit(policies.api, readAhead), resolveApiKeys());
-app.use("/api/teams/*", authenticate({ apiKeys }), rateLimit(policies.api), resolveApiKeys());
+app.use("/api/teams/*", authenticate({ apiKeys }), rateLimit(policies.api, readAhead), resolveApiKeys());
 app.use("/api/shares/*", authenticate(), rateLimit(policies.shares));
 app.use("/api/billing/*", authenticate(), rateLimit(policies.billing));
 app.use("/api/events", authenticate(), rateLimit(policies.events));

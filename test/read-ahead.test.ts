@@ -44,6 +44,19 @@ describe("read-ahead", () => {
     expect(await roundTrips(trace)).toMatchObject({ neon: 1, upstash: 1 });
   });
 
+  it.each(["/api/patterns", "/api/lessons", "/api/progress", "/api/teams"])(
+    "reads ahead on the other read groups: GET %s",
+    async (path) => {
+      const user = await signUp(bindings);
+      expect((await send(bindings, "/api/me", { headers: bearer(user.accessToken) })).status).toBe(200);
+      const { trace, headers } = traced(HOLD_UPSTASH_UNTIL_NEON);
+      const res = await send(bindings, path, { headers: { ...headers, ...bearer(user.accessToken) } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("RateLimit")).toMatch(/^"api";r=\d+;t=\d+$/);
+      expect(await roundTrips(trace)).toMatchObject({ neon: 1, upstash: 1 });
+    },
+  );
+
   it("answers a caller over its limit with 429 and nothing it read, and stops reading ahead for it", async () => {
     const app = readingApp();
     const ip = randomIp();
