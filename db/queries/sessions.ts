@@ -75,21 +75,15 @@ export async function rotateRefreshToken(
       end as outcome
       from current c
     ),
-    rotated as (
-      update sessions set refresh_hash = ${args.newHash}, previous_refresh_hash = d.refresh_hash,
-        rotated_at = now(), last_used_at = now()
-      from decision d where sessions.id = d.id and d.outcome = 'rotate'
-      returning sessions.id
-    ),
-    graced as (
-      update sessions set last_used_at = now()
-      from decision d where sessions.id = d.id and d.outcome = 'grace'
-      returning sessions.id
-    ),
-    revoked as (
-      update sessions set revoked_at = now()
-      from decision d where sessions.id = d.id and d.outcome = 'reuse'
-      returning sessions.id
+    -- One update whose outcome picks the columns (one data-modifying statement to plan, not three).
+    updated as (
+      update sessions set
+        refresh_hash = case when d.outcome = 'rotate' then ${args.newHash} else sessions.refresh_hash end,
+        previous_refresh_hash = case when d.outcome = 'rotate' then d.refresh_hash else sessions.previous_refresh_hash end,
+        rotated_at = case when d.outcome = 'rotate' then now() else sessions.rotated_at end,
+        last_used_at = case when d.outcome = 'reuse' then sessions.last_used_at else now() end,
+        revoked_at = case when d.outcome = 'reuse' then now() else sessions.revoked_at end
+      from decision d where sessions.id = d.id and d.outcome <> 'invalid'
     ),
     audited as (
       insert into audit_logs (actor_id, action, target_type, target_id, ip, user_agent, metadata)
@@ -97,8 +91,7 @@ export async function rotateRefreshToken(
              ${args.userAgent ?? null}, '{}'::jsonb
       from decision d where d.outcome = 'reuse'
     )
-    select d.outcome, d.user_id, d.role, d.tier, d.email_verified_at is not null as email_verified,
-           (select count(*) from rotated) + (select count(*) from graced) + (select count(*) from revoked) as touched
+    select d.outcome, d.user_id, d.role, d.tier, d.email_verified_at is not null as email_verified
     from decision d
   `);
   const row = result.rows[0];
