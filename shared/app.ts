@@ -61,6 +61,8 @@ function logServerError(c: Context<AppEnv>, problem: ApiError, err: unknown): vo
 
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  // A refusal raised inside a query (read-ahead's gate: 401, 429, 503) arrives wrapped by Drizzle.
+  if (err instanceof Error && err.cause instanceof ApiError) return err.cause;
   if (err instanceof HTTPException) {
     if (err.status === 400) return validationError([{ path: "(body)", message: err.message }], err.message);
     if (err.status === 413) return problems.payloadTooLarge();

@@ -1,3 +1,4 @@
+import { DrizzleQueryError } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createRouter } from "../shared/app";
 import { problems } from "../shared/errors";
@@ -35,6 +36,10 @@ const failing = createRouter()
   })
   .get("/unavailable", () => {
     throw problems.unavailable("A dependency is down.");
+  })
+  .get("/wrapped", () => {
+    // What a query rejected by read-ahead's gate throws: Drizzle's error, the refusal as its cause.
+    throw new DrizzleQueryError("select 1", [], problems.unauthorized());
   });
 
 describe("problem+json", () => {
@@ -122,6 +127,12 @@ describe("problem+json", () => {
       expect(body.title).toBe("Internal server error");
       expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
     }
+  });
+
+  it("answers a refusal the database driver wrapped with its own status, not a 500", async () => {
+    const res = await send(bindings, "/api/failing/wrapped", {}, appWith("/api/failing", failing));
+    expect(res.status).toBe(401);
+    expect((await problemOf(res)).status).toBe(401);
   });
 
   it("503 always tells the client when to retry", async () => {

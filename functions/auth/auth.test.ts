@@ -1,4 +1,7 @@
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../../shared/clients";
+import { loadConfig } from "../../shared/config";
 import { bearer, signUp, uniqueEmail } from "../../test/support/accounts";
 import { fileEnv, randomIp, roundTrips, send, startOfNextWindow, traceId } from "../../test/support/harness";
 
@@ -197,6 +200,11 @@ describe("refresh tokens", () => {
     expect(replay.status).toBe(401);
     expect((await refresh(rotated.refreshToken)).status).toBe(401);
     expect((await send(bindings, "/api/me", { headers: bearer(rotated.accessToken) })).status).toBe(401);
+    const sessionId = user.refreshToken.split(".")[0] as string;
+    const audit = await createDb(loadConfig(bindings)).execute<{ action: string; actor_id: string }>(
+      sql`select action, actor_id from audit_logs where target_type = 'session' and target_id = ${sessionId}`,
+    );
+    expect(audit.rows).toEqual([{ action: "session.refresh_reuse_detected", actor_id: user.userId }]);
   }, 20_000);
 
   it("refuses a made-up secret for a known session id as invalid, without revoking the session", async () => {

@@ -31,9 +31,10 @@ export async function readAhead(c: Context<AppEnv>, next: Next, limitChecked: Pr
     () => undefined,
     (error: unknown) => error,
   );
-  // A route that read has already answered with the refusal. One that did not (it failed
-  // validation, or answered from memory) must not answer instead of it.
-  if (refusal !== undefined && c.error !== refusal) throw refusal;
+  // A route that read has already answered with the refusal (Drizzle wraps it as the cause of
+  // its query error). One that did not (it failed validation, or answered from memory) must not
+  // answer instead of it.
+  if (refusal !== undefined && c.error !== refusal && c.error?.cause !== refusal) throw refusal;
 }
 
 /** The checks the route's reads wait for, in the order a request without read-ahead meets them. */
