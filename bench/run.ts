@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: what a Backline request costs, against the floor, in one bounded run.
- * Starts the dev/ stand-ins in-process, Backline, the floor worker and the stack floor (the fixed
- * stack doing the least it allows, bench/stack-floor) under `wrangler dev`,
+ * Starts the dev/ stand-ins in-process, Backline, the floor worker (bare, and behind the asset
+ * router: bench/floor/routed.toml) and the stack floor (the fixed stack doing the least it allows,
+ * bench/stack-floor) under `wrangler dev`,
  * creates fixtures through the API, measures round trips, latency and throughput per endpoint,
  * bundle size, startup and CPU per request, and writes bench/results/latest.{json,md,svg}.
  */
@@ -465,11 +466,20 @@ async function main(): Promise<void> {
     writeFileSync(floorEnv, "");
     // The stack floor verifies Backline's access tokens: it gets the same JWT secret.
     const stackFloorVars = { ...floorVars, JWT_SECRET: vars.JWT_SECRET as string };
-    const [app, floor, stackFloor] = await Promise.all([
+    const [app, floor, routedFloor, stackFloor] = await Promise.all([
       startWrangler({ cwd: root, env: "dev", vars, envFile, readyPath: "/api/health" }),
       wants("load")
         ? startWrangler({
             cwd: join(root, "bench/floor"),
+            vars: floorVars,
+            envFile: floorEnv,
+            readyPath: "/floor",
+          })
+        : undefined,
+      wants("load")
+        ? startWrangler({
+            cwd: join(root, "bench/floor"),
+            config: "routed.toml",
             vars: floorVars,
             envFile: floorEnv,
             readyPath: "/floor",
@@ -485,7 +495,7 @@ async function main(): Promise<void> {
         : undefined,
     ]);
     log(
-      `Backline at ${app.url}, floor at ${floor?.url}, stack floor at ${stackFloor?.url} ` +
+      `Backline at ${app.url}, floor at ${floor?.url} (routed ${routedFloor?.url}), stack floor at ${stackFloor?.url} ` +
         `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
 
@@ -705,6 +715,14 @@ async function main(): Promise<void> {
               ...spec.load(connections),
             })
           : undefined;
+        // And, beside the stack floor, the floor behind the asset router that Backline has in front of it.
+        const routedRun = stackUrl
+          ? await runLoad({
+              url: `${routedFloor?.url}/floor?neon=${probe.counts.neon}&upstash=${probe.counts.upstash}`,
+              connections,
+              durationSec: duration,
+            })
+          : undefined;
         result.runs.push({
           connections,
           backline,
@@ -713,6 +731,10 @@ async function main(): Promise<void> {
           ...(stackRun && {
             stackFloor: stackRun,
             stackRatio: { backline: ratios(backline, stackRun), floor: ratios(stackRun, floorRun) },
+          }),
+          ...(routedRun && {
+            routedFloor: routedRun,
+            routedRatio: { backline: ratios(backline, routedRun), floor: ratios(routedRun, floorRun) },
           }),
         });
         if (stackRun && stackRun.non2xx > 0)
@@ -731,7 +753,7 @@ async function main(): Promise<void> {
       results.push(result);
     }
 
-    await Promise.all([app.stop(), floor?.stop(), stackFloor?.stop()]);
+    await Promise.all([app.stop(), floor?.stop(), routedFloor?.stop(), stackFloor?.stop()]);
     const profileDir = args.get("profile-workerd");
     if (profileDir) {
       log(`workerd CPU profiles (unminified wrangler dev) in ${profileDir}…`);
@@ -1000,6 +1022,7 @@ function printSummary(r: BenchResults, wrote = "bench/results/latest.{json,md,sv
       "×req/s": run.ratio.throughput,
       "stack p50": run.stackFloor?.p50 ?? "",
       "÷stack p50": run.stackRatio?.backline.p50 ?? "",
+      "÷routed p50": run.routedRatio?.backline.p50 ?? "",
       non2xx: run.backline.non2xx,
     })),
   );
