@@ -174,14 +174,32 @@ describeBrowser("admin console: billing, users, reorder, two-step sign-in (http 
     expect(await page.textContent("#refund-key")).not.toBe(key); // the next refund gets a new key
     await browser.shot(page, "refund-succeeded");
 
-    await page.click('.tabs button[data-view="audit"]');
-    await idle(page); // the unfiltered first load, before the filter's
-    await page.fill("#audit-filter input[name=action]", "billing.refund_created");
-    await page.fill(
-      "#audit-filter input[name=actor]",
-      (await api.request("/api/me", { token: admin.token })).body.id as string,
+    // The tab's first, unfiltered load is held (the request is real, only late) until the
+    // filter's answer is on screen: its late answer must not replace the filtered list.
+    const adminId = (await api.request("/api/me", { token: admin.token })).body.id as string;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const unfiltered = (url: URL) =>
+      url.pathname === "/api/admin/audit-logs" && !url.searchParams.has("action");
+    // On the context, before its handler that adds the client IP (fallback passes the request on).
+    await page.context().route(
+      unfiltered,
+      async (route) => {
+        await held;
+        await route.fallback();
+      },
+      { times: 1 },
     );
+    const firstLoad = page.waitForRequest((request) => unfiltered(new URL(request.url())));
+    await page.click('.tabs button[data-view="audit"]');
+    await firstLoad;
+    await page.fill("#audit-filter input[name=action]", "billing.refund_created");
+    await page.fill("#audit-filter input[name=actor]", adminId);
     await page.click("#audit-filter button");
+    await expectText(page.locator("#audit-table"), new RegExp(`invoice ${learner.paid.invoice.id}`));
+    const lateAnswer = page.waitForResponse((response) => unfiltered(new URL(response.url())));
+    release();
+    await lateAnswer;
     await idle(page);
     await expectText(page.locator("#audit-table"), new RegExp(`invoice ${learner.paid.invoice.id}`));
     expect(await page.locator("#audit-table tr[data-action]").count()).toBe(1);

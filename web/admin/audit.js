@@ -1,7 +1,8 @@
 // Audit log: entries newest first, filtered by action, actor, target and a date range.
-import { byId, h, withLoading } from "../ui.js";
+import { byId, h } from "../ui.js";
 import { auditRow } from "./billing-parts.js";
 import { table } from "./forms.js";
+import { latestLoad } from "./latest-load.js";
 
 /** The filter form as the API's query (dates become whole UTC days). */
 function filtersOf(form) {
@@ -23,10 +24,13 @@ export function initAudit(backline) {
   let filters = {};
   let nextCursor = null;
   let rows = [];
+  const latest = latestLoad();
 
   async function load(more, control) {
     const cursor = more ? (nextCursor ?? undefined) : undefined;
-    const result = await withLoading("Loading the audit log", control, () =>
+    // A new first page: the old list's next page is no longer one to ask for.
+    if (!more) byId("audit-more").hidden = true;
+    const result = await latest("Loading the audit log", control, () =>
       backline.admin.auditLogs.list({ ...filters, cursor }),
     );
     if (!result.ok) return;

@@ -5,6 +5,7 @@
 import { byId, h, withLoading } from "../ui.js";
 import { invoiceTable, money, subscriptionText } from "./billing-parts.js";
 import { clearFieldErrors, showProblemFields, table } from "./forms.js";
+import { latestLoad } from "./latest-load.js";
 
 /** Subscriptions by status, paged, each with a button showing its subscriber's invoices. */
 function initSubscriptions(admin, onRefund) {
@@ -44,10 +45,13 @@ function initSubscriptions(admin, onRefund) {
     );
   }
 
+  const latest = latestLoad();
+
   async function load(more, control) {
     const status = String(new FormData(filter).get("status") || "") || undefined;
     const cursor = more ? (nextCursor ?? undefined) : undefined;
-    const result = await withLoading("Loading subscriptions", control, () =>
+    if (!more) byId("subscription-more").hidden = true;
+    const result = await latest("Loading subscriptions", control, () =>
       admin.subscriptions.list({ status, cursor }),
     );
     if (!result.ok) return;
@@ -86,9 +90,11 @@ export function initBilling(backline) {
     refundForm.elements.amount.focus();
   });
 
+  const latestEvents = latestLoad();
+
   async function loadEvents(control) {
     const status = String(new FormData(filter).get("status") || "") || undefined;
-    const result = await withLoading("Loading webhook events", control, () =>
+    const result = await latestEvents("Loading webhook events", control, () =>
       admin.webhookEvents.list({ status }),
     );
     if (!result.ok) return;

@@ -4,6 +4,7 @@
 import { byId, h, withLoading } from "../ui.js";
 import { auditRow, invoiceTable, subscriptionText } from "./billing-parts.js";
 import { table } from "./forms.js";
+import { latestLoad } from "./latest-load.js";
 
 function describeMfa(mfa) {
   const parts = [
@@ -39,11 +40,12 @@ export function initUsers(backline) {
     byId("user-more").hidden = !nextCursor;
   }
 
+  const latest = latestLoad();
+
   async function search(more, control) {
     const cursor = more ? (nextCursor ?? undefined) : undefined;
-    const result = await withLoading("Searching users", control, () =>
-      admin.users.list({ ...query, cursor }),
-    );
+    if (!more) byId("user-more").hidden = true;
+    const result = await latest("Searching users", control, () => admin.users.list({ ...query, cursor }));
     if (!result.ok) return;
     const page = result.value.users.map(userRow);
     rows = more ? [...rows, ...page] : page;
