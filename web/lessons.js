@@ -1,6 +1,6 @@
 // The lesson panel: the catalogue by category with premium locks, a lesson's details and
 // saving progress on it.
-import { byId, h, withLoading } from "./ui.js";
+import { byId, h, latestLoad, withLoading } from "./ui.js";
 
 const isPremiumUser = (user) => user?.tier === "premium" || user?.role === "admin";
 
@@ -60,6 +60,10 @@ export function initLessons(app) {
     draw();
   }
 
+  // The progress line shows the last answer asked for: a save made while the lesson's progress
+  // is still loading is not overwritten by that load's late answer.
+  const progressLoad = latestLoad();
+
   async function openLesson(summary, button) {
     const detail = byId("lesson-detail");
     const loaded = await withLoading(`Opening “${summary.title}”`, button, () =>
@@ -79,7 +83,7 @@ export function initLessons(app) {
     byId("lesson-config").textContent = JSON.stringify(open.config ?? {}, null, 2);
     byId("progress-state").textContent = "";
     if (app.user) {
-      const progress = await withLoading("Loading your progress", null, () =>
+      const progress = await progressLoad("Loading your progress", null, () =>
         backline.dataSync.loadProgress(),
       );
       if (progress.ok) showProgress(progress.value);
@@ -101,7 +105,7 @@ export function initLessons(app) {
       score: Number(byId("progress-score").value),
       completed: byId("progress-completed").checked,
     };
-    const saved = await withLoading("Saving progress", byId("save-progress"), () =>
+    const saved = await progressLoad("Saving progress", byId("save-progress"), () =>
       backline.dataSync.saveProgress(attempt),
     );
     if (saved.ok) showProgress(saved.value ?? attempt);

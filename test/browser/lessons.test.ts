@@ -54,4 +54,39 @@ describeBrowser.each(MODES)("lessons (%s mode)", (mode) => {
       expect(res.body).toMatchObject({ bestScore: 70, attempts: 2, completed: true });
     }
   });
+
+  it.runIf(mode === "http")("keeps a score saved while the lesson's progress is still loading", async () => {
+    const context = await browser.context();
+    const page = await browser.open(context, mode);
+    await signUp(page, uniqueEmail("lessons-late-load"));
+    // The lesson's progress load is answered by the API at once ("no progress yet") but delivered
+    // only after the save's answer is on screen: that late answer must not replace the score.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let answered = () => {};
+    const loaded = new Promise<void>((resolve) => (answered = resolve));
+    await page.route(
+      (url) => url.pathname === "/api/progress",
+      async (route) => {
+        if (route.request().method() !== "GET") return route.fallback();
+        const response = await route.fetch();
+        answered();
+        await held;
+        await route.fulfill({ response });
+      },
+      { times: 1 },
+    );
+    await page.click('#lesson-list button[data-lesson-id="counting-beats"]');
+    await loaded;
+    await page.fill("#progress-score", "64");
+    await page.click("#save-progress");
+    await expectText(page.locator("#progress-state"), /^Best score 64 after 1 attempt\(s\)/);
+    const lateAnswer = page.waitForResponse(
+      (r) => new URL(r.url()).pathname === "/api/progress" && r.request().method() === "GET",
+    );
+    release();
+    await lateAnswer;
+    await idle(page);
+    expect(await page.textContent("#progress-state")).toMatch(/^Best score 64 after 1 attempt\(s\)/);
+  });
 });

@@ -1,8 +1,7 @@
 // Audit log: entries newest first, filtered by action, actor, target and a date range.
-import { byId, h } from "../ui.js";
+import { byId, h, latestLoad } from "../ui.js";
 import { auditRow } from "./billing-parts.js";
 import { table } from "./forms.js";
-import { latestLoad } from "./latest-load.js";
 
 /** The filter form as the API's query (dates become whole UTC days). */
 function filtersOf(form) {

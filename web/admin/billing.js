@@ -2,10 +2,9 @@
 // (replay of failed events) and refunds. A refund keeps one Idempotency-Key, shown on the form,
 // until it succeeds or the form changes, so pressing Refund again after a timeout never refunds
 // twice; the refunds made here are listed with their keys.
-import { byId, h, withLoading } from "../ui.js";
+import { byId, h, latestLoad, withLoading } from "../ui.js";
 import { invoiceTable, money, subscriptionText } from "./billing-parts.js";
 import { clearFieldErrors, showProblemFields, table } from "./forms.js";
-import { latestLoad } from "./latest-load.js";
 
 /** Subscriptions by status, paged, each with a button showing its subscriber's invoices. */
 function initSubscriptions(admin, onRefund) {

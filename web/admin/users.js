@@ -1,10 +1,9 @@
 // Users: search by email, view one (tier, role, second factors, live sessions, subscription,
 // invoices, their audit trail), change the role, disable or enable, sign out of one session or
 // everywhere, reset second factors. A role change or a disable signs the user out everywhere.
-import { byId, h, withLoading } from "../ui.js";
+import { byId, h, latestLoad, withLoading } from "../ui.js";
 import { auditRow, invoiceTable, subscriptionText } from "./billing-parts.js";
 import { table } from "./forms.js";
-import { latestLoad } from "./latest-load.js";
 
 function describeMfa(mfa) {
   const parts = [
