@@ -1,7 +1,7 @@
 // The signed-in part of the account panel: email confirmation, profile, password change,
 // sessions (with revoke), sign out everywhere and account deletion. In stub mode the emails
 // the API would send land in the stub mailbox, which the panel links to.
-import { byId, h, withLoading } from "./ui.js";
+import { byId, h, latestLoad, withLoading } from "./ui.js";
 
 /** "Chrome on Linux"-ish words for a user agent, or a placeholder. */
 function device(userAgent) {
@@ -47,8 +47,10 @@ export function initAccountPanel(app) {
     byId("stub-mailbox-hint").hidden = backline.mode !== "stub";
   }
 
+  const sessionsLoad = latestLoad();
+
   async function loadSessions() {
-    const loaded = await withLoading("Loading your sessions", null, () => backline.auth.listSessions());
+    const loaded = await sessionsLoad("Loading your sessions", null, () => backline.auth.listSessions());
     if (!loaded.ok) return;
     byId("session-list").replaceChildren(
       ...loaded.value.map((session) => {

@@ -2,7 +2,7 @@
 // optional expiry), its secret shown once with a copy button, the list of keys, rotate (the new
 // secret shown once, and until when the old one works) and revoke after a confirmation.
 import { keyItem, secretOnce } from "./key-list.js";
-import { byId, h, withLoading } from "./ui.js";
+import { byId, h, latestLoad, withLoading } from "./ui.js";
 
 /**
  * The scopes the API accepts (shared/auth/api-key-scopes.ts: API_KEY_SCOPES and SCOPE_ROLES);
@@ -103,8 +103,10 @@ export function initApiKeys(app) {
     });
   }
 
+  const keysLoad = latestLoad();
+
   async function load() {
-    const loaded = await withLoading("Loading your API keys", null, () => backline.apiKeys.list());
+    const loaded = await keysLoad("Loading your API keys", null, () => backline.apiKeys.list());
     if (!loaded.ok) return;
     list.replaceChildren(
       ...(loaded.value.length > 0

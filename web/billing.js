@@ -1,7 +1,7 @@
 // The premium panel: plans, "Upgrade" through Stripe Checkout, the subscription's state, the
 // billing portal, cancelling and resuming, and the invoices. Back from Checkout the session is
 // refreshed, because the access token carries the tier.
-import { byId, h, withLoading } from "./ui.js";
+import { byId, h, latestLoad, withLoading } from "./ui.js";
 
 function price(plan) {
   const amount = (plan.amount ?? 0) / 100;
@@ -51,8 +51,10 @@ export function initBilling(app) {
     );
   }
 
+  const invoicesLoad = latestLoad();
+
   async function loadInvoices() {
-    const loaded = await withLoading("Loading your invoices", null, () =>
+    const loaded = await invoicesLoad("Loading your invoices", null, () =>
       backline.payment.listInvoices({ limit: 20 }),
     );
     if (!loaded.ok) return;

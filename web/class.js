@@ -2,7 +2,7 @@
 // students × lessons (best score and ✓ when completed; "More" pages through the students) and
 // the per-lesson summary (attempted, completed, a histogram of best scores). A student sees the
 // class's lessons and only their own row.
-import { h, withLoading } from "./ui.js";
+import { h, latestLoad, withLoading } from "./ui.js";
 
 const MANAGERS = ["owner", "admin", "teacher"];
 
@@ -149,9 +149,11 @@ export async function renderClass(app, container, team) {
     more.hidden = !nextCursor;
   }
 
+  const summaryLoad = latestLoad();
+
   async function loadSummary() {
     if (!manager) return;
-    const loaded = await withLoading("Loading the summary", null, () =>
+    const loaded = await summaryLoad("Loading the summary", null, () =>
       backline.teams.progressSummary(team.id),
     );
     if (!loaded.ok) return;

@@ -2,7 +2,7 @@
 // panel's sign-in methods (link, unlink) and its change of email. A provider flow leaves the page
 // and comes back; when it failed, the SDK hands the problem over once the session is restored.
 import { isMfaRequired } from "/sdk/backline.js";
-import { byId, h, showError, withLoading } from "./ui.js";
+import { byId, h, latestLoad, showError, withLoading } from "./ui.js";
 
 const when = (iso) => new Date(iso).toLocaleDateString();
 
@@ -67,8 +67,10 @@ export function initIdentities(app) {
     whenIdle(() => showError(error, "Signing in with the provider"));
   }
 
+  const identitiesLoad = latestLoad();
+
   async function loadIdentities() {
-    const loaded = await withLoading("Loading your sign-in methods", null, () =>
+    const loaded = await identitiesLoad("Loading your sign-in methods", null, () =>
       backline.auth.listIdentities(),
     );
     if (!loaded.ok) return;

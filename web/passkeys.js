@@ -1,6 +1,6 @@
 // Passkeys in the demo: "Sign in with a passkey" (no email or password) beside the sign-in form,
 // and in the account panel the user's passkeys: add one on this device, rename, remove.
-import { byId, h, withLoading } from "./ui.js";
+import { byId, h, latestLoad, withLoading } from "./ui.js";
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "never");
 
@@ -68,8 +68,10 @@ export function initPasskeys(app) {
     );
   }
 
+  const passkeysLoad = latestLoad();
+
   async function load() {
-    const loaded = await withLoading("Loading your passkeys", null, () => backline.passkeys.list());
+    const loaded = await passkeysLoad("Loading your passkeys", null, () => backline.passkeys.list());
     if (!loaded.ok) return;
     list.replaceChildren(
       ...(loaded.value.length > 0

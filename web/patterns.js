@@ -1,7 +1,7 @@
 // The pattern panel: edit a 16-step grid, save, list, open (also by id), delete, sync and
 // share patterns.
 import { emptyPattern, playOnce, renderGrid } from "./grid.js";
-import { byId, h, withLoading } from "./ui.js";
+import { byId, h, latestLoad, withLoading } from "./ui.js";
 
 /** Initializes the panel; `app` is the shared app object of app.js. */
 export function initPatterns(app) {
@@ -75,8 +75,10 @@ export function initPatterns(app) {
     app.notice(mine ? `Opened “${name}”.` : `Opened a copy of “${name}”: save it to keep it.`);
   }
 
+  const listLoad = latestLoad();
+
   async function refreshList() {
-    const loaded = await withLoading("Loading your patterns", null, () => backline.dataSync.loadPatterns());
+    const loaded = await listLoad("Loading your patterns", null, () => backline.dataSync.loadPatterns());
     if (!loaded.ok) return;
     patterns = (Array.isArray(loaded.value) ? loaded.value : (loaded.value?.patterns ?? [])).filter(
       (p) => !p.deletedAt,

@@ -2,7 +2,7 @@
 // browser's time zone, recent activity) from backline.progress.summary(), and the demo's usage
 // events: a page view on load, lesson_started when a lesson is opened, lesson_completed when a
 // completed attempt is saved. It listens to the page rather than changing the other panels.
-import { byId, h, withLoading } from "./ui.js";
+import { byId, h, latestLoad } from "./ui.js";
 
 const app = window.app;
 const { backline } = app;
@@ -63,9 +63,11 @@ function render(summary) {
   );
 }
 
+const summaryLoad = latestLoad();
+
 async function refresh() {
   if (!app.user) return render(null);
-  const loaded = await withLoading("Loading your progress summary", null, () => backline.progress.summary());
+  const loaded = await summaryLoad("Loading your progress summary", null, () => backline.progress.summary());
   if (loaded.ok) render(loaded.value);
 }
 

@@ -3,7 +3,7 @@
 // offers), its secret shown once with a copy button, the list, rotate (the new secret shown
 // once) and revoke after a confirmation. Same look and wording as the account's keys (api-keys.js).
 import { keyItem, secretOnce } from "./key-list.js";
-import { h, withLoading } from "./ui.js";
+import { h, latestLoad, withLoading } from "./ui.js";
 
 /**
  * The scopes a team key may carry and the kinds that offer them (the SDK's TEAM_API_KEY_SCOPES;
@@ -86,10 +86,10 @@ export async function renderTeamKeys(app, root, team, nameOf) {
     });
   }
 
+  const keysLoad = latestLoad();
+
   async function load() {
-    const loaded = await withLoading("Loading the team's API keys", null, () =>
-      backline.teams.apiKeys(team.id),
-    );
+    const loaded = await keysLoad("Loading the team's API keys", null, () => backline.teams.apiKeys(team.id));
     if (!loaded.ok) return;
     list.replaceChildren(
       ...(loaded.value.length > 0

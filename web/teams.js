@@ -5,7 +5,7 @@
 // A class's lessons, table and summary are in class.js.
 import { renderClass } from "./class.js";
 import { renderTeamKeys } from "./team-keys.js";
-import { byId, h, withLoading } from "./ui.js";
+import { byId, h, latestLoad, withLoading } from "./ui.js";
 
 /** The roles of each kind, strongest first (the SDK's TEAM_ROLES_BY_KIND). */
 const ROLES = { team: ["owner", "admin", "member"], class: ["owner", "teacher", "student"] };
@@ -53,8 +53,10 @@ export function initTeams(app) {
   const memberNames = new Map();
   const nameOf = (userId) => (userId === app.user?.id ? "you" : memberNames.get(userId));
 
+  const teamsLoad = latestLoad();
+
   async function loadTeams() {
-    const loaded = await withLoading("Loading your teams", null, () => backline.teams.list());
+    const loaded = await teamsLoad("Loading your teams", null, () => backline.teams.list());
     if (!loaded.ok) return;
     teams = loaded.value;
     list.replaceChildren(
@@ -80,8 +82,10 @@ export function initTeams(app) {
     );
   }
 
+  const teamLoad = latestLoad();
+
   async function openTeam(id) {
-    const loaded = await withLoading("Opening the team", null, () => backline.teams.get(id));
+    const loaded = await teamLoad("Opening the team", null, () => backline.teams.get(id));
     if (!loaded.ok) return;
     const team = loaded.value;
     const manager = MANAGERS.includes(team.role);
@@ -229,8 +233,10 @@ export function initTeams(app) {
     return invite;
   }
 
+  const invitationsLoad = latestLoad();
+
   async function loadInvitations(team) {
-    const loaded = await withLoading("Loading the invitations", null, () =>
+    const loaded = await invitationsLoad("Loading the invitations", null, () =>
       backline.teams.invitations(team.id),
     );
     if (!loaded.ok) return;
