@@ -299,15 +299,15 @@ function processTable(r: BenchResults): string[] {
   ];
 }
 
+const workerd = (s: LoadResult | undefined) => s?.cpuMsPerRequest?.workerd;
+const cpuRatio = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || b <= 0 ? Number.NaN : a / b;
+
 /**
  * The stack floor beside Backline and the floor: how much of Backline's cost over the floor is the
  * fixed stack's own minimum (stack floor ÷ floor) and how much is Backline's (Backline ÷ stack floor).
  * Latency from the load runs, workerd CPU per request from /proc during each run.
  */
-const workerd = (s: LoadResult | undefined) => s?.cpuMsPerRequest?.workerd;
-const cpuRatio = (a: number | undefined, b: number | undefined) =>
-  a === undefined || b === undefined || b <= 0 ? Number.NaN : a / b;
-
 function stackFloorTable(r: BenchResults): string[] {
   const mirrored = r.endpoints.filter((e) => e.stackFloor && e.runs.some((run) => run.stackFloor));
   if (!mirrored.length) return [];

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { DrizzleQueryError } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -62,7 +63,7 @@ function logServerError(c: Context<AppEnv>, problem: ApiError, err: unknown): vo
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   // A refusal raised inside a query (read-ahead's gate: 401, 429, 503) arrives wrapped by Drizzle.
-  if (err instanceof Error && err.cause instanceof ApiError) return err.cause;
+  if (err instanceof DrizzleQueryError && err.cause instanceof ApiError) return err.cause;
   if (err instanceof HTTPException) {
     if (err.status === 400) return validationError([{ path: "(body)", message: err.message }], err.message);
     if (err.status === 413) return problems.payloadTooLarge();

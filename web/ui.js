@@ -119,15 +119,23 @@ export async function withLoading(label, control, action) {
 /**
  * `withLoading` for one view whose loads supersede each other: when a load starts while an
  * earlier one is still running, the earlier one's answer is dropped when it comes (it resolves
- * `{ ok: false, superseded: true }`). A filter submitted during a list's first load, or a score
- * saved while the lesson's progress is still loading, stays on screen instead of being
- * overwritten by the earlier request's late answer.
+ * `{ ok: false, superseded: true }`, and a failure of it is not shown). A filter submitted
+ * during a list's first load, or a score saved while the lesson's progress is still loading,
+ * stays on screen instead of being overwritten by the earlier request's late answer.
  */
 export function latestLoad() {
   let latest = 0;
   return async function load(label, control, action) {
     const mine = ++latest;
-    const result = await withLoading(label, control, action);
-    return mine === latest ? result : { ok: false, superseded: true };
+    const current = () => mine === latest;
+    // A superseded load's failure is not shown either: the view already shows a later answer.
+    const result = await withLoading(label, control, async () => {
+      try {
+        return await action();
+      } catch (error) {
+        if (current()) throw error;
+      }
+    });
+    return current() ? result : { ok: false, superseded: true };
   };
 }
