@@ -3,7 +3,7 @@
 // delete with confirmation. Either reorder is one request (POST /api/lessons/reorder) that
 // rewrites the whole category's order. What is published shows in the demo at once: the demo
 // reads the same GET /api/lessons.
-import { byId, h, withLoading } from "../ui.js";
+import { byId, h, latestLoad, withLoading } from "../ui.js";
 import { clearFieldErrors, showFieldError, showProblemFields, table } from "./forms.js";
 
 /** The lesson form's fields as the API's LessonInput; null (with the error shown) when the config is not JSON. */
@@ -129,8 +129,11 @@ export function initLessons(backline) {
     );
   }
 
+  // The lesson last asked for is the one in the editor, whichever answer comes last.
+  const lessonLoad = latestLoad();
+
   async function edit(id, control) {
-    const result = await withLoading("Loading the lesson", control, () => backline.content.loadLesson(id));
+    const result = await lessonLoad("Loading the lesson", control, () => backline.content.loadLesson(id));
     if (!result.ok) return;
     open(result.value);
   }

@@ -133,8 +133,11 @@ export function initUsers(backline) {
     return [h("p", {}, show), box];
   }
 
+  // The user last asked for is the one shown, whichever answer comes last.
+  const userLoad = latestLoad();
+
   async function view(id, control, outcome) {
-    const result = await withLoading("Loading the user", control, () => admin.users.get(id));
+    const result = await userLoad("Loading the user", control, () => admin.users.get(id));
     if (!result.ok) return;
     const user = result.value;
     const detail = byId("user-detail");
