@@ -60,8 +60,8 @@ export function initLessons(app) {
     draw();
   }
 
-  // The progress line shows the last answer asked for: a save made while the lesson's progress
-  // is still loading is not overwritten by that load's late answer.
+  // A save made while the lesson's progress is still loading is not overwritten by that load's
+  // late answer.
   const progressLoad = latestLoad();
 
   async function openLesson(summary, button) {
@@ -105,10 +105,12 @@ export function initLessons(app) {
       score: Number(byId("progress-score").value),
       completed: byId("progress-completed").checked,
     };
-    const saved = await progressLoad("Saving progress", byId("save-progress"), () =>
+    // The save's answer is newer than any load still running; its failure is always shown.
+    progressLoad.supersede();
+    const saved = await withLoading("Saving progress", byId("save-progress"), () =>
       backline.dataSync.saveProgress(attempt),
     );
-    if (saved.ok) showProgress(saved.value ?? attempt);
+    if (saved.ok && open?.id === attempt.lessonId) showProgress(saved.value ?? attempt);
   });
 
   app.onUser(() => {

@@ -125,7 +125,7 @@ export async function withLoading(label, control, action) {
  */
 export function latestLoad() {
   let latest = 0;
-  return async function load(label, control, action) {
+  async function load(label, control, action) {
     const mine = ++latest;
     const current = () => mine === latest;
     // A superseded load's failure is not shown either: the view already shows a later answer.
@@ -137,5 +137,10 @@ export function latestLoad() {
       }
     });
     return current() ? result : { ok: false, superseded: true };
+  }
+  /** Drops the answer of any load still running: for an action whose own answer replaces it. */
+  load.supersede = () => {
+    latest += 1;
   };
+  return load;
 }
