@@ -2,7 +2,8 @@
 # A/B of latency and workerd CPU per request, variants applied temporarily to "${AB_TREE:-$PWD}"
 # (a spare worktree: it edits and restores files). On a quiet machine:
 #   EP="patterns create,refresh" ROUNDS=3 AB_TREE=<tree> bench/results/s26-ab/ab.sh base patch-<name>
-# patch-<name> applies bench/results/s26-ab/<name>.patch for the run.
+# patch-<name> applies bench/results/s26-ab/<name>.patch for the run. BATCH=<label> prefixes the
+# run files (batch 2 of session 26 ran without one and overwrote batch 1's ab-base-*.json).
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "${AB_TREE:-$PWD}"
 EP=${EP:-me}
@@ -17,8 +18,9 @@ apply() {
 }
 ROUNDS=${ROUNDS:-3}
 for round in $(seq 1 $ROUNDS); do
-  for v in "$@"; do
-    apply $v
+  for v0 in "$@"; do
+    v=${BATCH:+$BATCH-}$v0
+    apply $v0
     timeout 400 npm run bench -- --only=load "--endpoints=$EP" --label=ab-$v-$round > "$HERE/ab-$v-$round.log" 2>&1
     git checkout -q shared functions db wrangler.toml bench/floor && git clean -fdq bench/floor
     mv bench/results/ab-$v-$round.json "$HERE/" 2>/dev/null
