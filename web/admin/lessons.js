@@ -200,8 +200,13 @@ export function initLessons(backline) {
     form.hidden = true;
     await refresh();
   });
-  byId("lesson-new").addEventListener("click", () => open(null));
+  // A lesson still loading must not replace the new lesson's form, nor reopen a cancelled one.
+  byId("lesson-new").addEventListener("click", () => {
+    lessonLoad.supersede();
+    open(null);
+  });
   byId("lesson-cancel").addEventListener("click", () => {
+    lessonLoad.supersede();
     form.hidden = true;
   });
 
