@@ -4,7 +4,7 @@
 // The panel shows what the API says is on (mfa.status(): the app, recovery codes left) when the
 // user signs in and after each change, and offers the buttons that fit.
 import { isMfaRequired } from "/sdk/backline.js";
-import { byId, h, withLoading } from "./ui.js";
+import { byId, h, latestLoad, withLoading } from "./ui.js";
 
 /** The QR code as an image: the SVG never becomes part of the page's DOM (no script can run from it). */
 function qrImage(svg) {
@@ -165,13 +165,12 @@ export function initMfaPanel(app) {
   }
 
   // Reads answered out of order (a quick sign-out and in) must not show an older state.
-  let reads = 0;
-  /** Reads the state from the API and shows it; on failure the error line says why. */
+  const statusLoad = latestLoad();
+  /** Reads the state from the API and shows it (the last read asked for); on failure the error line says why. */
   async function refresh() {
-    const read = ++reads;
     render("loading");
-    const loaded = await withLoading("Reading your two-step sign-in", null, () => backline.mfa.status());
-    if (read === reads) render(loaded.ok ? loaded.value : "unknown");
+    const loaded = await statusLoad("Reading your two-step sign-in", null, () => backline.mfa.status());
+    if (!loaded.superseded) render(loaded.ok ? loaded.value : "unknown");
   }
 
   function showCodes(codes) {
@@ -251,7 +250,7 @@ export function initMfaPanel(app) {
     setup.replaceChildren();
     shown.hidden = true;
     shown.replaceChildren();
-    reads += 1;
+    statusLoad.supersede();
     render("loading");
     if (user) void refresh();
   });
