@@ -639,7 +639,7 @@ async function main(): Promise<void> {
         name: "stripe webhook",
         method: "POST",
         path: "/api/webhooks/stripe",
-        budget: { neon: 2, upstash: 0 },
+        budget: { neon: 1, upstash: 0 },
         // headers() runs before body(): it makes the next signed event, body() sends it.
         headers: () => {
           signedEvent = makeSignedEvent(webhookSecret);
@@ -655,7 +655,7 @@ async function main(): Promise<void> {
           }) as never,
         }),
         notes: [
-          "a fresh signed customer.subscription.updated per request, for one of 64 subscriptions in turn: signature check, ledger claim, one batch (subscription upsert, tier recompute, processed mark)",
+          "a fresh signed customer.subscription.updated per request, for one of 64 subscriptions in turn: signature check, then one batch (the ledger's claim as processed, user lock, subscription upsert, tier recompute)",
         ],
       },
     ];

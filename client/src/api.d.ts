@@ -6872,7 +6872,7 @@ export interface paths {
     put?: never;
     /**
      * Stripe events: signature-checked, exactly-once, order-safe
-     * @description Verifies `Stripe-Signature` on the raw body (300 s tolerance) before anything else. Each event id is processed once: duplicates are acknowledged without effect, and a delivery that arrives while the same event is being processed gets 409 so Stripe retries it. Answers 2xx only after the effects commit; a failed handler answers 500 (Stripe retries) and the event can be replayed by an admin. An event about an account deleted here is stored scrubbed (its object keeps only id and kind), and a subscription of it that may still bill is canceled at Stripe (audit-logged) before the event is acknowledged.
+     * @description Verifies `Stripe-Signature` on the raw body (300 s tolerance) before anything else. Each event id is processed once: duplicates are acknowledged without effect, and a delivery that arrives while the same event is being processed either waits for its commit (and is a duplicate) or gets 409 so Stripe retries it. A first delivery of a subscription or checkout event is claimed and applied in one transaction. Answers 2xx only after the effects commit; a failed handler answers 500 (Stripe retries) and the event can be replayed by an admin. An event about an account deleted here is stored scrubbed (its object keeps only id and kind), and a subscription of it that may still bill is canceled at Stripe (audit-logged) before the event is acknowledged.
      */
     post: {
       parameters: {

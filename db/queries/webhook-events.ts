@@ -144,6 +144,36 @@ const claimStatement = renderOnce<LedgerValues>(
   `,
 );
 
+/**
+ * The one-batch path's claim (shared/billing/events.ts, processInOneBatch), its batch's first
+ * statement: records the event as processed at once, and aborts the batch (division by zero)
+ * unless the event was free to claim (new, failed, or its claim stale) and concerns no deleted
+ * account. The effects that follow in the batch commit with the mark or not at all, and a
+ * concurrent delivery of the event waits on the row until they do.
+ */
+export function claimAsProcessedStatement(db: Database, e: LedgerEvent) {
+  return db.execute(claimAsProcessedSql(ledgerValues(e)));
+}
+
+const claimAsProcessedSql = renderOnce<LedgerValues>(() => {
+  const owner = { customerId: sql.placeholder("customerId"), userId: sql.placeholder("userId") };
+  return sql`
+    with claim as (
+      insert into stripe_events as cur (id, type, created_at, status, processed_at, payload)
+      select ${sql.placeholder("id")}, ${sql.placeholder("type")}, ${sql.placeholder("createdAt")}::timestamptz,
+        'processed', now(), ${sql.placeholder("payload")}::jsonb
+      where not ${concernsDeletedAccount(owner)}
+      on conflict (id) do update set
+        status = 'processed', attempts = cur.attempts + 1, claimed_at = now(), processed_at = now(), error = null
+      where (cur.status = 'failed'
+          or (cur.status = 'processing' and cur.claimed_at < now() - make_interval(secs => ${STALE_CLAIM_SECONDS})))
+        and cur.payload #> '{data,object,scrubbed}' is distinct from 'true'::jsonb
+      returning 1
+    )
+    select 1 / (select count(*)::int from claim) as claimed
+  `;
+});
+
 /** Records an event type the API does not handle, once (acknowledged, never processed; scrubbed if about a deleted account). */
 export async function recordIgnoredEvent(db: Database, e: LedgerEvent) {
   await db.execute(ignoredEventStatement(ledgerValues(e)));

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type Stripe from "stripe";
 import { claimEvent, type LedgerEvent, recordIgnoredEvent } from "../../db/queries/webhook-events";
 import { createRouter } from "../../shared/app";
-import { HANDLED_EVENTS, processClaimedEvent } from "../../shared/billing/events";
+import { HANDLED_EVENTS, processClaimedEvent, processInOneBatch } from "../../shared/billing/events";
 import { createStripe } from "../../shared/clients";
 import { describeError } from "../../shared/db-errors";
 import { problems } from "../../shared/errors";
@@ -31,7 +31,8 @@ const stripeWebhook = createRoute({
   description:
     "Verifies `Stripe-Signature` on the raw body (300 s tolerance) before anything else. Each event id is " +
     "processed once: duplicates are acknowledged without effect, and a delivery that arrives while the same " +
-    "event is being processed gets 409 so Stripe retries it. Answers 2xx only after the effects commit; a " +
+    "event is being processed either waits for its commit (and is a duplicate) or gets 409 so Stripe retries " +
+    "it. A first delivery of a subscription or checkout event is claimed and applied in one transaction. Answers 2xx only after the effects commit; a " +
     "failed handler answers 500 (Stripe retries) and the event can be replayed by an admin. An event about an " +
     "account deleted here is stored scrubbed (its object keeps only id and kind), and a subscription of it that " +
     "may still bill is canceled at Stripe (audit-logged) before the event is acknowledged.",
@@ -93,6 +94,10 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
     await recordIgnoredEvent(db, ledger);
     return c.json({ received: true as const, outcome: "ignored" as const }, 200);
   }
+  const context = { db, config, stripe: createStripe(config, c.get("traceId")) };
+  if (await processInOneBatch(ledger, context)) {
+    return c.json({ received: true as const, outcome: "processed" as const }, 200);
+  }
   const claim = await claimEvent(db, ledger);
   if (claim.outcome === "done")
     return c.json({ received: true as const, outcome: "duplicate" as const }, 200);
@@ -103,12 +108,7 @@ export const webhookRoutes = createRouter().openapi(stripeWebhook, async (c) => 
     });
   }
   try {
-    await processClaimedEvent(ledger, claim.attempts, {
-      db,
-      config,
-      stripe: createStripe(config, c.get("traceId")),
-      ownerGone: claim.ownerGone,
-    });
+    await processClaimedEvent(ledger, claim.attempts, { ...context, ownerGone: claim.ownerGone });
   } catch (error) {
     console.error(
       JSON.stringify({

@@ -440,7 +440,7 @@ describe("webhook failure and replay", () => {
 });
 
 describe("webhook round trips", () => {
-  it("costs at most 2 Neon round trips and no Stripe call per subscription event", async () => {
+  it("costs 1 Neon round trip for a subscription event's first delivery, 2 for a duplicate, and no Stripe call", async () => {
     const user = await customerUser();
     const sub = subscriptionObject({ id: stripeId("sub"), customer: user.customer, status: "active" });
     const trace = traceId();
@@ -449,14 +449,66 @@ describe("webhook round trips", () => {
         "X-Request-Id": trace,
       }),
     ).toBe(200);
-    expect(await roundTrips(trace)).toMatchObject({ neon: 2, stripe: 0, upstash: 0 });
+    expect(await roundTrips(trace)).toMatchObject({ neon: 1, stripe: 0, upstash: 0 });
     expect((await stateOf(user.userId)).tier).toBe("premium");
 
+    // A duplicate: the one-batch attempt aborts, and the claim tells it is done.
     const dup = traceId();
     const event = stripeEvent("customer.subscription.updated", sub);
     expect(await deliverEvent(bindings, event, { "X-Request-Id": traceId() })).toBe(200);
-    expect(await deliverEvent(bindings, event, { "X-Request-Id": dup })).toBe(200);
-    expect(await roundTrips(dup)).toMatchObject({ neon: 1, stripe: 0 });
+    const res = await deliver(bindings, await sign(bindings, event), { "X-Request-Id": dup });
+    expect(await res.json()).toEqual({ received: true, outcome: "duplicate" });
+    expect(await roundTrips(dup)).toMatchObject({ neon: 2, stripe: 0 });
+    expect(await ledger(event.id)).toMatchObject({ status: "processed", attempts: 1 });
+  });
+
+  it("answers 409 and applies nothing while another delivery holds the event's claim", async () => {
+    const user = await customerUser();
+    const event = stripeEvent(
+      "customer.subscription.created",
+      subscriptionObject({ id: stripeId("sub"), customer: user.customer, status: "active" }),
+    );
+    await db.execute(sql`
+      insert into stripe_events (id, type, created_at, status, payload)
+      values (${event.id}, ${event.type}, now(), 'processing', ${JSON.stringify(event)}::jsonb)
+    `);
+    expect(await deliverEvent(bindings, event)).toBe(409);
+    expect(await ledger(event.id)).toMatchObject({ status: "processing", attempts: 1 });
+    expect(await stateOf(user.userId)).toMatchObject({ tier: "free", subs: [] });
+  });
+
+  it("records a subscription event whose effects fail as failed, with none of them applied, and applies its retry", async () => {
+    const user = await customerUser();
+    const sub = subscriptionObject({ id: stripeId("sub"), customer: user.customer, status: "active" });
+    // A real fault in the database: this subscription cannot be written while the trigger exists.
+    await db.execute(
+      sql.raw(`create or replace function fail_subscription_write() returns trigger language plpgsql as $$
+        begin if new.id = '${sub.id}' then raise exception 'subscription is read-only (test fault)'; end if;
+        return new; end $$`),
+    );
+    await db.execute(
+      sql.raw(
+        "create trigger subscriptions_fault before insert or update on subscriptions for each row execute function fail_subscription_write()",
+      ),
+    );
+    const event = stripeEvent("customer.subscription.created", sub);
+    try {
+      expect(await deliverEvent(bindings, event)).toBe(500);
+      expect(await ledger(event.id)).toMatchObject({
+        status: "failed",
+        attempts: 1,
+        error: "database error (SQLSTATE P0001)",
+      });
+      expect(await stateOf(user.userId)).toMatchObject({ tier: "free", subs: [], tierChanges: 0 });
+    } finally {
+      await db.execute(sql.raw("drop trigger subscriptions_fault on subscriptions"));
+    }
+    // Stripe's retry: a failed event is claimed and applied in one batch.
+    const trace = traceId();
+    expect(await deliverEvent(bindings, event, { "X-Request-Id": trace })).toBe(200);
+    expect(await roundTrips(trace)).toMatchObject({ neon: 1 });
+    expect(await ledger(event.id)).toMatchObject({ status: "processed", attempts: 2, error: null });
+    expect(await stateOf(user.userId)).toMatchObject({ tier: "premium", subs: [{ status: "active" }] });
   });
 });
 

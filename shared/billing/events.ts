@@ -15,12 +15,13 @@ import {
 import { insertCancellationEvent, insertServerEvent } from "../../db/queries/events";
 import {
   assertClaimStatement,
+  claimAsProcessedStatement,
   type LedgerEvent,
   markEventFailed,
   markEventProcessedStatement,
 } from "../../db/queries/webhook-events";
 import type { Config } from "../config";
-import { sqlStateOf } from "../db-errors";
+import { isDatabaseUnavailable, sqlStateOf } from "../db-errors";
 import type { Database } from "../env";
 import { ApiError } from "../errors";
 import type { StripeClient } from "../vendor/stripe";
@@ -35,6 +36,19 @@ export const HANDLED_EVENTS = new Set<string>([
   "customer.subscription.deleted",
   "invoice.paid",
   "invoice.payment_failed",
+  "charge.refunded",
+]);
+
+/**
+ * Handled types whose effects call Stripe only for an event about a deleted account: these can
+ * be claimed and applied in one batch (processInOneBatch). An invoice may need its payment
+ * looked up at Stripe, which must not happen before the claim.
+ */
+const ONE_BATCH_EVENTS = new Set<string>([
+  "checkout.session.completed",
+  "customer.subscription.created",
+  "customer.subscription.updated",
+  "customer.subscription.deleted",
   "charge.refunded",
 ]);
 
@@ -236,6 +250,26 @@ export async function effectsOf(event: LedgerEvent, ctx: EventContext): Promise<
     }
     default:
       return [];
+  }
+}
+
+/**
+ * A first delivery in one round trip: the ledger's claim, the effects and the "processed" mark
+ * in one batch (claimAsProcessedStatement). Returns false, having changed nothing, when one
+ * batch cannot settle it: a type it does not take, an event seen before (a duplicate, or
+ * being processed), one about a deleted account, or an effect that fails. The caller then takes
+ * the two-step path (claimEvent, processClaimedEvent), which tells these apart and records a
+ * failure. An unavailable database is thrown.
+ */
+export async function processInOneBatch(event: LedgerEvent, ctx: EventContext): Promise<boolean> {
+  if (!ONE_BATCH_EVENTS.has(event.type)) return false;
+  try {
+    const effects = await effectsOf(event, { ...ctx, ownerGone: false });
+    await ctx.db.batch([claimAsProcessedStatement(ctx.db, event), ...effects]);
+    return true;
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error;
+    return false;
   }
 }
 

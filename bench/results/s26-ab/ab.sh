@@ -4,7 +4,8 @@
 #   EP="patterns create,refresh" ROUNDS=3 AB_TREE=<tree> bench/results/s26-ab/ab.sh base patch-<name>
 # patch-<name> applies bench/results/s26-ab/<name>.patch for the run. BATCH=<label> prefixes the
 # run files (batch 2 of session 26 ran without one and overwrote batch 1's ab-base-*.json).
-HERE=$(cd "$(dirname "$0")" && pwd)
+# AB_DIR=<dir> takes the patches from, and writes the runs to, another session's folder.
+HERE=$(cd "${AB_DIR:-$(dirname "$0")}" && pwd)
 cd "${AB_TREE:-$PWD}"
 EP=${EP:-me}
 apply() {
