@@ -128,7 +128,7 @@ export function initAccountPanel(app) {
     event.preventDefault();
     const email = app.user?.email;
     const done = await withLoading("Deleting your account", byId("delete-account"), () =>
-      backline.auth.deleteAccount({ password: byId("delete-password").value }),
+      backline.auth.deleteAccount({ password: byId("delete-password").value || undefined }),
     );
     byId("delete-password").value = "";
     if (done.ok) app.notice(`The account ${email} and its data were deleted.`);

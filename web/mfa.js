@@ -123,7 +123,7 @@ export function initMfaPanel(app) {
   const startForm = h(
     "form",
     { id: "totp-start-form", className: "row" },
-    h("label", {}, "Password ", password),
+    h("label", {}, "Password (if the account has one) ", password),
     start,
   );
 
@@ -181,7 +181,7 @@ export function initMfaPanel(app) {
   startForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const started = await withLoading("Setting up the authenticator app", start, () =>
-      backline.mfa.enrollTotp(password.value),
+      backline.mfa.enrollTotp(password.value || undefined),
     );
     password.value = "";
     if (!started.ok) return;

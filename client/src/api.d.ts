@@ -2064,7 +2064,7 @@ export interface paths {
     put?: never;
     /**
      * Starts setting up an authenticator app
-     * @description Takes the current password again (a stolen access token alone cannot add a factor). Returns a new secret, its otpauth:// URI and a QR code; the app is on once POST /totp/verify accepts a first code. Starting again replaces a secret not yet verified.
+     * @description Takes the current password again (a stolen access token alone cannot add a factor); an account without one (made through Google or GitHub) must have signed in within the last 10 minutes instead. Returns a new secret, its otpauth:// URI and a QR code; the app is on once POST /totp/verify accepts a first code. Starting again replaces a secret not yet verified.
      */
     post: {
       parameters: {
@@ -2088,8 +2088,26 @@ export interface paths {
             "application/json": components["schemas"]["TotpEnrolment"];
           };
         };
+        /** @description No password, for an account that has one */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
         /** @description Not signed in, or the password is wrong */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An account without a password that signed in too long ago (`recent-sign-in-required`) */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -4340,7 +4358,10 @@ export interface paths {
     };
     put?: never;
     post?: never;
-    /** Deletes the account and its personal data, closing the Stripe customer first (open checkouts expired, subscriptions canceled, customer deleted) */
+    /**
+     * Deletes the account and its personal data, closing the Stripe customer first (open checkouts expired, subscriptions canceled, customer deleted)
+     * @description Needs the current password, or for an account without one (made through Google or GitHub) a sign-in made in the last 10 minutes.
+     */
     delete: {
       parameters: {
         query?: never;
@@ -4351,7 +4372,7 @@ export interface paths {
       requestBody: {
         content: {
           "application/json": {
-            password: string;
+            password?: string;
           };
         };
       };
@@ -4363,8 +4384,35 @@ export interface paths {
           };
           content?: never;
         };
+        /** @description No password, for an account that has one */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
         /** @description Not signed in, or the password is wrong */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An account without a password that signed in too long ago (`recent-sign-in-required`) */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description The account no longer exists */
+        404: {
           headers: {
             [name: string]: unknown;
           };
@@ -7781,8 +7829,8 @@ export interface components {
       signUps: number;
     }[];
     StartTotpRequest: {
-      /** @description The current password, asked again. */
-      password: string;
+      /** @description The current password, asked again; left out by an account that has none. */
+      password?: string;
     };
     Subscription: {
       cancelAtPeriodEnd: boolean;

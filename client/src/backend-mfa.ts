@@ -24,7 +24,7 @@ export interface MfaBackend {
   /** GET /api/auth/mfa. */
   mfaStatus(): Promise<MfaStatus>;
   /** POST /api/auth/mfa/totp. */
-  startTotp(password: string): Promise<TotpEnrolment>;
+  startTotp(password?: string): Promise<TotpEnrolment>;
   /** POST /api/auth/mfa/totp/verify. */
   verifyTotp(code: string): Promise<{ recoveryCodes: string[] }>;
   /** POST /api/auth/mfa/totp/disable. */

@@ -75,7 +75,7 @@ export interface Backend extends MfaBackend, PasskeyBackend, AdminBackend, TeamB
   /** PATCH /api/me. */
   updateMe(body: ProfileChanges): Promise<User>;
   /** DELETE /api/me; the session is gone afterwards. */
-  deleteMe(password: string): Promise<void>;
+  deleteMe(password?: string): Promise<void>;
   listSessions(): Promise<Session[]>;
   revokeSession(id: string): Promise<void>;
   /** POST /api/auth/signout-all; the session is gone afterwards. */

@@ -43,8 +43,12 @@ export type MfaStatus = Schemas["MfaStatus"];
 export interface MfaService {
   /** What is on now: the app, recovery codes left, passkeys (GET /api/auth/mfa). */
   status(): Promise<MfaStatus>;
-  /** Starts setting up an authenticator app (needs the password again); on once `verifyTotp` accepts a first code. */
-  enrollTotp(password: string): Promise<TotpEnrolment>;
+  /**
+   * Starts setting up an authenticator app (needs the password again; an account without one
+   * leaves it out and must have signed in within the last 10 minutes, else 403
+   * `recent-sign-in-required`); on once `verifyTotp` accepts a first code.
+   */
+  enrollTotp(password?: string): Promise<TotpEnrolment>;
   /** Turns the app on with its first code; resolves the 10 recovery codes, shown this once. */
   verifyTotp(code: string): Promise<string[]>;
   /** Turns the app off (a current code or a recovery code); the recovery codes go too. */

@@ -227,8 +227,12 @@ export interface AuthService extends AccountIdentities {
   requestEmailVerification(): Promise<void>;
   /** Changes the display name or avatar; listeners see the updated user. */
   updateProfile(changes: ProfileChanges): Promise<User>;
-  /** Deletes the account and its data (the subscription is cancelled first); signs out. */
-  deleteAccount(input: { password: string }): Promise<void>;
+  /**
+   * Deletes the account and its data (the subscription is cancelled first); signs out. Needs the
+   * password; an account without one (`listIdentities().hasPassword === false`) leaves it out and
+   * must have signed in within the last 10 minutes (else 403 `recent-sign-in-required`).
+   */
+  deleteAccount(input: { password?: string }): Promise<void>;
   /** The user's live sessions, most recently used first. */
   listSessions(): Promise<Session[]>;
   /** Ends one of the user's sessions (another device, or this one). */

@@ -88,6 +88,31 @@ describe("stub mode", () => {
   });
 });
 
+describe("stub mode: an account without a password", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("sets up an authenticator app, changes its email and deletes itself within 10 minutes of signing in, not later", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const client = stubClient();
+    await client.auth.signInWith("google", { stubAccount: { email: "late@example.com" } });
+    vi.setSystemTime(Date.now() + 11 * 60_000);
+    expect(await typeOf(client.mfa.enrollTotp())).toBe("recent-sign-in-required");
+    expect(await typeOf(client.auth.changeEmail("later@example.com"))).toBe("recent-sign-in-required");
+    expect(await typeOf(client.auth.deleteAccount({}))).toBe("recent-sign-in-required");
+    expect(client.auth.getAuthState().signedIn).toBe(true);
+
+    // Signing in again opens the window.
+    await client.auth.signOut();
+    await client.auth.signInWith("google", { stubAccount: { email: "late@example.com" } });
+    expect((await client.mfa.enrollTotp()).secret).toMatch(/^[A-Z2-7]+$/);
+    await client.auth.deleteAccount({});
+    expect(client.auth.getAuthState()).toEqual({ signedIn: false, user: null });
+    expect((await client.readStubMailbox("late@example.com")).map((m) => m.template)).toContain(
+      "account-deleted",
+    );
+  });
+});
+
 describe("http mode", () => {
   const globals = globalThis as Record<string, unknown>;
   afterEach(() => {

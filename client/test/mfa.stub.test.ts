@@ -118,7 +118,7 @@ describe("stub TOTP", () => {
     expect([wrong.status, wrong.type, wrong.detail]).toEqual([
       401,
       `${P}invalid-credentials`,
-      "The current password is wrong.",
+      "The password is wrong.",
     ]);
 
     const enrolment = await client.mfa.enrollTotp(PASSWORD);

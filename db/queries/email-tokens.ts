@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { type EmailTokenPurpose, emailTokens, type QueuedEmail } from "../schema/email";
-import { NO_PASSWORD } from "./identities";
+import { NO_PASSWORD } from "./users";
 
 /** Lifetimes of emailed tokens. */
 export const TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {

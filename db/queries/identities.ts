@@ -4,7 +4,7 @@ import type { QueuedEmail } from "../schema/email";
 import { identities, type OAuthProvider } from "../schema/identities";
 import { users } from "../schema/users";
 import { hasSecondFactorSql } from "./mfa-factors";
-import { profileColumns } from "./users";
+import { NO_PASSWORD, profileColumns } from "./users";
 
 /** A provider account, as the callback read it from the provider. */
 export interface ProviderAccount {
@@ -47,12 +47,6 @@ export function insertIdentity(db: Database, userId: string, account: ProviderAc
     email: account.email ?? null,
   });
 }
-
-/**
- * Stored instead of a password hash for accounts created through a provider: no password
- * verifies against it (shared/crypto.ts reads only `$scrypt$` hashes); a reset sets a real one.
- */
-export const NO_PASSWORD = "!no-password";
 
 /** The insert of an account created through a provider, verified when the provider vouches for the email. */
 export function insertOAuthUser(

@@ -3,7 +3,7 @@ import type { Database } from "../database";
 import { recoveryCodes, userTotp } from "../schema/mfa";
 import { passkeys } from "../schema/passkeys";
 import { users } from "../schema/users";
-import { profileColumns } from "./users";
+import { ownerProofColumns, profileColumns } from "./users";
 
 /** An unused recovery code as the check needs it. */
 export interface StoredRecoveryCode {
@@ -76,6 +76,22 @@ export async function findMfaAccount(db: Database, userId: string) {
     recoveryCodes: (typeof codes === "string" ? JSON.parse(codes) : codes) as StoredRecoveryCode[],
     passkeys: (typeof keys === "string" ? JSON.parse(keys) : keys) as StoredPasskey[],
   };
+}
+
+/** What starting an authenticator app needs: the account, whether its app is on, and its owner's proof. */
+export async function findTotpStarter(db: Database, userId: string, sessionId: string) {
+  const [row] = await db
+    .select({
+      email: users.email,
+      displayName: users.displayName,
+      totpEnabledAt: userTotp.enabledAt,
+      ...ownerProofColumns(sessionId),
+    })
+    .from(users)
+    .leftJoin(userTotp, eq(userTotp.userId, users.id))
+    .where(eq(users.id, userId))
+    .limit(1);
+  return row;
 }
 
 /** Whether any second factor is on: an active authenticator app or a passkey. */

@@ -18,6 +18,29 @@ export const profileColumns = {
 
 export type Profile = Pick<User, keyof typeof profileColumns>;
 
+/**
+ * Stored instead of a password hash for accounts created through a provider: no password
+ * verifies against it (shared/crypto.ts reads only `$scrypt$` hashes); a reset sets a real one.
+ */
+export const NO_PASSWORD = "!no-password";
+
+/**
+ * What proves the owner of a signed-in account (shared/auth/owner-proof.ts), as columns of a
+ * select from users: its password hash, whether it has a password, and how long ago the
+ * request's session signed in (null when the session is not the user's).
+ */
+export function ownerProofColumns(sessionId: string) {
+  // Nested, so drizzle names the table: a column at a select field's top level is rendered bare
+  // ("id"), which inside the subquery would be the session's id.
+  const userId = sql`${users.id}`;
+  return {
+    hash: users.passwordHash,
+    hasPassword: sql<boolean>`${users.passwordHash} <> ${NO_PASSWORD}`.mapWith(Boolean),
+    signedInSecondsAgo: sql<number | null>`(select extract(epoch from now() - s.created_at)::int
+      from sessions s where s.id = ${sessionId}::uuid and s.user_id = ${userId})`,
+  };
+}
+
 /** What sign-in needs to know about an account, found by its (normalized) email. */
 export async function findUserForSignin(db: Database, email: string) {
   const [user] = await db
@@ -76,12 +99,12 @@ export async function updateProfile(
   return profile;
 }
 
-/** What deleting an account needs: the password hash to confirm it, the name for the goodbye email, the Stripe customer. */
-export async function findAccountForDeletion(db: Database, userId: string) {
+/** What deleting an account needs: the owner's proof (ownerProofColumns), the name for the goodbye email, the Stripe customer. */
+export async function findAccountForDeletion(db: Database, userId: string, sessionId: string) {
   const [user] = await db
     .select({
       email: users.email,
-      hash: users.passwordHash,
+      ...ownerProofColumns(sessionId),
       displayName: users.displayName,
       stripeCustomerId: users.stripeCustomerId,
       soleOwnerOf: sql<string[]>`coalesce((

@@ -13,7 +13,11 @@ const FactorCode = z
 const PresentedPassword = z.string().min(1).max(1024);
 
 export const StartTotpBody = z
-  .object({ password: PresentedPassword.meta({ description: "The current password, asked again." }) })
+  .object({
+    password: PresentedPassword.optional().meta({
+      description: "The current password, asked again; left out by an account that has none.",
+    }),
+  })
   .strict()
   .meta({ id: "StartTotpRequest" });
 

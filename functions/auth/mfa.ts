@@ -8,6 +8,7 @@ import {
   findMfaAccount,
   findMfaFactors,
   findMfaStatus,
+  findTotpStarter,
   hasSecondFactor,
   type MfaAccount,
   recordTotpStep,
@@ -26,7 +27,8 @@ import {
   readMfaChallenge,
 } from "../../shared/auth/mfa-challenge";
 import { mfaProblems } from "../../shared/auth/mfa-problems";
-import { accountBudget, accountKeyOf, checkAccountPassword } from "../../shared/auth/password-guard";
+import { proveAccountOwner, RECENT_SIGNIN_MINUTES } from "../../shared/auth/owner-proof";
+import { accountBudget, accountKeyOf } from "../../shared/auth/password-guard";
 import { authProblems } from "../../shared/auth/problems";
 import { newRecoveryCodes } from "../../shared/auth/recovery-codes";
 import { newTotpSecret, sealTotpSecret, totpEnrolment } from "../../shared/auth/totp";
@@ -78,14 +80,17 @@ const startTotp = createRoute({
   path: "/totp",
   tags: ["Auth"],
   summary: "Starts setting up an authenticator app",
-  description:
-    "Takes the current password again (a stolen access token alone cannot add a factor). Returns a new secret, its otpauth:// URI and a QR code; the app is on once POST /totp/verify accepts a first code. Starting again replaces a secret not yet verified.",
+  description: `Takes the current password again (a stolen access token alone cannot add a factor); an account without one (made through Google or GitHub) must have signed in within the last ${RECENT_SIGNIN_MINUTES} minutes instead. Returns a new secret, its otpauth:// URI and a QR code; the app is on once POST /totp/verify accepts a first code. Starting again replaces a secret not yet verified.`,
   security: [{ bearer: [] }],
   middleware: [requireAuth()] as const,
   request: { body: jsonBody(StartTotpBody) },
   responses: {
     200: jsonContent(TotpEnrolment, "The secret to add to the authenticator app"),
+    400: problemContent("No password, for an account that has one"),
     401: problemContent("Not signed in, or the password is wrong"),
+    403: problemContent(
+      "An account without a password that signed in too long ago (`recent-sign-in-required`)",
+    ),
     409: problemContent("An authenticator app is already on"),
     429: problemContent("Too many wrong passwords for this account; retry later"),
   },
@@ -316,12 +321,10 @@ export const mfaRoutes = createRouter()
     const { password } = c.req.valid("json");
     const userId = c.get("userId");
     const config = c.get("config");
-    const account = await signedInAccount(c, userId);
-    if (account.totp?.enabledAt) throw mfaProblems.totpAlreadyEnabled();
-    const holder = { id: userId, email: account.email, displayName: account.displayName };
-    if (!(await checkAccountPassword(c, { ...holder, hash: account.passwordHash }, password))) {
-      throw authProblems.invalidCredentials("The current password is wrong.");
-    }
+    const account = await findTotpStarter(c.get("db"), userId, c.get("claims").sid);
+    if (!account) throw authProblems.invalidAccessToken();
+    if (account.totpEnabledAt) throw mfaProblems.totpAlreadyEnabled();
+    await proveAccountOwner(c, { id: userId, ...account }, password, "set up the app");
     const secret = newTotpSecret();
     const [pending] = await upsertPendingTotp(
       c.get("db"),

@@ -8,7 +8,7 @@ import {
 } from "../../db/queries/email-tokens";
 import { insertOutbox } from "../../db/queries/outbox";
 import { createRouter } from "../../shared/app";
-import { checkAccountPassword } from "../../shared/auth/password-guard";
+import { proveAccountOwner, RECENT_SIGNIN_MINUTES } from "../../shared/auth/owner-proof";
 import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { requestMeta } from "../../shared/client-ip";
@@ -20,13 +20,6 @@ import { problems, validationError } from "../../shared/errors";
 import { requireAuth } from "../../shared/middleware/auth";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { ChangeEmailBody, ConfirmEmailChangeBody } from "../../shared/schemas/me";
-import { meProblems } from "./problems";
-
-/**
- * How recent a sign-in proves an account without a password (made through a provider) is in
- * its owner's hands: long enough to sign in again and type the new address.
- */
-export const RECENT_SIGNIN_MINUTES = 10;
 
 const request = createRoute({
   method: "post",
@@ -75,19 +68,7 @@ export const emailChangeRoutes = createRouter()
     if (newEmail === account.email) {
       throw validationError([{ path: "newEmail", message: "is already this account's address" }]);
     }
-    if (account.hasPassword) {
-      if (password === undefined) {
-        throw validationError([{ path: "password", message: "is required: this account has a password" }]);
-      }
-      // Counts in the account's guessing budget, shared with sign-in.
-      if (!(await checkAccountPassword(c, { id: claims.sub, ...account }, password))) {
-        throw authProblems.invalidCredentials("The password is wrong.");
-      }
-    } else if ((account.signedInSecondsAgo ?? Infinity) > RECENT_SIGNIN_MINUTES * 60) {
-      throw meProblems.recentSignInRequired(
-        `Sign in again with your provider, then change the address within ${RECENT_SIGNIN_MINUTES} minutes.`,
-      );
-    }
+    await proveAccountOwner(c, { id: claims.sub, ...account }, password, "change the address");
     const toNew = crypto.randomUUID();
     const toOld = crypto.randomUUID();
     const tokenId = crypto.randomUUID();

@@ -2,8 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { deleteAccount } from "../../db/queries/accounts";
 import { findAccountForDeletion, findProfile, updateProfile } from "../../db/queries/users";
 import { createRouter } from "../../shared/app";
-import { checkAccountPassword } from "../../shared/auth/password-guard";
-import { authProblems } from "../../shared/auth/problems";
+import { proveAccountOwner, RECENT_SIGNIN_MINUTES } from "../../shared/auth/owner-proof";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
 import { closeCustomer } from "../../shared/billing/stripe-customer";
@@ -61,6 +60,7 @@ const deleteMe = createRoute({
   tags: ["Me"],
   summary:
     "Deletes the account and its personal data, closing the Stripe customer first (open checkouts expired, subscriptions canceled, customer deleted)",
+  description: `Needs the current password, or for an account without one (made through Google or GitHub) a sign-in made in the last ${RECENT_SIGNIN_MINUTES} minutes.`,
   security: [{ bearer: [] }],
   middleware: [requireAuth()] as const,
   request: {
@@ -73,7 +73,12 @@ const deleteMe = createRoute({
   },
   responses: {
     204: { description: "Deleted" },
+    400: problemContent("No password, for an account that has one"),
     401: problemContent("Not signed in, or the password is wrong"),
+    403: problemContent(
+      "An account without a password that signed in too long ago (`recent-sign-in-required`)",
+    ),
+    404: problemContent("The account no longer exists"),
     409: problemContent("The only owner of a team others belong to (`teams` names them)"),
     429: problemContent("Too many wrong passwords for this account; retry later"),
     503: problemContent("Stripe is not reachable; nothing was deleted"),
@@ -95,11 +100,9 @@ export const meRoutes = createRouter()
     const { password } = c.req.valid("json");
     const db = c.get("db");
     const userId = c.get("userId");
-    // The password counts in the account's guessing budget, shared with sign-in.
-    const user = await findAccountForDeletion(db, userId);
-    if (!user || !(await checkAccountPassword(c, { id: userId, ...user }, password))) {
-      throw authProblems.invalidCredentials("The password is wrong.");
-    }
+    const user = await findAccountForDeletion(db, userId, c.get("claims").sid);
+    if (!user) throw problems.notFound("This account no longer exists.");
+    await proveAccountOwner(c, { id: userId, ...user }, password, "delete the account");
     if (user.soleOwnerOf.length > 0) throw soleTeamOwner(user.soleOwnerOf);
     // Close the customer at Stripe first (open checkouts expired, subscriptions canceled, the
     // customer deleted), asking Stripe itself since the local table may lag: if Stripe cannot

@@ -7,8 +7,4 @@ export const meProblems = defineProblems({
     title:
       "You are the only owner of a team others belong to: make someone else an owner, or delete the team, first",
   },
-  recentSignInRequired: {
-    status: 403,
-    title: "Sign in again to do this: an account without a password proves who it is by a recent sign-in",
-  },
 });

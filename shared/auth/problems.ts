@@ -11,6 +11,10 @@ export const authProblems = {
     accountDisabled: { status: 403, title: "This account is disabled" },
     emailTaken: { status: 409, title: "An account with this email already exists" },
     originNotAllowed: { status: 403, title: "Origin not allowed" },
+    recentSignInRequired: {
+      status: 403,
+      title: "Sign in again to do this: an account without a password proves who it is by a recent sign-in",
+    },
   }),
   /** The access token is missing, invalid, expired or of a revoked session: one shape, so nothing is learned from it. */
   invalidAccessToken: () =>

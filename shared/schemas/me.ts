@@ -16,7 +16,8 @@ export const PatchMeBody = z
   .refine((b) => Object.keys(b).length > 0, "send at least one of displayName, avatarUrl")
   .meta({ id: "UpdateMeRequest" });
 
-export const DeleteMeBody = z.object({ password: z.string().min(1).max(1024) }).strict();
+/** Deleting the account: the current password when the account has one (shared/auth/owner-proof.ts). */
+export const DeleteMeBody = z.object({ password: z.string().min(1).max(1024).optional() }).strict();
 
 /** A change of email: the new address, and the current password when the account has one. */
 export const ChangeEmailBody = z

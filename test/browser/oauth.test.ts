@@ -137,4 +137,34 @@ describeBrowser("sign-in with Google and GitHub (real API, dev stand-ins)", () =
     await page.click("#mfa-submit");
     await expectText(state, /^Signed in as Ada$/);
   }, 60_000);
+
+  it("lets an account made through Google turn the authenticator app on and delete itself, with no password", async () => {
+    const page = await browser.open(await browser.context(), "http");
+    const state = page.locator("#auth-state");
+    const email = uniqueEmail("google-only");
+    await page.click('[data-provider="google"]');
+    await atConsent(page, "google");
+    await page.fill('fieldset input[name="email"]', email);
+    await page.click('fieldset button[type="submit"]');
+    await backInTheApp(page);
+    await expectText(state, /^Signed in as /);
+    await expectText(page.locator("#password-state"), /^No password yet/);
+
+    // The sign-in a moment ago stands in for the password the account does not have.
+    await page.click("#totp-start");
+    const secret = (await page.locator("#totp-secret").textContent()) ?? "";
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    const code = generateHOTP(decodeBase32IgnorePadding(secret), BigInt(Math.floor(Date.now() / 30_000)), 6);
+    await page.fill("#totp-code", code);
+    await page.click("#totp-verify");
+    await expectText(page.locator("#totp-state"), /^Authenticator app: on\./);
+    await browser.shot(page, "google-only-totp-on");
+
+    await page.click("#delete-account");
+    await expectText(state, /^Signed out$/);
+    await expectText(page.locator("#notice"), /and its data were deleted\.$/);
+    expect(await page.locator("#notice").textContent()).toBe(
+      `The account ${email} and its data were deleted.`,
+    );
+  }, 60_000);
 });

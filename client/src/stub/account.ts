@@ -7,7 +7,7 @@ import { SessionIdParam, VerifyEmailBody } from "../../../shared/schemas/auth";
 import { DeleteMeBody, PatchMeBody } from "../../../shared/schemas/me";
 import type { Backend } from "../backend";
 import type { Session } from "../types";
-import { revokeSessions, toUserDto } from "./auth";
+import { proveAccountOwner, revokeSessions, toUserDto } from "./auth";
 import { deleteFactors } from "./factors";
 import { appLink, consumeEmailToken, newEmailToken, saveEmailToken, sendEmail, sha256Hex } from "./mail";
 import { stubProblems as p, validate } from "./problems";
@@ -67,8 +67,7 @@ export function stubAccount(world: StubWorld): Pick<Backend, AccountCalls> {
       const instance = "/api/me";
       const user = world.viewer(await world.read(), instance);
       const input = validate(DeleteMeBody, { password }, instance);
-      if ((await sha256Hex(`${user.salt}:${input.password}`)) !== user.hash)
-        throw p.invalidCredentials(instance, "The password is wrong.");
+      await proveAccountOwner(world, user, input.password, "delete the account", instance);
       await world.tx((db) => {
         const gone = db.users[user.id];
         if (!gone) throw p.notFound("This account no longer exists.", instance);

@@ -4,6 +4,7 @@
  * password forgot/reset/change flows with their emails.
  */
 import { ENTITLEMENTS } from "../../../db/entitlements";
+import { authProblems } from "../../../shared/auth/problems";
 import {
   ChangePasswordBody,
   ForgotPasswordBody,
@@ -12,7 +13,7 @@ import {
   SignupBody,
 } from "../../../shared/schemas/auth";
 import type { Backend } from "../backend";
-import { randomId } from "../errors";
+import { fromApiError, randomId, validationProblem } from "../errors";
 import { browser } from "../globals";
 import { mfaRequiredError } from "../mfa-required";
 import type { User } from "../types";
@@ -51,6 +52,46 @@ export function revokeSessions(db: StubDb, userId: string, except?: string): num
 /** Whether the password is the user's. */
 export async function passwordMatches(user: StubUser, password: string): Promise<boolean> {
   return (await sha256Hex(`${user.salt}:${password}`)) === user.hash;
+}
+
+/** Whether the account has a password (one made through a provider has none until a reset). */
+export const hasPassword = (user: StubUser) => user.hash !== "";
+
+/** The server's window for accounts without a password (shared/auth/owner-proof.ts). */
+const RECENT_SIGNIN_MINUTES = 10;
+
+/**
+ * The API's proof of the account's owner (shared/auth/owner-proof.ts): the current password
+ * when the account has one, else a sign-in of this session in the last RECENT_SIGNIN_MINUTES.
+ * `then` finishes the 403's advice, as the API words it.
+ */
+export async function proveAccountOwner(
+  world: StubWorld,
+  user: StubUser,
+  password: string | undefined,
+  then: string,
+  instance: string,
+): Promise<void> {
+  if (hasPassword(user)) {
+    if (password === undefined)
+      throw validationProblem(
+        [{ path: "password", message: "is required: this account has a password" }],
+        instance,
+      );
+    if (!(await passwordMatches(user, password)))
+      throw p.invalidCredentials(instance, "The password is wrong.");
+    return;
+  }
+  const db = await world.read();
+  const session = world.current ? db.sessions[world.current] : undefined;
+  const age = session ? Date.now() - Date.parse(session.createdAt) : Number.POSITIVE_INFINITY;
+  if (age > RECENT_SIGNIN_MINUTES * 60_000)
+    throw fromApiError(
+      authProblems.recentSignInRequired(
+        `Sign in again with your provider, then ${then} within ${RECENT_SIGNIN_MINUTES} minutes.`,
+      ),
+      instance,
+    );
 }
 
 async function hashPassword(password: string): Promise<{ salt: string; hash: string }> {

@@ -5,7 +5,6 @@
  * as the dev stand-in's consent page would for the test user you pick. Where the API lands a
  * failed flow on the app URL (`lastRedirectError()`), the stub rejects the call itself.
  */
-import { meProblems } from "../../../functions/me/problems";
 import { oauthProblems } from "../../../shared/auth/oauth-problems";
 import { authProblems } from "../../../shared/auth/problems";
 import { ChangeEmailBody, ConfirmEmailChangeBody } from "../../../shared/schemas/me";
@@ -13,7 +12,7 @@ import type { Backend } from "../backend";
 import { fromApiError, randomId, validationProblem } from "../errors";
 import { mfaRequiredError } from "../mfa-required";
 import type { OAuthProvider, ProviderFlowOptions, ProviderInfo } from "../types";
-import { COOKIE, openSession, revokeSessions, toUserDto } from "./auth";
+import { COOKIE, hasPassword, openSession, proveAccountOwner, revokeSessions, toUserDto } from "./auth";
 import { issueMfaChallenge } from "./factors";
 import { appLink, newEmailToken, saveEmailToken, sendEmail, sha256Hex } from "./mail";
 import { stubProblems as p, validate } from "./problems";
@@ -24,9 +23,6 @@ const PROVIDERS: ProviderInfo[] = [
   { id: "github", name: "GitHub" },
 ];
 const nameOf = (provider: OAuthProvider) => PROVIDERS.find((x) => x.id === provider)?.name ?? provider;
-
-/** The server's window for accounts without a password (functions/me/email-change.ts). */
-const RECENT_SIGNIN_MINUTES = 10;
 
 type IdentityCalls =
   | "listProviders"
@@ -53,8 +49,6 @@ function holderOf(db: StubDb, provider: OAuthProvider, providerUserId: string): 
     u.identities?.some((i) => i.provider === provider && i.providerUserId === providerUserId),
   );
 }
-
-const hasPassword = (user: StubUser) => user.hash !== "";
 
 export function stubIdentities(world: StubWorld): Pick<Backend, IdentityCalls> {
   return {
@@ -172,26 +166,9 @@ export function stubIdentities(world: StubWorld): Pick<Backend, IdentityCalls> {
           [{ path: "newEmail", message: "is already this account's address" }],
           instance,
         );
-      if (hasPassword(user)) {
-        if (input.password === undefined)
-          throw validationProblem(
-            [{ path: "password", message: "is required: this account has a password" }],
-            instance,
-          );
-        if ((await sha256Hex(`${user.salt}:${input.password}`)) !== user.hash)
-          throw p.invalidCredentials(instance, "The password is wrong.");
-      }
+      await proveAccountOwner(world, user, input.password, "change the address", instance);
       const token = await newEmailToken();
       await world.tx((db) => {
-        const session = current ? db.sessions[current] : undefined;
-        const age = session ? Date.now() - Date.parse(session.createdAt) : Number.POSITIVE_INFINITY;
-        if (!hasPassword(user) && age > RECENT_SIGNIN_MINUTES * 60_000)
-          throw fromApiError(
-            meProblems.recentSignInRequired(
-              `Sign in again with your provider, then change the address within ${RECENT_SIGNIN_MINUTES} minutes.`,
-            ),
-            instance,
-          );
         const now = new Date().toISOString();
         for (const t of Object.values(db.emailTokens))
           if (t.userId === user.id && t.purpose === "change_email") t.usedAt ??= now;

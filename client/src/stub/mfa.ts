@@ -10,7 +10,7 @@ import type { ChallengeAnswer, MfaBackend } from "../backend-mfa";
 import { fromApiError } from "../errors";
 import type { AuthenticationResponseJSON } from "../mfa-types";
 import type { User } from "../types";
-import { openSession, passwordMatches, startSession } from "./auth";
+import { openSession, proveAccountOwner, startSession } from "./auth";
 import { factorsFor, factorsOf, hasSecondFactor, mfaStatusOf, type StubFactors } from "./factors";
 import { sendEmail } from "./mail";
 import { relyingParty, verifyPasskeyAssertion } from "./passkey-checks";
@@ -26,7 +26,7 @@ const FactorCode = z
   .trim()
   .min(6, "must be a 6-digit code or a recovery code")
   .max(40, "must be a 6-digit code or a recovery code");
-const StartTotpBody = z.object({ password: z.string().min(1).max(1024) }).strict();
+const StartTotpBody = z.object({ password: z.string().min(1).max(1024).optional() }).strict();
 const FactorCodeBody = z.object({ code: FactorCode }).strict();
 const Challenge = z.string().min(1).max(1024);
 const ChallengeBody = z
@@ -162,8 +162,7 @@ export function stubMfa(world: StubWorld): MfaBackend {
       const user = world.viewer(db, instance);
       const input = validate(StartTotpBody, { password }, instance);
       if (factorsOf(db).totp[user.id]?.enabledAt) throw problem.alreadyEnabled(instance);
-      if (!(await passwordMatches(user, input.password)))
-        throw p.invalidCredentials(instance, "The current password is wrong.");
+      await proveAccountOwner(world, user, input.password, "set up the app", instance);
       const secret = crypto.getRandomValues(new Uint8Array(20));
       const enrolment = totpEnrolment(secret, user.email);
       await world.tx((db) => {
