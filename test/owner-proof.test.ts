@@ -2,7 +2,7 @@
  * The owner's proof before changes a stolen access token alone must not make
  * (shared/auth/owner-proof.ts): the password when the account has one, else a recent sign-in.
  * Email change has its own tests (functions/me/email-change.test.ts); these cover starting an
- * authenticator app and deleting the account.
+ * authenticator app, starting a passkey's registration and deleting the account.
  */
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -18,6 +18,9 @@ const db = createDb(loadConfig(bindings));
 
 const startTotp = (accessToken: string, body: { password?: string }) =>
   send(bindings, "/api/auth/mfa/totp", { method: "POST", headers: bearer(accessToken), json: body });
+
+const passkeyOptions = (accessToken: string, body: { password?: string }) =>
+  send(bindings, "/api/auth/passkeys/options", { method: "POST", headers: bearer(accessToken), json: body });
 
 const deleteMe = (accessToken: string, body: { password?: string }) =>
   send(bindings, "/api/me", { method: "DELETE", headers: bearer(accessToken), json: body });
@@ -46,11 +49,14 @@ async function accountExists(email: string) {
 }
 
 describe("an account without a password proves itself by a recent sign-in", () => {
-  it("starts an authenticator app within 10 minutes of signing in, not later", async () => {
+  it("starts an authenticator app or a passkey within 10 minutes of signing in, not later", async () => {
     const fresh = await providerAccount("owner-totp");
     const started = await startTotp(fresh.accessToken, {});
     expect(started.status).toBe(200);
     expect(((await started.json()) as { secret: string }).secret).toMatch(/^[A-Z2-7]+$/);
+    const options = await passkeyOptions(fresh.accessToken, {});
+    expect(options.status).toBe(200);
+    expect(((await options.json()) as { challenge: string }).challenge).toMatch(/^[\w-]{20,}$/);
 
     const stale = await providerAccount("owner-totp-late");
     await signedInAgo(stale.email, 11);
@@ -61,6 +67,11 @@ describe("an account without a password proves itself by a recent sign-in", () =
     expect(problem.detail).toBe("Sign in again with your provider, then set up the app within 10 minutes.");
     // A password is no way around it: the account has none.
     expect((await startTotp(stale.accessToken, { password: "a guess 12345" })).status).toBe(403);
+    const passkey = await passkeyOptions(stale.accessToken, {});
+    expect(passkey.status).toBe(403);
+    expect((await problemOf(passkey)).detail).toBe(
+      "Sign in again with your provider, then add the passkey within 10 minutes.",
+    );
   });
 
   it("deletes the account within 10 minutes of signing in, not later", async () => {
@@ -80,7 +91,7 @@ describe("an account without a password proves itself by a recent sign-in", () =
 describe("an account with a password still needs it", () => {
   it("refuses a missing password with 400 naming the field, and a wrong one with 401, however recent the sign-in", async () => {
     const user = await signUp(bindings);
-    for (const call of [startTotp, deleteMe]) {
+    for (const call of [startTotp, passkeyOptions, deleteMe]) {
       const missing = await call(user.accessToken, {});
       expect(missing.status).toBe(400);
       expect((await problemOf(missing)).errors?.map((e) => e.path)).toEqual(["password"]);
@@ -89,6 +100,7 @@ describe("an account with a password still needs it", () => {
     }
     expect(await accountExists(user.email)).toBe(true);
     expect((await startTotp(user.accessToken, { password: user.password })).status).toBe(200);
+    expect((await passkeyOptions(user.accessToken, { password: user.password })).status).toBe(200);
     expect((await deleteMe(user.accessToken, { password: user.password })).status).toBe(204);
     expect(await accountExists(user.email)).toBe(false);
   });

@@ -12,11 +12,13 @@ export function initPasskeys(app) {
 
   const list = h("ul", { id: "passkey-list", className: "list" });
   const name = h("input", { id: "passkey-name", placeholder: "e.g. My laptop", maxLength: 64 });
+  const password = h("input", { id: "passkey-password", type: "password", autocomplete: "current-password" });
   const add = h("button", { type: "submit", id: "passkey-add" }, "Add a passkey");
   const addForm = h(
     "form",
     { id: "passkey-add-form", className: "row" },
     h("label", {}, "Name (optional) ", name),
+    h("label", {}, "Password (if the account has one) ", password),
     add,
   );
   const unsupported = h(
@@ -83,8 +85,9 @@ export function initPasskeys(app) {
   addForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const added = await withLoading("Adding a passkey", add, () =>
-      backline.passkeys.register(name.value.trim() || undefined),
+      backline.passkeys.register(name.value.trim() || undefined, password.value || undefined),
     );
+    password.value = "";
     if (!added.ok) return;
     name.value = "";
     app.notice(`Passkey “${added.value.name}” added: sign in with it, no password needed.`);

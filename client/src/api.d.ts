@@ -2604,7 +2604,7 @@ export interface paths {
     put?: never;
     /**
      * Starts registering a passkey
-     * @description Options for navigator.credentials.create(): a discoverable credential with user verification, no attestation, the user's passkeys excluded. The challenge works once, for 5 minutes.
+     * @description Takes the current password again, as setting up an authenticator app does (a stolen access token alone cannot add a way to sign in); an account without one (made through Google or GitHub) must have signed in within the last 10 minutes instead. Options for navigator.credentials.create(): a discoverable credential with user verification, no attestation, the user's passkeys excluded. The challenge works once, for 5 minutes.
      */
     post: {
       parameters: {
@@ -2613,7 +2613,11 @@ export interface paths {
         path?: never;
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["PasskeyOptionsRequest"];
+        };
+      };
       responses: {
         /** @description PublicKeyCredentialCreationOptionsJSON */
         200: {
@@ -2624,8 +2628,26 @@ export interface paths {
             "application/json": components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
           };
         };
-        /** @description Not signed in */
+        /** @description No password, for an account that has one */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description Not signed in, or the password is wrong */
         401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/problem+json": components["schemas"]["Problem"];
+          };
+        };
+        /** @description An account without a password that signed in too long ago (`recent-sign-in-required`) */
+        403: {
           headers: {
             [name: string]: unknown;
           };
@@ -7513,6 +7535,10 @@ export interface components {
     };
     PasskeyList: {
       passkeys: components["schemas"]["Passkey"][];
+    };
+    PasskeyOptionsRequest: {
+      /** @description The current password, asked again; left out by an account that has none. */
+      password?: string;
     };
     PasskeySigninRequest: {
       response: components["schemas"]["AuthenticationResponseJSON"];

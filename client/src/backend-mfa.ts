@@ -40,8 +40,8 @@ export interface MfaBackend {
 }
 
 export interface PasskeyBackend {
-  /** POST /api/auth/passkeys/options. */
-  passkeyCreationOptions(): Promise<CreationOptionsJSON>;
+  /** POST /api/auth/passkeys/options: the current password, unless the account has none. */
+  passkeyCreationOptions(password?: string): Promise<CreationOptionsJSON>;
   /** POST /api/auth/passkeys. */
   registerPasskey(body: { name?: string; response: RegistrationResponseJSON }): Promise<Passkey>;
   /** GET /api/auth/passkeys. */

@@ -69,8 +69,12 @@ export interface Passkey {
 export interface PasskeyService {
   /** Whether this browser can create and use passkeys (WebAuthn in a secure context). */
   isSupported(): boolean;
-  /** Creates a passkey on this device (the browser asks the user) and registers it. */
-  register(name?: string): Promise<Passkey>;
+  /**
+   * Creates a passkey on this device (the browser asks the user) and registers it. Needs the
+   * password again; an account without one leaves it out and must have signed in within the
+   * last 10 minutes (else 403 `recent-sign-in-required`), as `mfa.enrollTotp` does.
+   */
+  register(name?: string, password?: string): Promise<Passkey>;
   list(): Promise<Passkey[]>;
   rename(id: string, name: string): Promise<Passkey>;
   remove(id: string): Promise<void>;

@@ -128,7 +128,7 @@ async function withPasskey(): Promise<{ client: Backline; email: string; world: 
   const client = createBackline({ mode: "stub", storage: memoryStorage(), stubStorage: world });
   const email = uniqueEmail("passkey");
   await client.auth.signUp({ email, password: PASSWORD, displayName: "Ada" });
-  const passkey = await client.passkeys.register("Laptop");
+  const passkey = await client.passkeys.register("Laptop", PASSWORD);
   expect(passkey).toMatchObject({ name: "Laptop", lastUsedAt: null });
   return { client, email, world };
 }
@@ -141,7 +141,10 @@ describe("stub passkeys", () => {
     expect(listed?.name).toBe("Laptop");
     const renamed = await client.passkeys.rename(listed?.id as string, "  Work laptop ");
     expect(renamed.name).toBe("Work laptop");
-    const unnamed = await client.passkeys.register();
+    // Adding one asks for the password again, as the API does.
+    expect((await failure(client.passkeys.register("Phone"))).status).toBe(400);
+    expect((await failure(client.passkeys.register("Phone", "not my password"))).status).toBe(401);
+    const unnamed = await client.passkeys.register(undefined, PASSWORD);
     expect(unnamed.name).toMatch(/^Passkey \d{4}-\d{2}-\d{2}$/);
     const templates = (await client.readStubMailbox(email)).map((m) => m.template);
     expect(templates).toEqual(expect.arrayContaining(["passkey-added", "passkey-renamed"]));

@@ -4,7 +4,7 @@ import { userTotp } from "../schema/mfa";
 import { passkeys } from "../schema/passkeys";
 import { sessions } from "../schema/sessions";
 import { users } from "../schema/users";
-import { profileColumns } from "./users";
+import { ownerProofColumns, profileColumns } from "./users";
 
 /** How many passkeys one account may hold (each is a row and a line in every options list). */
 export const MAX_PASSKEYS_PER_USER = 20;
@@ -39,7 +39,7 @@ export function parsedJson<T>(value: T | string): T {
 }
 
 /** Who is registering a passkey, with the credentials they already hold (to exclude), in one query. */
-export async function findPasskeyHolder(db: Database, userId: string) {
+export async function findPasskeyHolder(db: Database, userId: string, sessionId: string) {
   const [row] = await db
     .select({
       id: users.id,
@@ -47,6 +47,7 @@ export async function findPasskeyHolder(db: Database, userId: string) {
       displayName: users.displayName,
       disabledAt: users.disabledAt,
       credentials: credentialsOfUser,
+      ...ownerProofColumns(sessionId),
     })
     .from(users)
     .where(eq(users.id, userId))

@@ -47,7 +47,7 @@ async function userWithFactors(): Promise<SignedUp & { authenticator: SoftAuthen
   const code = generateHOTP(secret, BigInt(totpStep()), 6);
   expect((await post("/api/auth/mfa/totp/verify", { code }, user.accessToken)).status).toBe(200);
   const authenticator = new SoftAuthenticator();
-  const options = await post("/api/auth/passkeys/options", undefined, user.accessToken);
+  const options = await post("/api/auth/passkeys/options", { password: user.password }, user.accessToken);
   const { response } = await authenticator.register((await options.json()) as CreationOptionsJSON);
   expect((await post("/api/auth/passkeys", { response }, user.accessToken)).status).toBe(201);
   return { ...user, authenticator };

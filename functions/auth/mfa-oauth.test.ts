@@ -57,7 +57,8 @@ describe("Google sign-in of an account with a second factor", () => {
     const refreshed = await post("/api/auth/refresh", undefined, { Cookie: refresh, Origin: ORIGIN });
     const { accessToken } = (await refreshed.json()) as { accessToken: string };
     const authenticator = new SoftAuthenticator();
-    const options = await post("/api/auth/passkeys/options", undefined, bearer(accessToken));
+    // An account made through Google has no password: its sign-in a moment ago proves it.
+    const options = await post("/api/auth/passkeys/options", {}, bearer(accessToken));
     const { response } = await authenticator.register((await options.json()) as CreationOptionsJSON);
     expect((await post("/api/auth/passkeys", { response }, bearer(accessToken))).status).toBe(201);
 

@@ -425,7 +425,7 @@ const OFF: MfaStatusBody = { totp: { enabled: false, enabledAt: null }, recovery
 /** Registers a passkey for `user` on a fresh soft authenticator. */
 async function addPasskey(user: SignedUp, name: string): Promise<void> {
   const auth = bearer(user.accessToken);
-  const options = await post(bindings, "/api/auth/passkeys/options", undefined, auth);
+  const options = await post(bindings, "/api/auth/passkeys/options", { password: user.password }, auth);
   expect(options.status).toBe(200);
   const { response } = await new SoftAuthenticator().register(
     (await options.json()) as Parameters<SoftAuthenticator["register"]>[0],

@@ -80,6 +80,16 @@ export const AuthenticationResponseJSON = z
 
 const PasskeyName = z.string().trim().min(1).max(64);
 
+/** Starting a registration: the current password when the account has one (shared/auth/owner-proof.ts). */
+export const PasskeyOptionsBody = z
+  .object({
+    password: z.string().min(1).max(1024).optional().meta({
+      description: "The current password, asked again; left out by an account that has none.",
+    }),
+  })
+  .strict()
+  .meta({ id: "PasskeyOptionsRequest" });
+
 export const RegisterPasskeyBody = z
   .object({
     name: PasskeyName.optional().meta({ description: "Default: “Passkey” and the date." }),

@@ -35,7 +35,12 @@ async function problemOf(res: Response) {
 }
 
 async function creationOptions(user: SignedUp, env = bindings): Promise<CreationOptionsJSON> {
-  const res = await post(env, "/api/auth/passkeys/options", undefined, bearer(user.accessToken));
+  const res = await post(
+    env,
+    "/api/auth/passkeys/options",
+    { password: user.password },
+    bearer(user.accessToken),
+  );
   expect(res.status).toBe(200);
   return (await res.json()) as CreationOptionsJSON;
 }
@@ -163,7 +168,7 @@ describe("registering a passkey", () => {
     const res = await post(
       { ...bindings, UPSTASH_REDIS_REST_URL: DEAD_URL },
       "/api/auth/passkeys/options",
-      undefined,
+      { password: user.password },
       bearer(user.accessToken),
     );
     expect(res.status).toBe(503);

@@ -10,6 +10,7 @@ import {
   renamePasskey,
 } from "../../db/queries/passkeys";
 import { createRouter } from "../../shared/app";
+import { proveAccountOwner, RECENT_SIGNIN_MINUTES } from "../../shared/auth/owner-proof";
 import { passkeyProblems } from "../../shared/auth/passkey-problems";
 import { authProblems } from "../../shared/auth/problems";
 import { verifyRegistration, WebAuthnError } from "../../shared/auth/webauthn";
@@ -26,6 +27,7 @@ import {
   CreationOptions,
   PasskeyIdParam,
   PasskeyList,
+  PasskeyOptionsBody,
   PasskeySchema,
   RegisterPasskeyBody,
   RenamePasskeyBody,
@@ -45,11 +47,15 @@ const registrationOptions = createRoute({
   method: "post",
   path: "/options",
   summary: "Starts registering a passkey",
-  description:
-    "Options for navigator.credentials.create(): a discoverable credential with user verification, no attestation, the user's passkeys excluded. The challenge works once, for 5 minutes.",
+  description: `Takes the current password again, as setting up an authenticator app does (a stolen access token alone cannot add a way to sign in); an account without one (made through Google or GitHub) must have signed in within the last ${RECENT_SIGNIN_MINUTES} minutes instead. Options for navigator.credentials.create(): a discoverable credential with user verification, no attestation, the user's passkeys excluded. The challenge works once, for 5 minutes.`,
+  request: { body: jsonBody(PasskeyOptionsBody) },
   responses: {
     200: jsonContent(CreationOptions, "PublicKeyCredentialCreationOptionsJSON"),
-    401: problemContent("Not signed in"),
+    400: problemContent("No password, for an account that has one"),
+    401: problemContent("Not signed in, or the password is wrong"),
+    403: problemContent(
+      "An account without a password that signed in too long ago (`recent-sign-in-required`)",
+    ),
     409: problemContent("The account has as many passkeys as it may have (20)"),
     503: problemContent("Passkeys are unavailable (Redis is down); retry after Retry-After"),
   },
@@ -113,10 +119,12 @@ const remove = createRoute({
 /** Passkey management of the signed-in user, and passwordless sign-in (passkeys-signin.ts). */
 export const passkeyRoutes = createRouter()
   .openapi(registrationOptions, async (c) => {
+    const { password } = c.req.valid("json");
     const userId = c.get("userId");
-    const holder = await findPasskeyHolder(c.get("db"), userId);
+    const holder = await findPasskeyHolder(c.get("db"), userId, c.get("claims").sid);
     if (!holder || holder.disabledAt) throw authProblems.invalidAccessToken();
     if (holder.credentials.length >= MAX_PASSKEYS_PER_USER) throw passkeyProblems.tooMany();
+    await proveAccountOwner(c, holder, password, "add the passkey");
     const challenge = await issueChallenge(c.get("redis"), {
       kind: "register",
       userId,

@@ -51,7 +51,12 @@ describeBrowser.each(MODES)("passkeys (%s mode)", (mode) => {
     const email = uniqueEmail(`passkey-${mode}`);
     await signUp(page, email);
 
+    // Adding a way to sign in asks for the password again: a stolen access token alone cannot.
     await page.fill("#passkey-name", "Laptop");
+    await page.click("#passkey-add");
+    await expectText(page.locator("#error"), /^Adding a passkey: .*password/);
+    expect(await listedPasskeys(page)).toEqual([]);
+    await page.fill("#passkey-password", PASSWORD);
     await page.click("#passkey-add");
     await expectText(page.locator("#notice"), /^Passkey “Laptop” added/);
     expect(await listedPasskeys(page)).toEqual(["Laptop"]);

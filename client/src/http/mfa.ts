@@ -51,8 +51,8 @@ export function httpMfa(api: Transport, startSession: (body: Session) => User): 
       return sessionOf(answer, instance, startSession);
     },
 
-    passkeyCreationOptions: async () =>
-      (await api.call("post", "/api/auth/passkeys/options")) as CreationOptionsJSON,
+    passkeyCreationOptions: async (password) =>
+      (await api.call("post", "/api/auth/passkeys/options", { body: { password } })) as CreationOptionsJSON,
     registerPasskey: (body) => api.call("post", "/api/auth/passkeys", { body }),
     listPasskeys: async () => (await api.call("get", "/api/auth/passkeys")).passkeys,
     renamePasskey: (id, name) =>

@@ -7,9 +7,9 @@ import { createPasskey, requireWebauthn, usePasskey, webauthnAvailable } from ".
 export function createPasskeys(backend: Backend): PasskeyService {
   return {
     isSupported: webauthnAvailable,
-    async register(name) {
+    async register(name, password) {
       requireWebauthn();
-      const response = await createPasskey(await backend.passkeyCreationOptions());
+      const response = await createPasskey(await backend.passkeyCreationOptions(password));
       return backend.registerPasskey({ ...(name?.trim() && { name }), response });
     },
     list: () => backend.listPasskeys(),

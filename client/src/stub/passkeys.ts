@@ -11,7 +11,7 @@ import { fromApiError, randomId } from "../errors";
 import type { CreationOptionsJSON, Passkey, RequestOptionsJSON } from "../mfa-types";
 import type { User } from "../types";
 import { toBase64Url } from "../webauthn";
-import { openSession, startSession } from "./auth";
+import { openSession, proveAccountOwner, startSession } from "./auth";
 import { factorsOf, type StubPasskey, type StubWebauthnChallenge } from "./factors";
 import { sendEmail } from "./mail";
 import { checkedRegistration, ES256, RS256, relyingParty, verifyPasskeyAssertion } from "./passkey-checks";
@@ -27,6 +27,7 @@ const FRESH_FACTOR_MS = 10 * 60_000;
 
 const PasskeyName = z.string().trim().min(1).max(64);
 const RenameBody = z.object({ name: PasskeyName }).strict();
+const PasskeyOptionsBody = z.object({ password: z.string().min(1).max(1024).optional() }).strict();
 
 /** The user handle an authenticator keeps with the credential: the user id's 16 bytes (as the API's). */
 function userHandleOf(userId: string): string {
@@ -79,8 +80,13 @@ function freshFactor(db: StubDb, sessionId: string | undefined): boolean {
 
 export function stubPasskeys(world: StubWorld): PasskeyBackend {
   return {
-    passkeyCreationOptions() {
+    async passkeyCreationOptions(password) {
       const instance = "/api/auth/passkeys/options";
+      const input = validate(PasskeyOptionsBody, { password }, instance);
+      const owner = world.viewer(await world.read(), instance);
+      if (ownPasskeys(await world.read(), owner.id).length >= MAX_PASSKEYS)
+        throw fromApiError(passkeyProblems.tooMany(), instance);
+      await proveAccountOwner(world, owner, input.password, "add the passkey", instance);
       return world.tx((db): CreationOptionsJSON => {
         const user = world.viewer(db, instance);
         if (ownPasskeys(db, user.id).length >= MAX_PASSKEYS)
