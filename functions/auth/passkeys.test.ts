@@ -374,6 +374,16 @@ describe("signing in with a passkey (passwordless)", () => {
     // the group limit (with the session check), taking the challenge.
     expect(await roundTrips(registerTrace)).toMatchObject({ neon: 3, upstash: 2 });
 
+    const registerOptionsTrace = traceId();
+    const registerOptions = await send(bindings, "/api/auth/passkeys/options", {
+      method: "POST",
+      headers: { ...bearer(user.accessToken), "X-Request-Id": registerOptionsTrace },
+      json: { password: user.password },
+    });
+    expect(registerOptions.status).toBe(200);
+    // Neon: the holder, with the owner's proof. Upstash: the group limit (with the session check),
+    // the account's guessing budget before the password is hashed, then the challenge.
+    expect(await roundTrips(registerOptionsTrace)).toMatchObject({ neon: 1, upstash: 3 });
     const listTrace = traceId();
     await send(bindings, "/api/auth/passkeys", {
       headers: { ...bearer(user.accessToken), "X-Request-Id": listTrace },
