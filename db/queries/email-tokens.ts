@@ -1,7 +1,8 @@
-import { sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Database } from "../database";
 import { type EmailTokenPurpose, emailTokens, type QueuedEmail } from "../schema/email";
-import { NO_PASSWORD } from "./users";
+import { users } from "../schema/users";
+import { ownerProofColumns } from "./users";
 
 /** Lifetimes of emailed tokens. */
 export const TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
@@ -141,37 +142,23 @@ export async function completePasswordReset(
 }
 
 /**
- * What a change of email must know, in one query: the account's address, name and password
- * hash (none for accounts made through a provider), how long ago the asking session signed in,
- * and whether the new address belongs to an account already.
+ * What a change of email must know, in one query: the account's address and name, the owner's
+ * proof (ownerProofColumns), and whether the new address belongs to an account already.
  */
 export async function findEmailChangeContext(
   db: Database,
   v: { userId: string; sessionId: string; newEmail: string },
 ) {
-  const result = await db.execute<{
-    email: string;
-    display_name: string;
-    password_hash: string;
-    signed_in_seconds_ago: number | null;
-    taken: boolean;
-  }>(sql`
-    select u.email, u.display_name, u.password_hash,
-      (select extract(epoch from now() - s.created_at)::int from sessions s
-        where s.id = ${v.sessionId}::uuid and s.user_id = u.id) as signed_in_seconds_ago,
-      exists (select 1 from users o where o.email = ${v.newEmail} and o.id <> u.id) as taken
-    from users u where u.id = ${v.userId}::uuid and u.disabled_at is null
-  `);
-  const row = result.rows[0];
-  if (!row) return undefined;
-  return {
-    email: row.email,
-    displayName: row.display_name,
-    hash: row.password_hash,
-    hasPassword: row.password_hash !== NO_PASSWORD,
-    signedInSecondsAgo: row.signed_in_seconds_ago === null ? undefined : Number(row.signed_in_seconds_ago),
-    taken: row.taken,
-  };
+  const [row] = await db
+    .select({
+      email: users.email,
+      displayName: users.displayName,
+      ...ownerProofColumns(v.sessionId),
+      taken: sql<boolean>`exists (select 1 from users o where o.email = ${v.newEmail} and o.id <> ${sql`${users.id}`})`,
+    })
+    .from(users)
+    .where(and(eq(users.id, v.userId), isNull(users.disabledAt)));
+  return row;
 }
 
 /**

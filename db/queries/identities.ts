@@ -4,7 +4,7 @@ import type { QueuedEmail } from "../schema/email";
 import { identities, type OAuthProvider } from "../schema/identities";
 import { users } from "../schema/users";
 import { hasSecondFactorSql } from "./mfa-factors";
-import { NO_PASSWORD, profileColumns } from "./users";
+import { hasPasswordColumn, NO_PASSWORD, profileColumns } from "./users";
 
 /** A provider account, as the callback read it from the provider. */
 export interface ProviderAccount {
@@ -72,7 +72,7 @@ export function insertOAuthUser(
 export async function listSignInMethods(db: Database, userId: string) {
   const rows = await db
     .select({
-      hasPassword: sql<boolean>`${users.passwordHash} <> ${NO_PASSWORD}`.mapWith(Boolean),
+      hasPassword: hasPasswordColumn(),
       provider: identities.provider,
       email: identities.email,
       linkedAt: identities.createdAt,

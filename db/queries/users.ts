@@ -24,6 +24,11 @@ export type Profile = Pick<User, keyof typeof profileColumns>;
  */
 export const NO_PASSWORD = "!no-password";
 
+/** Whether the account has a password (one made through a provider has none until a reset), as a select field. */
+export function hasPasswordColumn() {
+  return sql<boolean>`${users.passwordHash} <> ${NO_PASSWORD}`.mapWith(Boolean);
+}
+
 /**
  * What proves the owner of a signed-in account (shared/auth/owner-proof.ts), as columns of a
  * select from users: its password hash, whether it has a password, and how long ago the
@@ -35,7 +40,7 @@ export function ownerProofColumns(sessionId: string) {
   const userId = sql`${users.id}`;
   return {
     hash: users.passwordHash,
-    hasPassword: sql<boolean>`${users.passwordHash} <> ${NO_PASSWORD}`.mapWith(Boolean),
+    hasPassword: hasPasswordColumn(),
     signedInSecondsAgo: sql<number | null>`(select extract(epoch from now() - s.created_at)::int
       from sessions s where s.id = ${sessionId}::uuid and s.user_id = ${userId})`,
   };

@@ -83,8 +83,9 @@ export function stubPasskeys(world: StubWorld): PasskeyBackend {
     async passkeyCreationOptions(password) {
       const instance = "/api/auth/passkeys/options";
       const input = validate(PasskeyOptionsBody, { password }, instance);
-      const owner = world.viewer(await world.read(), instance);
-      if (ownPasskeys(await world.read(), owner.id).length >= MAX_PASSKEYS)
+      const seen = await world.read();
+      const owner = world.viewer(seen, instance);
+      if (ownPasskeys(seen, owner.id).length >= MAX_PASSKEYS)
         throw fromApiError(passkeyProblems.tooMany(), instance);
       await proveAccountOwner(world, owner, input.password, "add the passkey", instance);
       return world.tx((db): CreationOptionsJSON => {
