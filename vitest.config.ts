@@ -21,6 +21,17 @@ export default defineConfig({
             return {
               wrangler: { configPath: "./wrangler.toml", environment: "dev" },
               miniflare: {
+                // The assets worker the API binds as ASSETS (wrangler.assets.toml, as `--env dev`
+                // names it): the static files alone, with no code of their own.
+                workers: [
+                  {
+                    name: "backline-assets-dev",
+                    compatibilityDate: "2026-10-01",
+                    modules: true,
+                    script: "export default {};",
+                    assets: { directory: "./public", routerConfig: { has_user_worker: false } },
+                  },
+                ],
                 bindings: {
                   APP_ENV: "test",
                   ALLOWED_ORIGINS: "http://localhost:8788,https://app.example.com",

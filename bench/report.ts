@@ -27,10 +27,6 @@ export interface LoadPair {
   stackFloor?: LoadResult;
   /** Backline ÷ stack floor, and stack floor ÷ floor. */
   stackRatio?: { backline: LoadRatios; floor: LoadRatios };
-  /** The floor behind the asset router (bench/floor/routed.toml), beside the stack floor's runs. */
-  routedFloor?: LoadResult;
-  /** Backline ÷ routed floor, and routed floor ÷ floor. */
-  routedRatio?: { backline: LoadRatios; floor: LoadRatios };
 }
 
 export interface EndpointResult {
@@ -126,7 +122,6 @@ export function renderMarkdown(r: BenchResults): string {
   const notes = r.endpoints.flatMap((e) => e.notes.map((n) => `- ${e.name}: ${n}`));
   if (notes.length) lines.push("", ...notes);
   lines.push(...stackFloorTable(r));
-  lines.push(...routedFloorTable(r));
   lines.push(...processTable(r));
   lines.push("", "## Bundle and startup", "");
   if (r.bundle?.error) lines.push(`- Bundle: not measured (${r.bundle.error})`);
@@ -339,45 +334,6 @@ function stackFloorTable(r: BenchResults): string[] {
           `${fmt(q.floor.p50, 2)} / ${fmt(q.floor.p99, 2)} | ` +
           `${fmt(q.backline.p50, 2)} / ${fmt(q.backline.p99, 2)} / ${fmt(q.backline.throughput, 2)} | ` +
           `${fmt(b, 2)} / ${fmt(st, 2)} / ${fmt(f, 2)} | ${fmt(cpuRatio(b, st), 2)} / ${fmt(cpuRatio(st, f), 2)} |`,
-      );
-    }
-  }
-  return lines;
-}
-
-/**
- * The floor behind Cloudflare's asset router beside the bare floor and Backline: what the router
- * in front of a worker with static files costs (routed ÷ bare floor), and Backline against a
- * floor that has it too (Backline ÷ routed floor).
- */
-function routedFloorTable(r: BenchResults): string[] {
-  const measured = r.endpoints.filter((e) => e.runs.some((run) => run.routedFloor));
-  if (!measured.length) return [];
-  const lines = [
-    "",
-    "## The asset router: the floor behind it",
-    "",
-    "Backline serves static files (the admin console, the SDK, the API reference), so Cloudflare's asset router runs " +
-      "in front of it; `/api/*` skips its file lookup (`run_worker_first`). The routed floor is the floor worker with " +
-      "an `[assets]` directory and `/floor` run first the same way (bench/floor/routed.toml), sent the floor's " +
-      "requests after the stack floor. Routed ÷ bare floor is what the router costs any worker with static files; " +
-      "Backline ÷ routed floor compares workers behind the same router. The ratios above stay against the bare floor.",
-    "",
-    "| Endpoint | Conns | Routed floor p50 / p90 / p99 ms | Routed floor req/s | Routed ÷ bare floor p50 / p99 | " +
-      "Backline ÷ routed floor p50 / p99 / req/s | Workerd CPU ms/req Backline / routed / bare | CPU Backline ÷ routed / routed ÷ bare |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- |",
-  ];
-  for (const e of measured) {
-    for (const run of e.runs) {
-      const f = run.routedFloor;
-      const q = run.routedRatio;
-      if (!f || !q) continue;
-      const [b, routed, bare] = [workerd(run.backline), workerd(f), workerd(run.floor)];
-      lines.push(
-        `| ${e.name} | ${run.connections} | ${fmt(f.p50)} / ${fmt(f.p90)} / ${fmt(f.p99)} | ${fmt(f.reqPerSec, 0)} | ` +
-          `${fmt(q.floor.p50, 2)} / ${fmt(q.floor.p99, 2)} | ` +
-          `${fmt(q.backline.p50, 2)} / ${fmt(q.backline.p99, 2)} / ${fmt(q.backline.throughput, 2)} | ` +
-          `${fmt(b, 2)} / ${fmt(routed, 2)} / ${fmt(bare, 2)} | ${fmt(cpuRatio(b, routed), 2)} / ${fmt(cpuRatio(routed, bare), 2)} |`,
       );
     }
   }

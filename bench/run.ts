@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: what a Backline request costs, against the floor, in one bounded run.
- * Starts the dev/ stand-ins in-process, Backline, the floor worker (bare, and behind the asset
- * router: bench/floor/routed.toml) and the stack floor (the fixed stack doing the least it allows,
+ * Starts the dev/ stand-ins in-process, Backline (the API worker and its assets worker), the floor
+ * worker and the stack floor (the fixed stack doing the least it allows,
  * bench/stack-floor) under `wrangler dev`,
  * creates fixtures through the API, measures round trips, latency and throughput per endpoint,
  * bundle size, startup and CPU per request, and writes bench/results/latest.{json,md,svg}.
@@ -16,6 +16,7 @@ import { gzipSync } from "node:zlib";
 import { unstable_readConfig } from "wrangler";
 import { byOwner } from "../dev/bundle/measure";
 import { type Stack, startStack } from "../dev/stack";
+import { WRANGLER_CONFIGS } from "../dev/wrangler-configs";
 import type { CpuCase, CpuInput, CpuOutput } from "./cpu";
 import { type LoadResult, type LoadSpec, runLoad } from "./load";
 import { summarizeProfile } from "./profile";
@@ -348,6 +349,11 @@ function runCommand(
   });
 }
 
+/** Backline under `wrangler dev`: the API worker and its assets worker (dev/wrangler-configs.ts). */
+function wranglerOptions(vars: Record<string, string>, envFile: string): WranglerOptions {
+  return { cwd: root, configs: WRANGLER_CONFIGS, env: "dev", vars, envFile, readyPath: "/api/health" };
+}
+
 async function measureStartup(
   vars: Record<string, string>,
   envFile: string,
@@ -363,7 +369,7 @@ async function measureStartup(
   };
   for (let i = 0; i < 3; i++) {
     // The first answered readiness probe is the first request this workerd served: the cold sample.
-    const dev = await startWrangler({ cwd: root, env: "dev", vars, envFile, readyPath: "/api/health" });
+    const dev = await startWrangler(wranglerOptions(vars, envFile));
     try {
       firstMs.push(dev.firstMs);
       const warm: number[] = [];
@@ -456,6 +462,7 @@ async function main(): Promise<void> {
         .join("\n"),
     );
 
+    const backlineWrangler = wranglerOptions(vars, envFile);
     const floorVars = {
       NEON_URL: stack.neonEndpoint,
       DATABASE_URL: stack.databaseUrl,
@@ -466,20 +473,11 @@ async function main(): Promise<void> {
     writeFileSync(floorEnv, "");
     // The stack floor verifies Backline's access tokens: it gets the same JWT secret.
     const stackFloorVars = { ...floorVars, JWT_SECRET: vars.JWT_SECRET as string };
-    const [app, floor, routedFloor, stackFloor] = await Promise.all([
-      startWrangler({ cwd: root, env: "dev", vars, envFile, readyPath: "/api/health" }),
+    const [app, floor, stackFloor] = await Promise.all([
+      startWrangler(backlineWrangler),
       wants("load")
         ? startWrangler({
             cwd: join(root, "bench/floor"),
-            vars: floorVars,
-            envFile: floorEnv,
-            readyPath: "/floor",
-          })
-        : undefined,
-      wants("load")
-        ? startWrangler({
-            cwd: join(root, "bench/floor"),
-            config: "routed.toml",
             vars: floorVars,
             envFile: floorEnv,
             readyPath: "/floor",
@@ -495,7 +493,7 @@ async function main(): Promise<void> {
         : undefined,
     ]);
     log(
-      `Backline at ${app.url}, floor at ${floor?.url} (routed ${routedFloor?.url}), stack floor at ${stackFloor?.url} ` +
+      `Backline at ${app.url}, floor at ${floor?.url}, stack floor at ${stackFloor?.url} ` +
         `(${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
 
@@ -715,14 +713,6 @@ async function main(): Promise<void> {
               ...spec.load(connections),
             })
           : undefined;
-        // And, beside the stack floor, the floor behind the asset router that Backline has in front of it.
-        const routedRun = stackUrl
-          ? await runLoad({
-              url: `${routedFloor?.url}/floor?neon=${probe.counts.neon}&upstash=${probe.counts.upstash}`,
-              connections,
-              durationSec: duration,
-            })
-          : undefined;
         result.runs.push({
           connections,
           backline,
@@ -731,10 +721,6 @@ async function main(): Promise<void> {
           ...(stackRun && {
             stackFloor: stackRun,
             stackRatio: { backline: ratios(backline, stackRun), floor: ratios(stackRun, floorRun) },
-          }),
-          ...(routedRun && {
-            routedFloor: routedRun,
-            routedRatio: { backline: ratios(backline, routedRun), floor: ratios(routedRun, floorRun) },
           }),
         });
         if (stackRun && stackRun.non2xx > 0)
@@ -753,7 +739,7 @@ async function main(): Promise<void> {
       results.push(result);
     }
 
-    await Promise.all([app.stop(), floor?.stop(), routedFloor?.stop(), stackFloor?.stop()]);
+    await Promise.all([app.stop(), floor?.stop(), stackFloor?.stop()]);
     const profileDir = args.get("profile-workerd");
     if (profileDir) {
       log(`workerd CPU profiles (unminified wrangler dev) in ${profileDir}…`);
@@ -763,7 +749,7 @@ async function main(): Promise<void> {
         specs,
         {
           label: "",
-          options: { cwd: root, env: "dev", vars, envFile, readyPath: "/api/health" },
+          options: backlineWrangler,
           pathOf: (spec) => spec.path,
         },
         stack,
@@ -1022,7 +1008,6 @@ function printSummary(r: BenchResults, wrote = "bench/results/latest.{json,md,sv
       "×req/s": run.ratio.throughput,
       "stack p50": run.stackFloor?.p50 ?? "",
       "÷stack p50": run.stackRatio?.backline.p50 ?? "",
-      "÷routed p50": run.routedRatio?.backline.p50 ?? "",
       non2xx: run.backline.non2xx,
     })),
   );

@@ -16,7 +16,8 @@ export interface WranglerDev {
 
 export interface WranglerOptions {
   cwd: string;
-  config?: string;
+  /** Config files (`--config` each), relative to `cwd`; several run as one `wrangler dev`, the first on the port. */
+  configs?: readonly string[];
   /** The wrangler.toml environment (`--env`); Backline's local one is `dev`. */
   env?: string;
   vars: Record<string, string>;
@@ -45,7 +46,7 @@ export async function startWrangler(options: WranglerOptions): Promise<WranglerD
     "--show-interactive-dev-session=false",
     "--log-level",
     "warn",
-    ...(options.config ? ["--config", options.config] : []),
+    ...(options.configs ?? []).flatMap((config) => ["--config", config]),
     ...(options.env ? ["--env", options.env] : []),
     ...(options.envFile ? ["--env-file", options.envFile] : []),
     ...Object.entries(options.vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),

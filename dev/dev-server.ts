@@ -13,6 +13,7 @@ import { findFreePort } from "./free-port";
 import { GITHUB_BASE_PATH, GOOGLE_BASE_PATH, LOCAL_OAUTH_CLIENTS } from "./oauth";
 import { type Stack, type StackOptions, startStack } from "./stack";
 import { startWebServer, type WebServer } from "./web-server";
+import { wranglerConfigArgs } from "./wrangler-configs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -230,6 +231,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       "wrangler",
       [
         "dev",
+        ...wranglerConfigArgs(),
         "--env",
         "dev",
         "--ip",

@@ -14,6 +14,7 @@ import { purgeExpiredEvents, rollUpRecentEvents } from "../shared/events/rollups
 import { authenticate, resolveApiKeys } from "../shared/middleware/auth";
 import { type RateLimitPolicy, rateLimit } from "../shared/middleware/rate-limit";
 import { API_REFERENCE_PATH, OPENAPI_PATH } from "../shared/openapi";
+import { withStaticFiles } from "../shared/static-files";
 import { adminRoutes } from "./admin";
 import { apiKeyRoutes as apiKeyManagementRoutes } from "./api-keys";
 import { teamApiKeyRoutes } from "./api-keys/team";
@@ -181,9 +182,11 @@ app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   description: "Access token from sign-up, sign-in or refresh (15 minutes).",
 });
 
-/** A file the build wrote into the static assets (dev/bundle/prebuild.ts); 503 if it is missing. */
+/** A file the build wrote into the static assets (dev/bundle/prebuild.ts); 503 if it is missing or they are down. */
 async function builtAsset(c: Context<AppEnv>, path: string): Promise<Response> {
-  const asset = await c.env.ASSETS.fetch(new URL(path, c.req.url));
+  const asset = await c.env.ASSETS.fetch(new URL(path, c.req.url)).catch((error: unknown) => {
+    throw dependencyUnavailable("The API description is not available.", error);
+  });
   if (!asset.ok) throw dependencyUnavailable("The API description is not available.");
   return asset;
 }
@@ -203,7 +206,8 @@ export type AppType = typeof routes;
 export { app };
 
 export default {
-  fetch: app.fetch,
+  // The admin console and the other static files come from the assets worker (wrangler.assets.toml).
+  fetch: withStaticFiles(app.fetch),
   /** Cron: retries emails left in the outbox and purges sent ones and expired email tokens past retention; ends premium whose past_due grace has run out; marks in Redis the sign-outs made while it was down; rolls up usage events and deletes raw ones past retention. */
   async scheduled(_controller: ScheduledController, env: Bindings, ctx: ExecutionContext) {
     const config = loadConfig(env);

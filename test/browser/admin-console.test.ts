@@ -1,7 +1,8 @@
 /**
  * The admin console (web/admin/) on the real API: an admin publishes a lesson that a learner
  * sees in the demo at once, the dashboard draws non-empty charts after some activity, and a
- * non-admin gets the refusal.
+ * non-admin gets the refusal. As deployed, the console and the API reference also open on the
+ * API's own origin, where the API worker forwards them to its assets worker (wrangler.assets.toml).
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -148,5 +149,26 @@ describeBrowser("admin console (http mode)", () => {
     await page.locator("#refusal").waitFor();
     expect(await page.locator("#console").isHidden()).toBe(true);
     await browser.shot(page, "refusal");
+  });
+
+  it("opens on the API's own origin, as deployed: the console and the API reference from the assets worker", async () => {
+    const adminEmail = uniqueEmail("console-origin");
+    await api.signUp(adminEmail, "Ops");
+    await grantAdmin(adminEmail);
+    const context = await browser.context();
+    const page = await context.newPage();
+    // The console's /config.js here is the deployed one (dev/bundle/prebuild.ts): the real API, same origin.
+    await page.goto(`${dev().apiUrl}/admin/`);
+    await signInToConsole(page, adminEmail);
+    await page.locator("#lesson-table tr[data-lesson]").first().waitFor();
+    await browser.shot(page, "console-on-api-origin");
+
+    const docs = await context.newPage();
+    const reference = await docs.goto(`${dev().apiUrl}/docs`);
+    expect(reference?.headers()["x-request-id"]).toBeTruthy(); // the API's answer, its headers on it
+    // Scalar renders the document it fetched from /openapi.json: the API's title and the health check's summary.
+    await docs.getByText("Backline API").first().waitFor();
+    await docs.getByText(/^Reports whether Postgres and Redis answer/).first().waitFor();
+    await browser.shot(docs, "api-reference");
   });
 });

@@ -24,7 +24,10 @@ export async function send(
   bindings: TestBindings,
   path: string,
   init: RequestInit & { json?: unknown } = {},
-  target: { fetch: typeof app.fetch } = app,
+  // The Hono app by default; the worker's own export for what happens before the app (static files).
+  target: {
+    fetch: (request: Request, env: TestBindings, ctx: ExecutionContext) => Response | Promise<Response>;
+  } = app,
 ): Promise<Response> {
   const headers = new Headers(init.headers);
   // Each request comes from its own client unless the test says otherwise, so rate-limit

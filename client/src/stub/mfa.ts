@@ -15,7 +15,7 @@ import { factorsFor, factorsOf, hasSecondFactor, mfaStatusOf, type StubFactors }
 import { sendEmail } from "./mail";
 import { relyingParty, verifyPasskeyAssertion } from "./passkey-checks";
 import { issuePasskeyRequest, markFresh } from "./passkeys";
-import { stubProblems as p, validate } from "./problems";
+import { validate } from "./problems";
 import { hashRecoveryCode, looksLikeRecoveryCode, newRecoveryCodes } from "./recovery-codes";
 import { fromBase32, matchTotp, totpEnrolment } from "./totp";
 import type { StubDb, StubUser, StubWorld } from "./world";
