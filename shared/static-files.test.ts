@@ -52,11 +52,14 @@ describe("static files from the assets worker", () => {
     const raw = await send(env, "/docs.html", {}, worker);
     expect(raw.status).toBe(404);
     expect(asked).toEqual([]);
-    // /docs reads its page (docs.html) from the assets itself and adds the API's headers.
+    // The API's own documents read their file from the assets themselves, and add the API's
+    // headers; a query string does not make them files.
+    const document = await send(env, "/openapi.json?download=1", {}, worker);
+    expect(document.headers.get("x-request-id")).toBeTruthy();
     const docs = await send(env, "/docs", {}, worker);
     expect(docs.status).toBe(200);
     expect(docs.headers.get("x-request-id")).toBeTruthy();
-    expect(asked).toEqual(["GET /docs"]);
+    expect(asked).toEqual(["GET /openapi.json", "GET /docs"]);
   });
 
   it("is a 503 problem with Retry-After when the assets worker cannot be reached", async () => {

@@ -12,21 +12,23 @@ import { dependencyUnavailable } from "./errors";
 /** Paths the API answers itself, never looked up as files (the router's `run_worker_first`). */
 const API_PATH = /^\/(?:api\/|openapi\.json$|docs$|docs\.html$)/;
 
-/** The path of an absolute request URL, without parsing it: `https://host/path?query` → `/path?query`. */
+/** The path of an absolute request URL, without parsing all of it: `https://host/path?query` → `/path`. */
 function pathOf(url: string): string {
-  const slash = url.indexOf("/", url.indexOf("//") + 2);
-  return slash < 0 ? "/" : url.slice(slash);
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const query = url.indexOf("?", start);
+  return query < 0 ? url.slice(start) : url.slice(start, query);
 }
 
 /** Whether a request might be for a static file: a GET or HEAD outside the API's paths. */
-export function mayBeStaticFile(request: Request): boolean {
+function mayBeStaticFile(request: Request): boolean {
   return (request.method === "GET" || request.method === "HEAD") && !API_PATH.test(pathOf(request.url));
 }
 
-/** The 503 problem for a file the assets worker could not be asked for, logged without its message. */
+/** The 503 problem for a file the assets worker could not be asked for, logged as every 5xx is (describeError). */
 function filesUnavailable(request: Request, error: unknown): Response {
   const problem = dependencyUnavailable("The static files are not available right now; try again shortly.");
-  const instance = pathOf(request.url).split("?")[0];
+  const instance = pathOf(request.url);
   const line = { level: "warn", msg: problem.title, method: request.method, path: instance, status: 503 };
   console.warn(JSON.stringify({ ...line, ...describeError(error) }));
   const body = { type: problem.type, title: problem.title, status: 503, detail: problem.detail, instance };

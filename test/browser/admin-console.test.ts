@@ -168,7 +168,10 @@ describeBrowser("admin console (http mode)", () => {
     expect(reference?.headers()["x-request-id"]).toBeTruthy(); // the API's answer, its headers on it
     // Scalar renders the document it fetched from /openapi.json: the API's title and the health check's summary.
     await docs.getByText("Backline API").first().waitFor();
-    await docs.getByText(/^Reports whether Postgres and Redis answer/).first().waitFor();
+    await docs
+      .getByText(/^Reports whether Postgres and Redis answer/)
+      .first()
+      .waitFor();
     await browser.shot(docs, "api-reference");
   });
 });
