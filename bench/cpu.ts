@@ -57,13 +57,13 @@ export interface CpuInput {
 export interface CpuRow {
   name: string;
   iterations: number;
-  /** Process CPU (user + system) per request, ms: the mean, or beside a floor the median of its batches' means. */
+  /** Mean process CPU (user + system) per request, ms. */
   cpuMs: number;
-  /** Wall time per request, ms (includes waiting on the stand-ins), as cpuMs. */
+  /** Mean wall time per request, ms (includes waiting on the stand-ins). */
   wallMs: number;
-  /** Process CPU of the floor worker making the same round trips in-process, ms, as cpuMs. */
+  /** Mean process CPU of the floor worker making the same round trips in-process, ms. */
   floorCpuMs?: number;
-  /** What Backline's own code costs: the median over paired batches of Backline's CPU minus the floor's (measureBeside). */
+  /** cpuMs minus floorCpuMs: what Backline's own code costs. */
   appCpuMs?: number;
   statuses: Record<string, number>;
   /** The first non-2xx body, to say why. */
@@ -131,62 +131,6 @@ async function measure(
   };
 }
 
-/**
- * Batches of Backline's requests interleaved with batches of the floor's, each batch timed on
- * its own. Timed apart (all of Backline's requests, then all of the floor's), a garbage
- * collection or the machine's load falling on one side moved the difference by more than its
- * size: patterns create read 1.85 ms of app CPU in one full run and 0.64 in the next, with the
- * same code. Paired batches see the same conditions, and the median of their differences
- * drops the batches a collection fell in.
- */
-const BATCHES = 10;
-
-async function measureBeside(
-  iterations: number,
-  run: () => Promise<number | undefined>,
-  floorRun: () => Promise<number | undefined>,
-  warmups: number,
-  beforeTiming: () => Promise<void>,
-): Promise<{
-  cpuMs: number;
-  wallMs: number;
-  floorCpuMs: number;
-  appCpuMs: number;
-  statuses: Record<string, number>;
-}> {
-  for (let i = 0; i < warmups; i++) await run();
-  for (let i = 0; i < warmups; i++) await floorRun();
-  await beforeTiming();
-  const size = Math.ceil(iterations / BATCHES);
-  const app: number[] = [];
-  const floor: number[] = [];
-  const walls: number[] = [];
-  const statuses: Record<string, number> = {};
-  for (let b = 0; b < BATCHES; b++) {
-    const timed = await measure(size, run, 0);
-    for (const [status, count] of Object.entries(timed.statuses))
-      statuses[status] = (statuses[status] ?? 0) + count;
-    app.push(timed.cpuMs);
-    walls.push(timed.wallMs);
-    floor.push((await measure(size, floorRun, 0)).cpuMs);
-  }
-  return {
-    cpuMs: median(app),
-    wallMs: median(walls),
-    floorCpuMs: median(floor),
-    appCpuMs: round(median(app.map((cpu, b) => cpu - (floor[b] as number)))),
-    statuses,
-  };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
@@ -252,12 +196,25 @@ async function main(): Promise<CpuOutput> {
     await session.post("Profiler.setSamplingInterval", { interval: 100 });
     profiler = { session, onProfile: () => {} };
   }
-  /** One request of the floor worker making `floor`'s round trips in-process, the same stand-ins. */
-  const floorRequest = (floor: { neon: number; upstash: number }) => async () => {
-    const url = `http://127.0.0.1/floor?neon=${floor.neon}&upstash=${floor.upstash}`;
-    const res = await floorWorker.fetch(new Request(url), input.floorEnv as FloorEnv);
-    await res.text();
-    return res.status;
+  const floors = new Map<string, number>();
+  const floorCpu = async (neon: number, upstash: number): Promise<number | undefined> => {
+    if (!input.floorEnv || profileDir) return undefined;
+    const key = `${neon}/${upstash}`;
+    let cpuMs = floors.get(key);
+    if (cpuMs === undefined) {
+      const url = `http://127.0.0.1/floor?neon=${neon}&upstash=${upstash}`;
+      ({ cpuMs } = await measure(
+        input.iterations,
+        async () => {
+          const res = await floorWorker.fetch(new Request(url), input.floorEnv as FloorEnv);
+          await res.text();
+          return res.status;
+        },
+        LIVE_WARMUPS,
+      ));
+      floors.set(key, cpuMs);
+    }
+    return cpuMs;
   };
   const rows: CpuRow[] = [];
   for (const c of input.cases) {
@@ -301,33 +258,25 @@ async function main(): Promise<CpuOutput> {
       await send();
       globalThis.fetch = replayingFetch(tape);
     }
-    const forget = () =>
-      forgetRateLimits(
-        input.env.UPSTASH_REDIS_REST_URL as string,
-        input.env.UPSTASH_REDIS_REST_TOKEN as string,
-      );
-    let result: Awaited<ReturnType<typeof measure>> & { floorCpuMs?: number; appCpuMs?: number };
+    let result: Awaited<ReturnType<typeof measure>>;
     try {
-      if (input.replay) result = await measure(iterations, send, c.warmups ?? REPLAY_WARMUPS);
-      else if (c.floor && input.floorEnv && !profileDir)
-        result = await measureBeside(
-          iterations,
-          send,
-          floorRequest(c.floor),
-          c.warmups ?? LIVE_WARMUPS,
-          forget,
-        );
-      else result = await measure(iterations, send, c.warmups ?? LIVE_WARMUPS, forget);
+      result = input.replay
+        ? await measure(iterations, send, c.warmups ?? REPLAY_WARMUPS)
+        : await measure(iterations, send, c.warmups ?? LIVE_WARMUPS, () =>
+            forgetRateLimits(
+              input.env.UPSTASH_REDIS_REST_URL as string,
+              input.env.UPSTASH_REDIS_REST_TOKEN as string,
+            ),
+          );
     } finally {
       globalThis.fetch = realFetch;
     }
-    // Replayed answers leave no fetch client to subtract: the app's CPU is all of it.
-    const floorCpuMs = input.replay ? 0 : result.floorCpuMs;
+    const floorCpuMs = input.replay ? 0 : c.floor && (await floorCpu(c.floor.neon, c.floor.upstash));
     rows.push({
       name: c.name,
       iterations,
       ...result,
-      ...(floorCpuMs !== undefined && { floorCpuMs, appCpuMs: result.appCpuMs ?? result.cpuMs }),
+      ...(floorCpuMs !== undefined && { floorCpuMs, appCpuMs: round(result.cpuMs - floorCpuMs) }),
       ...(failure && { failure }),
     });
   }

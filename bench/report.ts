@@ -147,9 +147,7 @@ export function renderMarkdown(r: BenchResults): string {
     lines.push(
       "`app.fetch` imported into Node 22 and called sequentially against the stand-ins (which run in another process). " +
         "CPU is the process's user + system time per request and includes the fetch client's work; wall includes the round trips. " +
-        "Floor is bench/floor/worker.ts making the same Neon and Upstash round trips in the same process, in batches interleaved " +
-        "with Backline's (bench/cpu.ts `measureBeside`); CPU and floor are medians of the batches' means, app the median of " +
-        "the paired batches' differences: Backline's own work.",
+        "Floor is bench/floor/worker.ts making the same Neon and Upstash round trips in the same process; app is CPU minus floor, Backline's own work.",
       "",
       "| Endpoint | Requests | CPU ms/req | Floor CPU ms/req | App CPU ms/req | Wall ms/req | Statuses |",
       "| --- | --- | --- | --- | --- | --- | --- |",
