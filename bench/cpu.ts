@@ -57,14 +57,24 @@ export interface CpuInput {
 export interface CpuRow {
   name: string;
   iterations: number;
-  /** Mean process CPU (user + system) per request, ms. */
+  /** Mean process CPU (user + system, every thread) per request, ms. */
   cpuMs: number;
+  /**
+   * Mean CPU of the main thread alone per request, ms: the JavaScript and the fetch client,
+   * without V8's background compiler and GC helper threads, whose work lands on whichever
+   * request is running and moved the process figure by more than its size between runs.
+   */
+  threadCpuMs: number;
   /** Mean wall time per request, ms (includes waiting on the stand-ins). */
   wallMs: number;
   /** Mean process CPU of the floor worker making the same round trips in-process, ms. */
   floorCpuMs?: number;
   /** cpuMs minus floorCpuMs: what Backline's own code costs. */
   appCpuMs?: number;
+  /** Main-thread CPU of the floor making the same round trips, ms. */
+  floorThreadCpuMs?: number;
+  /** threadCpuMs minus floorThreadCpuMs: Backline's own code, on the main thread. */
+  appThreadCpuMs?: number;
   statuses: Record<string, number>;
   /** The first non-2xx body, to say why. */
   failure?: string;
@@ -85,6 +95,11 @@ export interface CpuOutput {
 
 function cpuMsSince(start: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+function threadCpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.threadCpuUsage(start);
   return (used.user + used.system) / 1000;
 }
 
@@ -112,20 +127,24 @@ async function measure(
   run: () => Promise<number | undefined>,
   warmups: number,
   beforeTiming?: () => Promise<void>,
-): Promise<{ cpuMs: number; wallMs: number; statuses: Record<string, number> }> {
+): Promise<{ cpuMs: number; threadCpuMs: number; wallMs: number; statuses: Record<string, number> }> {
   const statuses: Record<string, number> = {};
   for (let i = 0; i < warmups; i++) await run(); // warm-up: JIT, config, lazy imports
   await beforeTiming?.();
   if (profiler) await profiler.session.post("Profiler.start");
   const cpu = process.cpuUsage();
+  const threadCpu = process.threadCpuUsage();
   const wall = performance.now();
   for (let i = 0; i < iterations; i++) {
     const status = await run();
     if (status !== undefined) statuses[status] = (statuses[status] ?? 0) + 1;
   }
+  const threadCpuMs = threadCpuMsSince(threadCpu);
+  const cpuMs = cpuMsSince(cpu);
   if (profiler) profiler.onProfile((await profiler.session.post("Profiler.stop")).profile);
   return {
-    cpuMs: round(cpuMsSince(cpu) / iterations),
+    cpuMs: round(cpuMs / iterations),
+    threadCpuMs: round(threadCpuMs / iterations),
     wallMs: round((performance.now() - wall) / iterations),
     statuses,
   };
@@ -196,14 +215,14 @@ async function main(): Promise<CpuOutput> {
     await session.post("Profiler.setSamplingInterval", { interval: 100 });
     profiler = { session, onProfile: () => {} };
   }
-  const floors = new Map<string, number>();
-  const floorCpu = async (neon: number, upstash: number): Promise<number | undefined> => {
+  const floors = new Map<string, { cpuMs: number; threadCpuMs: number }>();
+  const floorCpu = async (neon: number, upstash: number) => {
     if (!input.floorEnv || profileDir) return undefined;
     const key = `${neon}/${upstash}`;
-    let cpuMs = floors.get(key);
-    if (cpuMs === undefined) {
+    let floor = floors.get(key);
+    if (floor === undefined) {
       const url = `http://127.0.0.1/floor?neon=${neon}&upstash=${upstash}`;
-      ({ cpuMs } = await measure(
+      floor = await measure(
         input.iterations,
         async () => {
           const res = await floorWorker.fetch(new Request(url), input.floorEnv as FloorEnv);
@@ -211,10 +230,10 @@ async function main(): Promise<CpuOutput> {
           return res.status;
         },
         LIVE_WARMUPS,
-      ));
-      floors.set(key, cpuMs);
+      );
+      floors.set(key, floor);
     }
-    return cpuMs;
+    return floor;
   };
   const rows: CpuRow[] = [];
   for (const c of input.cases) {
@@ -271,12 +290,17 @@ async function main(): Promise<CpuOutput> {
     } finally {
       globalThis.fetch = realFetch;
     }
-    const floorCpuMs = input.replay ? 0 : c.floor && (await floorCpu(c.floor.neon, c.floor.upstash));
+    const floor = input.replay ? undefined : c.floor && (await floorCpu(c.floor.neon, c.floor.upstash));
     rows.push({
       name: c.name,
       iterations,
       ...result,
-      ...(floorCpuMs !== undefined && { floorCpuMs, appCpuMs: round(result.cpuMs - floorCpuMs) }),
+      ...(floor && {
+        floorCpuMs: floor.cpuMs,
+        appCpuMs: round(result.cpuMs - floor.cpuMs),
+        floorThreadCpuMs: floor.threadCpuMs,
+        appThreadCpuMs: round(result.threadCpuMs - floor.threadCpuMs),
+      }),
       ...(failure && { failure }),
     });
   }

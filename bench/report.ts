@@ -1,5 +1,5 @@
 /** Renders the benchmark results as Markdown and as a hand-written SVG bar chart. */
-import type { CpuOutput } from "./cpu";
+import type { CpuOutput, CpuRow } from "./cpu";
 import type { LoadResult } from "./load";
 
 export type Service = "neon" | "upstash" | "stripe" | "mail";
@@ -70,6 +70,16 @@ export interface BenchResults {
 
 const fmt = (n: number | undefined, digits = 1) =>
   n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits).replace(/\.0+$/, "");
+
+/** The main thread's CPU, the floor's and Backline's share (results from before it was measured have none). */
+function mainThread(row: CpuRow): string {
+  if (row.threadCpuMs === undefined) return "";
+  const floor =
+    row.floorThreadCpuMs === undefined
+      ? ""
+      : ` / ${fmt(row.floorThreadCpuMs, 2)} / ${fmt(row.appThreadCpuMs, 2)}`;
+  return `${fmt(row.threadCpuMs, 2)}${floor}`;
+}
 
 function budgetCell(measured: number, budget: number | undefined, atMost?: boolean): string {
   if (budget === undefined) return `${measured}`;
@@ -147,15 +157,17 @@ export function renderMarkdown(r: BenchResults): string {
     lines.push(
       "`app.fetch` imported into Node 22 and called sequentially against the stand-ins (which run in another process). " +
         "CPU is the process's user + system time per request and includes the fetch client's work; wall includes the round trips. " +
-        "Floor is bench/floor/worker.ts making the same Neon and Upstash round trips in the same process; app is CPU minus floor, Backline's own work.",
+        "Floor is bench/floor/worker.ts making the same Neon and Upstash round trips in the same process; app is CPU minus floor, Backline's own work. " +
+        "Main thread is the same on the main thread alone: without V8's background compiler and GC helpers, which move the process figure between runs, " +
+        "and without the libuv pool, where Node runs scrypt and Web Crypto's calls, which workerd runs on the request's thread (so sign-in's main-thread figure leaves out its hash).",
       "",
-      "| Endpoint | Requests | CPU ms/req | Floor CPU ms/req | App CPU ms/req | Wall ms/req | Statuses |",
-      "| --- | --- | --- | --- | --- | --- | --- |",
+      "| Endpoint | Requests | CPU ms/req | Floor CPU ms/req | App CPU ms/req | Main thread: CPU / floor / app ms/req | Wall ms/req | Statuses |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- |",
     );
     for (const row of r.cpu.rows)
       lines.push(
         `| ${row.name} | ${row.iterations} | ${fmt(row.cpuMs, 2)} | ${row.floorCpuMs === undefined ? "" : fmt(row.floorCpuMs, 2)} | ` +
-          `${row.appCpuMs === undefined ? "" : fmt(row.appCpuMs, 2)} | ${fmt(row.wallMs, 2)} | ${Object.entries(
+          `${row.appCpuMs === undefined ? "" : fmt(row.appCpuMs, 2)} | ${mainThread(row)} | ${fmt(row.wallMs, 2)} | ${Object.entries(
             row.statuses,
           )
             .map(([s, n]) => `${s}×${n}`)
