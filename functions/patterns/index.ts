@@ -192,7 +192,12 @@ export const patternRoutes = createRouter()
   .openapi(create, async (c) => {
     const { id = crypto.randomUUID(), teamId: requested, ...input } = c.req.valid("json");
     const teamId = actingTeam(c, requested);
-    const result = await createPattern(c.get("db"), { id, userId: c.get("userId"), teamId, ...input });
+    const premium = c.get("auth")?.tier === "premium";
+    const result = await createPattern(
+      c.get("db"),
+      { id, userId: c.get("userId"), teamId, ...input },
+      premium,
+    );
     if (result.outcome === "no-team") throw teamNotFound();
     if (result.outcome === "quota" && teamId !== undefined) {
       throw patternProblems.teamPatternLimit({

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../shared/clients";
 import { loadConfig } from "../../shared/config";
-import { bearer, signUp } from "../../test/support/accounts";
+import { bearer, refreshedAccessToken, signUp } from "../../test/support/accounts";
 import { fileEnv, roundTrips, send, traceId } from "../../test/support/harness";
 
 const bindings = fileEnv("patterns");
@@ -298,6 +298,76 @@ describe("free tier quota under concurrency", () => {
       );
       expect(Number(live.rows[0]?.n)).toBe(50);
     }
+  });
+});
+
+describe("a premium account's create: one statement, no lock", () => {
+  const fill = (userId: string, n: number) =>
+    createDb(loadConfig(bindings)).execute(sql`
+      with u as (update users set pattern_seq = ${n} where id = ${userId} returning id)
+      insert into patterns (id, user_id, name, tempo, tracks, change_seq)
+      select gen_random_uuid(), u.id, 'filler ' || n, 90, '[]'::jsonb, n from u, generate_series(1, ${n}) n`);
+  const setTier = (userId: string, tier: "free" | "premium") =>
+    createDb(loadConfig(bindings)).execute(sql`update users set tier = ${tier} where id = ${userId}`);
+
+  async function premiumUser() {
+    const user = await signUp(bindings);
+    await setTier(user.userId, "premium");
+    return { ...user, accessToken: await refreshedAccessToken(bindings, user) };
+  }
+
+  it("creates past the free limit in one round trip; an identical repeat is 200, a different body 409", async () => {
+    const user = await premiumUser();
+    await fill(user.userId, 50);
+    const id = crypto.randomUUID();
+    const trace = traceId();
+    const first = await create(user.accessToken, { id, ...beat() }, { "X-Request-Id": trace });
+    expect(first.status).toBe(201);
+    expect(await first.json()).toMatchObject({ id, name: "Boom bap", version: 1 });
+    expect(await roundTrips(trace)).toMatchObject({ neon: 1 });
+    const repeatTrace = traceId();
+    expect((await create(user.accessToken, { id, ...beat() }, { "X-Request-Id": repeatTrace })).status).toBe(
+      200,
+    );
+    expect(await roundTrips(repeatTrace)).toMatchObject({ neon: 1 });
+    expect((await create(user.accessToken, { id, ...beat("Other") })).status).toBe(409);
+  });
+
+  it("a token still saying premium after a downgrade gets the free limit, in a second round trip", async () => {
+    const user = await premiumUser();
+    await setTier(user.userId, "free");
+    await fill(user.userId, 49);
+    const trace = traceId();
+    expect((await create(user.accessToken, beat("50th"), { "X-Request-Id": trace })).status).toBe(201);
+    expect(await roundTrips(trace)).toMatchObject({ neon: 2 });
+    const over = await create(user.accessToken, beat("51st"));
+    expect(over.status).toBe(403);
+    expect(((await over.json()) as { type: string }).type).toBe(
+      "https://backline.dev/problems/premium-required",
+    );
+  });
+
+  it("10 parallel creates with downgraded premium tokens at 49 live patterns make exactly one the 50th", async () => {
+    const user = await premiumUser();
+    await setTier(user.userId, "free");
+    await fill(user.userId, 49);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => create(user.accessToken, beat(`race ${i}`))),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([201, ...Array(9).fill(403)]);
+  });
+
+  it("10 parallel creates of one id make one pattern: one 201, the rest 200", async () => {
+    const user = await premiumUser();
+    const id = crypto.randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => create(user.accessToken, { id, ...beat() })),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    const rows = await createDb(loadConfig(bindings)).execute<{ n: string }>(
+      sql`select count(*) as n from patterns where id = ${id}`,
+    );
+    expect(Number(rows.rows[0]?.n)).toBe(1);
   });
 });
 
