@@ -625,21 +625,25 @@ async function main(): Promise<void> {
         headers: () => ({ "CF-Connecting-IP": nextIp() }),
         body: () => JSON.stringify({ refreshToken: probeRefresh, returnRefreshToken: true }),
         load: (connections) => {
-          // One rotation chain per connection: each response's token is the next request's.
+          // One rotation chain per connection: each response's token is the next request's. The
+          // chains' heads live here, not on the connection, so a second run with the same load
+          // (the profile's, after its warm-up) carries on each chain instead of replaying a
+          // rotated token, which is reuse and revokes the session.
           const pool = connections === 1 ? [probeRefresh] : refreshPool.splice(0, connections);
           let next = 0;
           return {
             setupRequest: ((
               req: { headers?: Record<string, string>; body?: string },
-              ctx: { token?: string },
+              ctx: { chain?: number },
             ) => {
-              ctx.token ??= pool[next++ % pool.length];
+              ctx.chain ??= next++ % pool.length;
               req.headers = { ...req.headers, "CF-Connecting-IP": nextIp() };
-              req.body = JSON.stringify({ refreshToken: ctx.token, returnRefreshToken: true });
+              req.body = JSON.stringify({ refreshToken: pool[ctx.chain], returnRefreshToken: true });
               return req;
             }) as never,
-            onResponse: ((status: number, body: string, ctx: { token?: string }) => {
-              if (status === 200) ctx.token = (JSON.parse(body) as { refreshToken: string }).refreshToken;
+            onResponse: ((status: number, body: string, ctx: { chain: number }) => {
+              if (status === 200)
+                pool[ctx.chain] = (JSON.parse(body) as { refreshToken: string }).refreshToken;
             }) as never,
           };
         },
@@ -951,17 +955,22 @@ async function profileEndpoints(
       };
       await runLoad({ ...load, maxRequests: 200 }); // warm
       let done = 0;
+      let failed: Record<string, number> | undefined;
       const profile = await profileWorkerd(
         app.inspectorPort,
         newestDevBundle(target.options.cwd, target.bundleFile),
         async () => {
-          done = (await runLoad(load)).requests;
+          const run = await runLoad(load);
+          done = run.requests;
+          if (run.non2xx > 0) failed = run.statusCodes;
         },
       );
       const name = `${target.label}${spec.name}`;
       writeFileSync(join(dir, `${name.replaceAll(" ", "-")}.cpuprofile`), JSON.stringify(profile));
+      // A profile of refusals is not a profile of the endpoint: say so at its head.
+      const refused = failed ? `, statuses ${JSON.stringify(failed)}` : "";
       top.push(
-        `## ${name} (${done} requests, ${connections} connections)`,
+        `## ${name} (${done} requests${refused}, ${connections} connections)`,
         summarizeProfile(profile, done),
         "",
       );

@@ -13,7 +13,11 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** A minimal Chrome DevTools Protocol session over the inspector's WebSocket. */
+/**
+ * A minimal Chrome DevTools Protocol session over the inspector's WebSocket. Wrangler's inspector
+ * proxy lists one target, the primary worker's (the first `--config`: Backline's API worker, not
+ * the assets worker beside it; dev/wrangler-configs.ts).
+ */
 async function connect(inspectorPort: number) {
   const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as {
     webSocketDebuggerUrl?: string;
