@@ -625,30 +625,27 @@ async function main(): Promise<void> {
         headers: () => ({ "CF-Connecting-IP": nextIp() }),
         body: () => JSON.stringify({ refreshToken: probeRefresh, returnRefreshToken: true }),
         load: (connections) => {
-          // One rotation chain per connection: each response's token is the next request's. The
-          // chains' heads live here, not on the connection, so a second run with the same load
-          // (the profile's, after its warm-up) carries on each chain instead of replaying a
-          // rotated token, which is reuse and revokes the session.
-          const pool = connections === 1 ? [probeRefresh] : refreshPool.splice(0, connections);
-          let next = 0;
+          // One rotation chain per connection. A request takes a chain's head (its newest refresh
+          // token) and its answer puts the next one back; a connection's next request is set up
+          // only after its answer. The heads live here because autocannon clears a connection's
+          // context after every request when it has only one to send: before, each request took
+          // the first tokens round-robin, so all but the first use of each was the grace path (a
+          // token rotated under 10 s ago answers with an access token only), not a rotation.
+          const heads = connections === 1 ? [probeRefresh] : refreshPool.splice(0, connections);
           return {
-            setupRequest: ((
-              req: { headers?: Record<string, string>; body?: string },
-              ctx: { chain?: number },
-            ) => {
-              ctx.chain ??= next++ % pool.length;
+            setupRequest: ((req: { headers?: Record<string, string>; body?: string }) => {
               req.headers = { ...req.headers, "CF-Connecting-IP": nextIp() };
-              req.body = JSON.stringify({ refreshToken: pool[ctx.chain], returnRefreshToken: true });
+              req.body = JSON.stringify({ refreshToken: heads.shift(), returnRefreshToken: true });
               return req;
             }) as never,
-            onResponse: ((status: number, body: string, ctx: { chain: number }) => {
-              if (status === 200)
-                pool[ctx.chain] = (JSON.parse(body) as { refreshToken: string }).refreshToken;
+            onResponse: ((status: number, body: string) => {
+              const next = status === 200 && (JSON.parse(body) as { refreshToken?: string }).refreshToken;
+              if (next) heads.push(next);
             }) as never,
           };
         },
         notes: [
-          "rotating refresh chains, one per connection (sign-up sessions); a distinct CF-Connecting-IP per request keeps the per-IP auth limit out of the measurement",
+          "rotating refresh chains, one per connection (sign-up sessions), every request a rotation; a distinct CF-Connecting-IP per request keeps the per-IP auth limit out of the measurement",
         ],
       },
       {
@@ -757,8 +754,10 @@ async function main(): Promise<void> {
       results.push(result);
     }
 
-    await Promise.all([app.stop(), floor?.stop(), stackFloor?.stop()]);
     const profileDir = args.get("profile-workerd");
+    // The refresh profile's chains, one per connection, when the load runs took the fixtures'.
+    while (profileDir && refreshPool.length < PROFILE_CONNECTIONS) refreshPool.push(await signinOnce());
+    await Promise.all([app.stop(), floor?.stop(), stackFloor?.stop()]);
     if (profileDir) {
       log(`workerd CPU profiles (unminified wrangler dev) in ${profileDir}…`);
       const specs = endpoints.filter((e) => !picked || picked.includes(e.name));
@@ -912,6 +911,7 @@ async function main(): Promise<void> {
 }
 
 const PROFILED_REQUESTS = 1500;
+const PROFILE_CONNECTIONS = 8;
 
 /** A worker to profile: how to start it, and its route for an endpoint (none: not profiled). */
 interface ProfileTarget {
@@ -942,7 +942,7 @@ async function profileEndpoints(
   try {
     for (const spec of profiled) {
       await resetRateLimits(stack);
-      const connections = 8;
+      const connections = PROFILE_CONNECTIONS;
       const load = {
         url: `${app.url}${target.pathOf(spec)}`,
         method: spec.method,
