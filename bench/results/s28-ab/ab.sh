@@ -2,8 +2,9 @@
 # A/B of two commits, each in its own worktree (the change adds and removes files, so one tree
 # patched back and forth would not do): rounds interleaved, the load runs only.
 #   EP="health,me" ROUNDS=3 bench/results/s28-ab/ab.sh base=/work/wt-base new=/work/wt-new
-# Writes ab-<variant>-<round>.{json,log} here and prints one line per endpoint and concurrency.
-HERE=$(cd "$(dirname "$0")" && pwd)
+# Writes ab-<variant>-<round>.{json,log} here (or in AB_DIR, an absolute path) and prints one
+# line per endpoint and concurrency.
+HERE=${AB_DIR:-$(cd "$(dirname "$0")" && pwd)}
 EP=${EP:-me}
 ROUNDS=${ROUNDS:-3}
 for round in $(seq 1 "$ROUNDS"); do
