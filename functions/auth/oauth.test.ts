@@ -27,6 +27,11 @@ const oauthBindings = {
   OAUTH_GITHUB_BASE_URL: `${testEnv.STACK_URL}/oauth/github`,
 };
 const bindings = fileEnv("oauth", oauthBindings);
+/**
+ * No provider offered: [env.dev.vars] binds the client ids, so the secrets are unset here. A
+ * developer's .dev.vars (written by `npm run dev`) binds them for the whole suite otherwise.
+ */
+const noSecrets = { OAUTH_GOOGLE_CLIENT_SECRET: undefined, OAUTH_GITHUB_CLIENT_SECRET: undefined };
 const APP = "https://app.example.com/after-sign-in";
 
 interface Account {
@@ -138,7 +143,7 @@ describe("GET /api/auth/providers", () => {
       ],
     });
     // wrangler.toml's dev vars carry the client ids; without the secrets nothing is offered.
-    const none = await send(fileEnv("oauth_none"), "/api/auth/providers");
+    const none = await send(fileEnv("oauth_none", noSecrets), "/api/auth/providers");
     expect(await none.json()).toEqual({ providers: [] });
     const onlyGithub = fileEnv("oauth_gh", { ...oauthBindings, OAUTH_GOOGLE_CLIENT_SECRET: undefined });
     expect(await (await send(onlyGithub, "/api/auth/providers")).json()).toEqual({
@@ -180,7 +185,7 @@ describe("GET /api/auth/oauth/:provider/start", () => {
     expect(open.status).toBe(400);
     const body = (await open.json()) as { errors: { path: string }[] };
     expect(body.errors.map((e) => e.path)).toEqual(["redirect"]);
-    const notOffered = await send(fileEnv("oauth_off"), "/api/auth/oauth/google/start");
+    const notOffered = await send(fileEnv("oauth_off", noSecrets), "/api/auth/oauth/google/start");
     expect(notOffered.status).toBe(404);
     expect(((await notOffered.json()) as { type: string }).type).toBe(
       `${PROBLEM_BASE}oauth-provider-not-offered`,
