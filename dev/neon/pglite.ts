@@ -1,3 +1,5 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import {
   assertDatabaseName,
@@ -51,7 +53,7 @@ async function runStatement(db: PGlite | Transaction, statement: SqlStatement): 
  * One PGlite instance = one database. PGlite is a single session, so each HTTP query (with the
  * ROLLBACK that may follow it) and each batch runs alone, in arrival order.
  */
-class PgliteDatabase implements SqlDatabase {
+export class PgliteDatabase implements SqlDatabase {
   private readonly mutex = new Mutex();
 
   constructor(readonly db: PGlite) {
@@ -90,6 +92,90 @@ class PgliteDatabase implements SqlDatabase {
   }
 }
 
+/** What a PGlite thread (dev/neon/pglite-thread.ts) is asked to do. */
+type ThreadOp =
+  | { op: "open"; name: string }
+  | { op: "query"; name: string; statement: SqlStatement }
+  | { op: "batch"; name: string; statements: SqlStatement[]; options: BatchOptions }
+  | { op: "close" };
+
+/** A request to a PGlite thread, numbered for its reply. */
+export type ThreadRequest = ThreadOp & { id: number };
+
+/** A PGlite thread's answer: the result, or the error (with its Postgres fields when it has them). */
+export type ThreadReply =
+  | { id: number; result: unknown; error?: undefined }
+  | { id: number; error: { message: string; fields?: PostgresError["fields"] } };
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+/**
+ * A thread holding copies of the template. It keeps the process alive only while it owes an
+ * answer, so a stack that is never closed still exits.
+ */
+class PgliteThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  constructor(template: ArrayBuffer) {
+    // tsx runs the thread's TypeScript, as it runs the stack's (whatever loader the caller has).
+    this.worker = new Worker(new URL("./pglite-thread.ts", import.meta.url), {
+      workerData: { template },
+      execArgv: ["--import", "tsx"],
+    });
+    this.worker.unref();
+    this.worker.on("message", (reply: ThreadReply) => this.settle(reply));
+    this.worker.on("error", (error) => this.failAll(error));
+    this.worker.on("exit", (code) => this.failAll(new Error(`a PGlite thread exited with code ${code}`)));
+  }
+
+  request<T>(request: ThreadOp): Promise<T> {
+    const id = this.nextId++;
+    if (this.pending.size === 0) this.worker.ref();
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+
+  private settle(reply: ThreadReply): void {
+    const pending = this.pending.get(reply.id);
+    if (!pending) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if (reply.error === undefined) pending.resolve(reply.result);
+    else if (reply.error.fields) pending.reject(new PostgresError(reply.error.message, reply.error.fields));
+    else pending.reject(new Error(reply.error.message));
+  }
+
+  private failAll(error: Error): void {
+    for (const pending of this.pending.values()) pending.reject(error);
+    this.pending.clear();
+    this.worker.unref();
+  }
+}
+
+/** A database living in a PGlite thread; its statements run there, one at a time. */
+class ThreadDatabase implements SqlDatabase {
+  constructor(
+    private readonly thread: PgliteThread,
+    private readonly name: string,
+  ) {}
+
+  query(statement: SqlStatement): Promise<SqlResult> {
+    return this.thread.request({ op: "query", name: this.name, statement });
+  }
+
+  batch(statements: SqlStatement[], options: BatchOptions): Promise<SqlResult[]> {
+    return this.thread.request({ op: "batch", name: this.name, statements, options });
+  }
+}
+
 /** Options for startPgliteBackend. */
 export interface PgliteBackendOptions {
   /** Persist the default database here; undefined keeps everything in memory. */
@@ -98,27 +184,40 @@ export interface PgliteBackendOptions {
 }
 
 /**
- * Embedded Postgres: a migrated in-memory template PGlite; every database is a copy of it made
- * with dumpDataDir/loadDataDir (what PGlite's clone() does). With dataDir, the default database
- * lives there instead and is migrated in place.
+ * Embedded Postgres. The migrated template is made once, dumped (dumpDataDir, what PGlite's
+ * clone() does) and closed; every database is a copy of the dump, made and run in one of a few
+ * threads (one per core, at most 4), given out in turn. Two test files' queries then run on two
+ * cores, and neither holds up the stack's HTTP thread, which also answers for the embedded Redis
+ * (its callers give it 1 s). With dataDir, the default database lives there instead, migrated in
+ * place and run on the stack's thread (`npm run dev`'s one database).
  */
 export async function startPgliteBackend(options: PgliteBackendOptions): Promise<PostgresBackend> {
-  let template: Promise<PGlite> | undefined;
-  const getTemplate = (): Promise<PGlite> => {
-    template ??= (async () => {
-      const db = await PGlite.create();
-      await migratePglite(db);
-      return db;
+  let threads: Promise<PgliteThread[]> | undefined;
+  let templateVersion: string | undefined;
+  const startThreads = (): Promise<PgliteThread[]> => {
+    threads ??= (async () => {
+      const template = await PGlite.create();
+      let dump: ArrayBuffer;
+      try {
+        await migratePglite(template);
+        templateVersion = await readVersion(template);
+        dump = await (await template.dumpDataDir("none")).arrayBuffer();
+      } finally {
+        await template.close();
+      }
+      const count = Math.max(1, Math.min(availableParallelism(), 4));
+      return Array.from({ length: count }, () => new PgliteThread(dump));
     })();
-    return template;
+    return threads;
   };
-  const databases = new Map<string, Promise<PgliteDatabase>>();
-  let templateDump: Promise<File | Blob> | undefined;
-  const cloneTemplate = async (): Promise<PgliteDatabase> => {
-    // The template never changes after migrating, so one dump serves every copy.
-    templateDump ??= getTemplate().then((source) => source.dumpDataDir("none"));
-    const dump = await templateDump;
-    return new PgliteDatabase(await PGlite.create({ loadDataDir: dump }));
+  const databases = new Map<string, Promise<SqlDatabase>>();
+  const local: PgliteDatabase[] = [];
+  let opened = 0;
+  const openInThread = async (name: string): Promise<SqlDatabase> => {
+    const all = await startThreads();
+    const thread = all[opened++ % all.length] as PgliteThread;
+    await thread.request({ op: "open", name });
+    return new ThreadDatabase(thread, name);
   };
 
   let version: string;
@@ -131,9 +230,12 @@ export async function startPgliteBackend(options: PgliteBackendOptions): Promise
       await db.close();
       throw error;
     }
-    databases.set(DEFAULT_DATABASE, Promise.resolve(new PgliteDatabase(db)));
+    const database = new PgliteDatabase(db);
+    local.push(database);
+    databases.set(DEFAULT_DATABASE, Promise.resolve(database));
   } else {
-    version = await readVersion(await getTemplate());
+    await startThreads();
+    version = templateVersion ?? "PostgreSQL (PGlite)";
   }
 
   let closed: Promise<void> | undefined;
@@ -145,7 +247,7 @@ export async function startPgliteBackend(options: PgliteBackendOptions): Promise
       if (closed) return Promise.reject(new Error("the Postgres backend is stopped"));
       let database = databases.get(name);
       if (!database) {
-        database = cloneTemplate();
+        database = openInThread(name);
         databases.set(name, database);
         database.catch(() => databases.delete(name));
       }
@@ -153,11 +255,13 @@ export async function startPgliteBackend(options: PgliteBackendOptions): Promise
     },
     close() {
       closed ??= (async () => {
-        const all = [...databases.values()].map(async (db) => (await db).db);
-        if (template) all.push(template);
-        const results = await Promise.allSettled(all);
+        await Promise.allSettled(local.map((database) => database.db.close()));
+        const all = await threads?.catch(() => []);
         await Promise.allSettled(
-          results.map((result) => (result.status === "fulfilled" ? result.value.close() : undefined)),
+          (all ?? []).map(async (thread) => {
+            await thread.request({ op: "close" }).catch(() => undefined);
+            await thread.terminate();
+          }),
         );
       })();
       return closed;
