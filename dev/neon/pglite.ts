@@ -117,6 +117,8 @@ class PgliteThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  /** Why the thread can answer nothing more (it failed or exited). */
+  private gone: Error | undefined;
 
   constructor(template: ArrayBuffer) {
     // tsx runs the thread's TypeScript, as it runs the stack's (whatever loader the caller has).
@@ -131,6 +133,7 @@ class PgliteThread {
   }
 
   request<T>(request: ThreadOp): Promise<T> {
+    if (this.gone) return Promise.reject(this.gone);
     const id = this.nextId++;
     if (this.pending.size === 0) this.worker.ref();
     return new Promise<T>((resolve, reject) => {
@@ -154,6 +157,7 @@ class PgliteThread {
   }
 
   private failAll(error: Error): void {
+    this.gone ??= error;
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
     this.worker.unref();
