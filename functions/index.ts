@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { expirePastDueGrace } from "../db/queries/billing";
-import { createApp } from "../shared/app";
+import { createApp, mounted } from "../shared/app";
 import { apiKeyRoutes } from "../shared/auth/api-key-scopes";
 import { remarkRecentRevocations } from "../shared/auth/revocation";
 import { entitlementRule } from "../shared/billing/entitlement-rule";
@@ -156,24 +156,24 @@ app.use("/api/events", authenticate(), rateLimit(policies.events));
 // Webhooks are not rate limited: Stripe authenticates by signature, and refusing a delivery only delays it.
 
 const routes = app
-  .route("/api/health", healthRoutes)
-  .route("/api/auth", authRoutes)
-  .route("/api/me", meRoutes)
-  .route("/api/admin", adminRoutes)
-  .route("/api/api-keys", apiKeyManagementRoutes)
-  .route("/api/teams", teamApiKeyRoutes)
-  .route("/api/patterns", patternRoutes)
-  .route("/api/lessons", lessonRoutes)
+  .route("/api/health", mounted(healthRoutes))
+  .route("/api/auth", mounted(authRoutes))
+  .route("/api/me", mounted(meRoutes))
+  .route("/api/admin", mounted(adminRoutes))
+  .route("/api/api-keys", mounted(apiKeyManagementRoutes))
+  .route("/api/teams", mounted(teamApiKeyRoutes))
+  .route("/api/patterns", mounted(patternRoutes))
+  .route("/api/lessons", mounted(lessonRoutes))
   // Before the group: its /{lessonId} would otherwise take "summary" for a lesson id.
-  .route("/api/progress", progressSummaryRoutes)
-  .route("/api/progress", progressRoutes)
-  .route("/api/shares", shareRoutes)
-  .route("/api/billing", billingRoutes)
-  .route("/api/teams", classRoutes)
-  .route("/api/events", eventRoutes)
-  .route("/api/teams", teamRoutes)
-  .route("/api/invitations", invitationRoutes)
-  .route("/api/webhooks", webhookRoutes);
+  .route("/api/progress", mounted(progressSummaryRoutes))
+  .route("/api/progress", mounted(progressRoutes))
+  .route("/api/shares", mounted(shareRoutes))
+  .route("/api/billing", mounted(billingRoutes))
+  .route("/api/teams", mounted(classRoutes))
+  .route("/api/events", mounted(eventRoutes))
+  .route("/api/teams", mounted(teamRoutes))
+  .route("/api/invitations", mounted(invitationRoutes))
+  .route("/api/webhooks", mounted(webhookRoutes));
 
 app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
   type: "http",

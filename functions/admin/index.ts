@@ -6,7 +6,7 @@ import { deleteTotp } from "../../db/queries/mfa";
 import { insertOutbox } from "../../db/queries/outbox";
 import { deleteUserPasskeys } from "../../db/queries/passkeys";
 import { revokeSessions } from "../../db/queries/sessions";
-import { createRouter } from "../../shared/app";
+import { createRouter, mounted } from "../../shared/app";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { requestMeta } from "../../shared/client-ip";
 import { page } from "../../shared/cursor";
@@ -232,6 +232,6 @@ export const adminRoutes = createRouter()
     const entries = items.map((e) => ({ ...e, createdAt: e.createdAt.toISOString() }));
     return c.json({ entries, nextCursor }, 200);
   })
-  .route("/", adminBillingRoutes)
-  .route("/", adminSubscriptionRoutes)
-  .route("/", adminMetricsRoutes);
+  .route("/", mounted(adminBillingRoutes))
+  .route("/", mounted(adminSubscriptionRoutes))
+  .route("/", mounted(adminMetricsRoutes));

@@ -9,7 +9,7 @@ import {
   rotateRefreshToken,
 } from "../../db/queries/sessions";
 import { insertUser, updatePasswordHash } from "../../db/queries/users";
-import { createRouter } from "../../shared/app";
+import { createRouter, mounted } from "../../shared/app";
 import { whenRedisIdle } from "../../shared/auth/hash-gate";
 import { authProblems } from "../../shared/auth/problems";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
@@ -318,8 +318,8 @@ export const authRoutes = createRouter()
     await markSessionsRevoked(c.get("redis"), revoked);
     return c.body(null, 204);
   })
-  .route("/mfa", mfaRoutes)
-  .route("/passkeys", passkeyRoutes)
-  .route("/password", passwordRoutes)
-  .route("/email", emailVerificationRoutes)
-  .route("/", oauthRoutes);
+  .route("/mfa", mounted(mfaRoutes))
+  .route("/passkeys", mounted(passkeyRoutes))
+  .route("/password", mounted(passwordRoutes))
+  .route("/email", mounted(emailVerificationRoutes))
+  .route("/", mounted(oauthRoutes));

@@ -9,7 +9,7 @@ import {
   MAX_PASSKEYS_PER_USER,
   renamePasskey,
 } from "../../db/queries/passkeys";
-import { createRouter } from "../../shared/app";
+import { createRouter, mounted } from "../../shared/app";
 import { proveAccountOwner, RECENT_SIGNIN_MINUTES } from "../../shared/auth/owner-proof";
 import { passkeyProblems } from "../../shared/auth/passkey-problems";
 import { authProblems } from "../../shared/auth/problems";
@@ -259,4 +259,4 @@ export const passkeyRoutes = createRouter()
     deliverAfterResponse(c, [email.id]);
     return c.body(null, 204);
   })
-  .route("/signin", passkeySigninRoutes);
+  .route("/signin", mounted(passkeySigninRoutes));

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { deleteAccount } from "../../db/queries/accounts";
 import { findAccountForDeletion, findProfile, updateProfile } from "../../db/queries/users";
-import { createRouter } from "../../shared/app";
+import { createRouter, mounted } from "../../shared/app";
 import { proveAccountOwner, RECENT_SIGNIN_MINUTES } from "../../shared/auth/owner-proof";
 import { markSessionsRevoked } from "../../shared/auth/revocation";
 import { toUserDto, UserSchema } from "../../shared/auth/user-dto";
@@ -123,5 +123,5 @@ export const meRoutes = createRouter()
     deliverAfterResponse(c, [outboxId]);
     return c.body(null, 204);
   })
-  .route("/", identityRoutes)
-  .route("/", emailChangeRoutes);
+  .route("/", mounted(identityRoutes))
+  .route("/", mounted(emailChangeRoutes));

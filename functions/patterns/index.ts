@@ -8,7 +8,7 @@ import {
   listTeamPatternPage,
   updatePattern,
 } from "../../db/queries/patterns";
-import { createRouter } from "../../shared/app";
+import { createRouter, mounted } from "../../shared/app";
 import type { AppEnv } from "../../shared/env";
 import { problems, validationError } from "../../shared/errors";
 import { assertLiveSession, requireAuth, type SignedInEnv } from "../../shared/middleware/auth";
@@ -250,4 +250,4 @@ export const patternRoutes = createRouter()
     await write(c, c.req.valid("param").id, {}, true);
     return c.body(null, 204);
   })
-  .route("/", patternSyncRoutes);
+  .route("/", mounted(patternSyncRoutes));

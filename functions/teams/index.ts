@@ -7,7 +7,7 @@ import {
   MAX_TEAMS_PER_USER,
   renameTeam,
 } from "../../db/queries/teams";
-import { createRouter } from "../../shared/app";
+import { createRouter, mounted } from "../../shared/app";
 import { requestMeta } from "../../shared/client-ip";
 import { jsonBody, jsonContent, problemContent } from "../../shared/openapi";
 import { notMember, signedIn } from "./common";
@@ -122,5 +122,5 @@ export const teamRoutes = createRouter()
     orRefuse(deleted);
     return c.body(null, 204);
   })
-  .route("/", memberRoutes)
-  .route("/", teamInvitationRoutes);
+  .route("/", mounted(memberRoutes))
+  .route("/", mounted(teamInvitationRoutes));
