@@ -60,6 +60,9 @@ async function otherDevice(page: Page, mode: Mode, email: string, password: stri
     await other.auth.signIn({ email: ${JSON.stringify(email)}, password: ${JSON.stringify(password)} });
     window.otherDevice = other;
   })()`);
+  // Back to the app's tab, as a person would: a tab behind another gets no animation frames, and
+  // each click there waits about 2 s for one.
+  await page.bringToFront();
   return {
     async stillSignedIn() {
       return tab.evaluate(`window.otherDevice.auth.listSessions().then(() => true, (error) => {

@@ -89,6 +89,8 @@ export function useBrowser(file: string): {
     },
     async shot(page, step) {
       shots += 1;
+      // A page behind another tab gets no animation frames; its screenshot waits ~3 s for one.
+      await page.bringToFront();
       const name = `${file}-${String(shots).padStart(2, "0")}-${step.replace(/[^a-z0-9]+/gi, "-")}.png`;
       await page.screenshot({
         path: join(env.skip === undefined ? env.artifactsDir : ".", name),

@@ -173,6 +173,8 @@ export function usePuppeteer(
     },
     async shot(page, step) {
       shots += 1;
+      // A page behind another tab gets no animation frames; its screenshot waits for one.
+      await page.bringToFront();
       await page.screenshot({
         path: artifact(`${String(shots).padStart(2, "0")}-${step.replace(/[^a-z0-9]+/gi, "-")}`),
         fullPage: true,
