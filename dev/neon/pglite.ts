@@ -13,6 +13,7 @@ import {
   transactionCharacteristics,
 } from "./backend";
 import { migratePglite } from "./migrations";
+import { migratedTemplate, readVersion } from "./pglite-template";
 
 /** Runs async jobs one at a time, in arrival order. */
 class Mutex {
@@ -188,9 +189,9 @@ export interface PgliteBackendOptions {
 }
 
 /**
- * Embedded Postgres. The migrated template is made once, dumped (dumpDataDir, what PGlite's
- * clone() does) and closed; every database is a copy of the dump, made and run in one of a few
- * threads (one per core, at most 4), given out in turn. Two test files' queries then run on two
+ * Embedded Postgres. The migrated template is made once and dumped (dumpDataDir, what PGlite's
+ * clone() does), or read from its cache (dev/neon/pglite-template.ts); every database is a copy
+ * of the dump, made and run in one of a few threads (one per core, at most 4), given out in turn. Two test files' queries then run on two
  * cores, and neither holds up the stack's HTTP thread, which also answers for the embedded Redis
  * (its callers give it 1 s). With dataDir, the default database lives there instead, migrated in
  * place and run on the stack's thread (`npm run dev`'s one database).
@@ -200,15 +201,8 @@ export async function startPgliteBackend(options: PgliteBackendOptions): Promise
   let templateVersion: string | undefined;
   const startThreads = (): Promise<PgliteThread[]> => {
     threads ??= (async () => {
-      const template = await PGlite.create();
-      let dump: ArrayBuffer;
-      try {
-        await migratePglite(template);
-        templateVersion = await readVersion(template);
-        dump = await (await template.dumpDataDir("none")).arrayBuffer();
-      } finally {
-        await template.close();
-      }
+      const { dump, version } = await migratedTemplate();
+      templateVersion = version;
       const count = Math.max(1, Math.min(availableParallelism(), 4));
       return Array.from({ length: count }, () => new PgliteThread(dump));
     })();
@@ -271,10 +265,4 @@ export async function startPgliteBackend(options: PgliteBackendOptions): Promise
       return closed;
     },
   };
-}
-
-async function readVersion(db: PGlite): Promise<string> {
-  const result = await db.query<{ version: string }>("select version()");
-  const full = result.rows[0]?.version ?? "PostgreSQL (PGlite)";
-  return full.split(" on ")[0] ?? full;
 }
