@@ -191,10 +191,11 @@ export interface PgliteBackendOptions {
 /**
  * Embedded Postgres. The migrated template is made once and dumped (dumpDataDir, what PGlite's
  * clone() does), or read from its cache (dev/neon/pglite-template.ts); every database is a copy
- * of the dump, made and run in one of a few threads (one per core, at most 4), given out in turn. Two test files' queries then run on two
- * cores, and neither holds up the stack's HTTP thread, which also answers for the embedded Redis
- * (its callers give it 1 s). With dataDir, the default database lives there instead, migrated in
- * place and run on the stack's thread (`npm run dev`'s one database).
+ * of the dump, made and run in one of a few threads (one per core, at most 4), given out in turn.
+ * Two test files' queries then run on two cores, and neither holds up the stack's HTTP thread,
+ * which also answers for the embedded Redis (its callers give it 1 s). With dataDir, the default
+ * database lives there instead, migrated in place and run on the stack's thread (`npm run dev`'s
+ * one database).
  */
 export async function startPgliteBackend(options: PgliteBackendOptions): Promise<PostgresBackend> {
   let threads: Promise<PgliteThread[]> | undefined;
