@@ -323,9 +323,12 @@ function stackFloorTable(r: BenchResults): string[] {
     "## Stack floor: what the fixed stack itself costs",
     "",
     "The stack floor (bench/stack-floor/worker.ts) is a plain Hono app on the same stack (drizzle-orm on Neon HTTP, " +
-      "@upstash/redis and @upstash/ratelimit, hono/jwt, zod), doing the least that stack allows for the same round trips " +
-      "(a JWT check, a sliding-window limit and a revocation EXISTS in one pipelined Upstash call, one drizzle statement, " +
-      "`c.json`), sent the same requests right after the floor. Stack floor ÷ floor is the stack's own cost; " +
+      "@upstash/redis and @upstash/ratelimit, hono/jwt, zod, stripe), doing the least that stack allows for the same round trips " +
+      "(reads and creates: a JWT check, a sliding-window limit and a revocation EXISTS in one pipelined Upstash call, one " +
+      "drizzle statement, `c.json`; refresh: a per-IP limit, one `update … returning` rotating the token's hash, a signed " +
+      "access token; webhook: the stripe package's signature check, then the ledger insert, subscription upsert and tier " +
+      "update in one drizzle batch), sent the same requests right after the floor (refresh: sessions of its own). " +
+      "Stack floor ÷ floor is the stack's own cost; " +
       "Backline ÷ stack floor is what Backline adds on top. Workerd CPU is ms per request of workerd processes during the run.",
     "",
     "| Endpoint | Stack route (round trips) | Conns | Stack floor p50 / p90 / p99 ms | Stack floor req/s | " +

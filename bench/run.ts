@@ -84,7 +84,19 @@ interface EndpointSpec {
   notes?: string[];
   /** The stack floor's route mirroring this endpoint (bench/stack-floor), sent the same requests. */
   stackPath?: string;
+  /**
+   * The stack floor's own probe body and load, where its requests cannot be Backline's: a
+   * refresh token rotated by one worker would send the other's next use down the grace path.
+   */
+  stackBody?: () => string;
+  stackLoad?: (connections: number) => Partial<LoadSpec>;
 }
+
+/** What a target's requests send for an endpoint: the stack floor's own where the spec gives them. */
+const requestsFor = (spec: EndpointSpec, onStack: boolean) => ({
+  body: onStack && spec.stackBody ? spec.stackBody : spec.body,
+  load: onStack && spec.stackLoad ? spec.stackLoad : spec.load,
+});
 
 let counter = 0;
 /** A distinct client IP per call, so per-IP auth limits never trip during load (local only: the worker trusts CF-Connecting-IP). */
@@ -255,14 +267,14 @@ async function roundTrips(base: string, stack: Stack, spec: EndpointSpec) {
  * The round trips one request to a reference worker makes, from the stand-ins' totals before and
  * after it (those workers carry no trace key); run while nothing else calls the stand-ins.
  */
-async function untracedRoundTrips(url: string, stack: Stack, spec: EndpointSpec) {
+async function untracedRoundTrips(url: string, stack: Stack, spec: EndpointSpec, body: string | undefined) {
   const totals = async () =>
     (await (await fetch(`${stack.url}/_stats`)).json()) as { total: Record<Service, number> };
   const before = await totals();
   const res = await fetch(url, {
     method: spec.method,
-    headers: { ...spec.headers(), ...(spec.body && { "content-type": "application/json" }) },
-    body: spec.body?.(),
+    headers: { ...spec.headers(), ...(body !== undefined && { "content-type": "application/json" }) },
+    body,
   });
   await res.arrayBuffer();
   await new Promise((resolve) => setTimeout(resolve, 100));
@@ -485,8 +497,12 @@ async function main(): Promise<void> {
     };
     const floorEnv = join(scratch, "floor.env");
     writeFileSync(floorEnv, "");
-    // The stack floor verifies Backline's access tokens: it gets the same JWT secret.
-    const stackFloorVars = { ...floorVars, JWT_SECRET: vars.JWT_SECRET as string };
+    // The stack floor verifies Backline's access tokens and signed events: it gets the same secrets.
+    const stackFloorVars = {
+      ...floorVars,
+      JWT_SECRET: vars.JWT_SECRET as string,
+      STRIPE_WEBHOOK_SECRET: vars.STRIPE_WEBHOOK_SECRET as string,
+    };
     const [app, floor, stackFloor] = await Promise.all([
       startWrangler(backlineWrangler),
       wants("load")
@@ -533,18 +549,45 @@ async function main(): Promise<void> {
     };
 
     // Sign-in sessions for the refresh chains at 1 connection.
-    const signinOnce = async () => {
+    const signinOnce = async (email = first.email) => {
       const res = await api(
         app.url,
         "POST",
         "/api/auth/signin",
-        {},
-        { email: first.email, password: PASSWORD, returnRefreshToken: true },
+        { "CF-Connecting-IP": nextIp() },
+        { email, password: PASSWORD, returnRefreshToken: true },
       );
+      if (res.status !== 200) throw new Error(`signin: ${res.status} ${JSON.stringify(res.json)}`);
       return String(res.json.refreshToken);
     };
     const refreshPool: string[] = users.map((u) => u.refreshToken);
     let probeRefresh = await signinOnce();
+    // The stack floor's refresh chains: sessions of their own (its probe, 1 connection, 32),
+    // signed in when its refresh is measured.
+    const stackRefreshPool: string[] = [];
+    const fillStackRefreshPool = async (size: number) => {
+      for (let i = stackRefreshPool.length; i < size; i++)
+        stackRefreshPool.push(await signinOnce((users[i % users.length] as Fixture).email));
+    };
+    /**
+     * Requests walking rotation chains, one per connection: a request takes a chain's head (its
+     * newest refresh token) and its answer puts the next one back; a connection's next request is
+     * set up only after its answer. The heads live here because autocannon clears a connection's
+     * context after every request when it has only one to send: before, each request took the
+     * first tokens round-robin, so all but the first use of each was the grace path (a token
+     * rotated under 10 s ago answers with an access token only), not a rotation.
+     */
+    const rotationChains = (heads: string[]): Partial<LoadSpec> => ({
+      setupRequest: ((req: { headers?: Record<string, string>; body?: string }) => {
+        req.headers = { ...req.headers, "CF-Connecting-IP": nextIp() };
+        req.body = JSON.stringify({ refreshToken: heads.shift(), returnRefreshToken: true });
+        return req;
+      }) as never,
+      onResponse: ((status: number, body: string) => {
+        const next = status === 200 && (JSON.parse(body) as { refreshToken?: string }).refreshToken;
+        if (next) heads.push(next);
+      }) as never,
+    });
 
     const bearer = () => ({ authorization: `Bearer ${first.accessToken}` });
     const webhookSecret = stack.stripeWebhookSecret;
@@ -624,28 +667,13 @@ async function main(): Promise<void> {
         budget: { neon: 1 },
         headers: () => ({ "CF-Connecting-IP": nextIp() }),
         body: () => JSON.stringify({ refreshToken: probeRefresh, returnRefreshToken: true }),
-        load: (connections) => {
-          // One rotation chain per connection. A request takes a chain's head (its newest refresh
-          // token) and its answer puts the next one back; a connection's next request is set up
-          // only after its answer. The heads live here because autocannon clears a connection's
-          // context after every request when it has only one to send: before, each request took
-          // the first tokens round-robin, so all but the first use of each was the grace path (a
-          // token rotated under 10 s ago answers with an access token only), not a rotation.
-          const heads = connections === 1 ? [probeRefresh] : refreshPool.splice(0, connections);
-          return {
-            setupRequest: ((req: { headers?: Record<string, string>; body?: string }) => {
-              req.headers = { ...req.headers, "CF-Connecting-IP": nextIp() };
-              req.body = JSON.stringify({ refreshToken: heads.shift(), returnRefreshToken: true });
-              return req;
-            }) as never,
-            onResponse: ((status: number, body: string) => {
-              const next = status === 200 && (JSON.parse(body) as { refreshToken?: string }).refreshToken;
-              if (next) heads.push(next);
-            }) as never,
-          };
-        },
+        load: (connections) =>
+          rotationChains(connections === 1 ? [probeRefresh] : refreshPool.splice(0, connections)),
+        stackPath: "/stack/auth/refresh",
+        stackBody: () => JSON.stringify({ refreshToken: stackRefreshPool.shift(), returnRefreshToken: true }),
+        stackLoad: (connections) => rotationChains(stackRefreshPool.splice(0, connections)),
         notes: [
-          "rotating refresh chains, one per connection (sign-up sessions), every request a rotation; a distinct CF-Connecting-IP per request keeps the per-IP auth limit out of the measurement",
+          "rotating refresh chains, one per connection (sign-up sessions), every request a rotation; a distinct CF-Connecting-IP per request keeps the per-IP auth limit out of the measurement; the stack floor rotates sessions of its own",
         ],
       },
       {
@@ -667,6 +695,7 @@ async function main(): Promise<void> {
             return req;
           }) as never,
         }),
+        stackPath: "/stack/webhooks/stripe",
         notes: [
           "a fresh signed customer.subscription.updated per request, for one of 64 subscriptions in turn: signature check, then one batch (the ledger's claim as processed, user lock, subscription upsert, tier recompute)",
         ],
@@ -677,6 +706,7 @@ async function main(): Promise<void> {
     // `--endpoints=health,me` measures only those (quick before/after runs).
     const picked = args.get("endpoints")?.split(",");
     for (const spec of endpoints.filter((e) => !picked || picked.includes(e.name))) {
+      if (stackFloor && spec.stackLoad) await fillStackRefreshPool(1 + 1 + Math.max(...CONNECTIONS));
       const probe = await roundTrips(app.url, stack, spec);
       if (spec.name === "refresh" && probe.status === 200) probeRefresh = await signinOnce();
       const result: EndpointResult = {
@@ -691,7 +721,7 @@ async function main(): Promise<void> {
       };
       const stackUrl = stackFloor && spec.stackPath ? `${stackFloor.url}${spec.stackPath}` : undefined;
       if (stackUrl) {
-        const stackProbe = await untracedRoundTrips(stackUrl, stack, spec);
+        const stackProbe = await untracedRoundTrips(stackUrl, stack, spec, requestsFor(spec, true).body?.());
         result.stackFloor = {
           path: spec.stackPath as string,
           roundTrips: stackProbe.counts,
@@ -717,15 +747,16 @@ async function main(): Promise<void> {
           durationSec: duration,
         });
         // Then the stack floor on the same requests (tokens, bodies), for the endpoints it mirrors.
+        const onStack = requestsFor(spec, true);
         const stackRun = stackUrl
           ? await runLoad({
               url: stackUrl,
               method: spec.method,
               headers: { "content-type": "application/json", ...spec.headers() },
-              body: spec.body?.(),
+              body: onStack.body?.(),
               connections,
               durationSec: duration,
-              ...spec.load(connections),
+              ...onStack.load(connections),
             })
           : undefined;
         result.runs.push({
@@ -757,6 +788,7 @@ async function main(): Promise<void> {
     const profileDir = args.get("profile-workerd");
     // The refresh profile's chains, one per connection, when the load runs took the fixtures'.
     while (profileDir && refreshPool.length < PROFILE_CONNECTIONS) refreshPool.push(await signinOnce());
+    if (profileDir) await fillStackRefreshPool(PROFILE_CONNECTIONS + 1);
     await Promise.all([app.stop(), floor?.stop(), stackFloor?.stop()]);
     if (profileDir) {
       log(`workerd CPU profiles (unminified wrangler dev) in ${profileDir}…`);
@@ -766,6 +798,7 @@ async function main(): Promise<void> {
         specs,
         {
           label: "",
+          onStack: false,
           options: backlineWrangler,
           pathOf: (spec) => spec.path,
         },
@@ -777,6 +810,7 @@ async function main(): Promise<void> {
         specs,
         {
           label: "stack floor ",
+          onStack: true,
           options: {
             cwd: join(root, "bench/stack-floor"),
             vars: stackFloorVars,
@@ -917,6 +951,8 @@ const PROFILE_CONNECTIONS = 8;
 interface ProfileTarget {
   /** Prefixes the profile files and headings; empty for Backline. */
   label: string;
+  /** The stack floor: its own requests where the spec gives them (requestsFor). */
+  onStack: boolean;
   options: WranglerOptions;
   pathOf: (spec: EndpointSpec) => string | undefined;
   /** The bundle's file name under `.wrangler/tmp/dev-*` (its `main`'s name); default `index.js`. */
@@ -943,15 +979,16 @@ async function profileEndpoints(
     for (const spec of profiled) {
       await resetRateLimits(stack);
       const connections = PROFILE_CONNECTIONS;
+      const requests = requestsFor(spec, target.onStack);
       const load = {
         url: `${app.url}${target.pathOf(spec)}`,
         method: spec.method,
         headers: { "content-type": "application/json", ...spec.headers() },
-        body: spec.body?.(),
+        body: requests.body?.(),
         connections,
         durationSec: 60,
         maxRequests: PROFILED_REQUESTS,
-        ...spec.load(connections),
+        ...requests.load(connections),
       };
       await runLoad({ ...load, maxRequests: 200 }); // warm
       let done = 0;

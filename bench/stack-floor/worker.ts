@@ -7,17 +7,24 @@
  *   and a revocation `EXISTS` in one pipelined Upstash round trip, one drizzle select by id
  *   (a statement prepared once per isolate), `c.json`;
  * - `POST /stack/patterns`: the same, plus a JSON body parsed with a zod object and one prepared
- *   `insert … returning`.
+ *   `insert … returning`;
+ * - `POST /stack/auth/refresh`: a per-IP sliding-window `limit()` (1 Upstash), then one prepared
+ *   `update … returning` rotating the session's refresh-token hash (1 Neon), a new access token
+ *   signed with hono/jwt;
+ * - `POST /stack/webhooks/stripe`: the stripe package's `constructEventAsync` on the raw body, then
+ *   one drizzle batch (1 Neon): the event into the ledger, the subscription upserted where the
+ *   event is newer, its customer's tier recomputed. No Upstash.
  * Anything Backline costs above this is its own work; this above the floor (bench/floor) is the stack's.
  */
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis/cloudflare";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import { boolean, integer, jsonb, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { type Context, Hono } from "hono";
-import { verify } from "hono/jwt";
+import { sign, verify } from "hono/jwt";
+import Stripe from "stripe";
 import { z } from "zod";
 
 interface StackEnv {
@@ -27,6 +34,8 @@ interface StackEnv {
   UPSTASH_TOKEN: string;
   /** Backline's secret, so the bench's access tokens verify here too. */
   JWT_SECRET: string;
+  /** Backline's, so the bench's signed events verify here too. */
+  STRIPE_WEBHOOK_SECRET: string;
 }
 
 type App = { Bindings: StackEnv };
@@ -40,7 +49,40 @@ const users = pgTable("users", {
   role: text().notNull(),
   tier: text().notNull(),
   emailVerifiedAt: timestamp({ withTimezone: true }),
+  stripeCustomerId: text(),
   createdAt: timestamp({ withTimezone: true }).notNull(),
+});
+
+const sessions = pgTable("sessions", {
+  id: uuid().primaryKey(),
+  userId: uuid().notNull(),
+  refreshHash: text().notNull(),
+  previousRefreshHash: text(),
+  rotatedAt: timestamp({ withTimezone: true }),
+  lastUsedAt: timestamp({ withTimezone: true }).notNull(),
+  expiresAt: timestamp({ withTimezone: true }).notNull(),
+  revokedAt: timestamp({ withTimezone: true }),
+});
+
+const stripeEvents = pgTable("stripe_events", {
+  id: text().primaryKey(),
+  type: text().notNull(),
+  createdAt: timestamp({ withTimezone: true }).notNull(),
+  processedAt: timestamp({ withTimezone: true }),
+  status: text().notNull(),
+  payload: jsonb().notNull(),
+});
+
+const subscriptions = pgTable("subscriptions", {
+  id: text().primaryKey(),
+  customerId: text().notNull(),
+  status: text().notNull(),
+  priceId: text(),
+  currentPeriodEnd: timestamp({ withTimezone: true }),
+  cancelAtPeriodEnd: boolean().notNull(),
+  eventAt: timestamp({ withTimezone: true }).notNull(),
+  eventRank: integer().notNull(),
+  updatedAt: timestamp({ withTimezone: true }).notNull(),
 });
 
 const patterns = pgTable("patterns", {
@@ -114,6 +156,27 @@ function statementsFor(db: NeonHttpDatabase) {
       })
       .returning()
       .prepare("stack_insert_pattern"),
+    /** Swaps a live session's current refresh-token hash for a new one; its user's claims. */
+    rotateSession: db
+      .update(sessions)
+      .set({
+        refreshHash: sql`${sql.placeholder("newHash")}`,
+        previousRefreshHash: sql`${sessions.refreshHash}`,
+        rotatedAt: sql`now()`,
+        lastUsedAt: sql`now()`,
+      })
+      .from(users)
+      .where(
+        and(
+          eq(sessions.id, sql.placeholder("sessionId")),
+          eq(sessions.refreshHash, sql.placeholder("presentedHash")),
+          isNull(sessions.revokedAt),
+          gt(sessions.expiresAt, sql`now()`),
+          eq(users.id, sessions.userId),
+        ),
+      )
+      .returning({ userId: users.id, role: users.role, tier: users.tier })
+      .prepare("stack_rotate_session"),
   };
 }
 
@@ -246,6 +309,133 @@ app.post("/stack/patterns", async (c) => {
     ...input.data,
   });
   return c.json({ pattern }, 201);
+});
+
+const encoder = new TextEncoder();
+
+function base64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replace(/=+$/, "");
+}
+
+async function sha256(value: string): Promise<string> {
+  return base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value))));
+}
+
+/** The auth limiter: per client IP, as Backline's refresh is limited. */
+async function admitIp(redis: Redis, ip: string): Promise<boolean> {
+  const ratelimit = new Ratelimit({
+    redis,
+    limiter,
+    ephemeralCache,
+    prefix: "rl:stack-auth",
+    analytics: false,
+    timeout: 0,
+    enableTelemetry: false,
+  });
+  return (await ratelimit.limit(`ip:${ip}`)).success;
+}
+
+/** Backline's refresh-token shape, `<sessionId>.<secret>`, so the bench's sign-in sessions serve here. */
+const REFRESH_TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
+const RefreshInput = z.object({ refreshToken: z.string(), returnRefreshToken: z.boolean().optional() });
+
+app.post("/stack/auth/refresh", async (c) => {
+  const input = RefreshInput.safeParse(await c.req.json().catch(() => undefined));
+  const match = input.success ? REFRESH_TOKEN.exec(input.data.refreshToken) : null;
+  if (!match) return c.json({ error: "invalid" }, 400);
+  const [, sessionId, secret] = match as unknown as [string, string, string];
+  if (!(await admitIp(redisFor(c.env), c.req.header("CF-Connecting-IP") ?? "unknown")))
+    return c.json({ error: "limited" }, 429);
+  const nextSecret = base64url(crypto.getRandomValues(new Uint8Array(32)));
+  const [presentedHash, newHash] = await Promise.all([sha256(secret), sha256(nextSecret)]);
+  const [row] = await prepared(c.env).rotateSession.execute({ sessionId, presentedHash, newHash });
+  if (!row) return c.json({ error: "invalid refresh token" }, 401);
+  const now = Math.floor(Date.now() / 1000);
+  const accessToken = await sign(
+    { sub: row.userId, sid: sessionId, role: row.role, tier: row.tier, iat: now, exp: now + 900 },
+    c.env.JWT_SECRET,
+    "HS256",
+  );
+  return c.json({ accessToken, refreshToken: `${sessionId}.${nextSecret}` });
+});
+
+/** Stripe's Web Crypto verifier, made once per isolate. */
+const stripeCrypto = Stripe.createSubtleCryptoProvider();
+
+/**
+ * A subscription event, as the documented minimum: verified, then the ledger entry and its
+ * effects in one batch (a repeated event id changes nothing in the ledger; the upsert keeps the
+ * newest state). Other event types are acknowledged untouched.
+ */
+app.post("/stack/webhooks/stripe", async (c) => {
+  const raw = await c.req.text();
+  let event: Stripe.Event;
+  try {
+    event = await Stripe.webhooks.constructEventAsync(
+      raw,
+      c.req.header("stripe-signature") ?? "",
+      c.env.STRIPE_WEBHOOK_SECRET,
+      undefined,
+      stripeCrypto,
+    );
+  } catch {
+    return c.json({ error: "bad signature" }, 400);
+  }
+  if (!event.type.startsWith("customer.subscription.")) return c.json({ received: true });
+  const sub = event.data.object as Stripe.Subscription;
+  const customerId = typeof sub.customer === "string" ? sub.customer : sub.customer.id;
+  const item = sub.items.data[0];
+  const eventAt = new Date(event.created * 1000);
+  const db = database(c.env);
+  await db.batch([
+    db
+      .insert(stripeEvents)
+      .values({
+        id: event.id,
+        type: event.type,
+        createdAt: eventAt,
+        processedAt: sql`now()`,
+        status: "processed",
+        payload: event,
+      })
+      .onConflictDoNothing(),
+    db
+      .insert(subscriptions)
+      .values({
+        id: sub.id,
+        customerId,
+        status: sub.status,
+        priceId: item?.price.id ?? null,
+        currentPeriodEnd: item?.current_period_end ? new Date(item.current_period_end * 1000) : null,
+        cancelAtPeriodEnd: sub.cancel_at_period_end,
+        eventAt,
+        eventRank: 1,
+        updatedAt: sql`now()`,
+      })
+      .onConflictDoUpdate({
+        target: subscriptions.id,
+        set: {
+          status: sql`excluded.status`,
+          priceId: sql`excluded.price_id`,
+          currentPeriodEnd: sql`excluded.current_period_end`,
+          cancelAtPeriodEnd: sql`excluded.cancel_at_period_end`,
+          eventAt: sql`excluded.event_at`,
+          updatedAt: sql`now()`,
+        },
+        setWhere: sql`${subscriptions.eventAt} <= excluded.event_at`,
+      }),
+    db
+      .update(users)
+      .set({
+        tier: sql`case when exists (select 1 from subscriptions s where s.customer_id = ${customerId}
+          and s.status in ('active', 'trialing', 'past_due')) then 'premium' else 'free' end`,
+      })
+      .where(eq(users.stripeCustomerId, customerId)),
+  ]);
+  return c.json({ received: true });
 });
 
 export default app;
