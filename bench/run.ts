@@ -87,16 +87,15 @@ interface EndpointSpec {
   /**
    * The stack floor's own probe body and load, where its requests cannot be Backline's: a
    * refresh token rotated by one worker would send the other's next use down the grace path.
+   * (A load's setupRequest writes every request's body, so a load run's first body is unused.)
    */
-  stackBody?: () => string;
+  stackProbeBody?: () => string;
   stackLoad?: (connections: number) => Partial<LoadSpec>;
 }
 
-/** What a target's requests send for an endpoint: the stack floor's own where the spec gives them. */
-const requestsFor = (spec: EndpointSpec, onStack: boolean) => ({
-  body: onStack && spec.stackBody ? spec.stackBody : spec.body,
-  load: onStack && spec.stackLoad ? spec.stackLoad : spec.load,
-});
+/** A load of a target's requests for an endpoint: the stack floor's own where the spec gives one. */
+const loadFor = (spec: EndpointSpec, onStack: boolean) =>
+  onStack && spec.stackLoad ? spec.stackLoad : spec.load;
 
 let counter = 0;
 /** A distinct client IP per call, so per-IP auth limits never trip during load (local only: the worker trusts CF-Connecting-IP). */
@@ -267,15 +266,13 @@ async function roundTrips(base: string, stack: Stack, spec: EndpointSpec) {
  * The round trips one request to a reference worker makes, from the stand-ins' totals before and
  * after it (those workers carry no trace key); run while nothing else calls the stand-ins.
  */
-async function untracedRoundTrips(url: string, stack: Stack, spec: EndpointSpec, body: string | undefined) {
+async function untracedRoundTrips(url: string, stack: Stack, spec: EndpointSpec, body?: () => string) {
   const totals = async () =>
     (await (await fetch(`${stack.url}/_stats`)).json()) as { total: Record<Service, number> };
   const before = await totals();
-  const res = await fetch(url, {
-    method: spec.method,
-    headers: { ...spec.headers(), ...(body !== undefined && { "content-type": "application/json" }) },
-    body,
-  });
+  // headers() before body(), as everywhere: the webhook's headers() signs the event body() sends.
+  const headers = { ...spec.headers(), ...(body && { "content-type": "application/json" }) };
+  const res = await fetch(url, { method: spec.method, headers, body: body?.() });
   await res.arrayBuffer();
   await new Promise((resolve) => setTimeout(resolve, 100));
   const after = await totals();
@@ -670,7 +667,8 @@ async function main(): Promise<void> {
         load: (connections) =>
           rotationChains(connections === 1 ? [probeRefresh] : refreshPool.splice(0, connections)),
         stackPath: "/stack/auth/refresh",
-        stackBody: () => JSON.stringify({ refreshToken: stackRefreshPool.shift(), returnRefreshToken: true }),
+        stackProbeBody: () =>
+          JSON.stringify({ refreshToken: stackRefreshPool.shift(), returnRefreshToken: true }),
         stackLoad: (connections) => rotationChains(stackRefreshPool.splice(0, connections)),
         notes: [
           "rotating refresh chains, one per connection (sign-up sessions), every request a rotation; a distinct CF-Connecting-IP per request keeps the per-IP auth limit out of the measurement; the stack floor rotates sessions of its own",
@@ -721,7 +719,7 @@ async function main(): Promise<void> {
       };
       const stackUrl = stackFloor && spec.stackPath ? `${stackFloor.url}${spec.stackPath}` : undefined;
       if (stackUrl) {
-        const stackProbe = await untracedRoundTrips(stackUrl, stack, spec, requestsFor(spec, true).body?.());
+        const stackProbe = await untracedRoundTrips(stackUrl, stack, spec, spec.stackProbeBody ?? spec.body);
         result.stackFloor = {
           path: spec.stackPath as string,
           roundTrips: stackProbe.counts,
@@ -747,16 +745,15 @@ async function main(): Promise<void> {
           durationSec: duration,
         });
         // Then the stack floor on the same requests (tokens, bodies), for the endpoints it mirrors.
-        const onStack = requestsFor(spec, true);
         const stackRun = stackUrl
           ? await runLoad({
               url: stackUrl,
               method: spec.method,
               headers: { "content-type": "application/json", ...spec.headers() },
-              body: onStack.body?.(),
+              body: spec.body?.(),
               connections,
               durationSec: duration,
-              ...onStack.load(connections),
+              ...loadFor(spec, true)(connections),
             })
           : undefined;
         result.runs.push({
@@ -788,7 +785,7 @@ async function main(): Promise<void> {
     const profileDir = args.get("profile-workerd");
     // The refresh profile's chains, one per connection, when the load runs took the fixtures'.
     while (profileDir && refreshPool.length < PROFILE_CONNECTIONS) refreshPool.push(await signinOnce());
-    if (profileDir) await fillStackRefreshPool(PROFILE_CONNECTIONS + 1);
+    if (profileDir) await fillStackRefreshPool(PROFILE_CONNECTIONS);
     await Promise.all([app.stop(), floor?.stop(), stackFloor?.stop()]);
     if (profileDir) {
       log(`workerd CPU profiles (unminified wrangler dev) in ${profileDir}…`);
@@ -951,7 +948,7 @@ const PROFILE_CONNECTIONS = 8;
 interface ProfileTarget {
   /** Prefixes the profile files and headings; empty for Backline. */
   label: string;
-  /** The stack floor: its own requests where the spec gives them (requestsFor). */
+  /** The stack floor: its own load where the spec gives one (loadFor). */
   onStack: boolean;
   options: WranglerOptions;
   pathOf: (spec: EndpointSpec) => string | undefined;
@@ -979,16 +976,15 @@ async function profileEndpoints(
     for (const spec of profiled) {
       await resetRateLimits(stack);
       const connections = PROFILE_CONNECTIONS;
-      const requests = requestsFor(spec, target.onStack);
       const load = {
         url: `${app.url}${target.pathOf(spec)}`,
         method: spec.method,
         headers: { "content-type": "application/json", ...spec.headers() },
-        body: requests.body?.(),
+        body: spec.body?.(),
         connections,
         durationSec: 60,
         maxRequests: PROFILED_REQUESTS,
-        ...requests.load(connections),
+        ...loadFor(spec, target.onStack)(connections),
       };
       await runLoad({ ...load, maxRequests: 200 }); // warm
       let done = 0;
