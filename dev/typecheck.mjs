@@ -9,7 +9,14 @@ import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 
-const PROJECTS = ["tsconfig.json", "tsconfig.node.json", "bench/tsconfig.json", "client/tsconfig.json"];
+/**
+ * The worker's code (Workers types), and everything that runs in Node or a browser: dev/, the
+ * tests' Node side, bench/ and client/. bench/ and client/ keep their own tsconfig (editors, the
+ * SDK's declaration build) with the same options, extending tsconfig.node.json; checked in its
+ * one program, the worker's types they import are checked once instead of three times (4
+ * programs, 67 s of CPU, now 2).
+ */
+const PROJECTS = ["tsconfig.json", "tsconfig.node.json"];
 const root = fileURLToPath(new URL("..", import.meta.url));
 const tsc = fileURLToPath(new URL("../node_modules/typescript/bin/tsc", import.meta.url));
 
