@@ -187,14 +187,13 @@ const lockCustomerOwnerSql = renderOnce<{ customerId: string; userHint: string |
 );
 
 /**
- * The entitlement rule of db/entitlements.ts (entitlesPremium) as SQL, for the webhook's tier
- * recomputation and the grace cron: one of the user's subscriptions to a plan's price makes
- * them premium.
+ * The entitlement rule of db/entitlements.ts (entitlesPremium) as SQL, for the grace cron:
+ * `entitles_premium` (migration 0019) with the rule's statuses, and the configured plans'
+ * prices (a text[]) and grace period in seconds.
  */
-function entitlesPremium(userId: SQL, planPrice: SQL, graceSeconds: unknown): SQL {
-  return sql`exists (select 1 from subscriptions s where s.user_id = ${userId} and ${planPrice} and (
-    s.status in ${statusList(PREMIUM_STATUSES)}
-    or (s.status = ${GRACE_STATUS} and s.past_due_since > now() - make_interval(secs => ${graceSeconds}))))`;
+function entitlesPremium(userId: SQL, planPriceIds: unknown, graceSeconds: unknown): SQL {
+  return sql`entitles_premium(${userId}, ${planPriceIds}::text[], ${sql.param(PREMIUM_STATUSES)}::text[],
+    ${GRACE_STATUS}, ${graceSeconds})`;
 }
 
 /** What the entitlement rule needs from the configuration: the grace period and the plans' prices. */
@@ -208,8 +207,9 @@ export type TierTarget = { subscriptionId: string } | { userId: string };
 
 /**
  * Sets the tier the user's subscriptions entitle them to (db/entitlements.ts) and audit-logs a
- * change. No-op when
- * the tier is already right or the subscription has no user.
+ * change: `recompute_tier` of migration 0019, whose plans PostgreSQL keeps per connection (a
+ * webhook delivery's costliest statement to plan as text). No-op when the tier is already
+ * right or the subscription has no user.
  */
 export function recomputeTierStatement(
   db: Database,
@@ -230,36 +230,19 @@ export function recomputeTierStatement(
 
 type TierValues = { planPriceIds: readonly string[]; graceSeconds: number; reason: string };
 
-/** The tier recomputation for the user `owner` selects, rendered once (placeholders of TierValues). */
+/** The tier recomputation for the user `owner` names, rendered once (placeholders of TierValues). */
 function recomputeTierSql(owner: SQL): SQL {
   // The plans' prices travel as one array: the statement's text does not depend on how many there are.
-  const planPrice = sql`s.price_id = any(${sql.placeholder("planPriceIds")}::text[])`;
-  return sql`
-    with target as (${owner}),
-    entitled as (
-      select t.id, case when ${entitlesPremium(sql`t.id`, planPrice, sql.placeholder("graceSeconds"))}
-        then 'premium' else 'free' end as tier
-      from target t
-    ),
-    changed as (
-      update users u set tier = e.tier, updated_at = now()
-      from entitled e where u.id = e.id and u.tier <> e.tier
-      returning u.id, u.tier
-    )
-    insert into audit_logs (actor_id, action, target_type, target_id, metadata)
-    select null, 'billing.tier_changed', 'user', c.id::text,
-      ${sql.placeholder("reason")}::jsonb || jsonb_build_object('tier', c.tier)
-    from changed c
-  `;
+  return sql`select recompute_tier(${owner}, ${sql.placeholder("planPriceIds")}::text[],
+    ${sql.param(PREMIUM_STATUSES)}::text[], ${GRACE_STATUS}, ${sql.placeholder("graceSeconds")},
+    ${sql.placeholder("reason")}::jsonb)`;
 }
 
 const recomputeUserTierSql = renderOnce<TierValues & { userId: string }>(() =>
-  recomputeTierSql(sql`select ${sql.placeholder("userId")}::uuid as id`),
+  recomputeTierSql(sql`${sql.placeholder("userId")}::uuid`),
 );
 const recomputeSubscriptionOwnerTierSql = renderOnce<TierValues & { subscriptionId: string }>(() =>
-  recomputeTierSql(
-    sql`select user_id as id from subscriptions where id = ${sql.placeholder("subscriptionId")} and user_id is not null`,
-  ),
+  recomputeTierSql(sql`(select user_id from subscriptions where id = ${sql.placeholder("subscriptionId")})`),
 );
 
 /**
@@ -272,7 +255,7 @@ export async function expirePastDueGrace(db: Database, rule: EntitlementRule) {
   // without any subscription is left alone).
   const lapsed = sql`u.tier = 'premium'
     and exists (select 1 from subscriptions s where s.user_id = u.id and s.status = ${GRACE_STATUS})
-    and not ${entitlesPremium(sql`u.id`, planPrice(rule.planPriceIds), rule.graceSeconds)}`;
+    and not ${entitlesPremium(sql`u.id`, sql.param(rule.planPriceIds), rule.graceSeconds)}`;
   const [, changed] = await db.batch([
     db.execute(sql`select u.id from users u where ${lapsed} for update`),
     db.execute<{ id: string }>(sql`

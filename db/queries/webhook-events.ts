@@ -49,18 +49,13 @@ export function ownerOfEvent(payload: Record<string, unknown>): EventOwner {
 
 /**
  * Whether an event concerns an account deleted here: its customer was closed when an account
- * was deleted, or its metadata names a deleted user; and no user holds the customer now. An
- * unknown customer alone is not enough (it may be another environment's, or a checkout not
- * linked yet). Each audit probe is one lookup in audit_logs_target_idx (target_type,
- * target_id, action).
+ * was deleted (CUSTOMER_DELETED's audit entry), or its metadata names a deleted user; and no
+ * user holds the customer now. An unknown customer alone is not enough (it may be another
+ * environment's, or a checkout not linked yet). `concerns_deleted_account` of migration 0019,
+ * which reads CUSTOMER_DELETED's action and target type as written here.
  */
 export function concernsDeletedAccount(owner: { [K in keyof EventOwner]: SQLWrapper | EventOwner[K] }): SQL {
-  return sql`((exists (select 1 from audit_logs
-        where target_type = ${CUSTOMER_DELETED.targetType} and target_id = ${owner.customerId}
-          and action = ${CUSTOMER_DELETED.action})
-      or exists (select 1 from audit_logs
-        where target_type = 'user' and target_id = ${owner.userId} and action = 'user.deleted'))
-    and not exists (select 1 from users where stripe_customer_id = ${owner.customerId}))`;
+  return sql`concerns_deleted_account(${owner.customerId}, ${owner.userId})`;
 }
 
 /**
@@ -146,8 +141,8 @@ const claimStatement = renderOnce<LedgerValues>(
 
 /**
  * The one-batch path's claim (shared/billing/events.ts, processInOneBatch), its batch's first
- * statement: records the event as processed at once, and aborts the batch (division by zero)
- * unless the event was free to claim (new, failed, or its claim stale) and concerns no deleted
+ * statement: records the event as processed at once, and aborts the batch (division by zero,
+ * raised by `claim_event_as_processed` of migration 0019) unless the event was free to claim (new, failed, or its claim stale) and concerns no deleted
  * account. The effects that follow in the batch commit with the mark or not at all, and a
  * concurrent delivery of the event waits on the row until they do.
  */
@@ -155,24 +150,11 @@ export function claimAsProcessedStatement(db: Database, e: LedgerEvent) {
   return db.execute(claimAsProcessedSql(ledgerValues(e)));
 }
 
-const claimAsProcessedSql = renderOnce<LedgerValues>(() => {
-  const owner = { customerId: sql.placeholder("customerId"), userId: sql.placeholder("userId") };
-  return sql`
-    with claim as (
-      insert into stripe_events as cur (id, type, created_at, status, processed_at, payload)
-      select ${sql.placeholder("id")}, ${sql.placeholder("type")}, ${sql.placeholder("createdAt")}::timestamptz,
-        'processed', now(), ${sql.placeholder("payload")}::jsonb
-      where not ${concernsDeletedAccount(owner)}
-      on conflict (id) do update set
-        status = 'processed', attempts = cur.attempts + 1, claimed_at = now(), processed_at = now(), error = null
-      where (cur.status = 'failed'
-          or (cur.status = 'processing' and cur.claimed_at < now() - make_interval(secs => ${STALE_CLAIM_SECONDS})))
-        and cur.payload #> '{data,object,scrubbed}' is distinct from 'true'::jsonb
-      returning 1
-    )
-    select 1 / (select count(*)::int from claim) as claimed
-  `;
-});
+const claimAsProcessedSql = renderOnce<LedgerValues>(
+  () => sql`select claim_event_as_processed(${sql.placeholder("id")}, ${sql.placeholder("type")},
+    ${sql.placeholder("createdAt")}::timestamptz, ${sql.placeholder("payload")}::jsonb,
+    ${sql.placeholder("customerId")}, ${sql.placeholder("userId")}, ${STALE_CLAIM_SECONDS}) as claimed`,
+);
 
 /** Records an event type the API does not handle, once (acknowledged, never processed; scrubbed if about a deleted account). */
 export async function recordIgnoredEvent(db: Database, e: LedgerEvent) {
