@@ -1,17 +1,24 @@
 /**
- * PostgreSQL's own CPU for one Stripe webhook delivery (a `customer.subscription.updated`, the
- * bench's load): Backline's batch, its statements rendered by the worker's own code
- * (claimAsProcessedStatement, effectsOf), beside the stack floor's three plain statements
- * (bench/stack-floor/worker.ts, as drizzle renders them). On a throwaway PostgreSQL cluster,
- * migrated; one connection sends each batch as the Neon stand-in does (BEGIN, each statement an
- * unnamed extended-protocol query, COMMIT), and the backend's CPU is read from /proc. A real
- * PostgreSQL is needed (PGlite has no backend process).
+ * PostgreSQL's own CPU per write, Backline's statements (rendered by the worker's own code)
+ * beside the stack floor's plain ones (bench/stack-floor/worker.ts, as drizzle renders them):
+ * - a Stripe webhook delivery (a `customer.subscription.updated`, the bench's load): Backline's
+ *   batch (claimAsProcessedStatement, effectsOf) against the stack's three statements;
+ * - a refresh token's rotation (rotateRefreshToken) against the stack's `update … returning`,
+ *   over 64 sessions in turn.
+ * On a throwaway PostgreSQL cluster, migrated; one connection sends each batch as the Neon
+ * stand-in does (BEGIN, each statement an unnamed extended-protocol query, COMMIT; a lone
+ * statement without them), and the backend's CPU is read from /proc. A real PostgreSQL is needed
+ * (PGlite has no backend process).
  *
  * `npx tsx bench/pg-cost.ts [batches=2000]`
  */
+import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import type { SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
 import type { Database } from "../db/database";
+import { rotateRefreshToken } from "../db/queries/sessions";
 import { claimAsProcessedStatement, type LedgerEvent } from "../db/queries/webhook-events";
 import { findPostgresBinaries, startPostgresCluster } from "../dev/neon/cluster";
 import { migratePg } from "../dev/neon/migrations";
@@ -27,10 +34,18 @@ const BATCHES = Number(process.argv[2] ?? 2000);
 const SUBSCRIPTIONS = 64;
 const ROUNDS = 3;
 
+const dialect = new PgDialect();
+/** A statement as the driver sends it: rendered once already (renderOnce), or rendered here. */
+function render(query: SQL): Statement {
+  try {
+    return (query as unknown as { toQuery(): Statement }).toQuery();
+  } catch {
+    return dialect.sqlToQuery(query);
+  }
+}
+
 /** A database stand-in that hands back each statement as the driver would send it. */
-const rendering = {
-  execute: (query: { toQuery(): Statement }) => query.toQuery(),
-} as unknown as Database;
+const rendering = { execute: render } as unknown as Database;
 const config = {
   BILLING_GRACE_PERIOD: 3 * 86_400,
   BILLING_PLANS: [{ priceId: "price_premium_monthly" }],
@@ -99,25 +114,98 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
 }
 
+/** Each request's statements: a batch (in a transaction, as `db.batch` sends it) or one statement. */
+type Requests = (i: number) => Promise<{ statements: Statement[]; batch: boolean }>;
+
 async function measure(
   client: pg.Client,
   pid: number,
-  label: string,
-  batch: (e: LedgerEvent) => Statement[] | Promise<Statement[]>,
+  requests: Requests,
 ): Promise<{ cpu: number; wall: number }> {
-  const run = async (count: number, tag: string) => {
-    for (let i = 0; i < count; i++) {
-      const statements = await batch(event(`evt_${tag}_${i}`, `sub_bench_${label}_${i % SUBSCRIPTIONS}`));
-      await client.query("BEGIN");
+  const run = async (from: number, count: number) => {
+    for (let i = from; i < from + count; i++) {
+      const { statements, batch } = await requests(i);
+      if (batch) await client.query("BEGIN");
       for (const s of statements) await client.query(s.sql, s.params);
-      await client.query("COMMIT");
+      if (batch) await client.query("COMMIT");
     }
   };
-  await run(200, `${label}_warm_${Date.now()}`);
+  await run(0, 200);
   const before = cpuMs(pid);
   const started = performance.now();
-  await run(BATCHES, `${label}_${Date.now()}`);
+  await run(200, BATCHES);
   return { cpu: (cpuMs(pid) - before) / BATCHES, wall: (performance.now() - started) / BATCHES };
+}
+
+/** The webhook's requests: a new event id each time, over 64 subscriptions. */
+function webhookRequests(
+  label: string,
+  batchOf: (e: LedgerEvent) => Statement[] | Promise<Statement[]>,
+): Requests {
+  const tag = `${label}_${Date.now()}`;
+  let sent = 0; // event ids stay new across rounds
+  return async (i) => ({
+    statements: await batchOf(event(`evt_${tag}_${sent++}`, `sub_bench_${label}_${i % SUBSCRIPTIONS}`)),
+    batch: true,
+  });
+}
+
+/** 64 sessions of one new user, and their current refresh hashes (each rotation moves one on). */
+async function refreshSessions(client: pg.Client): Promise<{ id: string; hash: string }[]> {
+  const user = randomUUID();
+  await client.query(
+    "insert into users (id, email, password_hash, display_name) values ($1, $2, 'x', 'Bench')",
+    [user, `pg-cost-${user}@example.com`],
+  );
+  const sessions = Array.from({ length: SUBSCRIPTIONS }, () => ({
+    id: randomUUID(),
+    hash: randomBytes(32).toString("base64url"),
+  }));
+  for (const s of sessions)
+    await client.query(
+      "insert into sessions (id, user_id, refresh_hash, expires_at) values ($1, $2, $3, now() + interval '30 days')",
+      [s.id, user, s.hash],
+    );
+  return sessions;
+}
+
+/** Rotations of the sessions in turn: Backline's statement as rotateRefreshToken sends it. */
+function backlineRotations(sessions: { id: string; hash: string }[]): Requests {
+  let sent: Statement | undefined;
+  const capture = {
+    execute: (query: SQL) => {
+      sent = render(query);
+      return { rows: [] };
+    },
+  } as unknown as Database;
+  return async (i) => {
+    const session = sessions[i % sessions.length] as { id: string; hash: string };
+    const newHash = randomBytes(32).toString("base64url");
+    await rotateRefreshToken(capture, {
+      sessionId: session.id,
+      presentedHash: session.hash,
+      presentedWasIssued: true,
+      newHash,
+      ip: "10.0.0.1",
+      userAgent: "pg-cost",
+    });
+    session.hash = newHash;
+    return { statements: [sent as Statement], batch: false };
+  };
+}
+
+/** The stack floor's rotation (its prepared `update … from users … returning`). */
+function stackRotations(sessions: { id: string; hash: string }[]): Requests {
+  return async (i) => {
+    const session = sessions[i % sessions.length] as { id: string; hash: string };
+    const newHash = randomBytes(32).toString("base64url");
+    const statement = {
+      sql: 'update "sessions" set "refresh_hash" = $1, "previous_refresh_hash" = "sessions"."refresh_hash", "rotated_at" = now(), "last_used_at" = now() from "users" where ("sessions"."id" = $2 and "sessions"."refresh_hash" = $3 and "sessions"."revoked_at" is null and "sessions"."expires_at" > now() and "users"."id" = "sessions"."user_id") returning "users"."id", "users"."role", "users"."tier"',
+      params: [newHash, session.id, session.hash],
+    };
+    session.hash = newHash;
+    return { statements: [statement], batch: false };
+  };
 }
 
 const binaries = findPostgresBinaries();
@@ -134,16 +222,27 @@ try {
   await migratePg(pool);
   await pool.end();
   const client = new pg.Client({ connectionString: url.toString() });
+  client.on("error", () => {}); // a failed run throws its own error; the cluster's stop ends the connection
   await client.connect();
   const pid = (await client.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]?.pid as number;
-  console.log(`PostgreSQL CPU per webhook batch, ${BATCHES} batches per round (${binaries.version}):`);
-  for (let round = 1; round <= ROUNDS; round++) {
-    const backline = await measure(client, pid, "backline", backlineBatch);
-    const stack = await measure(client, pid, "stack", stackBatch);
-    console.log(
-      `round ${round}: Backline ${backline.cpu.toFixed(3)} ms (wall ${backline.wall.toFixed(3)}), ` +
-        `stack floor ${stack.cpu.toFixed(3)} ms (wall ${stack.wall.toFixed(3)})`,
-    );
+  console.log(`PostgreSQL CPU per request, ${BATCHES} requests per round (PostgreSQL ${binaries.version}):`);
+  const cases: [string, Requests, Requests][] = [
+    ["webhook batch", webhookRequests("backline", backlineBatch), webhookRequests("stack", stackBatch)],
+    [
+      "refresh",
+      backlineRotations(await refreshSessions(client)),
+      stackRotations(await refreshSessions(client)),
+    ],
+  ];
+  for (const [name, backline, stack] of cases) {
+    for (let round = 1; round <= ROUNDS; round++) {
+      const b = await measure(client, pid, backline);
+      const f = await measure(client, pid, stack);
+      console.log(
+        `${name}, round ${round}: Backline ${b.cpu.toFixed(3)} ms (wall ${b.wall.toFixed(3)}), ` +
+          `stack floor ${f.cpu.toFixed(3)} ms (wall ${f.wall.toFixed(3)})`,
+      );
+    }
   }
   await client.end();
 } finally {

@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
-import type { Database } from "../database";
+import { type Database, renderOnce } from "../database";
 import { sessions } from "../schema/sessions";
 import type { Role, Tier } from "../schema/users";
 
@@ -31,6 +31,23 @@ export type RefreshOutcome =
   | { outcome: "reuse"; userId: string }
   | { outcome: "invalid" };
 
+type RotateValues = {
+  sessionId: string;
+  presentedHash: string;
+  presentedWasIssued: boolean;
+  newHash: string;
+  ip: string | null;
+  userAgent: string | null;
+};
+
+/** `rotate_refresh_token` of migration 0020, whose statement PostgreSQL plans once per connection. */
+const rotateSql = renderOnce<RotateValues>(() => {
+  const at = (name: keyof RotateValues) => sql.placeholder(name);
+  return sql`select * from rotate_refresh_token(${at("sessionId")}::uuid, ${at("presentedHash")},
+    ${at("presentedWasIssued")}, ${at("newHash")}, ${at("ip")}, ${at("userAgent")},
+    ${SESSION_IDLE_DAYS}, ${REFRESH_GRACE_SECONDS})`;
+});
+
 /**
  * Rotates a refresh token in one statement: the current token is swapped for `newHash`;
  * the previous one within the grace window is accepted without rotating again; any other
@@ -55,45 +72,13 @@ export async function rotateRefreshToken(
     role: Role;
     tier: Tier;
     email_verified: boolean;
-  }>(sql`
-    with current as (
-      select s.id, s.user_id, s.refresh_hash, s.previous_refresh_hash, s.rotated_at, s.expires_at,
-             s.last_used_at, s.revoked_at, u.role, u.tier, u.email_verified_at, u.disabled_at
-      from sessions s join users u on u.id = s.user_id
-      where s.id = ${args.sessionId}
-      for update of s
-    ),
-    decision as (
-      select c.*, case
-        when c.revoked_at is not null or c.disabled_at is not null or c.expires_at <= now()
-          or c.last_used_at <= now() - make_interval(days => ${SESSION_IDLE_DAYS}) then 'invalid'
-        when c.refresh_hash = ${args.presentedHash} then 'rotate'
-        when c.previous_refresh_hash = ${args.presentedHash}
-          and c.rotated_at > now() - make_interval(secs => ${REFRESH_GRACE_SECONDS}) then 'grace'
-        when ${args.presentedWasIssued} then 'reuse'
-        else 'invalid'
-      end as outcome
-      from current c
-    ),
-    -- One update whose outcome picks the columns (one data-modifying statement to plan, not three).
-    updated as (
-      update sessions set
-        refresh_hash = case when d.outcome = 'rotate' then ${args.newHash} else sessions.refresh_hash end,
-        previous_refresh_hash = case when d.outcome = 'rotate' then d.refresh_hash else sessions.previous_refresh_hash end,
-        rotated_at = case when d.outcome = 'rotate' then now() else sessions.rotated_at end,
-        last_used_at = case when d.outcome = 'reuse' then sessions.last_used_at else now() end,
-        revoked_at = case when d.outcome = 'reuse' then now() else sessions.revoked_at end
-      from decision d where sessions.id = d.id and d.outcome <> 'invalid'
-    ),
-    audited as (
-      insert into audit_logs (actor_id, action, target_type, target_id, ip, user_agent, metadata)
-      select d.user_id, 'session.refresh_reuse_detected', 'session', d.id::text, ${args.ip ?? null},
-             ${args.userAgent ?? null}, '{}'::jsonb
-      from decision d where d.outcome = 'reuse'
-    )
-    select d.outcome, d.user_id, d.role, d.tier, d.email_verified_at is not null as email_verified
-    from decision d
-  `);
+  }>(
+    rotateSql({
+      ...args,
+      ip: args.ip ?? null,
+      userAgent: args.userAgent ?? null,
+    }),
+  );
   const row = result.rows[0];
   if (!row || row.outcome === "invalid") return { outcome: "invalid" };
   if (row.outcome === "reuse") return { outcome: "reuse", userId: row.user_id };
