@@ -4,7 +4,9 @@
  * - a Stripe webhook delivery (a `customer.subscription.updated`, the bench's load): Backline's
  *   batch (claimAsProcessedStatement, effectsOf) against the stack's three statements;
  * - a refresh token's rotation (rotateRefreshToken) against the stack's `update … returning`,
- *   over 64 sessions in turn.
+ *   over 64 sessions in turn;
+ * - a premium account's pattern create (createPatternStatement, premium only: the bench's
+ *   creates) against the stack's `insert … returning`.
  * On a throwaway PostgreSQL cluster, migrated; one connection sends each batch as the Neon
  * stand-in does (BEGIN, each statement an unnamed extended-protocol query, COMMIT; a lone
  * statement without them), and the backend's CPU is read from /proc. A real PostgreSQL is needed
@@ -18,6 +20,7 @@ import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
 import type { Database } from "../db/database";
+import { createPatternStatement } from "../db/queries/patterns";
 import { rotateRefreshToken } from "../db/queries/sessions";
 import { claimAsProcessedStatement, type LedgerEvent } from "../db/queries/webhook-events";
 import { findPostgresBinaries, startPostgresCluster } from "../dev/neon/cluster";
@@ -169,6 +172,57 @@ async function refreshSessions(client: pg.Client): Promise<{ id: string; hash: s
   return sessions;
 }
 
+/** A new premium user's id. */
+async function premiumUser(client: pg.Client): Promise<string> {
+  const user = randomUUID();
+  await client.query(
+    "insert into users (id, email, password_hash, display_name, tier) values ($1, $2, 'x', 'Bench', 'premium')",
+    [user, `pg-cost-${user}@example.com`],
+  );
+  return user;
+}
+
+const PATTERN = {
+  name: "Bench groove",
+  tempo: 120,
+  tracks: [
+    { instrument: "kick", steps: [true, false, false, false, true, false, false, false], volume: 0.8 },
+  ],
+  mixer: { masterVolume: 0.8 },
+};
+
+/** A premium account's creates: Backline's statement as createPattern sends it first. */
+function backlineCreates(userId: string): Requests {
+  return async () => {
+    const sent = await createPatternStatement(
+      rendering,
+      { id: randomUUID(), userId, isPublic: false, ...PATTERN },
+      { premiumOnly: true },
+    );
+    return { statements: [sent as unknown as Statement], batch: false };
+  };
+}
+
+/** The stack floor's create (its prepared `insert … returning`). */
+function stackCreates(userId: string): Requests {
+  return async () => ({
+    statements: [
+      {
+        sql: 'insert into "patterns" ("id", "user_id", "name", "tempo", "tracks", "mixer", "is_public", "version", "change_seq", "created_at", "updated_at") values ($1, $2, $3, $4, $5, $6, false, 1, 0, now(), now()) returning "id", "user_id", "name", "tempo", "tracks", "mixer", "is_public", "version", "change_seq", "created_at", "updated_at"',
+        params: [
+          randomUUID(),
+          userId,
+          PATTERN.name,
+          PATTERN.tempo,
+          JSON.stringify(PATTERN.tracks),
+          JSON.stringify(PATTERN.mixer),
+        ],
+      },
+    ],
+    batch: false,
+  });
+}
+
 /** Rotations of the sessions in turn: Backline's statement as rotateRefreshToken sends it. */
 function backlineRotations(sessions: { id: string; hash: string }[]): Requests {
   let sent: Statement | undefined;
@@ -233,6 +287,7 @@ try {
       backlineRotations(await refreshSessions(client)),
       stackRotations(await refreshSessions(client)),
     ],
+    ["premium create", backlineCreates(await premiumUser(client)), stackCreates(await premiumUser(client))],
   ];
   for (const [name, backline, stack] of cases) {
     for (let round = 1; round <= ROUNDS; round++) {

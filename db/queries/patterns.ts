@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
-import { type Database, prepareOnce } from "../database";
+import { type Database, prepareOnce, renderOnce } from "../database";
 import { FREE_PATTERN_LIMIT, TEAM_PATTERN_LIMIT } from "../entitlements";
 import { TEAM_MANAGER_ROLES } from "../enums";
 import { type Mixer, type Pattern, patterns, type Track } from "../schema/patterns";
@@ -106,44 +106,43 @@ export function lockPatternOwnerStatement(db: Database, v: { userId: string; tea
  * `users.pattern_seq` and counts toward the free tier's limit (personal patterns only); a
  * team's takes it from `teams.pattern_seq`, needs the author's membership, and counts toward
  * the team's cap. With `premiumOnly` a personal pattern is created only for a premium account
- * (nothing to count, so no lock is needed: `createPattern`).
+ * (nothing to count, so no lock is needed: `createPattern`). `create_pattern` of migration 0021,
+ * whose statements PostgreSQL plans once per connection.
  */
 export function createPatternStatement(db: Database, v: NewPattern, options: { premiumOnly?: boolean } = {}) {
-  const quota = options.premiumOnly
-    ? sql`tier = 'premium'`
-    : sql`(tier = 'premium'
-           or (select count(*) from patterns
-               where user_id = ${v.userId} and team_id is null and deleted_at is null) < ${FREE_PATTERN_LIMIT})`;
-  const seq =
-    v.teamId === undefined
-      ? sql`
-    update users set pattern_seq = pattern_seq + 1
-    where id = ${v.userId} and not exists (select 1 from existing) and ${quota}
-    returning pattern_seq`
-      : sql`
-    update teams set pattern_seq = pattern_seq + 1
-    where id = ${v.teamId}::uuid and ${teamRoleOf(v.teamId, v.userId)} is not null
-      and not exists (select 1 from existing)
-      and (select count(*) from patterns
-           where team_id = ${v.teamId}::uuid and deleted_at is null) < ${TEAM_PATTERN_LIMIT}
-    returning pattern_seq`;
-  const member = v.teamId === undefined ? sql`true` : sql`${teamRoleOf(v.teamId, v.userId)} is not null`;
-  return db.execute<{ created: Row | null; existing: Row | null; member: boolean }>(sql`
-    with existing as (select * from patterns where id = ${v.id}),
-    seq as (${seq}),
-    ins as (
-      insert into patterns (id, user_id, team_id, name, tempo, tracks, mixer, is_public, change_seq)
-      select ${v.id}, ${v.userId}, ${v.teamId ?? null}::uuid, ${v.name}, ${v.tempo},
-             ${JSON.stringify(v.tracks)}::jsonb, ${JSON.stringify(v.mixer)}::jsonb, ${v.isPublic},
-             seq.pattern_seq
-      from seq
-      on conflict (id) do nothing
-      returning *
-    )
-    select (select row_to_json(ins) from ins) as created, (select row_to_json(e) from existing e) as existing,
-      ${member} as member
-  `);
+  return db.execute<{ created: Row | null; existing: Row | null; member: boolean }>(
+    createPatternSql({
+      id: v.id,
+      userId: v.userId,
+      teamId: v.teamId ?? null,
+      name: v.name,
+      tempo: v.tempo,
+      tracks: JSON.stringify(v.tracks),
+      mixer: JSON.stringify(v.mixer),
+      isPublic: v.isPublic,
+      premiumOnly: options.premiumOnly ?? false,
+    }),
+  );
 }
+
+type CreateValues = {
+  id: string;
+  userId: string;
+  teamId: string | null;
+  name: string;
+  tempo: number;
+  tracks: string;
+  mixer: string;
+  isPublic: boolean;
+  premiumOnly: boolean;
+};
+
+const createPatternSql = renderOnce<CreateValues>(() => {
+  const at = (name: keyof CreateValues) => sql.placeholder(name);
+  return sql`select * from create_pattern(${at("id")}::uuid, ${at("userId")}::uuid, ${at("teamId")}::uuid,
+    ${at("name")}, ${at("tempo")}, ${at("tracks")}::jsonb, ${at("mixer")}::jsonb, ${at("isPublic")},
+    ${at("premiumOnly")}, ${FREE_PATTERN_LIMIT}, ${TEAM_PATTERN_LIMIT})`;
+});
 
 /**
  * What `createPatternStatement` did: `no-team` when the author is not a member of the team
