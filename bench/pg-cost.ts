@@ -27,6 +27,7 @@ import { findPostgresBinaries, startPostgresCluster } from "../dev/neon/cluster"
 import { migratePg } from "../dev/neon/migrations";
 import { effectsOf } from "../shared/billing/events";
 import type { Config } from "../shared/config";
+import { subscriptionUpdated } from "./stripe-event";
 
 interface Statement {
   sql: string;
@@ -57,32 +58,7 @@ const config = {
 /** A subscription update of one of the bench's subscriptions, as bench/run.ts signs them. */
 function event(id: string, subscription: string): LedgerEvent {
   const now = Math.floor(Date.now() / 1000);
-  const payload = {
-    id,
-    object: "event",
-    api_version: "2026-10-28.endive",
-    created: now,
-    livemode: false,
-    type: "customer.subscription.updated",
-    data: {
-      object: {
-        id: subscription,
-        object: "subscription",
-        customer: "cus_bench",
-        status: "active",
-        cancel_at_period_end: false,
-        canceled_at: null,
-        ended_at: null,
-        metadata: {},
-        items: {
-          object: "list",
-          data: [
-            { id: "si_bench", price: { id: "price_premium_monthly" }, current_period_end: now + 2_592_000 },
-          ],
-        },
-      },
-    },
-  };
+  const payload = subscriptionUpdated(id, subscription, now);
   const raw = JSON.stringify(payload);
   return { id, type: payload.type, createdAt: new Date(now * 1000), payload, raw };
 }

@@ -30,6 +30,7 @@ import {
   renderMarkdown,
   type Service,
 } from "./report";
+import { subscriptionUpdated } from "./stripe-event";
 import { profileWorkerd } from "./workerd-profile";
 import { killAllWranglersNow, startWrangler, stopAllWranglers, type WranglerOptions } from "./wrangler";
 
@@ -156,32 +157,9 @@ const nextSubscription = () => `sub_bench${benchTag}_${deliveries++ % BENCH_SUBS
 /** A signed Stripe event as Stripe sends it: `t=<ts>,v1=HMAC-SHA256(secret, "<ts>.<payload>")`. */
 function makeSignedEvent(secret: string): { payload: string; signature: string } {
   const now = Math.floor(Date.now() / 1000);
-  const payload = JSON.stringify({
-    id: `evt_bench${randomBytes(10).toString("hex")}`,
-    object: "event",
-    api_version: "2026-10-28.endive",
-    created: now,
-    livemode: false,
-    type: "customer.subscription.updated",
-    data: {
-      object: {
-        id: nextSubscription(),
-        object: "subscription",
-        customer: "cus_bench",
-        status: "active",
-        cancel_at_period_end: false,
-        canceled_at: null,
-        ended_at: null,
-        metadata: {},
-        items: {
-          object: "list",
-          data: [
-            { id: "si_bench", price: { id: "price_premium_monthly" }, current_period_end: now + 2_592_000 },
-          ],
-        },
-      },
-    },
-  });
+  const payload = JSON.stringify(
+    subscriptionUpdated(`evt_bench${randomBytes(10).toString("hex")}`, nextSubscription(), now),
+  );
   const v1 = createHmac("sha256", secret).update(`${now}.${payload}`).digest("hex");
   return { payload, signature: `t=${now},v1=${v1}` };
 }
