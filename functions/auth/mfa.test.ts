@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { issueMfaChallenge } from "../../shared/auth/mfa-challenge";
 import { accountKeyOf } from "../../shared/auth/password-guard";
-import { openTotpSecret, totpStep } from "../../shared/auth/totp";
+import { openTotpSecret, TOTP_PERIOD_SECONDS, totpStep } from "../../shared/auth/totp";
 import { createDb } from "../../shared/clients";
 import { configErrors, loadConfig } from "../../shared/config";
 import { bearer, type SignedUp, signUp } from "../../test/support/accounts";
@@ -55,6 +55,15 @@ function post(env: TestBindings, path: string, json: unknown, headers: Record<st
   return send(env, path, { method: "POST", headers, json });
 }
 
+/**
+ * Waits out a step's last 2 s: a code of the previous step, computed now, is then checked while
+ * it is still the previous one (the server takes one step either side), not two steps old.
+ */
+async function clearOfStepEnd(): Promise<void> {
+  const left = TOTP_PERIOD_SECONDS * 1000 - (Date.now() % (TOTP_PERIOD_SECONDS * 1000));
+  if (left < 2000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
 /** Signs up and turns TOTP on; the first code used is of the previous step, so now and next are left. */
 async function enrolledUser(env: TestBindings = bindings): Promise<Enrolled> {
   const user = await signUp(env);
@@ -62,6 +71,7 @@ async function enrolledUser(env: TestBindings = bindings): Promise<Enrolled> {
   expect(start.status).toBe(200);
   const { secret: base32 } = (await start.json()) as { secret: string };
   const secret = fromBase32(base32);
+  await clearOfStepEnd();
   const verify = await post(
     env,
     "/api/auth/mfa/totp/verify",
